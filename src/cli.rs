@@ -1,0 +1,96 @@
+//! The command line, as the user types it (clap). Resolving and checking the values is
+//! left to the commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const ABOUT: &str = "Small, spaced steps toward closeness, and a kinder inner voice.";
+
+const LONG_ABOUT: &str = "\
+closer helps people who want closeness but keep backing away from it. At times you choose,
+it sends a desktop notification with one small step toward closeness (\"tell someone one
+thing you appreciate about them today\") or a self-compassion message. Every step can be
+skipped. Everything stays on this machine.
+
+closer is self-help, not therapy, and it cannot diagnose anything. If fear of closeness is
+weighing on your life, a doctor or a licensed therapist can help; if you are in crisis,
+contact your local emergency number or a crisis line.
+
+Start with `closer init` (writes the config), `closer next` (shows what comes when), and
+`closer run` (the daemon; usually run as a user service).";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(name = "closer", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    /// Use this config file instead of ~/.config/closer/config.toml. Your own content
+    /// packs are read from `content/` beside it.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Say more about what closer is doing.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon in the foreground: send each prompt when it is due.
+    ///
+    /// This is what the user service runs. It logs one line per prompt to stderr, reloads
+    /// its config on SIGHUP, and stops on SIGTERM or Ctrl-C. Without a notification server
+    /// it prints the prompts to stderr instead, and keeps trying to reach one.
+    Run,
+
+    /// Check the config and every content pack, and say what is wrong and where.
+    ///
+    /// Exits 0 when everything is valid and 1 otherwise; each problem names the file, line
+    /// and column, the key, and what would be valid.
+    Check,
+
+    /// Show the upcoming prompts, exactly as the daemon will send them.
+    Next(NextArgs),
+
+    /// Send one prompt now, to try the setup.
+    Send(SendArgs),
+
+    /// Write the default config to your config path. Never overwrites a file.
+    Init,
+
+    /// Edit the config in $VISUAL or $EDITOR; an invalid edit is not kept.
+    Edit,
+}
+
+#[derive(Debug, Args)]
+pub struct NextArgs {
+    /// How many prompts to show.
+    #[arg(short = 'n', long, default_value_t = 5, value_name = "N")]
+    pub count: usize,
+
+    /// Plan from this moment instead of now (RFC 3339, such as 2027-03-27T09:00:00+01:00).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+
+    /// Use this time zone instead of the config's (an IANA name such as Europe/Berlin).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Print JSON: an array of {time, schedule, category, prompt, title}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The schedule rule to send for, by name; the first rule when left out.
+    #[arg(value_name = "SCHEDULE")]
+    pub schedule: Option<String>,
+
+    /// Do not wait for an answer; exit once the notification is shown.
+    #[arg(long)]
+    pub no_wait: bool,
+}

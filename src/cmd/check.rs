@@ -1,0 +1,32 @@
+//! `closer check`: validate the config and every content pack, and say what is wrong.
+
+use crate::Status;
+use crate::paths::Paths;
+use crate::setup::Setup;
+
+pub fn run(paths: &Paths) -> anyhow::Result<Status> {
+    let setup = Setup::load(paths)?;
+    for problem in &setup.problems {
+        println!("{problem}");
+    }
+    if setup.problems.is_empty() {
+        let config = if paths.config.exists() {
+            paths.config.display().to_string()
+        } else {
+            format!(
+                "the built-in default (no file at {})",
+                paths.config.display()
+            )
+        };
+        println!(
+            "{config} is valid: {} schedule rules, {} prompts.",
+            setup.config.schedule.len(),
+            setup.library.len()
+        );
+        Ok(Status::Success)
+    } else {
+        let n = setup.problems.len();
+        eprintln!("{n} problem{} found.", if n == 1 { "" } else { "s" });
+        Ok(Status::Failure)
+    }
+}

@@ -1,0 +1,88 @@
+//! `closer edit`: open the config in the user's editor and keep the edit only if it is
+//! valid, as `crontab -e` does. The config is replaced atomically or not at all.
+
+use std::io::{IsTerminal, Write};
+use std::process::Command;
+
+use anyhow::Context as _;
+
+use crate::Status;
+use crate::config::{self, DEFAULT_TOML};
+use crate::diag::Source;
+use crate::paths::Paths;
+
+pub fn run(paths: &Paths) -> anyhow::Result<Status> {
+    let path = &paths.config;
+    let original = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULT_TOML.to_owned(),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    crate::files::create_private_dir(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let draft = tempfile::Builder::new()
+        .prefix(".config-edit-")
+        .suffix(".toml")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot make a draft in {}", dir.display()))?;
+    std::fs::write(draft.path(), &original)?;
+
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".to_owned());
+    loop {
+        // Through the shell, so EDITOR may carry arguments ("code --wait").
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{editor} \"$1\""))
+            .arg("sh")
+            .arg(draft.path())
+            .status()
+            .with_context(|| format!("cannot start the editor `{editor}`"))?;
+        if !status.success() {
+            anyhow::bail!(
+                "the editor `{editor}` failed ({status}); {} is unchanged",
+                path.display()
+            );
+        }
+        let text = std::fs::read_to_string(draft.path())?;
+        if text == original {
+            println!("No changes.");
+            return Ok(Status::Success);
+        }
+        let (_, problems) = config::load(&Source::new(path, text.as_str()));
+        if problems.is_empty() {
+            crate::files::write_private(path, |f| f.write_all(text.as_bytes()))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!(
+                "Saved {}. A running closer picks it up on SIGHUP.",
+                path.display()
+            );
+            return Ok(Status::Success);
+        }
+        for problem in &problems {
+            eprintln!("{problem}");
+        }
+        if !ask("The edit is not valid. Edit again? [Y/n] ") {
+            eprintln!("Your edit was not kept; {} is unchanged.", path.display());
+            return Ok(Status::Failure);
+        }
+    }
+}
+
+/// Asks a yes/no question on the terminal; without one, the answer is no.
+fn ask(question: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("{question}");
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).is_err() {
+        return false;
+    }
+    !line.trim().to_lowercase().starts_with('n')
+}

@@ -1,0 +1,30 @@
+//! The subcommands, one file each. Each takes the resolved paths, does its one job, and
+//! returns a status; none picks an exit code or exits the process.
+
+mod check;
+mod edit;
+mod init;
+mod next;
+mod send;
+
+use crate::Status;
+use crate::cli::Command;
+use crate::paths::Paths;
+
+pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
+    match command {
+        Command::Run => runtime()?.block_on(crate::daemon::run(paths)),
+        Command::Check => check::run(paths),
+        Command::Next(args) => next::run(paths, &args),
+        Command::Send(args) => runtime()?.block_on(send::run(paths, &args)),
+        Command::Init => init::run(paths),
+        Command::Edit => edit::run(paths),
+    }
+}
+
+/// One thread is plenty for a reminder daemon, and keeps it small.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}

@@ -1,0 +1,83 @@
+//! `closer next`: the upcoming prompts, from the same planner the daemon uses.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::Status;
+use crate::cli::NextArgs;
+use crate::config::parse_zone;
+use crate::paths::Paths;
+use crate::planner::{Planner, State};
+use crate::setup::Setup;
+
+#[derive(Debug, Serialize)]
+struct Row<'a> {
+    time: String,
+    schedule: &'a str,
+    category: &'a str,
+    prompt: Option<&'a str>,
+    title: Option<&'a str>,
+}
+
+pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
+    let mut setup = Setup::load(paths)?;
+    for problem in &setup.problems {
+        eprintln!("warning: {problem}");
+    }
+    if let Some(tz) = &args.tz {
+        setup.config.timezone = parse_zone(tz).map_err(|e| anyhow::anyhow!("--tz: {e}"))?;
+    }
+    let from = match &args.from {
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .with_context(|| {
+                format!("--from: `{s}` is not an RFC 3339 time such as 2027-03-27T09:00:00+01:00")
+            })?
+            .with_timezone(&Utc),
+        None => Utc::now(),
+    };
+    let seed = crate::seed::load_or_create(&paths.seed())?;
+    let config = &setup.config;
+    let planner = Planner::new(config, &setup.library, seed);
+    let firings = planner.upcoming(&State::default(), from, args.count);
+
+    let rows: Vec<Row> = firings
+        .iter()
+        .map(|f| {
+            let prompt = f.prompt.as_deref().and_then(|id| setup.library.get(id));
+            Row {
+                time: f.at.with_timezone(&config.timezone).to_rfc3339(),
+                schedule: &config.schedule[f.rule].name,
+                category: f.category.as_str(),
+                prompt: prompt.map(|p| p.id.as_str()),
+                title: prompt.map(|p| p.title.as_str()),
+            }
+        })
+        .collect();
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else if rows.is_empty() {
+        println!(
+            "Nothing is scheduled. Add a [[schedule]] rule to {}.",
+            paths.config.display()
+        );
+    } else {
+        let width = rows
+            .iter()
+            .map(|r| r.schedule.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (row, firing) in rows.iter().zip(&firings) {
+            let local = firing.at.with_timezone(&config.timezone);
+            println!(
+                "{}  {:width$}  {:10}  {}",
+                local.format("%a %Y-%m-%d %H:%M %Z"),
+                row.schedule,
+                row.category,
+                row.title.unwrap_or("(nothing to send)"),
+            );
+        }
+    }
+    Ok(Status::Success)
+}

@@ -1,0 +1,554 @@
+//! The user's configuration: reading it from TOML, checking every key, and resolving it
+//! into values the planner can use.
+//!
+//! Two stages: toml parses the text into a spanned tree, then each key is checked on its
+//! own so one pass reports every problem with its line and column. What is valid is
+//! kept: a broken schedule rule is left out and the others still run. Pure: the caller
+//! reads the file; the only outside fact used is the local time zone for "local".
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use chrono::TimeDelta;
+use chrono_tz::Tz;
+
+use crate::content::{Category, Ladder};
+use crate::diag::{Diagnostic, Source};
+use crate::fields::{self, Fields};
+use crate::schedule::Trigger;
+use crate::when::{self, Days, Window};
+
+/// The documented default configuration, as shipped.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// A resolved, valid configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub timezone: Tz,
+    pub discreet: bool,
+    /// How many notifications may stay open at once.
+    pub max_open: usize,
+    pub limits: Limits,
+    pub ladders: Vec<Ladder>,
+    pub supporter: bool,
+    pub schedule: Vec<Rule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub quiet_hours: Option<Window>,
+    pub in_quiet_hours: QuietPolicy,
+    pub max_per_day: u32,
+    pub min_gap: TimeDelta,
+    pub catch_up: TimeDelta,
+}
+
+/// What becomes of a prompt due in quiet hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuietPolicy {
+    Defer,
+    Drop,
+}
+
+/// One `[[schedule]]` entry.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: String,
+    pub send: Category,
+    pub trigger: Trigger,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            quiet_hours: Some("21:30-08:30".parse().expect("valid window")),
+            in_quiet_hours: QuietPolicy::Defer,
+            max_per_day: 4,
+            min_gap: TimeDelta::minutes(90),
+            catch_up: TimeDelta::hours(2),
+        }
+    }
+}
+
+impl Config {
+    /// The settings used for every key the file leaves out (the schedule aside).
+    fn base(timezone: Tz) -> Config {
+        Config {
+            timezone,
+            discreet: true,
+            max_open: 3,
+            limits: Limits::default(),
+            ladders: vec![
+                Ladder::Intellectual,
+                Ladder::Emotional,
+                Ladder::Experiential,
+                Ladder::Spiritual,
+            ],
+            supporter: false,
+            schedule: Vec::new(),
+        }
+    }
+
+    /// The built-in default configuration.
+    pub fn default_config() -> Config {
+        let (config, diags) = load(&Source::new("(built-in default)", DEFAULT_TOML));
+        debug_assert!(diags.is_empty(), "{diags:?}");
+        config
+    }
+
+    /// Reads the config at `path`; a missing file means the built-in default.
+    pub fn read(path: &Path) -> anyhow::Result<(Config, Vec<Diagnostic>, Source)> {
+        let src = match std::fs::read_to_string(path) {
+            Ok(text) => Source::new(path, text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Source::new(
+                format!("(built-in default; no file at {})", path.display()),
+                DEFAULT_TOML,
+            ),
+            Err(e) => anyhow::bail!("cannot read the config {}: {e}", path.display()),
+        };
+        let (config, diags) = load(&src);
+        Ok((config, diags, src))
+    }
+}
+
+const TOP_KEYS: &[&str] = &["timezone", "notifications", "limits", "content", "schedule"];
+const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
+
+/// Reads and checks a configuration; every problem found is returned beside what was valid.
+pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let doc = fields::parse(src, &mut diags);
+    let top = Fields::new(src, doc.get_ref(), doc.span(), "", TOP_KEYS, &mut diags);
+
+    let timezone = top
+        .parse_with("timezone", "a time zone name", &mut diags, |s: &String| {
+            parse_zone(s)
+        })
+        .unwrap_or_else(|| local_zone().unwrap_or(Tz::UTC));
+    let mut config = Config::base(timezone);
+
+    if let Some((table, span)) = top.table("notifications", &mut diags) {
+        let f = Fields::new(
+            src,
+            table,
+            span,
+            "notifications",
+            &["discreet", "max_open"],
+            &mut diags,
+        );
+        if let Some(v) = f.get::<bool>("discreet", "true or false", &mut diags) {
+            config.discreet = v.into_inner();
+        }
+        if let Some(v) = f.parse_with(
+            "max_open",
+            "a whole number from 1 to 20",
+            &mut diags,
+            |n: &i64| {
+                usize::try_from(*n)
+                    .ok()
+                    .filter(|n| (1..=20).contains(n))
+                    .ok_or_else(|| {
+                        format!("{n} is out of range; expected a whole number from 1 to 20")
+                    })
+            },
+        ) {
+            config.max_open = v;
+        }
+    }
+
+    if let Some((table, span)) = top.table("limits", &mut diags) {
+        read_limits(
+            &Fields::new(
+                src,
+                table,
+                span,
+                "limits",
+                &[
+                    "quiet_hours",
+                    "in_quiet_hours",
+                    "max_per_day",
+                    "min_gap",
+                    "catch_up",
+                ],
+                &mut diags,
+            ),
+            &mut config.limits,
+            &mut diags,
+        );
+    }
+
+    if let Some((table, span)) = top.table("content", &mut diags) {
+        let f = Fields::new(
+            src,
+            table,
+            span,
+            "content",
+            &["ladders", "supporter"],
+            &mut diags,
+        );
+        if let Some(ladders) = f.parse_with(
+            "ladders",
+            "a list of ladder names",
+            &mut diags,
+            |list: &Vec<String>| {
+                list.iter()
+                    .map(|s| s.parse::<Ladder>())
+                    .collect::<Result<Vec<_>, _>>()
+            },
+        ) {
+            config.ladders = ladders;
+        }
+        if let Some(v) = f.get::<bool>("supporter", "true or false", &mut diags) {
+            config.supporter = v.into_inner();
+        }
+    }
+
+    let mut names = BTreeSet::new();
+    for (i, (table, span)) in top.tables("schedule", &mut diags).into_iter().enumerate() {
+        let f = Fields::new(
+            src,
+            table,
+            span,
+            format!("schedule[{}]", i + 1),
+            RULE_KEYS,
+            &mut diags,
+        );
+        let before = diags.len();
+        if let Some(rule) = read_rule(&f, &mut diags) {
+            if !names.insert(rule.name.clone()) {
+                f.report(
+                    "name",
+                    format!(
+                        "another rule is already named \"{}\"; names must be unique",
+                        rule.name
+                    ),
+                    &mut diags,
+                );
+            } else if diags.len() == before {
+                config.schedule.push(rule);
+            }
+        }
+    }
+    (config, diags)
+}
+
+fn read_limits(f: &Fields, limits: &mut Limits, diags: &mut Vec<Diagnostic>) {
+    if let Some(v) = f.parse_with(
+        "quiet_hours",
+        "a window such as \"21:30-08:30\", or \"off\"",
+        diags,
+        |s: &String| {
+            if s.trim() == "off" {
+                return Ok(None);
+            }
+            let window: Window = s.parse()?;
+            if window.minutes() == 0 {
+                return Err(format!(
+                    "`{s}` is a single time; expected a window such as \"21:30-08:30\", or \"off\""
+                ));
+            }
+            Ok(Some(window))
+        },
+    ) {
+        limits.quiet_hours = v;
+    }
+    if let Some(v) = f.parse_with(
+        "in_quiet_hours",
+        "\"defer\" or \"drop\"",
+        diags,
+        |s: &String| match s.as_str() {
+            "defer" => Ok(QuietPolicy::Defer),
+            "drop" => Ok(QuietPolicy::Drop),
+            _ => Err(format!(
+                "`{s}` is not a choice here; expected \"defer\" or \"drop\""
+            )),
+        },
+    ) {
+        limits.in_quiet_hours = v;
+    }
+    if let Some(v) = f.parse_with(
+        "max_per_day",
+        "a whole number from 1 to 1000",
+        diags,
+        |n: &i64| {
+            u32::try_from(*n)
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    format!("{n} is out of range; expected a whole number from 1 to 1000")
+                })
+        },
+    ) {
+        limits.max_per_day = v;
+    }
+    let duration = |s: &String| when::parse_duration(s);
+    if let Some(v) = f.parse_with("min_gap", "a duration such as \"90m\"", diags, duration) {
+        limits.min_gap = v;
+    }
+    if let Some(v) = f.parse_with("catch_up", "a duration such as \"2h\"", diags, duration) {
+        limits.catch_up = v;
+    }
+}
+
+fn read_rule(f: &Fields, diags: &mut Vec<Diagnostic>) -> Option<Rule> {
+    let name = f.parse_with(
+        "name",
+        "a name such as \"morning step\"",
+        diags,
+        |s: &String| {
+            let s = s.trim();
+            if s.is_empty() {
+                Err("the name is empty".to_owned())
+            } else {
+                Ok(s.to_owned())
+            }
+        },
+    );
+    let send = f.parse_with("send", "a category", diags, |s: &String| {
+        s.parse::<Category>()
+    });
+    let window = f.parse_with("at", "a time or a window", diags, |s: &String| {
+        s.parse::<Window>()
+    });
+    let cron = f.parse_with("cron", "a cron pattern", diags, |s: &String| {
+        Trigger::cron(s)
+    });
+    let days = match f.raw("days").map(|v| v.get_ref().is_array()) {
+        None => None,
+        Some(true) => f.parse_with(
+            "days",
+            "a list of day names",
+            diags,
+            |list: &Vec<String>| Days::from_list(list),
+        ),
+        Some(false) => f.parse_with(
+            "days",
+            "a string such as \"mon-fri\" or a list such as [\"mon\", \"thu\"]",
+            diags,
+            |s: &String| Days::parse(s),
+        ),
+    };
+
+    if f.raw("name").is_none() {
+        f.missing("name", "a name such as \"morning step\"", diags);
+    }
+    if f.raw("send").is_none() {
+        f.missing(
+            "send",
+            &format!("a category: {}", Category::expected()),
+            diags,
+        );
+    }
+    let trigger = match (f.raw("at").is_some(), f.raw("cron").is_some()) {
+        (true, true) => {
+            f.report(
+                "cron",
+                "a rule has either `at` (with `days`) or `cron`, not both",
+                diags,
+            );
+            None
+        }
+        (false, false) => {
+            f.missing(
+                "at",
+                "`at` (a time such as \"09:00\" or a window such as \"09:00-10:30\") or `cron`",
+                diags,
+            );
+            None
+        }
+        (true, false) => window.map(|window| Trigger::At {
+            window,
+            days: days.unwrap_or(Days::DAILY),
+        }),
+        (false, true) => {
+            if f.raw("days").is_some() {
+                f.report(
+                    "days",
+                    "`days` goes with `at`; with `cron`, put the days in the pattern",
+                    diags,
+                );
+            }
+            cron
+        }
+    };
+    Some(Rule {
+        name: name?,
+        send: send?,
+        trigger: trigger?,
+    })
+}
+
+/// Reads a time zone name: "local" or an IANA name.
+pub fn parse_zone(name: &str) -> Result<Tz, String> {
+    if name == "local" {
+        return local_zone().ok_or_else(|| {
+            "cannot tell this machine's time zone; expected an IANA name here, such as \"Europe/Berlin\"".to_owned()
+        });
+    }
+    name.parse::<Tz>().map_err(|_| {
+        format!("`{name}` is not a time zone; expected \"local\" or an IANA name such as \"Europe/Berlin\"")
+    })
+}
+
+/// This machine's time zone: `TZ` when it names one, else the system setting.
+fn local_zone() -> Option<Tz> {
+    if let Ok(tz) = std::env::var("TZ") {
+        if let Ok(zone) = tz.trim_start_matches(':').parse() {
+            return Some(zone);
+        }
+    }
+    iana_time_zone::get_timezone().ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> (Config, Vec<String>) {
+        let (config, diags) = load(&Source::new("/home/u/.config/closer/config.toml", text));
+        (config, diags.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn the_default_config_is_valid_and_matches_the_built_in_values() {
+        let (config, diags) = check(DEFAULT_TOML);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let base = Config::base(config.timezone);
+        assert_eq!(config.discreet, base.discreet);
+        assert_eq!(config.max_open, base.max_open);
+        assert_eq!(config.ladders, base.ladders);
+        assert_eq!(config.supporter, base.supporter);
+        assert_eq!(config.limits.quiet_hours, base.limits.quiet_hours);
+        assert_eq!(config.limits.in_quiet_hours, base.limits.in_quiet_hours);
+        assert_eq!(config.limits.max_per_day, base.limits.max_per_day);
+        assert_eq!(config.limits.min_gap, base.limits.min_gap);
+        assert_eq!(config.limits.catch_up, base.limits.catch_up);
+        let names: Vec<_> = config.schedule.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["morning step", "midday kindness", "evening reflection"]
+        );
+        assert!(!config.ladders.iter().any(|l| l.off_by_default()));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_line_column_and_key() {
+        let (config, diags) = check(
+            r#"timezone = "UTC"
+colour = "blue"
+
+[limits]
+max_per_day = "four"
+min_gap = "soon"
+
+[[schedule]]
+name = "bad cron"
+send = "compassion"
+cron = "0 13 * *"
+
+[[schedule]]
+name = "bad window"
+send = "step"
+at = "9am-10am"
+
+[[schedule]]
+name = "fine"
+send = "learn"
+at = "12:00"
+"#,
+        );
+        let expected = [
+            "config.toml:2:1: `colour`: unknown key; expected one of: timezone,",
+            "config.toml:5:15: `limits.max_per_day`: expected a whole number from 1 to 1000, found string",
+            "config.toml:6:11: `limits.min_gap`: `soon` is not a duration",
+            "config.toml:11:8: `schedule[1].cron`: `0 13 * *` has 4 fields; expected 5",
+            "config.toml:16:6: `schedule[2].at`: `9am-10am` is not a time or a window",
+        ];
+        for e in expected {
+            assert!(
+                diags.iter().any(|d| d.contains(e)),
+                "missing {e:?} in {diags:#?}"
+            );
+        }
+        assert_eq!(diags.len(), expected.len(), "{diags:#?}");
+        // What was valid still runs.
+        assert_eq!(config.schedule.len(), 1);
+        assert_eq!(config.schedule[0].name, "fine");
+        assert_eq!(config.limits.max_per_day, 4);
+    }
+
+    #[test]
+    fn rules_need_one_trigger_a_category_and_a_unique_name() {
+        let (config, diags) = check(
+            r#"[[schedule]]
+name = "a"
+send = "hugs"
+at = "09:00"
+
+[[schedule]]
+name = "b"
+send = "step"
+
+[[schedule]]
+name = "c"
+send = "step"
+at = "09:00"
+cron = "0 9 * * *"
+
+[[schedule]]
+name = "d"
+send = "step"
+cron = "0 9 * * *"
+days = "mon"
+
+[[schedule]]
+name = "e"
+send = "step"
+at = "09:00"
+days = ["mon", "someday"]
+
+[[schedule]]
+name = "e"
+send = "step"
+at = "09:00"
+"#,
+        );
+        assert!(config.schedule.is_empty(), "{:?}", config.schedule);
+        for e in [
+            "3:8: `schedule[1].send`: `hugs` is not one of",
+            "6:1: `schedule[2].at`: missing",
+            "14:8: `schedule[3].cron`: a rule has either",
+            "20:8: `schedule[4].days`: `days` goes with `at`",
+            "26:8: `schedule[5].days`: `someday` is not a day",
+            "29:8: `schedule[6].name`: another rule is already named \"e\"",
+        ] {
+            assert!(
+                diags.iter().any(|d| d.contains(e)),
+                "missing {e:?} in {diags:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors_name_their_place() {
+        let (_, diags) = check("timezone = \"UTC\"\n[limits\nmax_per_day = 3\n");
+        assert!(
+            diags[0].starts_with("/home/u/.config/closer/config.toml:2:"),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn zones_and_quiet_hours_off() {
+        let (config, diags) =
+            check("timezone = \"America/New_York\"\n[limits]\nquiet_hours = \"off\"\n");
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(config.timezone, chrono_tz::America::New_York);
+        assert_eq!(config.limits.quiet_hours, None);
+        let (_, diags) = check("timezone = \"Mars/Olympus\"\n");
+        assert!(
+            diags[0].contains("`timezone`: `Mars/Olympus` is not a time zone"),
+            "{diags:#?}"
+        );
+    }
+}

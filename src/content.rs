@@ -1,0 +1,604 @@
+//! Content packs: the prompts closer can send, read from TOML.
+//!
+//! The shipped packs in `content/` are embedded in the binary; a user's packs in
+//! `content/` under their config directory add prompts or replace shipped ones with the
+//! same `id`. A broken pack is reported with file, line and column and skipped; a broken
+//! prompt is skipped alone. This module only reads and checks text: it never chooses.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{Diagnostic, Source};
+use crate::fields::{self, Fields};
+
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            /// The accepted words, for messages.
+            pub fn expected() -> String {
+                let words: Vec<String> = Self::ALL.iter().map(|v| format!("\"{}\"", v.as_str())).collect();
+                words.join(", ")
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($word => Ok($name::$variant),)+
+                    _ => Err(format!("`{s}` is not one of {}", Self::expected())),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// What kind of message a prompt is; every prompt has exactly one.
+    Category {
+        Step = "step",
+        Compassion = "compassion",
+        Setback = "setback",
+        Critic = "critic",
+        Reflect = "reflect",
+        Learn = "learn",
+        Support = "support",
+    }
+);
+
+word_enum!(
+    /// A face of intimacy; each has its own ladder of steps.
+    Ladder {
+        Intellectual = "intellectual",
+        Emotional = "emotional",
+        Experiential = "experiential",
+        Physical = "physical",
+        Sexual = "sexual",
+        Spiritual = "spiritual",
+    }
+);
+
+word_enum!(
+    /// The fear under the avoidance that a prompt touches.
+    Fear {
+        Abandonment = "abandonment",
+        Engulfment = "engulfment",
+        Rejection = "rejection",
+    }
+);
+
+impl Category {
+    /// The neutral title shown in discreet mode when a prompt has none of its own.
+    pub fn discreet_title(self) -> &'static str {
+        match self {
+            Category::Step => "A small step for today",
+            Category::Compassion => "A moment for you",
+            Category::Setback => "A gentle note",
+            Category::Critic => "A quick check-in",
+            Category::Reflect => "A question for later",
+            Category::Learn => "Something to know",
+            Category::Support => "A note for today",
+        }
+    }
+}
+
+impl Ladder {
+    /// Ladders that stay off unless the user turns them on.
+    pub fn off_by_default(self) -> bool {
+        matches!(self, Ladder::Physical | Ladder::Sexual)
+    }
+}
+
+/// The longest body a prompt may have, in characters.
+pub const MAX_BODY: usize = 200;
+/// The longest title, in characters.
+pub const MAX_TITLE: usize = 60;
+
+/// One message closer can send.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prompt {
+    pub id: String,
+    pub category: Category,
+    pub title: String,
+    pub discreet_title: Option<String>,
+    pub body: String,
+    pub ladder: Option<Ladder>,
+    pub rung: Option<u8>,
+    pub distress: Option<f32>,
+    pub fear: Vec<Fear>,
+    /// A safety behaviour this step lets go of.
+    pub fade: Option<String>,
+    /// The pack it came from.
+    #[serde(skip)]
+    pub origin: PathBuf,
+    /// Where in that pack it starts (line, column).
+    #[serde(skip)]
+    pub position: (usize, usize),
+}
+
+impl Prompt {
+    /// The title to show: the discreet one when `discreet` is on.
+    pub fn shown_title(&self, discreet: bool) -> &str {
+        if discreet {
+            self.discreet_title
+                .as_deref()
+                .unwrap_or(self.category.discreet_title())
+        } else {
+            &self.title
+        }
+    }
+}
+
+/// The shipped packs, embedded at build time.
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        "ladder-intellectual.toml",
+        include_str!("../content/ladder-intellectual.toml"),
+    ),
+    (
+        "ladder-emotional.toml",
+        include_str!("../content/ladder-emotional.toml"),
+    ),
+    (
+        "ladder-experiential.toml",
+        include_str!("../content/ladder-experiential.toml"),
+    ),
+    (
+        "ladder-spiritual.toml",
+        include_str!("../content/ladder-spiritual.toml"),
+    ),
+    (
+        "ladder-physical.toml",
+        include_str!("../content/ladder-physical.toml"),
+    ),
+    (
+        "ladder-sexual.toml",
+        include_str!("../content/ladder-sexual.toml"),
+    ),
+    (
+        "compassion.toml",
+        include_str!("../content/compassion.toml"),
+    ),
+    ("setback.toml", include_str!("../content/setback.toml")),
+    ("critic.toml", include_str!("../content/critic.toml")),
+    ("reflect.toml", include_str!("../content/reflect.toml")),
+    ("learn.toml", include_str!("../content/learn.toml")),
+    ("support.toml", include_str!("../content/support.toml")),
+];
+
+/// Every prompt available, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    prompts: BTreeMap<String, Prompt>,
+}
+
+impl Library {
+    /// The shipped packs and then the user's packs in `user_dir` (if it exists), with
+    /// every problem found.
+    pub fn load(user_dir: Option<&Path>) -> (Library, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let mut library = Library::default();
+        for (name, text) in SHIPPED {
+            let src = Source::new(Path::new("content").join(name), *text);
+            library.add_pack(&src, false, &mut diags);
+        }
+        if let Some(dir) = user_dir {
+            for src in read_user_packs(dir, &mut diags) {
+                library.add_pack(&src, true, &mut diags);
+            }
+        }
+        (library, diags)
+    }
+
+    /// Adds the prompts of one pack; with `overrides`, a prompt replaces a loaded one
+    /// with the same id, otherwise a repeated id is an error.
+    pub fn add_pack(&mut self, src: &Source, overrides: bool, diags: &mut Vec<Diagnostic>) {
+        let before = diags.len();
+        let prompts = parse_pack(src, diags);
+        if diags[before..].iter().any(|d| d.key.is_empty()) {
+            // A pack that is not valid TOML is skipped whole: what parsed may be half of it.
+            diags.push(Diagnostic::file(
+                &src.path,
+                "this pack was skipped; fix it and it will be read again",
+            ));
+            return;
+        }
+        for prompt in prompts {
+            if !overrides {
+                if let Some(first) = self.prompts.get(&prompt.id) {
+                    diags.push(Diagnostic {
+                        path: prompt.origin.clone(),
+                        line: prompt.position.0,
+                        column: prompt.position.1,
+                        key: "prompt.id".into(),
+                        message: format!(
+                            "`{}` is already used at {}:{}; ids must be unique",
+                            prompt.id,
+                            first.origin.display(),
+                            first.position.0
+                        ),
+                    });
+                    continue;
+                }
+            }
+            self.prompts.insert(prompt.id.clone(), prompt);
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Prompt> {
+        self.prompts.get(id)
+    }
+
+    /// All prompts, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &Prompt> {
+        self.prompts.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.prompts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prompts.is_empty()
+    }
+}
+
+/// The `*.toml` files in `dir`, in name order; a missing directory has none.
+fn read_user_packs(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| match fs::read_to_string(&path) {
+            Ok(text) => Some(Source::new(path, text)),
+            Err(e) => {
+                diags.push(Diagnostic::file(
+                    &path,
+                    format!("cannot read this pack: {e}"),
+                ));
+                None
+            }
+        })
+        .collect()
+}
+
+const PROMPT_KEYS: &[&str] = &[
+    "id",
+    "category",
+    "title",
+    "discreet_title",
+    "body",
+    "ladder",
+    "rung",
+    "distress",
+    "fear",
+    "fade",
+];
+
+/// Reads the `[[prompt]]` tables of one pack.
+pub fn parse_pack(src: &Source, diags: &mut Vec<Diagnostic>) -> Vec<Prompt> {
+    let doc = fields::parse(src, diags);
+    let top = Fields::new(src, doc.get_ref(), doc.span(), "", &["prompt"], diags);
+    top.tables("prompt", diags)
+        .into_iter()
+        .filter_map(|(table, span)| {
+            let f = Fields::new(src, table, span.clone(), "prompt", PROMPT_KEYS, diags);
+            let before = diags.len();
+            let prompt = read_prompt(src, &f, span.start, diags);
+            // A prompt with any problem is left out on its own.
+            prompt.filter(|_| diags.len() == before)
+        })
+        .collect()
+}
+
+fn read_prompt(
+    src: &Source,
+    f: &Fields,
+    start: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Prompt> {
+    let id = f.parse_with("id", "a string", diags, |s: &String| check_id(s));
+    let category = f.parse_with("category", "a string", diags, |s: &String| {
+        s.parse::<Category>()
+    });
+    let title = f.parse_with("title", "a string", diags, |s: &String| {
+        check_text(s, MAX_TITLE, "title")
+    });
+    let discreet_title = f.parse_with("discreet_title", "a string", diags, |s: &String| {
+        check_text(s, MAX_TITLE, "discreet title")
+    });
+    let body = f.parse_with("body", "a string", diags, |s: &String| {
+        check_text(s, MAX_BODY, "body")
+    });
+    let ladder = f.parse_with("ladder", "a string", diags, |s: &String| {
+        s.parse::<Ladder>()
+    });
+    let rung = f.parse_with("rung", "a whole number from 1 to 15", diags, |n: &i64| {
+        u8::try_from(*n)
+            .ok()
+            .filter(|r| (1..=15).contains(r))
+            .ok_or_else(|| format!("{n} is not a rung; expected a whole number from 1 to 15"))
+    });
+    let distress = f.parse_with("distress", "a number from 0 to 10", diags, |n: &f64| {
+        if (0.0..=10.0).contains(n) {
+            Ok(*n as f32)
+        } else {
+            Err(format!(
+                "{n} is out of range; expected a number from 0 to 10"
+            ))
+        }
+    });
+    let fear = f
+        .parse_with("fear", "a list of fears", diags, |list: &Vec<String>| {
+            list.iter()
+                .map(|s| s.parse::<Fear>())
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap_or_default();
+    let fade = f
+        .get::<String>("fade", "a string", diags)
+        .map(|s| s.into_inner());
+
+    for (key, what) in [
+        ("id", "a unique id such as \"compassion-heavy-day\""),
+        ("category", "a category"),
+        ("title", "a short title"),
+        ("body", "the message"),
+    ] {
+        if f.raw(key).is_none() {
+            f.missing(key, what, diags);
+        }
+    }
+    let category = category?;
+    let is_step = category == Category::Step;
+    if is_step {
+        for (key, present) in [
+            ("ladder", ladder.is_some()),
+            ("rung", rung.is_some()),
+            ("distress", distress.is_some()),
+        ] {
+            if f.raw(key).is_none() && !present {
+                f.missing(
+                    key,
+                    "a value for every step: `ladder`, `rung` and `distress`",
+                    diags,
+                );
+            }
+        }
+    } else {
+        for key in ["ladder", "rung", "distress", "fade"] {
+            if f.raw(key).is_some() {
+                f.report(
+                    key,
+                    format!("only steps have `{key}`; this prompt is `{category}`"),
+                    diags,
+                );
+            }
+        }
+    }
+    Some(Prompt {
+        id: id?,
+        category,
+        title: title?,
+        discreet_title,
+        body: body?,
+        ladder,
+        rung,
+        distress,
+        fear,
+        fade,
+        origin: src.path.clone(),
+        position: src.locate(start),
+    })
+}
+
+fn check_id(id: &str) -> Result<String, String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-');
+    if ok {
+        Ok(id.to_owned())
+    } else {
+        Err(format!(
+            "`{id}` is not a valid id; expected lowercase letters, digits and hyphens, such as \"compassion-heavy-day\""
+        ))
+    }
+}
+
+fn check_text(text: &str, max: usize, what: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    let chars = trimmed.chars().count();
+    if chars == 0 {
+        Err(format!("the {what} is empty"))
+    } else if chars > max {
+        Err(format!(
+            "the {what} has {chars} characters; at most {max} fit on a notification"
+        ))
+    } else {
+        Ok(trimmed.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pack(text: &str) -> (Vec<Prompt>, Vec<String>) {
+        let src = Source::new("user/my.toml", text);
+        let mut diags = Vec::new();
+        let prompts = parse_pack(&src, &mut diags);
+        (prompts, diags.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn shipped_packs_load_cleanly() {
+        let (library, diags) = Library::load(None);
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert!(library.len() > 50);
+        for category in [Category::Step, Category::Compassion] {
+            assert!(
+                library.iter().any(|p| p.category == category),
+                "no {category} prompt"
+            );
+        }
+    }
+
+    #[test]
+    fn a_valid_step_and_message() {
+        let (prompts, diags) = pack(
+            r#"
+[[prompt]]
+id = "emotional-x"
+category = "step"
+ladder = "emotional"
+rung = 2
+distress = 1.5
+title = "Name a feeling"
+body = "Notice one feeling today and name it to yourself."
+
+[[prompt]]
+id = "compassion-x"
+category = "compassion"
+title = "A hard day"
+discreet_title = "A pause"
+fear = ["rejection"]
+body = "This is hard, and many people find it hard too."
+"#,
+        );
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(prompts.len(), 2);
+        assert_eq!(prompts[0].rung, Some(2));
+        assert_eq!(prompts[0].position, (2, 1));
+        assert_eq!(prompts[1].shown_title(true), "A pause");
+        assert_eq!(prompts[1].shown_title(false), "A hard day");
+        assert_eq!(prompts[0].shown_title(true), "A small step for today");
+    }
+
+    #[test]
+    fn every_problem_in_a_prompt_is_reported_with_its_place() {
+        let (prompts, diags) = pack(
+            r#"[[prompt]]
+id = "Bad Id"
+category = "hug"
+title = ""
+body = 3
+colour = "red"
+"#,
+        );
+        assert!(prompts.is_empty());
+        let expected = [
+            "user/my.toml:6:1: `prompt.colour`: unknown key",
+            "user/my.toml:2:6: `prompt.id`: `Bad Id` is not a valid id",
+            "user/my.toml:3:12: `prompt.category`: `hug` is not one of",
+            "user/my.toml:4:9: `prompt.title`: the title is empty",
+            "user/my.toml:5:8: `prompt.body`: expected a string, found integer",
+        ];
+        for e in expected {
+            assert!(
+                diags.iter().any(|d| d.starts_with(e)),
+                "missing {e:?} in {diags:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn steps_need_their_ladder_and_messages_must_not_have_one() {
+        let (prompts, diags) = pack(
+            r#"[[prompt]]
+id = "step-a"
+category = "step"
+title = "T"
+body = "B"
+
+[[prompt]]
+id = "learn-a"
+category = "learn"
+rung = 3
+title = "T"
+body = "B"
+"#,
+        );
+        assert!(prompts.is_empty());
+        assert!(
+            diags.iter().any(|d| d.contains("`prompt.ladder`: missing")),
+            "{diags:#?}"
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("10:8: `prompt.rung`: only steps")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn long_bodies_are_refused() {
+        let body = "a".repeat(MAX_BODY + 1);
+        let (_, diags) = pack(&format!(
+            "[[prompt]]\nid = \"c\"\ncategory = \"learn\"\ntitle = \"T\"\nbody = \"{body}\"\n"
+        ));
+        assert!(diags[0].contains("201 characters"), "{diags:#?}");
+    }
+
+    #[test]
+    fn user_packs_override_by_id_and_broken_ones_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = Library::load(None).0;
+        let some_step = shipped
+            .iter()
+            .find(|p| p.category == Category::Step)
+            .unwrap()
+            .clone();
+        fs::write(
+            dir.path().join("a.toml"),
+            format!(
+                "[[prompt]]\nid = \"{}\"\ncategory = \"step\"\nladder = \"emotional\"\nrung = 1\ndistress = 1\ntitle = \"Mine\"\nbody = \"My own step.\"\n\n[[prompt]]\nid = \"compassion-mine\"\ncategory = \"compassion\"\ntitle = \"Mine\"\nbody = \"My own words.\"\n",
+                some_step.id
+            ),
+        )
+        .unwrap();
+        fs::write(dir.path().join("b.toml"), "[[prompt]\nid = ").unwrap();
+        let (library, diags) = Library::load(Some(dir.path()));
+        assert_eq!(library.get(&some_step.id).unwrap().title, "Mine");
+        assert!(library.get("compassion-mine").is_some());
+        assert_eq!(library.len(), shipped.len() + 1);
+        let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert!(text.iter().any(|d| d.contains("b.toml:1:")), "{text:#?}");
+        assert!(
+            text.iter()
+                .any(|d| d.contains("b.toml: this pack was skipped")),
+            "{text:#?}"
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! closer: small, spaced steps toward closeness, and a kinder inner voice, on the desktop.
+//!
+//! The library holds everything; `main.rs` only parses arguments and picks the exit code.
+//! See ARCHITECTURE.md for the map. The pure core (`config`, `content`, `schedule`,
+//! `planner`, `when`, `seed`) never touches the world; `daemon`, `notify`, `timer`,
+//! `files` and the commands do.
+
+pub mod cli;
+mod cmd;
+pub mod config;
+pub mod content;
+mod daemon;
+pub mod diag;
+mod fields;
+pub mod files;
+mod notify;
+pub mod paths;
+pub mod planner;
+pub mod schedule;
+pub mod seed;
+mod setup;
+mod timer;
+pub mod when;
+
+/// How a command ended, for `main` to turn into an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    /// The command ran, and found something wrong (an invalid config, say).
+    Failure,
+}
+
+/// Runs one command.
+pub fn run(cli: cli::Cli) -> anyhow::Result<Status> {
+    init_logging(cli.verbose);
+    let paths = paths::Paths::resolve(cli.config.as_deref())?;
+    cmd::run(cli.command, &paths)
+}
+
+fn init_logging(verbose: bool) {
+    let level = if verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::INFO
+    };
+    // journald adds its own timestamps; a terminal user sees them from the shell.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .try_init();
+}

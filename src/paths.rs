@@ -1,0 +1,54 @@
+//! Where closer keeps things: the config file, the user's content packs, state, and the
+//! runtime directory, following the XDG base directories (through `directories`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+/// Every path closer uses.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The config file (`--config`, or `~/.config/closer/config.toml`).
+    pub config: PathBuf,
+    /// The user's content packs: `content/` beside the config file.
+    pub user_content: PathBuf,
+    /// State that survives restarts (`~/.local/state/closer`).
+    pub state: PathBuf,
+    /// Data the user owns (`~/.local/share/closer`).
+    pub data: PathBuf,
+    /// Runtime files such as the lock (`$XDG_RUNTIME_DIR/closer`).
+    pub runtime: PathBuf,
+}
+
+impl Paths {
+    /// The standard paths, with the config file replaced by `config` when given.
+    pub fn resolve(config: Option<&Path>) -> anyhow::Result<Paths> {
+        let dirs = directories::ProjectDirs::from("", "", "closer")
+            .context("cannot find your home directory; set HOME")?;
+        let config = match config {
+            Some(path) => path.to_owned(),
+            None => dirs.config_dir().join("config.toml"),
+        };
+        let user_content = config.parent().unwrap_or(Path::new(".")).join("content");
+        let data = dirs.data_dir().to_owned();
+        // macOS and Windows have no state or runtime dirs: the data dir stands in.
+        let state = dirs
+            .state_dir()
+            .map_or_else(|| data.clone(), Path::to_owned);
+        let runtime = dirs
+            .runtime_dir()
+            .map_or_else(|| state.clone(), Path::to_owned);
+        Ok(Paths {
+            config,
+            user_content,
+            state,
+            data,
+            runtime,
+        })
+    }
+
+    /// The file that holds the user's random seed.
+    pub fn seed(&self) -> PathBuf {
+        self.state.join("seed")
+    }
+}

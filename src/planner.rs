@@ -1,0 +1,586 @@
+//! The planner: which prompt goes out when. One pure function of the config, the content,
+//! what was sent before, a point in time and the seed — so the daemon and `closer next`
+//! run the same code and cannot disagree.
+//!
+//! Each rule's due times pass through the limits in time order: quiet hours (defer to
+//! their end, at most one per rule, or drop), the minimum gap (a prompt due too soon
+//! waits), and the daily cap (extras are dropped). Then a prompt is chosen from the
+//! rule's pool without repeating one until the pool is used up.
+//!
+//! Invariants: a rule's occurrence is answered at most once — once a later occurrence of
+//! the same rule was sent, earlier ones are gone; nothing is planned at or before `after`.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+use crate::config::{Config, QuietPolicy};
+use crate::content::{Category, Ladder, Library, Prompt};
+use crate::seed::{hash_str, mix};
+
+/// A prompt that was sent: what the planner remembers of the past.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// When it went out.
+    pub at: DateTime<Utc>,
+    /// The rule that sent it, by name.
+    pub rule: String,
+    /// The rule's occurrence it answered (earlier than `at` when it waited).
+    pub due: DateTime<Utc>,
+    pub category: Category,
+    pub prompt: Option<String>,
+}
+
+/// What the planner knows besides the config and content.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Prompts sent so far, oldest first.
+    pub sent: Vec<Sent>,
+    /// The rung each ladder stands on; a ladder not listed is on rung 1.
+    pub rungs: BTreeMap<Ladder, u8>,
+}
+
+/// A prompt planned for a moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Firing {
+    pub at: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+    /// The rule's index in the config's schedule.
+    pub rule: usize,
+    pub category: Category,
+    /// None when the rule's pool has no prompt to give.
+    pub prompt: Option<String>,
+}
+
+/// How far ahead the planner looks.
+const HORIZON_DAYS: i64 = 400;
+/// A bound on the work of one plan, for patterns that fire every second.
+const MAX_STEPS: usize = 200_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Item {
+    at: DateTime<Utc>,
+    rule: usize,
+    due: DateTime<Utc>,
+    /// Straight from the rule (not moved by the gap); the rule's next occurrence
+    /// is generated when a fresh item is taken.
+    fresh: bool,
+}
+
+/// Plans prompts for one config, content and seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Planner<'a> {
+    pub config: &'a Config,
+    pub library: &'a Library,
+    pub seed: u64,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(config: &'a Config, library: &'a Library, seed: u64) -> Self {
+        Planner {
+            config,
+            library,
+            seed,
+        }
+    }
+
+    /// The next `count` prompts strictly after `after`, given what was sent.
+    pub fn upcoming(&self, state: &State, after: DateTime<Utc>, count: usize) -> Vec<Firing> {
+        let rules = &self.config.schedule;
+        let gap = self.config.limits.min_gap;
+        let mut timeline = state.sent.clone();
+        timeline.sort_by_key(|s| s.at);
+        // The latest occurrence of each rule already answered.
+        let mut answered: Vec<Option<DateTime<Utc>>> = rules
+            .iter()
+            .map(|r| {
+                timeline
+                    .iter()
+                    .filter(|s| s.rule == r.name)
+                    .map(|s| s.due)
+                    .max()
+            })
+            .collect();
+        // A gap-deferred item waiting for each rule, by its occurrence.
+        let mut waiting: Vec<Option<DateTime<Utc>>> = vec![None; rules.len()];
+
+        // Look back far enough to find prompts that were due earlier but wait past `after`.
+        let mut start = after - gap;
+        if let Some(quiet_start) = self.quiet_start_containing(after) {
+            start = start.min(quiet_start - gap);
+        }
+        start -= TimeDelta::seconds(1);
+
+        let mut heap = BinaryHeap::new();
+        for (i, done) in answered.iter().enumerate() {
+            let from = done.map_or(start, |d| d.max(start));
+            if let Some(item) = self.next_item(i, from) {
+                heap.push(Reverse(item));
+            }
+        }
+
+        let horizon = after + TimeDelta::days(HORIZON_DAYS);
+        let mut out = Vec::new();
+        let mut steps = 0;
+        while let Some(Reverse(item)) = heap.pop() {
+            steps += 1;
+            if out.len() >= count || steps > MAX_STEPS || item.at > horizon {
+                break;
+            }
+            if item.fresh {
+                if let Some(next) = self.next_item(item.rule, item.due) {
+                    heap.push(Reverse(next));
+                }
+            } else if waiting[item.rule] != Some(item.due) {
+                continue; // a later occurrence of the rule took its place
+            }
+            if answered[item.rule].is_some_and(|d| d >= item.due) {
+                continue;
+            }
+            // The minimum gap after the last prompt before this one.
+            if let Some(last) = timeline.iter().rev().map(|s| s.at).find(|t| *t <= item.at) {
+                if item.at < last + gap {
+                    if let Some(at) = self.settle(last + gap) {
+                        waiting[item.rule] = Some(item.due);
+                        heap.push(Reverse(Item {
+                            at,
+                            fresh: false,
+                            ..item
+                        }));
+                    }
+                    continue;
+                }
+            }
+            if item.at <= after {
+                continue; // its moment has passed
+            }
+            let day = self.local_date(item.at);
+            let sent_that_day = timeline
+                .iter()
+                .filter(|s| self.local_date(s.at) == day)
+                .count();
+            if sent_that_day >= self.config.limits.max_per_day as usize {
+                continue;
+            }
+            let category = rules[item.rule].send;
+            let prompt = self
+                .choose(category, &timeline, &state.rungs, item.at)
+                .map(|p| p.id.clone());
+            let firing = Firing {
+                at: item.at,
+                due: item.due,
+                rule: item.rule,
+                category,
+                prompt,
+            };
+            timeline.push(self.sent(&firing));
+            answered[item.rule] = Some(item.due);
+            out.push(firing);
+        }
+        out
+    }
+
+    /// A prompt from `rule` for right now, outside the schedule (`closer send`).
+    pub fn now(&self, rule: usize, state: &State, now: DateTime<Utc>) -> Firing {
+        let category = self.config.schedule[rule].send;
+        let prompt = self
+            .choose(category, &state.sent, &state.rungs, now)
+            .map(|p| p.id.clone());
+        Firing {
+            at: now,
+            due: now,
+            rule,
+            category,
+            prompt,
+        }
+    }
+
+    /// The record of `firing` once it went out.
+    pub fn sent(&self, firing: &Firing) -> Sent {
+        Sent {
+            at: firing.at,
+            rule: self.config.schedule[firing.rule].name.clone(),
+            due: firing.due,
+            category: firing.category,
+            prompt: firing.prompt.clone(),
+        }
+    }
+
+    /// The prompts a category can draw from, in id order.
+    pub fn pool(&self, category: Category, rungs: &BTreeMap<Ladder, u8>) -> Vec<&'a Prompt> {
+        let config = self.config;
+        self.library
+            .iter()
+            .filter(|p| p.category == category)
+            .filter(|p| match category {
+                Category::Step => p.ladder.is_some_and(|l| {
+                    config.ladders.contains(&l)
+                        && p.rung == Some(rungs.get(&l).copied().unwrap_or(1))
+                }),
+                Category::Support => config.supporter,
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// Chooses a prompt of `category` for `at`: none that was sent since the pool was
+    /// last used up, and not the one sent last; which of the rest is fixed by the seed.
+    pub fn choose(
+        &self,
+        category: Category,
+        timeline: &[Sent],
+        rungs: &BTreeMap<Ladder, u8>,
+        at: DateTime<Utc>,
+    ) -> Option<&'a Prompt> {
+        let pool = self.pool(category, rungs);
+        let ids: BTreeSet<&str> = pool.iter().map(|p| p.id.as_str()).collect();
+        let mut used = BTreeSet::new();
+        let mut last = None;
+        for id in timeline.iter().filter_map(|s| s.prompt.as_deref()) {
+            if ids.contains(id) {
+                used.insert(id);
+                last = Some(id);
+                if used.len() == ids.len() {
+                    used.clear();
+                }
+            }
+        }
+        let mut candidates: Vec<&Prompt> = pool
+            .into_iter()
+            .filter(|p| !used.contains(p.id.as_str()))
+            .collect();
+        if candidates.len() > 1 {
+            candidates.retain(|p| Some(p.id.as_str()) != last);
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        let roll = mix(
+            mix(self.seed, hash_str(category.as_str())),
+            at.timestamp() as u64,
+        );
+        Some(candidates[(roll % candidates.len() as u64) as usize])
+    }
+
+    /// The next occurrence of `rule` after `from`, with quiet hours applied.
+    fn next_item(&self, rule: usize, from: DateTime<Utc>) -> Option<Item> {
+        let trigger = &self.config.schedule[rule].trigger;
+        let tz = self.config.timezone;
+        let salt = self.salt(rule);
+        let mut from = from;
+        // Each pass skips one quiet period; a year of them is plenty.
+        for _ in 0..400 {
+            let due = trigger.next_after(from, tz, salt)?;
+            let Some(end) = self.quiet_end(due) else {
+                return Some(Item {
+                    at: due,
+                    rule,
+                    due,
+                    fresh: true,
+                });
+            };
+            match self.config.limits.in_quiet_hours {
+                QuietPolicy::Drop => from = end - TimeDelta::seconds(1),
+                QuietPolicy::Defer => {
+                    // One per rule when quiet hours end: the latest occurrence stands for all.
+                    let latest = trigger
+                        .last_between(due - TimeDelta::seconds(1), end, tz, salt)
+                        .unwrap_or(due);
+                    return Some(Item {
+                        at: end,
+                        rule,
+                        due: latest,
+                        fresh: true,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// Where a prompt moved to `at` may go: out of quiet hours, or nowhere.
+    fn settle(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match (self.quiet_end(at), self.config.limits.in_quiet_hours) {
+            (None, _) => Some(at),
+            (Some(end), QuietPolicy::Defer) => Some(end),
+            (Some(_), QuietPolicy::Drop) => None,
+        }
+    }
+
+    /// When the quiet hours holding `at` end, if `at` is in them.
+    fn quiet_end(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let quiet = self.config.limits.quiet_hours?;
+        let local = at.with_timezone(&self.config.timezone);
+        quiet
+            .contains(local.time())
+            .then(|| quiet.end_after(local).with_timezone(&Utc))
+    }
+
+    fn quiet_start_containing(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let quiet = self.config.limits.quiet_hours?;
+        let start = quiet.start_containing(at.with_timezone(&self.config.timezone))?;
+        Some(start.with_timezone(&Utc))
+    }
+
+    fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.config.timezone).date_naive()
+    }
+
+    fn salt(&self, rule: usize) -> u64 {
+        mix(self.seed, hash_str(&self.config.schedule[rule].name))
+    }
+}
+
+/// How late a prompt may go out and still count as on time.
+pub const ON_TIME: TimeDelta = TimeDelta::seconds(60);
+
+/// Splits the prompts that came due by `now` into those to send and those missed. On
+/// time, all go out; after a suspend or a clock jump, only the most recent one, if it
+/// is at most `catch_up` old — never a burst.
+pub fn catch_up(
+    due: &[Firing],
+    now: DateTime<Utc>,
+    catch_up: TimeDelta,
+) -> (Vec<Firing>, Vec<Firing>) {
+    if due.iter().all(|f| now - f.at <= ON_TIME) {
+        return (due.to_vec(), Vec::new());
+    }
+    let mut missed = due.to_vec();
+    let latest = missed.pop().filter(|f| now - f.at <= catch_up);
+    if latest.is_none() {
+        missed.extend(due.last().cloned());
+    }
+    (latest.into_iter().collect(), missed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::diag::Source;
+
+    fn setup(toml: &str) -> (Config, Library) {
+        let (config, diags) = config::load(&Source::new("test.toml", toml));
+        assert!(diags.is_empty(), "{diags:#?}");
+        (config, Library::load(None).0)
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// The planned times as local RFC 3339 strings with rule names.
+    fn plan(toml: &str, from: &str, count: usize) -> Vec<String> {
+        let (config, library) = setup(toml);
+        let planner = Planner::new(&config, &library, 7);
+        planner
+            .upcoming(&State::default(), utc(from), count)
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f.at.with_timezone(&config.timezone)
+                        .format("%a %Y-%m-%d %H:%M:%S"),
+                    config.schedule[f.rule].name
+                )
+            })
+            .collect()
+    }
+
+    const LIMITS_OFF: &str = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n";
+
+    #[test]
+    fn catching_up_sends_at_most_the_latest_recent_prompt() {
+        let now = utc("2027-01-05T12:00:00Z");
+        let firing = |at: &str| Firing {
+            at: utc(at),
+            due: utc(at),
+            rule: 0,
+            category: Category::Learn,
+            prompt: None,
+        };
+        let hours = TimeDelta::hours(2);
+        let on_time = [
+            firing("2027-01-05T11:59:30Z"),
+            firing("2027-01-05T12:00:00Z"),
+        ];
+        assert_eq!(catch_up(&on_time, now, hours), (on_time.to_vec(), vec![]));
+        let asleep = [
+            firing("2027-01-05T08:30:00Z"),
+            firing("2027-01-05T10:30:00Z"),
+        ];
+        assert_eq!(
+            catch_up(&asleep, now, hours),
+            (vec![asleep[1].clone()], vec![asleep[0].clone()])
+        );
+        let long_ago = [
+            firing("2027-01-05T08:30:00Z"),
+            firing("2027-01-05T09:30:00Z"),
+        ];
+        assert_eq!(catch_up(&long_ago, now, hours), (vec![], long_ago.to_vec()));
+        assert_eq!(catch_up(&long_ago, now, TimeDelta::zero()).0, vec![]);
+    }
+
+    #[test]
+    fn a_daily_0230_on_daylight_saving_days_in_berlin() {
+        let toml = "timezone = \"Europe/Berlin\"\n[limits]\nquiet_hours = \"off\"\n[[schedule]]\nname = \"night\"\nsend = \"learn\"\ncron = \"30 2 * * *\"\n";
+        assert_eq!(
+            plan(toml, "2027-03-27T00:00:00Z", 3),
+            [
+                "Sat 2027-03-27 02:30:00 night",
+                "Sun 2027-03-28 03:00:00 night",
+                "Mon 2027-03-29 02:30:00 night"
+            ]
+        );
+        assert_eq!(
+            plan(toml, "2027-10-30T00:00:00Z", 3),
+            [
+                "Sat 2027-10-30 02:30:00 night",
+                "Sun 2027-10-31 02:30:00 night",
+                "Mon 2027-11-01 02:30:00 night"
+            ]
+        );
+    }
+
+    #[test]
+    fn quiet_hours_defer_one_prompt_per_rule_to_their_end() {
+        let toml = "timezone = \"UTC\"\n[limits]\nmin_gap = \"0\"\nmax_per_day = 100\n\
+                    [[schedule]]\nname = \"often\"\nsend = \"learn\"\ncron = \"0 */2 * * *\"\n\
+                    [[schedule]]\nname = \"late\"\nsend = \"reflect\"\nat = \"23:00\"\n";
+        assert_eq!(
+            plan(toml, "2027-01-04T19:30:00Z", 5),
+            [
+                "Mon 2027-01-04 20:00:00 often",
+                "Tue 2027-01-05 08:30:00 often",
+                "Tue 2027-01-05 08:30:00 late",
+                "Tue 2027-01-05 10:00:00 often",
+                "Tue 2027-01-05 12:00:00 often"
+            ]
+        );
+        let dropped = toml.replace("[limits]\n", "[limits]\nin_quiet_hours = \"drop\"\n");
+        assert_eq!(
+            plan(&dropped, "2027-01-04T19:30:00Z", 2),
+            [
+                "Mon 2027-01-04 20:00:00 often",
+                "Tue 2027-01-05 10:00:00 often"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_gap_moves_a_prompt_later_and_the_cap_drops_extras() {
+        let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"21:30-08:30\"\nmin_gap = \"90m\"\nmax_per_day = 3\n\
+                    [[schedule]]\nname = \"a\"\nsend = \"learn\"\nat = \"09:00\"\n\
+                    [[schedule]]\nname = \"b\"\nsend = \"compassion\"\nat = \"09:30\"\n\
+                    [[schedule]]\nname = \"c\"\nsend = \"reflect\"\nat = \"11:00\"\n\
+                    [[schedule]]\nname = \"d\"\nsend = \"critic\"\nat = \"20:30\"\n";
+        assert_eq!(
+            plan(toml, "2027-01-04T00:00:00Z", 4),
+            [
+                "Mon 2027-01-04 09:00:00 a",
+                "Mon 2027-01-04 10:30:00 b",
+                "Mon 2027-01-04 12:00:00 c",
+                "Tue 2027-01-05 09:00:00 a"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pattern_firing_every_few_minutes_never_makes_a_burst() {
+        let toml = "timezone = \"UTC\"\n[[schedule]]\nname = \"often\"\nsend = \"compassion\"\ncron = \"*/5 * * * *\"\n";
+        assert_eq!(
+            plan(toml, "2027-01-04T22:00:00Z", 5),
+            [
+                "Tue 2027-01-05 08:30:00 often",
+                "Tue 2027-01-05 10:00:00 often",
+                "Tue 2027-01-05 11:30:00 often",
+                "Tue 2027-01-05 13:00:00 often",
+                "Wed 2027-01-06 08:30:00 often"
+            ]
+        );
+    }
+
+    #[test]
+    fn sending_a_plan_one_by_one_gives_the_same_plan() {
+        // The daemon replans after each prompt; the preview plans all at once.
+        let configs = [
+            include_str!("../config/default.toml").replace("\"local\"", "\"Europe/Berlin\""),
+            format!("{LIMITS_OFF}[[schedule]]\nname = \"s\"\nsend = \"step\"\ncron = \"*/20 * * * * *\"\n"),
+            "timezone = \"UTC\"\n[[schedule]]\nname = \"often\"\nsend = \"compassion\"\ncron = \"*/7 * * * *\"\n\
+             [[schedule]]\nname = \"late\"\nsend = \"reflect\"\nat = \"21:00-23:00\"\n"
+                .to_owned(),
+        ];
+        for toml in configs {
+            let (config, library) = setup(&toml);
+            let planner = Planner::new(&config, &library, 99);
+            let from = utc("2027-03-26T18:00:00Z");
+            let all = planner.upcoming(&State::default(), from, 30);
+            assert_eq!(all.len(), 30);
+            let mut state = State::default();
+            let mut after = from;
+            for expected in &all {
+                let next = planner.upcoming(&state, after, 1).remove(0);
+                assert_eq!(&next, expected, "{toml}");
+                state.sent.push(planner.sent(&next));
+                after = next.at;
+            }
+        }
+    }
+
+    #[test]
+    fn a_prompt_waiting_for_quiet_hours_to_end_survives_a_replan() {
+        let toml = "timezone = \"UTC\"\n[limits]\nmin_gap = \"90m\"\n\
+                    [[schedule]]\nname = \"late\"\nsend = \"reflect\"\nat = \"23:00\"\n\
+                    [[schedule]]\nname = \"early\"\nsend = \"learn\"\nat = \"06:00\"\n";
+        let (config, library) = setup(toml);
+        let planner = Planner::new(&config, &library, 1);
+        let from_evening = planner.upcoming(&State::default(), utc("2027-01-04T20:00:00Z"), 2);
+        let from_night = planner.upcoming(&State::default(), utc("2027-01-05T03:00:00Z"), 2);
+        assert_eq!(from_evening, from_night);
+        assert_eq!(from_night[0].at, utc("2027-01-05T08:30:00Z"));
+        assert_eq!(from_night[1].at, utc("2027-01-05T10:00:00Z"));
+    }
+
+    #[test]
+    fn prompts_do_not_repeat_until_the_pool_is_used_up() {
+        let toml = format!(
+            "{LIMITS_OFF}[[schedule]]\nname = \"kind\"\nsend = \"compassion\"\ncron = \"0 * * * *\"\n"
+        );
+        let (config, library) = setup(&toml);
+        let planner = Planner::new(&config, &library, 3);
+        let size = planner.pool(Category::Compassion, &BTreeMap::new()).len();
+        assert!(size > 10);
+        let firings = planner.upcoming(&State::default(), utc("2027-01-01T00:00:00Z"), 2 * size);
+        let ids: Vec<_> = firings.iter().map(|f| f.prompt.clone().unwrap()).collect();
+        let first: BTreeSet<_> = ids[..size].iter().collect();
+        let second: BTreeSet<_> = ids[size..].iter().collect();
+        assert_eq!(first.len(), size, "the first round repeats");
+        assert_eq!(second.len(), size, "the second round repeats");
+        assert!(ids.windows(2).all(|w| w[0] != w[1]));
+    }
+
+    #[test]
+    fn steps_come_from_enabled_ladders_only() {
+        let toml = format!(
+            "{LIMITS_OFF}[[schedule]]\nname = \"s\"\nsend = \"step\"\ncron = \"0 * * * *\"\n"
+        );
+        let (config, library) = setup(&toml);
+        let planner = Planner::new(&config, &library, 3);
+        let firings = planner.upcoming(&State::default(), utc("2027-01-01T00:00:00Z"), 40);
+        for f in &firings {
+            let p = library.get(f.prompt.as_ref().unwrap()).unwrap();
+            assert!(!p.ladder.unwrap().off_by_default(), "{}", p.id);
+            assert_eq!(p.rung, Some(1));
+        }
+        let mut rungs = BTreeMap::new();
+        rungs.insert(Ladder::Emotional, 3);
+        let pool = planner.pool(Category::Step, &rungs);
+        assert!(
+            pool.iter()
+                .any(|p| p.ladder == Some(Ladder::Emotional) && p.rung == Some(3))
+        );
+        // Supporter messages stay off unless turned on.
+        assert!(planner.pool(Category::Support, &rungs).is_empty());
+    }
+}
