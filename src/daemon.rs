@@ -48,8 +48,8 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     // Everything up to here has been dealt with.
     let mut cursor = Utc::now();
     info!(
-        "closer is running with {} schedule rules from {}",
-        setup.config.schedule.len(),
+        "closer is running with {} from {}",
+        rules(setup.config.schedule.len()),
         paths.config.display()
     );
     loop {
@@ -173,6 +173,10 @@ fn reload(paths: &Paths, setup: &mut Setup, notifier: &mut Notifier) {
         }
         Err(e) => warn!("cannot reload: {e:#}; keeping the running schedule"),
     }
+}
+
+fn rules(n: usize) -> String {
+    format!("{n} schedule rule{}", if n == 1 { "" } else { "s" })
 }
 
 fn local(setup: &Setup, at: DateTime<Utc>) -> String {

@@ -19,8 +19,13 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
             )
         };
         println!(
-            "{config} is valid: {} schedule rules, {} prompts.",
+            "{config} is valid: {} schedule rule{}, {} prompts.",
             setup.config.schedule.len(),
+            if setup.config.schedule.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
             setup.library.len()
         );
         Ok(Status::Success)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The project's one test command (README and CI run exactly `bash scripts/test.sh`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n==> %s\n' "$*"; }
+
+# Commands the integration tests run, each with the Debian package that provides it.
+needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-analyze:systemd)
+
+# Prints the packages whose commands are missing, one a line.
+missing_packages() {
+  for pair in "${needed[@]}"; do
+    command -v "${pair%%:*}" >/dev/null || echo "${pair#*:}"
+  done | sort -u
+}
+
+section "System packages: ${needed[*]%%:*}"
+# Install what is missing: as root, else through sudo, else say what to install.
+mapfile -t missing < <(missing_packages)
+if ((${#missing[@]})); then
+  install=(sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null' sh "${missing[@]}")
+  if ((EUID == 0)); then
+    echo "installing ${missing[*]}" && "${install[@]}"
+  elif command -v sudo >/dev/null; then
+    echo "installing ${missing[*]} with sudo" && sudo "${install[@]}"
+  else
+    echo "missing packages; run as root: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  # Check that the install brought every command.
+  [[ -z "$(missing_packages)" ]] || { echo "still missing: $(missing_packages)" >&2; exit 1; }
+fi
+echo "all present"
+
+section "cargo fmt --check"
+# Formatting is rustfmt's, with no exceptions.
+cargo fmt --check
+
+section "cargo clippy --all-targets --locked -- -D warnings"
+# Lints over the library, the binary and every test target; any warning fails.
+cargo clippy --all-targets --locked -- -D warnings
+
+section "cargo test --locked"
+# Unit and integration tests (the latter against a private bus, Xvfb and dunst).
+cargo test --locked

@@ -1,0 +1,281 @@
+//! The command line, run as the real binary in a private home: check, next, init, edit.
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::Value;
+use support::home::Home;
+
+#[test]
+fn check_reports_every_problem_with_its_place_and_exits_1() {
+    let home = Home::with_config(
+        r#"timezone = "UTC"
+colour = "blue"
+
+[[schedule]]
+name = "kind"
+send = "compassion"
+cron = "0 61 * * *"
+
+[[schedule]]
+name = "step"
+send = "step"
+at = "9:00-25:00"
+"#,
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let config = home.config_path().display().to_string();
+    for expected in [
+        format!("{config}:2:1: `colour`: unknown key"),
+        format!("{config}:7:8: `schedule[1].cron`: `0 61 * * *` is not a valid cron pattern"),
+        format!("{config}:12:6: `schedule[2].at`: `9:00-25:00` is not a time or a window"),
+    ] {
+        assert!(
+            run.stdout.contains(&expected),
+            "missing {expected:?} in:\n{}",
+            run.stdout
+        );
+    }
+    assert!(run.stderr.contains("3 problems found."), "{run:?}");
+}
+
+#[test]
+fn check_passes_on_the_default_config_with_or_without_a_file() {
+    let home = Home::empty();
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("built-in default"), "{run:?}");
+    home.write(
+        "config/closer/config.toml",
+        include_str!("../config/default.toml"),
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("is valid: 3 schedule rules"), "{run:?}");
+}
+
+#[test]
+fn check_names_a_broken_user_pack_and_a_rule_with_nothing_to_send() {
+    let home =
+        Home::with_config("[[schedule]]\nname = \"care\"\nsend = \"support\"\nat = \"10:00\"\n");
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"x\"\ncategory = \"compassion\"\ntitle = 3\nbody = \"b\"\n",
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("content/mine.toml:4:9: `prompt.title`: expected a string, found integer"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("rule \"care\" would send nothing: `[content] supporter` is false"),
+        "{run:?}"
+    );
+}
+
+fn next_json(home: &Home, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["next", "--json"];
+    all.extend_from_slice(args);
+    let run = home.run(&all);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    serde_json::from_str::<Value>(&run.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+const NIGHTLY: &str = "[limits]\nquiet_hours = \"off\"\n[[schedule]]\nname = \"nightly\"\nsend = \"learn\"\nat = \"02:30\"\n";
+
+#[test]
+fn next_keeps_a_daily_0230_once_a_day_across_daylight_saving_changes() {
+    let home = Home::with_config(NIGHTLY);
+    let spring = next_json(
+        &home,
+        &[
+            "--from",
+            "2027-03-27T00:00:00Z",
+            "--tz",
+            "Europe/Berlin",
+            "--count",
+            "5",
+        ],
+    );
+    let times: Vec<&str> = spring.iter().map(|r| r["time"].as_str().unwrap()).collect();
+    assert_eq!(
+        times,
+        [
+            "2027-03-27T02:30:00+01:00",
+            "2027-03-28T03:00:00+02:00",
+            "2027-03-29T02:30:00+02:00",
+            "2027-03-30T02:30:00+02:00",
+            "2027-03-31T02:30:00+02:00"
+        ]
+    );
+    let autumn = next_json(
+        &home,
+        &[
+            "--from",
+            "2027-10-30T00:00:00Z",
+            "--tz",
+            "Europe/Berlin",
+            "--count",
+            "3",
+        ],
+    );
+    let times: Vec<&str> = autumn.iter().map(|r| r["time"].as_str().unwrap()).collect();
+    assert_eq!(
+        times,
+        [
+            "2027-10-30T02:30:00+02:00",
+            "2027-10-31T02:30:00+02:00",
+            "2027-11-01T02:30:00+01:00"
+        ]
+    );
+    // The same with cron.
+    let cron = Home::with_config(&NIGHTLY.replace("at = \"02:30\"", "cron = \"30 2 * * *\""));
+    let spring_cron = next_json(
+        &cron,
+        &[
+            "--from",
+            "2027-03-27T00:00:00Z",
+            "--tz",
+            "Europe/Berlin",
+            "--count",
+            "5",
+        ],
+    );
+    assert_eq!(spring_cron[1]["time"], "2027-03-28T03:00:00+02:00");
+}
+
+#[test]
+fn next_json_rows_name_the_rule_category_prompt_and_title() {
+    let home = Home::empty();
+    let rows = next_json(&home, &["--from", "2027-01-04T00:00:00Z", "--count", "4"]);
+    assert_eq!(rows.len(), 4);
+    let content = support::home::shipped_content();
+    for row in &rows {
+        let keys: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["category", "prompt", "schedule", "time", "title"]);
+        let id = row["prompt"].as_str().unwrap();
+        assert!(
+            content.contains(&format!("id = \"{id}\"")),
+            "{id} is not shipped"
+        );
+        chrono::DateTime::parse_from_rfc3339(row["time"].as_str().unwrap()).unwrap();
+    }
+    assert_eq!(rows[0]["schedule"], "morning step");
+    assert_eq!(rows[0]["category"], "step");
+    // The preview is stable: the same seed, the same plan.
+    assert_eq!(
+        rows,
+        next_json(&home, &["--from", "2027-01-04T00:00:00Z", "--count", "4"])
+    );
+}
+
+#[test]
+fn next_rejects_a_bad_time_and_zone() {
+    let home = Home::empty();
+    let run = home.run(&["next", "--from", "tomorrow"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr
+            .contains("--from: `tomorrow` is not an RFC 3339 time"),
+        "{run:?}"
+    );
+    let run = home.run(&["next", "--tz", "Mars/Base"]);
+    assert!(
+        run.stderr.contains("--tz: `Mars/Base` is not a time zone"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn init_writes_a_private_default_and_never_overwrites() {
+    let home = Home::empty();
+    let run = home.run(&["init"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let path = home.config_path();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        include_str!("../config/default.toml")
+    );
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    std::fs::write(&path, "# mine\n").unwrap();
+    let run = home.run(&["init"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("already exists"), "{run:?}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+}
+
+#[test]
+fn edit_keeps_a_valid_edit_and_refuses_an_invalid_one() {
+    let home = Home::with_config(NIGHTLY);
+    let editor = home.path("editor.sh");
+    // An "editor" that applies a sed expression given in $SED to the file.
+    std::fs::write(&editor, "#!/bin/sh\nsed -i \"$SED\" \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let edit = |sed: &str| {
+        let out = home
+            .cmd(&["edit"])
+            .env("EDITOR", &editor)
+            .env("SED", sed)
+            .output()
+            .unwrap();
+        support::home::Run::from(out)
+    };
+    let run = edit("s/02:30/25:30/");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("config.toml:6:6: `schedule[1].at`"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("not kept"), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(home.config_path()).unwrap(),
+        NIGHTLY
+    );
+
+    let run = edit("s/02:30/03:15/");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        std::fs::read_to_string(home.config_path())
+            .unwrap()
+            .contains("03:15")
+    );
+    // No draft is left behind.
+    let left: Vec<_> = std::fs::read_dir(home.path("config/closer"))
+        .unwrap()
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
+
+#[test]
+fn help_says_what_closer_is_and_is_not() {
+    let run = Home::empty().run(&["--help"]);
+    assert_eq!(run.code, Some(0));
+    assert!(
+        run.stdout.contains("self-help, not therapy"),
+        "{}",
+        run.stdout
+    );
+    for command in ["run", "check", "next", "send", "init", "edit"] {
+        assert!(
+            run.stdout.contains(&format!("  {command} ")),
+            "{command} missing:\n{}",
+            run.stdout
+        );
+    }
+}

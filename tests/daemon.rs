@@ -1,0 +1,147 @@
+//! `closer run` end to end: the real binary against a private session bus and a real
+//! notification server (dunst under Xvfb), answers clicked through dunst as a person would.
+mod support;
+
+use std::time::Duration;
+
+use support::desktop::Desktop;
+use support::home::{Home, shipped_content};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A schedule firing every two seconds, with no limits in the way.
+fn every_two_seconds(send: &str, discreet: bool) -> String {
+    format!(
+        "timezone = \"UTC\"\n[notifications]\ndiscreet = {discreet}\n\
+         [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n\
+         [[schedule]]\nname = \"test {send}\"\nsend = \"{send}\"\ncron = \"*/2 * * * * *\"\n"
+    )
+}
+
+#[test]
+fn steps_reach_the_server_with_four_answers_and_a_click_reaches_the_log() {
+    let desktop = Desktop::start();
+    let home = Home::with_config(&every_two_seconds("step", true));
+    let mut daemon = home.daemon(Some(&desktop));
+
+    let sent = desktop.wait_for_notifications(2, WAIT);
+    let content = shipped_content();
+    for n in &sent {
+        assert_eq!(n.app_name, "closer");
+        assert!(
+            content.contains(&format!("body = \"{}\"", n.body)),
+            "not shipped: {}",
+            n.body
+        );
+        assert!(
+            content.contains(&format!("discreet_title = \"{}\"", n.summary)),
+            "not discreet: {}",
+            n.summary
+        );
+        let actions: Vec<(&str, &str)> = n
+            .actions
+            .iter()
+            .map(|(k, l)| (k.as_str(), l.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("done", "Did it"),
+                ("hard", "It was hard"),
+                ("skip", "Not today"),
+                ("snooze", "Later")
+            ]
+        );
+        assert_eq!(n.hints["urgency"]["data"], 1, "{:?}", n.hints);
+        assert_eq!(
+            n.hints["category"]["data"], "x-closer.step",
+            "{:?}",
+            n.hints
+        );
+    }
+    // Two prompts in a row differ: the pool is not repeated before it is used up.
+    assert_ne!(sent[0].body, sent[1].body);
+    daemon.wait_for_log("sent step `", 2, WAIT);
+
+    desktop.click("hard");
+    let log = daemon.wait_for_log(": hard (\"It was hard\")", 1, WAIT);
+    assert!(log.contains("answer to notification"), "{log}");
+
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(2)), 0);
+}
+
+#[test]
+fn messages_other_than_steps_carry_no_answers_and_show_full_titles_when_asked() {
+    let desktop = Desktop::start();
+    let home = Home::with_config(&every_two_seconds("compassion", false));
+    let _daemon = home.daemon(Some(&desktop));
+    let sent = desktop.wait_for_notifications(1, WAIT);
+    assert!(sent[0].actions.is_empty(), "{:?}", sent[0].actions);
+    let content = shipped_content();
+    assert!(
+        content.contains(&format!("title = \"{}\"", sent[0].summary)),
+        "{}",
+        sent[0].summary
+    );
+}
+
+#[test]
+fn without_a_notification_server_prompts_go_to_stderr_until_one_appears() {
+    let mut desktop = Desktop::start_without_server();
+    let home = Home::with_config(&every_two_seconds("compassion", true));
+    let daemon = home.daemon(Some(&desktop));
+    let log = daemon.wait_for_log("closer: ", 2, WAIT);
+    assert_eq!(
+        log.matches("no notification server could be reached")
+            .count(),
+        1,
+        "{log}"
+    );
+
+    desktop.start_server();
+    daemon.wait_for_log(
+        "the notification server is back",
+        1,
+        Duration::from_secs(20),
+    );
+    desktop.wait_for_notifications(1, WAIT);
+}
+
+#[test]
+fn without_a_session_bus_it_keeps_running_and_prints() {
+    let home = Home::with_config(&every_two_seconds("learn", true));
+    let mut daemon = home.daemon(None);
+    let log = daemon.wait_for_log("closer: ", 2, WAIT);
+    assert_eq!(
+        log.matches("no notification server could be reached")
+            .count(),
+        1,
+        "{log}"
+    );
+    assert!(
+        daemon.child.try_wait().unwrap().is_none(),
+        "it exited:\n{log}"
+    );
+    daemon.signal("INT");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(2)), 0);
+}
+
+#[test]
+fn send_shows_one_prompt_and_reports_the_answer() {
+    let desktop = Desktop::start();
+    let home = Home::empty();
+    let child = home
+        .cmd(&["send", "morning step"])
+        .envs(desktop.env())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sent = desktop.wait_for_notifications(1, WAIT);
+    assert_eq!(sent[0].actions.len(), 4);
+    desktop.click("done");
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("You answered: done."), "{stdout}");
+}

@@ -1,0 +1,188 @@
+//! A private home for running the real `closer` binary: a temp dir with its own XDG
+//! directories and config file, and helpers to run commands or the daemon in it.
+#![allow(dead_code)] // Each test binary uses only part of this module.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use super::desktop::Desktop;
+
+const POLL: Duration = Duration::from_millis(50);
+
+/// A temp home with a config file.
+#[derive(Debug)]
+pub struct Home {
+    pub dir: TempDir,
+}
+
+impl Home {
+    /// A home whose config file holds `config`.
+    pub fn with_config(config: &str) -> Home {
+        let home = Home::empty();
+        home.write("config/closer/config.toml", config);
+        home
+    }
+
+    /// A home with no config file at all.
+    pub fn empty() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path("config/closer/config.toml")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    /// `closer ARGS` in this home, without a session bus.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_closer"));
+        let root = self.dir.path();
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", root)
+            .env("XDG_CONFIG_HOME", root.join("config"))
+            .env("XDG_DATA_HOME", root.join("data"))
+            .env("XDG_STATE_HOME", root.join("state"))
+            .env("XDG_RUNTIME_DIR", root.join("run"))
+            .env("TZ", "UTC")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", root.join("no-bus").display()),
+            )
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs `closer ARGS` to the end.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.cmd(args).output().expect("closer runs");
+        Run::from(out)
+    }
+
+    /// Starts `closer run` against `desktop` (or no bus), its stderr going to a file.
+    pub fn daemon(&self, desktop: Option<&Desktop>) -> Daemon {
+        let mut cmd = self.cmd(&["run"]);
+        if let Some(desktop) = desktop {
+            cmd.envs(desktop.env());
+        }
+        let log = self.path("daemon.log");
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("closer run starts");
+        Daemon { child, log }
+    }
+}
+
+/// A finished command.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A running `closer run`, killed on drop.
+#[derive(Debug)]
+pub struct Daemon {
+    pub child: Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// What it logged so far.
+    pub fn log(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut f) = fs::File::open(&self.log) {
+            let _ = f.read_to_string(&mut text);
+        }
+        text
+    }
+
+    /// Waits until the log has a line containing `needle` `n` times; panics with the log.
+    pub fn wait_for_log(&self, needle: &str, n: usize, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let log = self.log();
+            if log.matches(needle).count() >= n {
+                return log;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {n}× {needle:?} in the daemon's log after {timeout:?}:\n{log}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Sends a signal by name (TERM, HUP, …).
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name} failed");
+    }
+
+    /// Waits for it to exit; panics if that takes longer than `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> i32 {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "closer run did not exit within {timeout:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The text of every shipped content pack, to check that what was sent came from them.
+pub fn shipped_content() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let mut text = String::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        text += &fs::read_to_string(entry.unwrap().path()).unwrap();
+    }
+    text
+}

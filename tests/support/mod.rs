@@ -1,0 +1,3 @@
+//! Helpers shared by the integration tests: a private desktop and a private home.
+pub mod desktop;
+pub mod home;
