@@ -25,6 +25,7 @@ const PLAN_AHEAD: usize = 8;
 const KEEP_SENT: usize = 1000;
 
 pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
+    let _lock = crate::lock::acquire(&paths.runtime)?;
     let mut setup = Setup::load(paths)?;
     if !setup.problems.is_empty() {
         warn!(

@@ -145,3 +145,19 @@ fn send_shows_one_prompt_and_reports_the_answer() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("You answered: done."), "{stdout}");
 }
+
+#[test]
+fn a_second_daemon_refuses_to_start_and_names_the_first() {
+    let home = Home::with_config(&every_two_seconds("learn", true));
+    let first = home.daemon(None);
+    first.wait_for_log("closer is running", 1, WAIT);
+    let second = home.run(&["run"]);
+    assert_eq!(second.code, Some(1), "{second:?}");
+    let pid = first.child.id();
+    assert!(
+        second
+            .stderr
+            .contains(&format!("closer is already running (pid {pid})")),
+        "{second:?}"
+    );
+}

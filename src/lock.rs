@@ -1,0 +1,87 @@
+//! One daemon at a time: `closer run` holds an exclusive lock on `closer.lock` in the
+//! runtime directory for as long as it runs, with its pid inside. The lock, not the
+//! file, is what "running" means: the kernel drops it when the process dies, however it
+//! dies, so a stale file never blocks a restart.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// The held lock; released when dropped.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "closer is already running (pid {pid}); stop that one first (kill {pid}, or `systemctl --user stop closer`)"
+    )]
+    Held { pid: String },
+    #[error("cannot use the lock file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn open(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Takes the lock in `dir`, or says who holds it.
+pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
+    let path = dir.join("closer.lock");
+    let io = |source| LockError::Io {
+        path: path.clone(),
+        source,
+    };
+    crate::files::create_private_dir(dir).map_err(io)?;
+    let mut file = open(&path).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            return Err(LockError::Held {
+                pid: if pid.is_empty() {
+                    "unknown".into()
+                } else {
+                    pid.into()
+                },
+            });
+        }
+        Err(TryLockError::Error(e)) => return Err(io(e)),
+    }
+    file.set_len(0).map_err(io)?;
+    file.rewind().map_err(io)?;
+    writeln!(file, "{}", std::process::id()).map_err(io)?;
+    Ok(Lock { _file: file, path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_is_refused_and_names_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = acquire(dir.path()).unwrap();
+        let err = acquire(dir.path()).unwrap_err();
+        let pid = std::process::id().to_string();
+        assert!(
+            matches!(&err, LockError::Held { pid: p } if *p == pid),
+            "{err}"
+        );
+        assert!(err.to_string().contains(&format!("pid {pid}")));
+        drop(first);
+        acquire(dir.path()).unwrap();
+    }
+}
