@@ -392,10 +392,10 @@ pub fn parse_zone(name: &str) -> Result<Tz, String> {
 
 /// This machine's time zone: `TZ` when it names one, else the system setting.
 fn local_zone() -> Option<Tz> {
-    if let Ok(tz) = std::env::var("TZ") {
-        if let Ok(zone) = tz.trim_start_matches(':').parse() {
-            return Some(zone);
-        }
+    if let Ok(tz) = std::env::var("TZ")
+        && let Ok(zone) = tz.trim_start_matches(':').parse()
+    {
+        return Some(zone);
     }
     iana_time_zone::get_timezone().ok()?.parse().ok()
 }

@@ -226,22 +226,20 @@ impl Library {
             return;
         }
         for prompt in prompts {
-            if !overrides {
-                if let Some(first) = self.prompts.get(&prompt.id) {
-                    diags.push(Diagnostic {
-                        path: prompt.origin.clone(),
-                        line: prompt.position.0,
-                        column: prompt.position.1,
-                        key: "prompt.id".into(),
-                        message: format!(
-                            "`{}` is already used at {}:{}; ids must be unique",
-                            prompt.id,
-                            first.origin.display(),
-                            first.position.0
-                        ),
-                    });
-                    continue;
-                }
+            if !overrides && let Some(first) = self.prompts.get(&prompt.id) {
+                diags.push(Diagnostic {
+                    path: prompt.origin.clone(),
+                    line: prompt.position.0,
+                    column: prompt.position.1,
+                    key: "prompt.id".into(),
+                    message: format!(
+                        "`{}` is already used at {}:{}; ids must be unique",
+                        prompt.id,
+                        first.origin.display(),
+                        first.position.0
+                    ),
+                });
+                continue;
             }
             self.prompts.insert(prompt.id.clone(), prompt);
         }

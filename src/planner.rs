@@ -139,18 +139,18 @@ impl<'a> Planner<'a> {
                 continue;
             }
             // The minimum gap after the last prompt before this one.
-            if let Some(last) = timeline.iter().rev().map(|s| s.at).find(|t| *t <= item.at) {
-                if item.at < last + gap {
-                    if let Some(at) = self.settle(last + gap) {
-                        waiting[item.rule] = Some(item.due);
-                        heap.push(Reverse(Item {
-                            at,
-                            fresh: false,
-                            ..item
-                        }));
-                    }
-                    continue;
+            if let Some(last) = timeline.iter().rev().map(|s| s.at).find(|t| *t <= item.at)
+                && item.at < last + gap
+            {
+                if let Some(at) = self.settle(last + gap) {
+                    waiting[item.rule] = Some(item.due);
+                    heap.push(Reverse(Item {
+                        at,
+                        fresh: false,
+                        ..item
+                    }));
                 }
+                continue;
             }
             if item.at <= after {
                 continue; // its moment has passed

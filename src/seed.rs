@@ -27,10 +27,10 @@ pub fn hash_str(s: &str) -> u64 {
 
 /// Reads the seed stored at `path`, or makes one and stores it (mode 0600).
 pub fn load_or_create(path: &Path) -> anyhow::Result<u64> {
-    if let Ok(text) = fs::read_to_string(path) {
-        if let Ok(seed) = text.trim().parse() {
-            return Ok(seed);
-        }
+    if let Ok(text) = fs::read_to_string(path)
+        && let Ok(seed) = text.trim().parse()
+    {
+        return Ok(seed);
     }
     let seed = fresh();
     crate::files::write_private(path, |f| writeln!(f, "{seed}"))
