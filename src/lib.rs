@@ -13,6 +13,7 @@ mod daemon;
 pub mod diag;
 mod fields;
 pub mod files;
+pub mod lint;
 pub mod lock;
 mod notify;
 pub mod paths;

@@ -1,11 +1,15 @@
-//! `closer check`: validate the config and every content pack, and say what is wrong.
+//! `closer check`: validate the config and every content pack, check the content as a
+//! whole, and say what is wrong and where.
 
 use crate::Status;
 use crate::paths::Paths;
 use crate::setup::Setup;
 
 pub fn run(paths: &Paths) -> anyhow::Result<Status> {
-    let setup = Setup::load(paths)?;
+    let mut setup = Setup::load(paths)?;
+    // The content as a whole: ladders, discreet titles, repeats. Only here: these are
+    // questions of quality, and the daemon runs fine without asking them.
+    setup.problems.extend(crate::lint::lint(&setup.library));
     for problem in &setup.problems {
         println!("{problem}");
     }

@@ -1,0 +1,323 @@
+//! Checks on the content as a whole, beyond what one prompt can show: each ladder's rungs
+//! are in order and closely spaced, discreet titles say nothing about closeness, and no
+//! two bodies say the same thing. `closer check` runs these over the shipped packs and the
+//! user's, after user packs have replaced shipped prompts. Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::content::{Category, Ladder, Library, Prompt};
+use crate::diag::Diagnostic;
+
+/// The largest step in expected distress between neighbouring rungs.
+pub const MAX_RUNG_STEP: f32 = 1.5;
+/// How many rungs a ladder has.
+pub const RUNGS: std::ops::RangeInclusive<usize> = 10..=12;
+
+/// Words that may not appear in a discreet title: they would tell anyone glancing at the
+/// screen what the notification is about.
+pub const NOT_DISCREET: &[&str] = &[
+    "intimacy",
+    "intimate",
+    "love",
+    "lover",
+    "partner",
+    "sex",
+    "sexual",
+    "touch",
+    "hug",
+    "kiss",
+    "fear",
+    "afraid",
+    "anxiety",
+    "anxious",
+    "therapy",
+    "lonely",
+    "loneliness",
+    "relationship",
+    "closeness",
+    "body",
+    "critic",
+    "shame",
+    "date",
+    "dating",
+    "romance",
+    "romantic",
+];
+
+/// Two bodies whose sets of words overlap this much say the same thing.
+const NEAR_DUPLICATE: f64 = 0.8;
+
+/// Every problem found in `library`.
+pub fn lint(library: &Library) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    ladders(library, &mut problems);
+    discreet_titles(library, &mut problems);
+    duplicates(library, &mut problems);
+    problems
+}
+
+fn at(prompt: &Prompt, key: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        path: prompt.origin.clone(),
+        line: prompt.position.0,
+        column: prompt.position.1,
+        key: key.to_owned(),
+        message,
+    }
+}
+
+fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
+    let mut by_ladder: BTreeMap<Ladder, Vec<&Prompt>> = BTreeMap::new();
+    for p in library.iter().filter(|p| p.category == Category::Step) {
+        if let Some(ladder) = p.ladder {
+            by_ladder.entry(ladder).or_default().push(p);
+        }
+    }
+    for (ladder, mut steps) in by_ladder {
+        steps.sort_by_key(|p| p.rung);
+        if !RUNGS.contains(&steps.len()) {
+            problems.push(at(
+                steps[0],
+                "prompt.rung",
+                format!(
+                    "the {ladder} ladder has {} rungs; a ladder has {} to {}",
+                    steps.len(),
+                    RUNGS.start(),
+                    RUNGS.end()
+                ),
+            ));
+        }
+        for (i, step) in steps.iter().enumerate() {
+            let expected = i as u8 + 1;
+            if step.rung != Some(expected) {
+                problems.push(at(
+                    step,
+                    "prompt.rung",
+                    format!(
+                        "the {ladder} ladder's rungs should run 1, 2, 3… without gaps or repeats; this one is {} where {expected} was expected",
+                        step.rung.unwrap_or(0)
+                    ),
+                ));
+                break;
+            }
+        }
+        for pair in steps.windows(2) {
+            let (lower, upper) = (
+                pair[0].distress.unwrap_or(0.0),
+                pair[1].distress.unwrap_or(0.0),
+            );
+            if upper < lower {
+                problems.push(at(
+                    pair[1],
+                    "prompt.distress",
+                    format!("distress {upper} is below the rung beneath it ({lower}); rungs go from easy to hard"),
+                ));
+            } else if upper - lower > MAX_RUNG_STEP + f32::EPSILON {
+                problems.push(at(
+                    pair[1],
+                    "prompt.distress",
+                    format!(
+                        "distress {upper} is {:.1} above the rung beneath it ({lower}); at most {MAX_RUNG_STEP}: add a step between them",
+                        upper - lower
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn discreet_titles(library: &Library, problems: &mut Vec<Diagnostic>) {
+    for p in library.iter() {
+        if let Some(title) = &p.discreet_title
+            && let Some(word) = not_discreet(title)
+        {
+            problems.push(at(
+                p,
+                "prompt.discreet_title",
+                format!("\"{title}\" says \"{word}\"; a discreet title must not hint at what the prompt is about"),
+            ));
+        }
+    }
+}
+
+/// The first word of `NOT_DISCREET` in `title`, if any.
+pub fn not_discreet(title: &str) -> Option<&'static str> {
+    let words = words(title);
+    NOT_DISCREET
+        .iter()
+        .copied()
+        .find(|w| words.contains(*w) || words.contains(format!("{w}s").as_str()))
+}
+
+fn duplicates(library: &Library, problems: &mut Vec<Diagnostic>) {
+    let prompts: Vec<(&Prompt, BTreeSet<String>)> =
+        library.iter().map(|p| (p, words(&p.body))).collect();
+    for (i, (a, aw)) in prompts.iter().enumerate() {
+        for (b, bw) in &prompts[i + 1..] {
+            let shared = aw.intersection(bw).count() as f64;
+            let all = aw.union(bw).count().max(1) as f64;
+            if shared / all >= NEAR_DUPLICATE {
+                problems.push(at(
+                    b,
+                    "prompt.body",
+                    format!(
+                        "says nearly the same as `{}` ({}:{}); make each prompt its own idea",
+                        a.id,
+                        a.origin.display(),
+                        a.position.0
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn words(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::diag::Source;
+    use crate::planner::Planner;
+
+    fn library(text: &str) -> Library {
+        let mut library = Library::default();
+        let mut diags = Vec::new();
+        library.add_pack(&Source::new("t.toml", text), false, &mut diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        library
+    }
+
+    fn step(id: &str, rung: u8, distress: f32, body: &str) -> String {
+        format!(
+            "[[prompt]]\nid = \"{id}\"\ncategory = \"step\"\nladder = \"emotional\"\nrung = {rung}\n\
+             distress = {distress}\ntitle = \"T\"\nbody = \"{body}\"\n"
+        )
+    }
+
+    #[test]
+    fn the_shipped_content_passes_every_check() {
+        let (library, diags) = Library::load(None);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let problems = lint(&library);
+        assert!(
+            problems.is_empty(),
+            "{:#?}",
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+        for category in Category::ALL {
+            assert_eq!(not_discreet(category.discreet_title()), None, "{category}");
+        }
+    }
+
+    #[test]
+    fn the_shipped_content_has_every_ladder_and_enough_of_each_message() {
+        let (library, _) = Library::load(None);
+        for ladder in Ladder::ALL {
+            let rungs = library.iter().filter(|p| p.ladder == Some(*ladder)).count();
+            assert!(RUNGS.contains(&rungs), "{ladder}: {rungs} rungs");
+        }
+        let minimum = [
+            (Category::Compassion, 60),
+            (Category::Setback, 20),
+            (Category::Critic, 20),
+            (Category::Reflect, 25),
+            (Category::Learn, 15),
+            (Category::Support, 25),
+        ];
+        for (category, least) in minimum {
+            let n = library.iter().filter(|p| p.category == category).count();
+            assert!(n >= least, "{category}: {n} < {least}");
+        }
+        for p in library.iter() {
+            assert!(
+                p.body.chars().count() <= crate::content::MAX_BODY,
+                "{}",
+                p.id
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_off_by_default_can_be_chosen_with_the_default_config() {
+        let config = Config::default_config();
+        let (library, _) = Library::load(None);
+        let planner = Planner::new(&config, &library, 5);
+        let rungs = (1..=12).map(|r| Ladder::ALL.iter().map(move |l| (*l, r)));
+        for rung in rungs {
+            let rungs: BTreeMap<Ladder, u8> = rung.collect();
+            for category in Category::ALL {
+                for p in planner.pool(*category, &rungs) {
+                    assert!(
+                        !p.ladder.is_some_and(Ladder::off_by_default),
+                        "{} is off by default",
+                        p.id
+                    );
+                    assert_ne!(p.category, Category::Support, "{} is off by default", p.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ladders_out_of_order_or_too_far_apart_are_reported() {
+        let mut text = String::new();
+        let distress = [1.0, 2.0, 3.5, 3.0, 4.0, 4.5, 5.0, 6.0, 7.0, 9.0];
+        for (i, d) in distress.iter().enumerate() {
+            text += &step(
+                &format!("s{i}"),
+                i as u8 + 1,
+                *d,
+                &format!("Step number {i} alone"),
+            );
+        }
+        let problems: Vec<String> = lint(&library(&text))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].contains("distress 3 is below the rung beneath it (3.5)"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].contains("distress 9 is 2.0 above"),
+            "{problems:#?}"
+        );
+
+        let short = step("a", 1, 1.0, "One") + &step("b", 3, 2.0, "Two");
+        let problems: Vec<String> = lint(&library(&short))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(problems[0].contains("has 2 rungs"), "{problems:#?}");
+        assert!(
+            problems[1].contains("this one is 3 where 2 was expected"),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn telling_titles_and_repeated_bodies_are_reported() {
+        let text = "[[prompt]]\nid = \"a\"\ncategory = \"learn\"\ntitle = \"T\"\ndiscreet_title = \"About your partners\"\n\
+                    body = \"Fear tends to shrink when you meet it in small steps.\"\n\n\
+                    [[prompt]]\nid = \"b\"\ncategory = \"learn\"\ntitle = \"T\"\n\
+                    body = \"Fear tends to shrink when you meet it in small, steps!\"\n";
+        let problems: Vec<String> = lint(&library(text))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(problems[0].contains("says \"partner\""), "{problems:#?}");
+        assert!(
+            problems[1].contains("t.toml:8:1: `prompt.body`: says nearly the same as `a`"),
+            "{problems:#?}"
+        );
+    }
+}
