@@ -18,7 +18,8 @@ weighing on your life, a doctor or a licensed therapist can help; if you are in 
 contact your local emergency number or a crisis line.
 
 Start with `closer init` (writes the config), `closer next` (shows what comes when), and
-`closer run` (the daemon; usually run as a user service).";
+`closer run` (the daemon; usually run as a user service). `closer about` says where to
+find help.";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -63,6 +64,12 @@ pub enum Command {
 
     /// Edit the config in $VISUAL or $EDITOR; an invalid edit is not kept.
     Edit,
+
+    /// Show the prompts and ladders your config turns on, with their ids.
+    List(ListArgs),
+
+    /// What closer is and is not, and where to find professional or crisis help.
+    About,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +87,18 @@ pub struct NextArgs {
     pub tz: Option<String>,
 
     /// Print JSON: an array of {time, schedule, category, prompt, title}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this category (step, compassion, …) or ladder (emotional, …).
+    #[arg(value_name = "CATEGORY|LADDER")]
+    pub filter: Option<String>,
+
+    /// Print JSON: an array of {id, category, title, discreet_title, body}, with ladder,
+    /// rung and distress for steps.
     #[arg(long)]
     pub json: bool,
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::TimeDelta;
 use chrono_tz::Tz;
 
-use crate::content::{Category, Ladder};
+use crate::content::{Category, Ladder, Prompt};
 use crate::diag::{Diagnostic, Source};
 use crate::fields::{self, Fields};
 use crate::schedule::Trigger;
@@ -31,6 +31,8 @@ pub struct Config {
     pub limits: Limits,
     pub ladders: Vec<Ladder>,
     pub supporter: bool,
+    /// A crisis line or contact the user trusts, shown by `closer about`; may be empty.
+    pub crisis: String,
     pub schedule: Vec<Rule>,
 }
 
@@ -71,6 +73,16 @@ impl Default for Limits {
 }
 
 impl Config {
+    /// Whether the user's settings let this prompt be sent at all: steps only from the
+    /// ladders turned on, supporter messages only when asked for.
+    pub fn enables(&self, prompt: &Prompt) -> bool {
+        match prompt.category {
+            Category::Step => prompt.ladder.is_some_and(|l| self.ladders.contains(&l)),
+            Category::Support => self.supporter,
+            _ => true,
+        }
+    }
+
     /// The settings used for every key the file leaves out (the schedule aside).
     fn base(timezone: Tz) -> Config {
         Config {
@@ -85,6 +97,7 @@ impl Config {
                 Ladder::Spiritual,
             ],
             supporter: false,
+            crisis: String::new(),
             schedule: Vec::new(),
         }
     }
@@ -111,7 +124,14 @@ impl Config {
     }
 }
 
-const TOP_KEYS: &[&str] = &["timezone", "notifications", "limits", "content", "schedule"];
+const TOP_KEYS: &[&str] = &[
+    "timezone",
+    "notifications",
+    "limits",
+    "content",
+    "help",
+    "schedule",
+];
 const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
 
 /// Reads and checks a configuration; every problem found is returned beside what was valid.
@@ -200,6 +220,13 @@ pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
         }
         if let Some(v) = f.get::<bool>("supporter", "true or false", &mut diags) {
             config.supporter = v.into_inner();
+        }
+    }
+
+    if let Some((table, span)) = top.table("help", &mut diags) {
+        let f = Fields::new(src, table, span, "help", &["crisis"], &mut diags);
+        if let Some(v) = f.get::<String>("crisis", "a string", &mut diags) {
+            config.crisis = v.into_inner().trim().to_owned();
         }
     }
 
@@ -418,6 +445,7 @@ mod tests {
         assert_eq!(config.max_open, base.max_open);
         assert_eq!(config.ladders, base.ladders);
         assert_eq!(config.supporter, base.supporter);
+        assert_eq!(config.crisis, base.crisis);
         assert_eq!(config.limits.quiet_hours, base.limits.quiet_hours);
         assert_eq!(config.limits.in_quiet_hours, base.limits.in_quiet_hours);
         assert_eq!(config.limits.max_per_day, base.limits.max_per_day);

@@ -36,6 +36,9 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             warn!("  {problem}");
         }
     }
+    if !paths.seed().exists() {
+        info!("welcome: closer is self-help, not therapy; `closer about` says where to find help");
+    }
     let seed = crate::seed::load_or_create(&paths.seed())?;
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let mut notifier = Notifier::new(setup.config.max_open, events_tx);

@@ -213,13 +213,11 @@ impl<'a> Planner<'a> {
         self.library
             .iter()
             .filter(|p| p.category == category)
-            .filter(|p| match category {
-                Category::Step => p.ladder.is_some_and(|l| {
-                    config.ladders.contains(&l)
-                        && p.rung == Some(rungs.get(&l).copied().unwrap_or(1))
-                }),
-                Category::Support => config.supporter,
-                _ => true,
+            .filter(|p| config.enables(p))
+            .filter(|p| {
+                category != Category::Step
+                    || p.ladder
+                        .is_some_and(|l| p.rung == Some(rungs.get(&l).copied().unwrap_or(1)))
             })
             .collect()
     }

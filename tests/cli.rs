@@ -271,11 +271,139 @@ fn help_says_what_closer_is_and_is_not() {
         "{}",
         run.stdout
     );
-    for command in ["run", "check", "next", "send", "init", "edit"] {
+    for command in [
+        "run", "check", "next", "send", "init", "edit", "list", "about",
+    ] {
         assert!(
             run.stdout.contains(&format!("  {command} ")),
             "{command} missing:\n{}",
             run.stdout
         );
     }
+}
+
+fn list_ids(home: &Home, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["list", "--json"];
+    all.extend_from_slice(args);
+    let run = home.run(&all);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    rows.iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn list_shows_only_what_the_config_turns_on() {
+    let home = Home::empty();
+    let all = list_ids(&home, &[]);
+    assert!(all.iter().any(|id| id.starts_with("emotional-")));
+    assert!(!all.iter().any(|id| id.starts_with("sexual-")
+        || id.starts_with("physical-")
+        || id.starts_with("support-")));
+    assert!(list_ids(&home, &["sexual"]).is_empty());
+    let run = home.run(&["list", "sexual"]);
+    assert!(
+        run.stdout.contains("add \"sexual\" to `ladders`"),
+        "{run:?}"
+    );
+
+    home.write(
+        "config/closer/config.toml",
+        "[content]\nladders = [\"emotional\", \"sexual\"]\nsupporter = true\n",
+    );
+    let sexual = list_ids(&home, &["sexual"]);
+    assert_eq!(sexual.len(), 12, "{sexual:?}");
+    assert!(!list_ids(&home, &["support"]).is_empty());
+    assert!(list_ids(&home, &["intellectual"]).is_empty());
+}
+
+#[test]
+fn list_json_rows_carry_the_step_fields() {
+    let run = Home::empty().run(&["list", "emotional", "--json"]);
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let first = rows[0].as_object().unwrap();
+    let keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "body",
+            "category",
+            "discreet_title",
+            "distress",
+            "id",
+            "ladder",
+            "rung",
+            "title"
+        ]
+    );
+    assert_eq!(first["rung"], 1);
+    let run = Home::empty().run(&["list", "learn", "--json"]);
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert!(rows[0].get("rung").is_none());
+    let run = Home::empty().run(&["list", "hugs"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("`hugs` is neither a category"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_user_pack_changes_what_list_shows_and_a_broken_one_is_skipped() {
+    let home = Home::empty();
+    let steps = list_ids(&home, &["emotional"]);
+    let replaced = &steps[0];
+    home.write(
+        "config/closer/content/mine.toml",
+        &format!(
+            "[[prompt]]\nid = \"{replaced}\"\ncategory = \"step\"\nladder = \"emotional\"\nrung = 1\ndistress = 1\n\
+             title = \"My own first step\"\nbody = \"Notice one feeling, in my own words.\"\n\n\
+             [[prompt]]\nid = \"compassion-mine\"\ncategory = \"compassion\"\ntitle = \"Mine\"\nbody = \"Words I wrote for myself.\"\n"
+        ),
+    );
+    home.write(
+        "config/closer/content/broken.toml",
+        "[[prompt]]\nid = \"oops\"\ncategory = \n",
+    );
+    let run = home.run(&["list", "--json"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let mine = rows.iter().find(|r| r["id"] == replaced.as_str()).unwrap();
+    assert_eq!(mine["title"], "My own first step");
+    assert!(rows.iter().any(|r| r["id"] == "compassion-mine"));
+    assert!(!rows.iter().any(|r| r["id"] == "oops"));
+    assert!(run.stderr.contains("content/broken.toml:3:"), "{run:?}");
+    assert!(
+        run.stderr.contains("broken.toml: this pack was skipped"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn about_says_self_help_not_therapy_and_shows_the_users_crisis_contact() {
+    let run = Home::empty().run(&["about"]);
+    assert_eq!(run.code, Some(0));
+    for needed in [
+        "self-help",
+        "Not therapy",
+        "emergency number",
+        "https://findahelpline.com",
+        "none set yet",
+    ] {
+        assert!(
+            run.stdout.contains(needed),
+            "{needed:?} missing:\n{}",
+            run.stdout
+        );
+    }
+    // No phone number of closer's own: no run of four or more digits.
+    let digits = run
+        .stdout
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|d| d.len() >= 4);
+    assert!(!digits, "{}", run.stdout);
+    let home = Home::with_config("[help]\ncrisis = \"Call Sam, my sister\"\n");
+    let run = home.run(&["about"]);
+    assert!(run.stdout.contains("Call Sam, my sister"), "{}", run.stdout);
 }

@@ -18,5 +18,6 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     println!("Wrote the default config to {}.", path.display());
     println!("`closer next` shows what comes when; `closer edit` changes it.");
+    println!("closer is self-help, not therapy: `closer about` says where to find help.");
     Ok(Status::Success)
 }

@@ -1,9 +1,11 @@
 //! The subcommands, one file each. Each takes the resolved paths, does its one job, and
 //! returns a status; none picks an exit code or exits the process.
 
+mod about;
 mod check;
 mod edit;
 mod init;
+mod list;
 mod next;
 mod send;
 
@@ -19,6 +21,8 @@ pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
         Command::Send(args) => runtime()?.block_on(send::run(paths, &args)),
         Command::Init => init::run(paths),
         Command::Edit => edit::run(paths),
+        Command::List(args) => list::run(paths, &args),
+        Command::About => about::run(paths),
     }
 }
 

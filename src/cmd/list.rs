@@ -1,0 +1,116 @@
+//! `closer list`: the prompts and ladders the user's config lets closer send, so they can
+//! see what they will get and which ids to replace in their own packs.
+
+use serde::Serialize;
+
+use crate::Status;
+use crate::cli::ListArgs;
+use crate::content::{Category, Ladder, Prompt};
+use crate::paths::Paths;
+use crate::setup::Setup;
+
+#[derive(Debug, Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    category: Category,
+    title: &'a str,
+    discreet_title: &'a str,
+    body: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ladder: Option<Ladder>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rung: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distress: Option<f32>,
+}
+
+/// What `closer list` was asked to show.
+enum Filter {
+    All,
+    Category(Category),
+    Ladder(Ladder),
+}
+
+impl Filter {
+    fn parse(word: Option<&str>) -> anyhow::Result<Filter> {
+        let Some(word) = word else {
+            return Ok(Filter::All);
+        };
+        if let Ok(c) = word.parse() {
+            return Ok(Filter::Category(c));
+        }
+        if let Ok(l) = word.parse() {
+            return Ok(Filter::Ladder(l));
+        }
+        anyhow::bail!(
+            "`{word}` is neither a category ({}) nor a ladder ({})",
+            Category::expected(),
+            Ladder::expected()
+        )
+    }
+
+    fn admits(&self, p: &Prompt) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Category(c) => p.category == *c,
+            Filter::Ladder(l) => p.ladder == Some(*l),
+        }
+    }
+}
+
+pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
+    let filter = Filter::parse(args.filter.as_deref())?;
+    let setup = Setup::load(paths)?;
+    for problem in &setup.problems {
+        eprintln!("warning: {problem}");
+    }
+    let config = &setup.config;
+    let mut prompts: Vec<&Prompt> = setup
+        .library
+        .iter()
+        .filter(|p| config.enables(p) && filter.admits(p))
+        .collect();
+    // Ladders first, rung by rung; then each category in its own order.
+    prompts.sort_by_key(|p| (p.category, p.ladder, p.rung, p.id.clone()));
+
+    if args.json {
+        let rows: Vec<Row> = prompts
+            .iter()
+            .map(|p| Row {
+                id: &p.id,
+                category: p.category,
+                title: &p.title,
+                discreet_title: p.shown_title(true),
+                body: &p.body,
+                ladder: p.ladder,
+                rung: p.rung,
+                distress: p.distress,
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(Status::Success);
+    }
+    if prompts.is_empty() {
+        println!("Nothing here is turned on in {}.", paths.config.display());
+        if let Filter::Ladder(l) = filter {
+            println!("To turn the {l} ladder on, add \"{l}\" to `ladders` under [content].");
+        }
+        return Ok(Status::Success);
+    }
+    let mut heading = String::new();
+    for p in prompts {
+        let this = match p.ladder {
+            Some(l) => format!("{l} ladder"),
+            None => p.category.to_string(),
+        };
+        if this != heading {
+            println!("{}{this}", if heading.is_empty() { "" } else { "\n" });
+            heading = this;
+        }
+        match (p.rung, p.distress) {
+            (Some(r), Some(d)) => println!("  {r:>2}  {d:>4.1}  {:<40}  {}", p.id, p.title),
+            _ => println!("  {:<40}  {}", p.id, p.title),
+        }
+    }
+    Ok(Status::Success)
+}
