@@ -70,6 +70,9 @@ pub enum Command {
 
     /// What closer is and is not, and where to find professional or crisis help.
     About,
+
+    /// Run closer as a user service (systemd or launchd): install, uninstall, status, start, stop.
+    Service(crate::cmd::service::ServiceArgs),
 }
 
 #[derive(Debug, Args)]

@@ -43,6 +43,8 @@ pub struct Limits {
     pub max_per_day: u32,
     pub min_gap: TimeDelta,
     pub catch_up: TimeDelta,
+    /// How long "Later" waits before the same prompt comes again.
+    pub snooze: TimeDelta,
 }
 
 /// What becomes of a prompt due in quiet hours.
@@ -68,6 +70,7 @@ impl Default for Limits {
             max_per_day: 4,
             min_gap: TimeDelta::minutes(90),
             catch_up: TimeDelta::hours(2),
+            snooze: TimeDelta::hours(1),
         }
     }
 }
@@ -189,6 +192,7 @@ pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
                     "max_per_day",
                     "min_gap",
                     "catch_up",
+                    "snooze",
                 ],
                 &mut diags,
             ),
@@ -314,6 +318,9 @@ fn read_limits(f: &Fields, limits: &mut Limits, diags: &mut Vec<Diagnostic>) {
     }
     if let Some(v) = f.parse_with("catch_up", "a duration such as \"2h\"", diags, duration) {
         limits.catch_up = v;
+    }
+    if let Some(v) = f.parse_with("snooze", "a duration such as \"1h\"", diags, duration) {
+        limits.snooze = v;
     }
 }
 
@@ -451,6 +458,7 @@ mod tests {
         assert_eq!(config.limits.max_per_day, base.limits.max_per_day);
         assert_eq!(config.limits.min_gap, base.limits.min_gap);
         assert_eq!(config.limits.catch_up, base.limits.catch_up);
+        assert_eq!(config.limits.snooze, base.limits.snooze);
         let names: Vec<_> = config.schedule.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(
             names,

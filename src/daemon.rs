@@ -1,28 +1,37 @@
 //! `closer run`: the daemon. It plans, sleeps on the wall clock until the next prompt is
-//! due, sends it, and plans again; it also logs the answers that come back, reloads the
-//! config on SIGHUP, and stops on SIGTERM or SIGINT.
+//! due, sends it, records it in the journal, and plans again; answers from notifications
+//! are recorded and move the ladders; SIGHUP reloads the config; SIGTERM or SIGINT stop
+//! it.
 //!
 //! Between prompts it does not wake: the only things that can wake it are the timer, a
 //! signal, an answer from the notification server, and — only while the server is away —
-//! the backoff to look for it again. All decisions are the planner's; this file only
-//! carries them out and keeps the in-memory record of what was sent.
+//! the backoff to look for it again. All decisions are the planner's and the progression
+//! rules'; this file carries them out. What cannot be written to the journal yet (a full
+//! disk, say) is kept in memory, planned with, and written at the next wake.
+
+use std::collections::HashMap;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::Status;
+use crate::config::Config;
+use crate::content::{Category, Library};
+use crate::history::{History, Settings, keys};
+use crate::journal::{self, AnswerKind, Journal, NewAnswer, NewSent, Opened};
 use crate::notify::{Answer, Delivery, Event, Message, Notifier, STEP_ACTIONS};
 use crate::paths::Paths;
-use crate::planner::{self, Firing, Planner, State};
+use crate::planner::{self, Firing, Planner, Sent};
+use crate::progress::Decision;
+use crate::record;
 use crate::setup::Setup;
 use crate::timer::{self, Wake, WallTimer};
 
 /// How many planned prompts to look at per wake: enough for several due at once.
 const PLAN_AHEAD: usize = 8;
-/// How many sent prompts to remember (the no-repeat rule needs a pool's worth).
-const KEEP_SENT: usize = 1000;
 
 pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     let _lock = crate::lock::acquire(&paths.runtime)?;
@@ -40,6 +49,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         info!("welcome: closer is self-help, not therapy; `closer about` says where to find help");
     }
     let seed = crate::seed::load_or_create(&paths.seed())?;
+    let mut memory = Memory::open(&paths.data.join(journal::FILE_NAME));
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let mut notifier = Notifier::new(setup.config.max_open, events_tx);
     notifier.probe().await;
@@ -48,7 +58,6 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
-    let mut state = State::default();
     // Everything up to here has been dealt with.
     let mut cursor = Utc::now();
     info!(
@@ -57,21 +66,26 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         paths.config.display()
     );
     loop {
-        let planner = Planner::new(&setup.config, &setup.library, seed);
-        let plan = planner.upcoming(&state, cursor, PLAN_AHEAD);
+        memory.flush(&setup.config, &setup.library);
+        memory.restarts(&setup.config, Utc::now());
+        let (config, history) = memory.read(&setup.config);
+        let planner = Planner::new(&config, &setup.library, seed);
+        let plan = planner.upcoming(&history.state, cursor, PLAN_AHEAD);
         match plan.first() {
             Some(next) => debug!(
                 "next: \"{}\" at {}",
-                setup.config.schedule[next.rule].name,
-                local(&setup, next.at)
+                config.schedule[next.rule].name,
+                local(&config, next.at)
             ),
-            None => info!("nothing is scheduled; waiting for a config change (SIGHUP)"),
+            None => info!(
+                "nothing is scheduled; waiting for a config change (SIGHUP) or `closer resume`"
+            ),
         }
         let wake_at = plan.first().map_or_else(timer::never, |f| f.at);
         tokio::select! {
             wake = timer.wait_until(wake_at) => {
                 if wake? == Wake::ClockChanged {
-                    info!("the clock changed; planning again from {}", local(&setup, Utc::now()));
+                    info!("the clock changed; planning again from {}", local(&config, Utc::now()));
                 }
             }
             _ = sigterm.recv() => break,
@@ -81,7 +95,9 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 continue;
             }
             Some(event) = events.recv() => {
-                log_answer(&event);
+                if memory.answer(&event, &config, &setup.library) {
+                    say(&mut notifier, "A note for you", record::PAUSE_NOTE).await;
+                }
                 continue;
             }
             () = notifier.until_retry() => {
@@ -91,20 +107,26 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         }
         let now = Utc::now();
         let due: Vec<Firing> = plan.into_iter().filter(|f| f.at <= now).collect();
-        let (to_send, missed) = planner::catch_up(&due, now, setup.config.limits.catch_up);
+        let (to_send, missed) = planner::catch_up(&due, now, config.limits.catch_up);
         for firing in &missed {
             info!(
                 "missed \"{}\" due at {} (asleep or off); not sent",
-                setup.config.schedule[firing.rule].name,
-                local(&setup, firing.at)
+                config.schedule[firing.rule].name,
+                local(&config, firing.at)
             );
         }
         for firing in &to_send {
-            deliver(&setup, &mut notifier, firing).await;
-            state.sent.push(planner.sent(firing));
+            let delivery = deliver(&config, &setup.library, &mut notifier, firing).await;
+            memory.sent(&planner, firing, delivery);
         }
-        if state.sent.len() > KEEP_SENT {
-            state.sent.drain(..state.sent.len() - KEEP_SENT);
+        if !to_send.is_empty() {
+            let (_, history) = memory.read(&setup.config);
+            if planner.fewer(&history.state.sent) && memory.say_fewer_once() {
+                let note = "No answer to the last few steps, which is fine. closer will send fewer \
+                            of them for now; answering one brings them back.";
+                info!("{note}");
+                say(&mut notifier, "A note for you", note).await;
+            }
         }
         // A clock set backwards must not send again what was sent.
         cursor = cursor.max(now);
@@ -112,46 +134,255 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     info!("stopping");
     notifier.close_all().await;
     while let Ok(event) = events.try_recv() {
-        log_answer(&event);
+        memory.answer(&event, &setup.config, &setup.library);
     }
+    memory.flush(&setup.config, &setup.library);
     Ok(Status::Success)
 }
 
-async fn deliver(setup: &Setup, notifier: &mut Notifier, firing: &Firing) {
-    let rule = &setup.config.schedule[firing.rule].name;
-    let Some(message) = Message::for_firing(&setup.config, &setup.library, firing) else {
+/// The journal, and what could not be written to it yet.
+#[derive(Debug)]
+struct Memory {
+    journal: Option<Journal>,
+    /// Sent prompts not in the journal yet, with the notification they were shown as.
+    unsaved: Vec<(NewSent, Option<u32>)>,
+    /// Answers to notifications whose prompt is not in the journal yet, or that failed.
+    pending: Vec<(u32, AnswerKind, DateTime<Utc>)>,
+    /// Notification id to the journal's sent id.
+    shown: HashMap<u32, i64>,
+}
+
+impl Memory {
+    fn open(path: &Path) -> Memory {
+        let journal = match Journal::open(path) {
+            Ok((journal, Opened::Recovered { moved_to, why })) => {
+                error!(
+                    "the journal {} was damaged ({why}); it was moved to {} and a fresh one started",
+                    path.display(),
+                    moved_to.display()
+                );
+                Some(journal)
+            }
+            Ok((journal, _)) => Some(journal),
+            Err(e) => {
+                error!("cannot open the journal: {e}; running without it, nothing will be kept");
+                None
+            }
+        };
+        Memory {
+            journal,
+            unsaved: Vec::new(),
+            pending: Vec::new(),
+            shown: HashMap::new(),
+        }
+    }
+
+    /// The config as the person changed it from the terminal, and the history to plan with.
+    fn read(&self, config: &Config) -> (Config, History) {
+        let mut config = config.clone();
+        let mut history = History::default();
+        if let Some(journal) = &self.journal {
+            match Settings::read(journal).and_then(|s| {
+                s.apply(&mut config);
+                History::load(journal, &config)
+            }) {
+                Ok(h) => history = h,
+                Err(e) => warn!("cannot read the journal: {e}; planning from what is in memory"),
+            }
+        }
+        history
+            .state
+            .sent
+            .extend(self.unsaved.iter().map(|(s, _)| Sent {
+                at: s.at,
+                rule: s.rule.clone(),
+                due: s.due,
+                category: s.category,
+                prompt: s.prompt.clone(),
+                answered: false,
+            }));
+        (config, history)
+    }
+
+    /// Records a prompt that went out (or keeps it until it can be written).
+    fn sent(&mut self, planner: &Planner, firing: &Firing, delivery: Delivery) {
+        let prompt = firing
+            .prompt
+            .as_deref()
+            .and_then(|id| planner.library.get(id));
+        let new = NewSent {
+            at: firing.at,
+            due: firing.due,
+            rule: planner.config.schedule[firing.rule].name.clone(),
+            category: firing.category,
+            prompt: firing.prompt.clone(),
+            ladder: prompt.and_then(|p| p.ladder),
+            rung: prompt.and_then(|p| p.rung),
+        };
+        let shown = match delivery {
+            Delivery::Shown(n) => Some(n),
+            Delivery::Printed => None,
+        };
+        self.unsaved.push((new, shown));
+        self.flush(planner.config, planner.library);
+    }
+
+    /// Writes what is waiting; keeps what still cannot be written.
+    fn flush(&mut self, config: &Config, library: &Library) {
+        let Some(journal) = &self.journal else { return };
+        while let Some((new, shown)) = self.unsaved.first() {
+            let written = journal.record_sent(new).and_then(|id| {
+                if let Some(n) = shown {
+                    self.shown.insert(*n, id);
+                    journal.set_notification(id, *n)?;
+                }
+                Ok(id)
+            });
+            match written {
+                Ok(_) => {
+                    self.unsaved.remove(0);
+                }
+                Err(e) => {
+                    warn!(
+                        "cannot write to the journal: {e}; keeping {} prompt(s) in memory to try again",
+                        self.unsaved.len()
+                    );
+                    return;
+                }
+            }
+        }
+        let pending = std::mem::take(&mut self.pending);
+        for (n, kind, at) in pending {
+            self.store_answer(n, kind, at, config, library);
+        }
+    }
+
+    /// Records an answer from a notification; true when steps were paused because of it.
+    fn answer(&mut self, event: &Event, config: &Config, library: &Library) -> bool {
+        let prompt = event.prompt.as_deref().unwrap_or("?");
+        let key = match &event.answer {
+            Answer::Closed(reason) => {
+                info!("notification {} (`{prompt}`) closed: {reason}", event.id);
+                return false;
+            }
+            Answer::Replaced => {
+                debug!("notification {} (`{prompt}`) closed to make room", event.id);
+                return false;
+            }
+            Answer::Action(key) => key,
+        };
+        let label = STEP_ACTIONS
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(key.as_str(), |(_, l)| l);
+        info!(
+            "answer to notification {} (`{prompt}`): {key} (\"{label}\")",
+            event.id
+        );
+        let Ok(kind) = key.parse::<AnswerKind>() else {
+            return false;
+        };
+        self.store_answer(event.id, kind, Utc::now(), config, library)
+    }
+
+    fn store_answer(
+        &mut self,
+        n: u32,
+        kind: AnswerKind,
+        at: DateTime<Utc>,
+        config: &Config,
+        library: &Library,
+    ) -> bool {
+        let (Some(journal), Some(&sent_id)) = (&self.journal, self.shown.get(&n)) else {
+            self.pending.push((n, kind, at));
+            return false;
+        };
+        let answer = NewAnswer {
+            sent_id,
+            at,
+            kind,
+            distress: None,
+            happened: None,
+            source: "notification",
+        };
+        match record::answer(journal, config, library, &answer) {
+            Ok(recorded) => {
+                match &recorded.decision {
+                    Some(Decision::Move(m)) => info!("{} ladder: {}", m.ladder, m.reason),
+                    Some(Decision::Hold(why)) => debug!("{why}"),
+                    None => {}
+                }
+                recorded.steps_paused
+            }
+            Err(e) => {
+                warn!("cannot record the answer yet: {e}; it is kept in memory");
+                self.pending.push((n, kind, at));
+                false
+            }
+        }
+    }
+
+    /// Restarts ladders after a long break (recorded as moves).
+    fn restarts(&self, config: &Config, now: DateTime<Utc>) {
+        if let Some(journal) = &self.journal {
+            match record::restarts(journal, config, now) {
+                Ok(moves) => moves
+                    .iter()
+                    .for_each(|m| info!("{} ladder: {}", m.ladder, m.reason)),
+                Err(e) => warn!("cannot check the ladders: {e}"),
+            }
+        }
+    }
+
+    /// Whether the "fewer steps" note is still to be said; marks it said.
+    fn say_fewer_once(&self) -> bool {
+        let Some(journal) = &self.journal else {
+            return false;
+        };
+        match journal.setting(keys::FEWER_SAID) {
+            Ok(None) => journal
+                .set_setting(keys::FEWER_SAID, Some(&Utc::now().to_rfc3339()))
+                .is_ok(),
+            _ => false,
+        }
+    }
+}
+
+async fn deliver(
+    config: &Config,
+    library: &Library,
+    notifier: &mut Notifier,
+    firing: &Firing,
+) -> Delivery {
+    let rule = &config.schedule[firing.rule].name;
+    let Some(message) = Message::for_firing(config, library, firing) else {
         warn!(
             "\"{rule}\" came due, but has no {} prompt to send",
             firing.category
         );
-        return;
+        return Delivery::Printed;
     };
     let id = message.prompt.as_deref().unwrap_or("");
-    match notifier.send(&message).await {
+    let delivery = notifier.send(&message).await;
+    match delivery {
         Delivery::Shown(n) => info!(
             "sent {} `{id}` for \"{rule}\" as notification {n}",
             firing.category
         ),
         Delivery::Printed => info!("sent {} `{id}` for \"{rule}\" to stderr", firing.category),
     }
+    delivery
 }
 
-fn log_answer(event: &Event) {
-    let prompt = event.prompt.as_deref().unwrap_or("?");
-    match &event.answer {
-        Answer::Action(key) => {
-            let label = STEP_ACTIONS
-                .iter()
-                .find(|(k, _)| k == key)
-                .map_or(key.as_str(), |(_, l)| l);
-            info!(
-                "answer to notification {} (`{prompt}`): {key} (\"{label}\")",
-                event.id
-            );
-        }
-        Answer::Closed(reason) => info!("notification {} (`{prompt}`) closed: {reason}", event.id),
-        Answer::Replaced => debug!("notification {} (`{prompt}`) closed to make room", event.id),
-    }
+/// A note from closer itself, outside the schedule.
+async fn say(notifier: &mut Notifier, title: &str, body: &str) {
+    let message = Message {
+        title: title.into(),
+        body: body.into(),
+        category: Category::Learn,
+        prompt: None,
+    };
+    notifier.send(&message).await;
 }
 
 /// Reloads the config and content; an invalid edit keeps the running ones.
@@ -159,9 +390,9 @@ fn reload(paths: &Paths, setup: &mut Setup, notifier: &mut Notifier) {
     match Setup::load(paths) {
         Ok(new) if new.problems.is_empty() => {
             info!(
-                "reloaded {}: {} schedule rules",
+                "reloaded {}: {}",
                 paths.config.display(),
-                new.config.schedule.len()
+                rules(new.config.schedule.len())
             );
             notifier.set_max_open(new.config.max_open);
             *setup = new;
@@ -183,8 +414,8 @@ fn rules(n: usize) -> String {
     format!("{n} schedule rule{}", if n == 1 { "" } else { "s" })
 }
 
-fn local(setup: &Setup, at: DateTime<Utc>) -> String {
-    at.with_timezone(&setup.config.timezone)
+fn local(config: &Config, at: DateTime<Utc>) -> String {
+    at.with_timezone(&config.timezone)
         .format("%Y-%m-%d %H:%M:%S %Z")
         .to_string()
 }

@@ -4,8 +4,12 @@
 //!
 //! Each rule's due times pass through the limits in time order: quiet hours (defer to
 //! their end, at most one per rule, or drop), the minimum gap (a prompt due too soon
-//! waits), and the daily cap (extras are dropped). Then a prompt is chosen from the
-//! rule's pool without repeating one until the pool is used up.
+//! waits), the daily cap (extras are dropped), and a pause the person asked for. Then
+//! what the person said shapes the prompt: after a hard or skipped step the next prompt is
+//! a kinder one; while steps go unanswered only every other step is sent; while steps are
+//! paused for very high distress a compassion message stands in; a finished rung due for
+//! review comes back; a snoozed prompt comes again. Last, a prompt is chosen from the
+//! pool without repeating one until the pool is used up.
 //!
 //! Invariants: a rule's occurrence is answered at most once — once a later occurrence of
 //! the same rule was sent, earlier ones are gone; nothing is planned at or before `after`.
@@ -17,6 +21,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::config::{Config, QuietPolicy};
 use crate::content::{Category, Ladder, Library, Prompt};
+use crate::progress::Review;
 use crate::seed::{hash_str, mix};
 
 /// A prompt that was sent: what the planner remembers of the past.
@@ -30,15 +35,41 @@ pub struct Sent {
     pub due: DateTime<Utc>,
     pub category: Category,
     pub prompt: Option<String>,
+    /// Whether the person answered it (only steps can be answered).
+    pub answered: bool,
 }
 
-/// What the planner knows besides the config and content.
+/// A prompt the person asked to see again later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snoozed {
+    /// When to send it again.
+    pub at: DateTime<Utc>,
+    /// When they asked.
+    pub asked: DateTime<Utc>,
+    /// The sent prompt it repeats: its rule, occurrence, category and id.
+    pub rule: String,
+    pub due: DateTime<Utc>,
+    pub category: Category,
+    pub prompt: String,
+}
+
+/// What the planner knows besides the config and content: what the journal says.
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// Prompts sent so far, oldest first.
     pub sent: Vec<Sent>,
     /// The rung each ladder stands on; a ladder not listed is on rung 1.
     pub rungs: BTreeMap<Ladder, u8>,
+    /// The latest answer to a step that was hard or skipped, if it is the latest answer.
+    pub after_setback: Option<DateTime<Utc>>,
+    /// Prompts to send again.
+    pub snoozed: Vec<Snoozed>,
+    /// No prompts before this moment.
+    pub paused_until: Option<DateTime<Utc>>,
+    /// Steps are paused (very high distress); compassion messages stand in.
+    pub steps_paused: bool,
+    /// Finished rungs due for a review.
+    pub reviews: Vec<Review>,
 }
 
 /// A prompt planned for a moment.
@@ -53,6 +84,9 @@ pub struct Firing {
     pub prompt: Option<String>,
 }
 
+/// After this many unanswered steps in a row, closer sends every other step.
+pub const UNANSWERED: usize = 3;
+
 /// How far ahead the planner looks.
 const HORIZON_DAYS: i64 = 400;
 /// A bound on the work of one plan, for patterns that fire every second.
@@ -63,9 +97,17 @@ struct Item {
     at: DateTime<Utc>,
     rule: usize,
     due: DateTime<Utc>,
-    /// Straight from the rule (not moved by the gap); the rule's next occurrence
-    /// is generated when a fresh item is taken.
-    fresh: bool,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// Straight from the rule; the rule's next occurrence is generated when it is taken.
+    Fresh,
+    /// Moved later by the minimum gap.
+    Waiting,
+    /// `State::snoozed[i]`, coming again.
+    Snooze(usize),
 }
 
 /// Plans prompts for one config, content and seed.
@@ -112,11 +154,26 @@ impl<'a> Planner<'a> {
         }
         start -= TimeDelta::seconds(1);
 
+        if let Some(until) = state.paused_until {
+            start = start.max(until - TimeDelta::seconds(1));
+        }
+
         let mut heap = BinaryHeap::new();
         for (i, done) in answered.iter().enumerate() {
             let from = done.map_or(start, |d| d.max(start));
             if let Some(item) = self.next_item(i, from) {
                 heap.push(Reverse(item));
+            }
+        }
+        for (i, snoozed) in state.snoozed.iter().enumerate() {
+            let rule = rules.iter().position(|r| r.name == snoozed.rule);
+            if let (Some(rule), Some(at)) = (rule, self.settle(snoozed.at)) {
+                heap.push(Reverse(Item {
+                    at,
+                    rule,
+                    due: snoozed.due,
+                    kind: Kind::Snooze(i),
+                }));
             }
         }
 
@@ -128,14 +185,33 @@ impl<'a> Planner<'a> {
             if out.len() >= count || steps > MAX_STEPS || item.at > horizon {
                 break;
             }
-            if item.fresh {
-                if let Some(next) = self.next_item(item.rule, item.due) {
-                    heap.push(Reverse(next));
+            match item.kind {
+                Kind::Fresh => {
+                    if let Some(next) = self.next_item(item.rule, item.due) {
+                        heap.push(Reverse(next));
+                    }
                 }
-            } else if waiting[item.rule] != Some(item.due) {
-                continue; // a later occurrence of the rule took its place
+                // A later occurrence of the rule took its place.
+                Kind::Waiting if waiting[item.rule] != Some(item.due) => continue,
+                Kind::Waiting => {}
+                Kind::Snooze(i) => {
+                    let s = &state.snoozed[i];
+                    let again = |t: &Sent| {
+                        t.at > s.asked
+                            && t.rule == s.rule
+                            && t.due == s.due
+                            && t.prompt.as_deref() == Some(&s.prompt)
+                    };
+                    if timeline.iter().any(again) {
+                        continue;
+                    }
+                }
             }
-            if answered[item.rule].is_some_and(|d| d >= item.due) {
+            let snooze = matches!(item.kind, Kind::Snooze(_));
+            if !snooze && answered[item.rule].is_some_and(|d| d >= item.due) {
+                continue;
+            }
+            if state.paused_until.is_some_and(|until| item.at < until) {
                 continue;
             }
             // The minimum gap after the last prompt before this one.
@@ -143,12 +219,11 @@ impl<'a> Planner<'a> {
                 && item.at < last + gap
             {
                 if let Some(at) = self.settle(last + gap) {
-                    waiting[item.rule] = Some(item.due);
-                    heap.push(Reverse(Item {
-                        at,
-                        fresh: false,
-                        ..item
-                    }));
+                    let kind = if snooze { item.kind } else { Kind::Waiting };
+                    if !snooze {
+                        waiting[item.rule] = Some(item.due);
+                    }
+                    heap.push(Reverse(Item { at, kind, ..item }));
                 }
                 continue;
             }
@@ -163,10 +238,22 @@ impl<'a> Planner<'a> {
             if sent_that_day >= self.config.limits.max_per_day as usize {
                 continue;
             }
-            let category = rules[item.rule].send;
-            let prompt = self
-                .choose(category, &timeline, &state.rungs, item.at)
-                .map(|p| p.id.clone());
+            let (category, prompt) = match item.kind {
+                Kind::Snooze(i) => (
+                    state.snoozed[i].category,
+                    Some(state.snoozed[i].prompt.clone()),
+                ),
+                _ => {
+                    let Some(category) = self.category(item, answered[item.rule], &timeline, state)
+                    else {
+                        continue;
+                    };
+                    let prompt = self
+                        .pick(category, &timeline, state, item.at)
+                        .map(|p| p.id.clone());
+                    (category, prompt)
+                }
+            };
             let firing = Firing {
                 at: item.at,
                 due: item.due,
@@ -175,10 +262,102 @@ impl<'a> Planner<'a> {
                 prompt,
             };
             timeline.push(self.sent(&firing));
-            answered[item.rule] = Some(item.due);
+            if !snooze {
+                answered[item.rule] = Some(item.due);
+            }
             out.push(firing);
         }
         out
+    }
+
+    /// What a rule's occurrence sends, given what the person said; None to skip it.
+    fn category(
+        &self,
+        item: Item,
+        last_sent_due: Option<DateTime<Utc>>,
+        timeline: &[Sent],
+        state: &State,
+    ) -> Option<Category> {
+        let send = self.config.schedule[item.rule].send;
+        // After a hard or skipped step, the next prompt is kind, whatever was due.
+        if let Some(answer_at) = state.after_setback {
+            let kind_since = timeline.iter().any(|s| {
+                s.at > answer_at && matches!(s.category, Category::Setback | Category::Compassion)
+            });
+            if !kind_since {
+                return Some(match send {
+                    Category::Compassion => Category::Compassion,
+                    _ if self.pool(Category::Setback, &state.rungs).is_empty() => {
+                        Category::Compassion
+                    }
+                    _ => Category::Setback,
+                });
+            }
+        }
+        if send != Category::Step {
+            return Some(send);
+        }
+        if state.steps_paused {
+            return Some(Category::Compassion);
+        }
+        // While steps go unanswered, only every other occurrence of a step rule is sent.
+        if self.fewer(timeline)
+            && let Some(last) = last_sent_due
+        {
+            let rule = &self.config.schedule[item.rule];
+            let skipped_one = rule
+                .trigger
+                .last_between(last, item.due, self.config.timezone, self.salt(item.rule))
+                .is_some();
+            if !skipped_one {
+                return None;
+            }
+        }
+        Some(Category::Step)
+    }
+
+    /// Whether the last [`UNANSWERED`] steps went unanswered: then closer sends fewer.
+    pub fn fewer(&self, timeline: &[Sent]) -> bool {
+        let steps: Vec<&Sent> = timeline
+            .iter()
+            .rev()
+            .filter(|s| s.category == Category::Step)
+            .take(UNANSWERED)
+            .collect();
+        steps.len() == UNANSWERED && steps.iter().all(|s| !s.answered)
+    }
+
+    /// The prompt for `category` at `at`: a finished rung due for review, or a choice from the pool.
+    fn pick(
+        &self,
+        category: Category,
+        timeline: &[Sent],
+        state: &State,
+        at: DateTime<Utc>,
+    ) -> Option<&'a Prompt> {
+        if category == Category::Step {
+            let review = state.reviews.iter().filter(|r| r.due <= at).find(|r| {
+                !timeline.iter().any(|s| {
+                    s.at >= r.due
+                        && s.prompt
+                            .as_deref()
+                            .and_then(|id| self.library.get(id))
+                            .is_some_and(|p| p.ladder == Some(r.ladder) && p.rung == Some(r.rung))
+                })
+            });
+            if let Some(r) = review {
+                let step = self.library.iter().find(|p| {
+                    p.category == Category::Step
+                        && p.ladder == Some(r.ladder)
+                        && p.rung == Some(r.rung)
+                        && self.config.enables(p)
+                });
+                if step.is_some() {
+                    return step;
+                }
+            }
+        }
+        self.choose(category, timeline, &state.rungs, at)
     }
 
     /// A prompt from `rule` for right now, outside the schedule (`closer send`).
@@ -204,6 +383,7 @@ impl<'a> Planner<'a> {
             due: firing.due,
             category: firing.category,
             prompt: firing.prompt.clone(),
+            answered: false,
         }
     }
 
@@ -275,7 +455,7 @@ impl<'a> Planner<'a> {
                     at: due,
                     rule,
                     due,
-                    fresh: true,
+                    kind: Kind::Fresh,
                 });
             };
             match self.config.limits.in_quiet_hours {
@@ -289,7 +469,7 @@ impl<'a> Planner<'a> {
                         at: end,
                         rule,
                         due: latest,
-                        fresh: true,
+                        kind: Kind::Fresh,
                     });
                 }
             }

@@ -8,6 +8,7 @@ mod init;
 mod list;
 mod next;
 mod send;
+pub mod service;
 
 use crate::Status;
 use crate::cli::Command;
@@ -23,6 +24,7 @@ pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
         Command::Edit => edit::run(paths),
         Command::List(args) => list::run(paths, &args),
         Command::About => about::run(paths),
+        Command::Service(args) => service::run(paths, &args),
     }
 }
 

@@ -1,0 +1,222 @@
+//! What the journal says, digested: the planner's `State` (what was sent and answered,
+//! where each ladder stands, what is snoozed or paused) and what `closer status` shows.
+//! Pure over the journal's entries and settings; `load` is the one place that reads.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::config::Config;
+use crate::content::{Category, Ladder};
+use crate::journal::{AnswerKind, Entry, Journal, JournalError, SentRow};
+use crate::planner::{Sent, Snoozed, State};
+use crate::progress::{self, Move, Standing, StepAnswer};
+
+/// The keys of the settings the person changes from the terminal.
+pub mod keys {
+    /// No prompts until this moment (RFC 3339), or "indefinitely".
+    pub const PAUSED_UNTIL: &str = "paused_until";
+    /// Steps paused after very high distress: the reason.
+    pub const STEPS_PAUSED: &str = "steps_paused";
+    /// When closer last said it sends fewer steps (so it says so once).
+    pub const FEWER_SAID: &str = "fewer_said";
+
+    /// A ladder turned on ("on") or off ("off") from the terminal.
+    pub fn ladder(ladder: crate::content::Ladder) -> String {
+        format!("ladder.{ladder}")
+    }
+}
+
+/// A pause with no end: far enough away, and still a valid date for every calculation.
+pub fn indefinitely() -> DateTime<Utc> {
+    "9000-01-01T00:00:00Z".parse().expect("a valid date")
+}
+
+/// The settings the person changed from the terminal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub paused_until: Option<DateTime<Utc>>,
+    pub steps_paused: Option<String>,
+    pub ladders: BTreeMap<Ladder, bool>,
+    pub fewer_said: bool,
+}
+
+impl Settings {
+    pub fn read(journal: &Journal) -> Result<Settings, JournalError> {
+        let paused_until = journal.setting(keys::PAUSED_UNTIL)?.and_then(|v| {
+            if v == "indefinitely" {
+                Some(indefinitely())
+            } else {
+                v.parse().ok()
+            }
+        });
+        let mut ladders = BTreeMap::new();
+        for ladder in Ladder::ALL {
+            if let Some(v) = journal.setting(&keys::ladder(*ladder))? {
+                ladders.insert(*ladder, v == "on");
+            }
+        }
+        Ok(Settings {
+            paused_until,
+            steps_paused: journal.setting(keys::STEPS_PAUSED)?,
+            ladders,
+            fewer_said: journal.setting(keys::FEWER_SAID)?.is_some(),
+        })
+    }
+
+    /// The config with the ladders turned on or off from the terminal.
+    pub fn apply(&self, config: &mut Config) {
+        for (ladder, on) in &self.ladders {
+            config.ladders.retain(|l| l != ladder);
+            if *on {
+                config.ladders.push(*ladder);
+            }
+        }
+    }
+}
+
+/// The journal, digested.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// What the planner needs.
+    pub state: State,
+    /// Where each ladder that ever moved stands; the others are on rung 1.
+    pub standings: BTreeMap<Ladder, Standing>,
+    /// Every answer to a step (snoozes aside), oldest first.
+    pub step_answers: Vec<StepAnswer>,
+    /// Every sent prompt, oldest first.
+    pub sent: Vec<SentRow>,
+}
+
+impl History {
+    /// Reads the whole journal and digests it.
+    pub fn load(journal: &Journal, config: &Config) -> Result<History, JournalError> {
+        let entries = journal.entries(None)?;
+        let settings = Settings::read(journal)?;
+        Ok(History::digest(&entries, &settings, config.limits.snooze))
+    }
+
+    pub fn digest(entries: &[Entry], settings: &Settings, snooze: TimeDelta) -> History {
+        let mut sent: Vec<SentRow> = Vec::new();
+        let mut answered = std::collections::BTreeSet::new();
+        let mut moves = Vec::new();
+        let mut step_answers = Vec::new();
+        let mut snoozed = Vec::new();
+        let mut last_step_answer = None;
+        for entry in entries {
+            match entry {
+                Entry::Sent(s) => sent.push(s.clone()),
+                Entry::Move(m) => moves.push((
+                    m.at,
+                    Move {
+                        ladder: m.ladder,
+                        from: m.from,
+                        to: m.to,
+                        reason: m.reason.clone(),
+                    },
+                )),
+                Entry::Answer(a) => {
+                    answered.insert(a.sent_id);
+                    let Some(s) = sent.iter().find(|s| s.id == a.sent_id) else {
+                        continue;
+                    };
+                    if a.kind == AnswerKind::Snooze {
+                        if let Some(prompt) = &s.prompt {
+                            snoozed.push(Snoozed {
+                                at: a.at + snooze,
+                                asked: a.at,
+                                rule: s.rule.clone(),
+                                due: s.due,
+                                category: s.category,
+                                prompt: prompt.clone(),
+                            });
+                        }
+                        continue;
+                    }
+                    if s.category != Category::Step {
+                        continue;
+                    }
+                    last_step_answer = Some((a.at, a.kind));
+                    if let (Some(ladder), Some(rung)) = (s.ladder, s.rung) {
+                        step_answers.push(StepAnswer {
+                            at: a.at,
+                            ladder,
+                            rung,
+                            kind: a.kind,
+                            distress: a.distress,
+                            happened: a.happened,
+                        });
+                    }
+                }
+            }
+        }
+        let standings = progress::standings(&moves);
+        let advances: Vec<_> = moves
+            .iter()
+            .filter(|(_, m)| m.to > m.from)
+            .map(|(at, m)| (*at, m.ladder, m.from))
+            .collect();
+        let reviews = progress::reviews(&advances, |ladder, rung, since| {
+            sent.iter()
+                .any(|s| s.at >= since && s.ladder == Some(ladder) && s.rung == Some(rung))
+        });
+        let state = State {
+            sent: sent
+                .iter()
+                .map(|s| Sent {
+                    at: s.at,
+                    rule: s.rule.clone(),
+                    due: s.due,
+                    category: s.category,
+                    prompt: s.prompt.clone(),
+                    answered: answered.contains(&s.id),
+                })
+                .collect(),
+            rungs: standings.iter().map(|(l, s)| (*l, s.rung)).collect(),
+            after_setback: last_step_answer
+                .filter(|(_, kind)| matches!(kind, AnswerKind::Hard | AnswerKind::Skip))
+                .map(|(at, _)| at),
+            snoozed,
+            paused_until: settings.paused_until,
+            steps_paused: settings.steps_paused.is_some(),
+            reviews,
+        };
+        History {
+            state,
+            standings,
+            step_answers,
+            sent,
+        }
+    }
+
+    /// Where `ladder` stands.
+    pub fn standing(&self, ladder: Ladder) -> Standing {
+        self.standings
+            .get(&ladder)
+            .cloned()
+            .unwrap_or_else(Standing::start)
+    }
+
+    /// The answers on `ladder` at its current rung since it got there, oldest first.
+    pub fn answers_at_rung(&self, ladder: Ladder) -> Vec<StepAnswer> {
+        let standing = self.standing(ladder);
+        self.step_answers
+            .iter()
+            .filter(|a| a.ladder == ladder && a.rung == standing.rung)
+            .filter(|a| standing.since.is_none_or(|since| a.at >= since))
+            .cloned()
+            .collect()
+    }
+
+    /// The latest answer or move on `ladder`.
+    pub fn last_activity(&self, ladder: Ladder) -> Option<DateTime<Utc>> {
+        let answered = self
+            .step_answers
+            .iter()
+            .filter(|a| a.ladder == ladder)
+            .map(|a| a.at)
+            .max();
+        let moved = self.standings.get(&ladder).and_then(|s| s.since);
+        answered.max(moved)
+    }
+}

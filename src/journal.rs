@@ -1,0 +1,1313 @@
+//! The journal: everything the person told closer — each prompt sent, each answer, each
+//! ladder move, and the settings changed from the terminal — in one SQLite file
+//! (`journal.sqlite3` in the data dir).
+//!
+//! Invariants: the file and its `-wal`/`-shm` are 0600 in a 0700 directory; it is in WAL
+//! mode with `synchronous=FULL`, so a write that returned `Ok` survives SIGKILL and power
+//! loss; the daemon and the CLI may hold it open at once (every write is one statement
+//! or one `BEGIN IMMEDIATE` transaction, under a 5 s busy timeout); an answer is stored
+//! at most once. A damaged file is never repaired or deleted: `open` moves it aside and
+//! starts a fresh one. This module stores and reads; it never decides anything.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::Type;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
+
+use crate::content::{Category, Ladder};
+
+/// The journal's file name in the data dir.
+pub const FILE_NAME: &str = "journal.sqlite3";
+
+/// How long a write waits for another process's write to finish.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema, one step per version: `MIGRATIONS[i]` takes `user_version` from `i` to
+/// `i + 1`. Only ever append. Times are RFC 3339 UTC text with milliseconds
+/// (`2025-01-31T20:15:00.000Z`), so they sort as text.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE sent (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    due          TEXT NOT NULL,
+    rule         TEXT NOT NULL,
+    category     TEXT NOT NULL,
+    prompt       TEXT,
+    ladder       TEXT,
+    rung         INTEGER CHECK (rung BETWEEN 0 AND 255),
+    notification INTEGER CHECK (notification BETWEEN 0 AND 4294967295)
+) STRICT;
+CREATE INDEX sent_at ON sent (at);
+CREATE INDEX sent_category_at ON sent (category, at);
+CREATE INDEX sent_notification ON sent (notification, at);
+
+CREATE TABLE answer (
+    id       INTEGER PRIMARY KEY,
+    sent_id  INTEGER NOT NULL REFERENCES sent (id),
+    at       TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('done', 'hard', 'skip', 'snooze')),
+    distress INTEGER CHECK (distress BETWEEN 0 AND 10),
+    happened INTEGER CHECK (happened IN (0, 1)),
+    source   TEXT NOT NULL,
+    UNIQUE (sent_id, kind, at)
+) STRICT;
+CREATE INDEX answer_at ON answer (at);
+
+CREATE TABLE move (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    ladder    TEXT NOT NULL,
+    from_rung INTEGER NOT NULL CHECK (from_rung BETWEEN 0 AND 255),
+    to_rung   INTEGER NOT NULL CHECK (to_rung BETWEEN 0 AND 255),
+    reason    TEXT NOT NULL
+) STRICT;
+CREATE INDEX move_at ON move (at);
+
+CREATE TABLE setting (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal `{path}`: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("journal `{path}`: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    /// The file is not a database, is truncated, or fails its check.
+    #[error("journal `{path}` is damaged: {why}")]
+    Corrupt { path: PathBuf, why: String },
+    #[error(
+        "journal `{path}` has schema version {found}, newer than this closer knows ({known}); update closer"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("journal `{path}`: no sent prompt has id {sent_id}")]
+    UnknownSent { path: PathBuf, sent_id: i64 },
+    #[error("distress {value} is out of range: it goes from 0 to 10")]
+    Distress { value: u8 },
+}
+
+/// How the journal was found when opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    Created,
+    Existing,
+    /// The file was damaged: it was moved to `moved_to` and a fresh journal started.
+    Recovered {
+        moved_to: PathBuf,
+        why: String,
+    },
+}
+
+/// An open journal. Each process opens its own.
+#[derive(Debug)]
+pub struct Journal {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A prompt that went out, to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSent {
+    pub at: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+    pub rule: String,
+    pub category: Category,
+    pub prompt: Option<String>,
+    pub ladder: Option<Ladder>,
+    pub rung: Option<u8>,
+}
+
+/// A recorded prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+    pub rule: String,
+    pub category: Category,
+    pub prompt: Option<String>,
+    pub ladder: Option<Ladder>,
+    pub rung: Option<u8>,
+    /// The notification id it was shown as, once known.
+    pub notification: Option<u32>,
+}
+
+/// What the person said to a step.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AnswerKind {
+    Done,
+    Hard,
+    Skip,
+    Snooze,
+}
+
+impl AnswerKind {
+    pub const ALL: &'static [AnswerKind] = &[
+        AnswerKind::Done,
+        AnswerKind::Hard,
+        AnswerKind::Skip,
+        AnswerKind::Snooze,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerKind::Done => "done",
+            AnswerKind::Hard => "hard",
+            AnswerKind::Skip => "skip",
+            AnswerKind::Snooze => "snooze",
+        }
+    }
+}
+
+impl FromStr for AnswerKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        AnswerKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("`{s}` is not one of \"done\", \"hard\", \"skip\", \"snooze\""))
+    }
+}
+
+/// An answer to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAnswer {
+    pub sent_id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: AnswerKind,
+    /// 0 to 10.
+    pub distress: Option<u8>,
+    /// Did the feared thing happen?
+    pub happened: Option<bool>,
+    /// `"notification"` or `"terminal"`.
+    pub source: &'static str,
+}
+
+/// A recorded answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRow {
+    pub id: i64,
+    pub sent_id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: AnswerKind,
+    pub distress: Option<u8>,
+    pub happened: Option<bool>,
+    pub source: String,
+}
+
+/// A ladder move to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMove {
+    pub at: DateTime<Utc>,
+    pub ladder: Ladder,
+    pub from: u8,
+    pub to: u8,
+    pub reason: String,
+}
+
+/// A recorded ladder move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub ladder: Ladder,
+    pub from: u8,
+    pub to: u8,
+    pub reason: String,
+}
+
+/// Everything in time order, for replaying, the log and the export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Sent(SentRow),
+    Answer(AnswerRow),
+    Move(MoveRow),
+}
+
+impl Entry {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Entry::Sent(s) => s.at,
+            Entry::Answer(a) => a.at,
+            Entry::Move(m) => m.at,
+        }
+    }
+
+    /// The order among entries at the same moment, then by id.
+    fn tie(&self) -> (u8, i64) {
+        match self {
+            Entry::Sent(s) => (0, s.id),
+            Entry::Answer(a) => (1, a.id),
+            Entry::Move(m) => (2, m.id),
+        }
+    }
+}
+
+impl Journal {
+    /// Opens (creating parent dirs 0700 and the file 0600, also its -wal and -shm files
+    /// 0600) the journal at `path`, in WAL mode, with a busy timeout of 5 s and
+    /// `synchronous=FULL` (an acknowledged answer survives SIGKILL and power loss), and
+    /// migrates the schema. A file that is not a database, is truncated, or fails
+    /// `PRAGMA quick_check` is moved aside to `journal.sqlite3.corrupt-<UTC timestamp>`
+    /// (with its -wal/-shm) and a fresh journal is created: `Opened::Recovered`.
+    pub fn open(path: &Path) -> Result<(Journal, Opened), JournalError> {
+        let before = prepare_file(path)?;
+        match connect(path) {
+            Err(JournalError::Corrupt { why, .. }) => {
+                // Another process may have moved it aside already; then use its fresh one.
+                let moved_to = if file_id(path) == before {
+                    Some(move_aside(path)?)
+                } else {
+                    None
+                };
+                prepare_file(path)?;
+                let (journal, opened) = connect(path)?;
+                let opened = match moved_to {
+                    Some(moved_to) => Opened::Recovered { moved_to, why },
+                    None => opened,
+                };
+                Ok((journal, opened))
+            }
+            other => other,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn record_sent(&self, sent: &NewSent) -> Result<i64, JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO sent (at, due, rule, category, prompt, ladder, rung)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                (
+                    time_text(sent.at),
+                    time_text(sent.due),
+                    &sent.rule,
+                    sent.category.as_str(),
+                    &sent.prompt,
+                    sent.ladder.map(Ladder::as_str),
+                    sent.rung,
+                ),
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn set_notification(&self, sent_id: i64, notification: u32) -> Result<(), JournalError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sent SET notification = ?1 WHERE id = ?2",
+                (notification, sent_id),
+            )
+            .map_err(|e| self.error(e))?;
+        if changed == 0 {
+            return Err(self.unknown_sent(sent_id));
+        }
+        Ok(())
+    }
+
+    /// Stores an answer. The same answer (same sent_id, kind and at) given twice is
+    /// stored once: returns false the second time. An answer to an unknown sent_id is an
+    /// error.
+    pub fn record_answer(&self, answer: &NewAnswer) -> Result<bool, JournalError> {
+        if let Some(value) = answer.distress.filter(|d| *d > 10) {
+            return Err(JournalError::Distress { value });
+        }
+        let inserted = self
+            .conn
+            .execute(
+                "INSERT INTO answer (sent_id, at, kind, distress, happened, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (sent_id, kind, at) DO NOTHING",
+                (
+                    answer.sent_id,
+                    time_text(answer.at),
+                    answer.kind.as_str(),
+                    answer.distress,
+                    answer.happened,
+                    answer.source,
+                ),
+            )
+            .map_err(|e| {
+                if is_foreign_key(&e) {
+                    self.unknown_sent(answer.sent_id)
+                } else {
+                    self.error(e)
+                }
+            })?;
+        Ok(inserted == 1)
+    }
+
+    pub fn record_move(&self, m: &NewMove) -> Result<i64, JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO move (at, ladder, from_rung, to_rung, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (time_text(m.at), m.ladder.as_str(), m.from, m.to, &m.reason),
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The latest sent step (category step), if any — what `closer done` answers by
+    /// default.
+    pub fn latest_step(&self) -> Result<Option<SentRow>, JournalError> {
+        self.one_sent(
+            "WHERE category = ?1 ORDER BY at DESC, id DESC LIMIT 1",
+            Category::Step.as_str(),
+        )
+    }
+
+    pub fn sent(&self, id: i64) -> Result<Option<SentRow>, JournalError> {
+        self.one_sent("WHERE id = ?1", id)
+    }
+
+    /// The sent row shown as notification `n`, the latest one if the server reused the
+    /// id.
+    pub fn sent_by_notification(&self, n: u32) -> Result<Option<SentRow>, JournalError> {
+        self.one_sent(
+            "WHERE notification = ?1 ORDER BY at DESC, id DESC LIMIT 1",
+            n,
+        )
+    }
+
+    /// Every entry at or after `since` (all when None), in time order (ties: sent, then
+    /// answer, then move, then id).
+    pub fn entries(&self, since: Option<DateTime<Utc>>) -> Result<Vec<Entry>, JournalError> {
+        // An empty string sorts before every time.
+        let since = since.map(time_text).unwrap_or_default();
+        let mut entries = read_entries(&self.conn, &since).map_err(|e| self.error(e))?;
+        entries.sort_by_key(|e| (e.at(), e.tie()));
+        Ok(entries)
+    }
+
+    /// A small key-value store for settings that the person changes from the terminal
+    /// (paused until, ladder on/off overrides).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, JournalError> {
+        self.conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Sets `key` to `value`; `None` deletes it.
+    pub fn set_setting(&self, key: &str, value: Option<&str>) -> Result<(), JournalError> {
+        match value {
+            Some(value) => self.conn.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            ),
+            None => self
+                .conn
+                .execute("DELETE FROM setting WHERE key = ?1", [key]),
+        }
+        .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    fn one_sent(
+        &self,
+        condition: &str,
+        param: impl rusqlite::ToSql,
+    ) -> Result<Option<SentRow>, JournalError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {SENT_COLUMNS} FROM sent {condition}"),
+                [param],
+                sent_row,
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: rusqlite::Error) -> JournalError {
+        sqlite_error(&self.path, e)
+    }
+
+    fn unknown_sent(&self, sent_id: i64) -> JournalError {
+        JournalError::UnknownSent {
+            path: self.path.clone(),
+            sent_id,
+        }
+    }
+}
+
+/// Deletes the journal at `path` and its -wal, -shm and every `.corrupt-*` copy beside
+/// it; returns the files removed.
+pub fn forget(path: &Path) -> Result<Vec<PathBuf>, JournalError> {
+    let mut doomed = vec![
+        path.to_path_buf(),
+        with_suffix(path, "-wal"),
+        with_suffix(path, "-shm"),
+        with_suffix(path, "-journal"),
+    ];
+    let dir = parent_dir(path);
+    let corrupt_prefix = format!("{}.corrupt-", file_name(path));
+    match fs::read_dir(dir) {
+        Ok(listing) => {
+            for item in listing {
+                let item = item.map_err(|e| io_error(dir, e))?;
+                if item
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&corrupt_prefix)
+                {
+                    doomed.push(item.path());
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(dir, e)),
+    }
+    let mut removed = Vec::new();
+    for file in doomed {
+        match fs::remove_file(&file) {
+            Ok(()) => removed.push(file),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(&file, e)),
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// The rows of every table at or after `since`, read in one transaction: a snapshot,
+/// even while another process writes.
+fn read_entries(conn: &Connection, since: &str) -> rusqlite::Result<Vec<Entry>> {
+    let tx = conn.unchecked_transaction()?;
+    let mut entries = Vec::new();
+    let mut stmt = tx.prepare(&format!("SELECT {SENT_COLUMNS} FROM sent WHERE at >= ?1"))?;
+    for row in stmt.query_map([since], sent_row)? {
+        entries.push(Entry::Sent(row?));
+    }
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {ANSWER_COLUMNS} FROM answer WHERE at >= ?1"
+    ))?;
+    for row in stmt.query_map([since], answer_row)? {
+        entries.push(Entry::Answer(row?));
+    }
+    let mut stmt = tx.prepare(&format!("SELECT {MOVE_COLUMNS} FROM move WHERE at >= ?1"))?;
+    for row in stmt.query_map([since], move_row)? {
+        entries.push(Entry::Move(row?));
+    }
+    Ok(entries)
+}
+
+const SENT_COLUMNS: &str = "id, at, due, rule, category, prompt, ladder, rung, notification";
+const ANSWER_COLUMNS: &str = "id, sent_id, at, kind, distress, happened, source";
+const MOVE_COLUMNS: &str = "id, at, ladder, from_rung, to_rung, reason";
+
+fn sent_row(r: &Row<'_>) -> rusqlite::Result<SentRow> {
+    Ok(SentRow {
+        id: r.get(0)?,
+        at: time_column(r, 1)?,
+        due: time_column(r, 2)?,
+        rule: r.get(3)?,
+        category: word_column(r, 4)?,
+        prompt: r.get(5)?,
+        ladder: optional_word_column(r, 6)?,
+        rung: r.get(7)?,
+        notification: r.get(8)?,
+    })
+}
+
+fn answer_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
+    Ok(AnswerRow {
+        id: r.get(0)?,
+        sent_id: r.get(1)?,
+        at: time_column(r, 2)?,
+        kind: word_column(r, 3)?,
+        distress: r.get(4)?,
+        happened: r.get(5)?,
+        source: r.get(6)?,
+    })
+}
+
+fn move_row(r: &Row<'_>) -> rusqlite::Result<MoveRow> {
+    Ok(MoveRow {
+        id: r.get(0)?,
+        at: time_column(r, 1)?,
+        ladder: word_column(r, 2)?,
+        from: r.get(3)?,
+        to: r.get(4)?,
+        reason: r.get(5)?,
+    })
+}
+
+/// A time as stored: UTC, milliseconds, `Z`, so that text order is time order.
+fn time_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn time_column(r: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text: String = r.get(i)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
+}
+
+/// A word stored as text (`"step"`, `"done"`) read back into its enum.
+fn word_column<T: FromStr<Err = String>>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    text.parse()
+        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
+}
+
+fn optional_word_column<T: FromStr<Err = String>>(
+    r: &Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
+    match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => word_column(r, i).map(Some),
+    }
+}
+
+/// Makes sure the directory (0700 when created) and the file (0600) exist, and that the
+/// file and any -wal/-shm beside it are 0600 (SQLite gives new -wal/-shm files the
+/// database file's mode). Returns the file's identity.
+fn prepare_file(path: &Path) -> Result<Option<(u64, u64)>, JournalError> {
+    let dir = parent_dir(path);
+    crate::files::create_private_dir(dir).map_err(|e| io_error(dir, e))?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io_error(path, e)),
+    }
+    #[cfg(unix)]
+    for file in [
+        path.to_path_buf(),
+        with_suffix(path, "-wal"),
+        with_suffix(path, "-shm"),
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        match fs::metadata(&file) {
+            Ok(meta) if meta.permissions().mode() & 0o777 != 0o600 => {
+                fs::set_permissions(&file, fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io_error(&file, e))?;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(&file, e)),
+        }
+    }
+    Ok(file_id(path))
+}
+
+/// Opens the connection, checks the file and migrates the schema.
+fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
+    let err = |e| sqlite_error(path, e);
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(err)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(err)?;
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .map_err(err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(
+                "journal `{}`: WAL mode is not available here, using `{mode}`",
+                path.display()
+            );
+        }
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(err)?;
+    if check != "ok" {
+        return Err(JournalError::Corrupt {
+            path: path.to_path_buf(),
+            why: format!("quick check failed: {}", one_line(&check)),
+        });
+    }
+    let created = migrate(&mut conn, path)?;
+    let journal = Journal {
+        conn,
+        path: path.to_path_buf(),
+    };
+    let opened = if created {
+        Opened::Created
+    } else {
+        Opened::Existing
+    };
+    Ok((journal, opened))
+}
+
+/// Brings the schema to the latest version, one migration per transaction. Returns
+/// whether this call created it. A process that finds the work done by another (they
+/// read the version inside the write transaction) does nothing.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<bool, JournalError> {
+    let err = |e| sqlite_error(path, e);
+    let latest = MIGRATIONS.len();
+    let version = |c: &Connection| -> rusqlite::Result<i64> {
+        c.pragma_query_value(None, "user_version", |r| r.get(0))
+    };
+    let too_new = |found| JournalError::TooNew {
+        path: path.to_path_buf(),
+        found,
+        known: latest as i64,
+    };
+    let mut created = false;
+    // Most opens find the schema current and need no write lock.
+    if version(conn).map_err(err)? == latest as i64 {
+        return Ok(false);
+    }
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let found = version(&tx).map_err(err)?;
+        let step = usize::try_from(found).map_err(|_| too_new(found))?;
+        if step == latest {
+            return Ok(created);
+        }
+        let sql = MIGRATIONS.get(step).ok_or_else(|| too_new(found))?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", found + 1)
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        created |= step == 0;
+    }
+}
+
+/// Moves a damaged journal and its -wal/-shm to `<name>.corrupt-<UTC time>[-n]`.
+fn move_aside(path: &Path) -> Result<PathBuf, JournalError> {
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+    let base = format!("{}.corrupt-{stamp}", file_name(path));
+    let mut target = path.with_file_name(&base);
+    let mut n = 1;
+    while target.exists() {
+        n += 1;
+        target = path.with_file_name(format!("{base}-{n}"));
+    }
+    fs::rename(path, &target).map_err(|e| io_error(path, e))?;
+    for suffix in ["-wal", "-shm"] {
+        let from = with_suffix(path, suffix);
+        match fs::rename(&from, with_suffix(&target, suffix)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(&from, e)),
+        }
+    }
+    // Make the renames durable.
+    if let Ok(dir) = fs::File::open(parent_dir(path)) {
+        let _ = dir.sync_all();
+    }
+    Ok(target)
+}
+
+/// The file's device and inode, to tell whether it was replaced meanwhile.
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_path: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+fn sqlite_error(path: &Path, e: rusqlite::Error) -> JournalError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => JournalError::Corrupt {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        },
+        _ => JournalError::Sqlite {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    }
+}
+
+/// A quick-check report on one line, without its `*** in database main ***` heading.
+fn one_line(report: &str) -> String {
+    let lines: Vec<&str> = report
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("***"))
+        .collect();
+    lines.join("; ")
+}
+
+fn io_error(path: &Path, source: io::Error) -> JournalError {
+    JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn is_foreign_key(e: &rusqlite::Error) -> bool {
+    e.sqlite_error()
+        .is_some_and(|e| e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| FILE_NAME.into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// `path` with `suffix` appended to its file name, as SQLite names its -wal and -shm.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, 14, h, m, 0).unwrap()
+    }
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    fn step(at: DateTime<Utc>) -> NewSent {
+        NewSent {
+            at,
+            due: at,
+            rule: "evening".into(),
+            category: Category::Step,
+            prompt: Some("emotional-3".into()),
+            ladder: Some(Ladder::Emotional),
+            rung: Some(3),
+        }
+    }
+
+    fn done(sent_id: i64, at: DateTime<Utc>) -> NewAnswer {
+        NewAnswer {
+            sent_id,
+            at,
+            kind: AnswerKind::Done,
+            distress: Some(4),
+            happened: Some(false),
+            source: "terminal",
+        }
+    }
+
+    fn fresh() -> (tempfile::TempDir, Journal) {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, opened) = Journal::open(&dir.path().join(FILE_NAME)).unwrap();
+        assert_eq!(opened, Opened::Created);
+        (dir, journal)
+    }
+
+    /// A journal with a few rows, closed, at `dir/journal.sqlite3`.
+    fn closed_journal(dir: &Path) -> PathBuf {
+        let path = dir.join(FILE_NAME);
+        let (journal, _) = Journal::open(&path).unwrap();
+        for minute in 0..20 {
+            let id = journal.record_sent(&step(t(9, minute))).unwrap();
+            journal.record_answer(&done(id, t(10, minute))).unwrap();
+        }
+        drop(journal);
+        assert!(!with_suffix(&path, "-wal").exists(), "closing checkpoints");
+        path
+    }
+
+    #[test]
+    fn every_record_round_trips() {
+        let (_dir, j) = fresh();
+        let sent = step(t(9, 0));
+        let id = j.record_sent(&sent).unwrap();
+        let plain = NewSent {
+            at: t(9, 5),
+            due: t(8, 0),
+            rule: "kind words".into(),
+            category: Category::Compassion,
+            prompt: None,
+            ladder: None,
+            rung: None,
+        };
+        let plain_id = j.record_sent(&plain).unwrap();
+        j.set_notification(id, u32::MAX).unwrap();
+
+        let row = j.sent(id).unwrap().unwrap();
+        assert_eq!(
+            row,
+            SentRow {
+                id,
+                at: sent.at,
+                due: sent.due,
+                rule: sent.rule.clone(),
+                category: sent.category,
+                prompt: sent.prompt.clone(),
+                ladder: sent.ladder,
+                rung: sent.rung,
+                notification: Some(u32::MAX),
+            }
+        );
+        let plain_row = j.sent(plain_id).unwrap().unwrap();
+        assert_eq!(
+            (plain_row.prompt, plain_row.ladder, plain_row.rung),
+            (None, None, None)
+        );
+        assert_eq!(plain_row.due, t(8, 0));
+        assert_eq!(j.sent(999).unwrap(), None);
+
+        // Milliseconds are kept.
+        let at = t(21, 0) + chrono::TimeDelta::milliseconds(123);
+        let answer = NewAnswer {
+            sent_id: id,
+            at,
+            kind: AnswerKind::Hard,
+            distress: Some(10),
+            happened: Some(true),
+            source: "notification",
+        };
+        assert!(j.record_answer(&answer).unwrap());
+        let snooze = NewAnswer {
+            kind: AnswerKind::Snooze,
+            distress: None,
+            happened: None,
+            ..answer.clone()
+        };
+        assert!(j.record_answer(&snooze).unwrap());
+        let m = NewMove {
+            at: t(22, 0),
+            ladder: Ladder::Emotional,
+            from: 3,
+            to: 4,
+            reason: "three steps done with distress under 5".into(),
+        };
+        let move_id = j.record_move(&m).unwrap();
+
+        let entries = j.entries(Some(t(21, 0))).unwrap();
+        let [Entry::Answer(a), Entry::Answer(s), Entry::Move(mv)] = &entries[..] else {
+            panic!("unexpected entries: {entries:#?}");
+        };
+        assert_eq!(
+            (
+                a.sent_id,
+                a.at,
+                a.kind,
+                a.distress,
+                a.happened,
+                a.source.as_str()
+            ),
+            (
+                id,
+                at,
+                AnswerKind::Hard,
+                Some(10),
+                Some(true),
+                "notification"
+            )
+        );
+        assert_eq!(
+            (s.kind, s.distress, s.happened),
+            (AnswerKind::Snooze, None, None)
+        );
+        assert_eq!(
+            mv,
+            &MoveRow {
+                id: move_id,
+                at: m.at,
+                ladder: m.ladder,
+                from: 3,
+                to: 4,
+                reason: m.reason.clone(),
+            }
+        );
+    }
+
+    #[test]
+    fn answer_kinds_read_back_from_their_words() {
+        for kind in AnswerKind::ALL {
+            assert_eq!(kind.as_str().parse::<AnswerKind>(), Ok(*kind));
+        }
+        assert!("Done".parse::<AnswerKind>().is_err());
+    }
+
+    #[test]
+    fn the_same_answer_is_stored_once() {
+        let (_dir, j) = fresh();
+        let id = j.record_sent(&step(t(9, 0))).unwrap();
+        assert!(j.record_answer(&done(id, t(9, 30))).unwrap());
+        assert!(!j.record_answer(&done(id, t(9, 30))).unwrap());
+        // The same answer with other details is still the same answer.
+        let again = NewAnswer {
+            distress: Some(7),
+            source: "notification",
+            ..done(id, t(9, 30))
+        };
+        assert!(!j.record_answer(&again).unwrap());
+        // A later answer, or another kind, is a new one.
+        assert!(j.record_answer(&done(id, t(9, 31))).unwrap());
+        let skip = NewAnswer {
+            kind: AnswerKind::Skip,
+            ..done(id, t(9, 30))
+        };
+        assert!(j.record_answer(&skip).unwrap());
+        let answers = j
+            .entries(None)
+            .unwrap()
+            .into_iter()
+            .filter(|e| matches!(e, Entry::Answer(_)))
+            .count();
+        assert_eq!(answers, 3);
+    }
+
+    #[test]
+    fn answers_and_notifications_need_a_known_sent_row() {
+        let (_dir, j) = fresh();
+        let err = j.record_answer(&done(42, t(9, 0))).unwrap_err();
+        assert!(
+            matches!(err, JournalError::UnknownSent { sent_id: 42, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("no sent prompt has id 42"),
+            "{err}"
+        );
+        let err = j.set_notification(42, 7).unwrap_err();
+        assert!(matches!(err, JournalError::UnknownSent { sent_id: 42, .. }));
+
+        let id = j.record_sent(&step(t(9, 0))).unwrap();
+        let err = j
+            .record_answer(&NewAnswer {
+                distress: Some(11),
+                ..done(id, t(9, 0))
+            })
+            .unwrap_err();
+        assert!(matches!(err, JournalError::Distress { value: 11 }));
+        assert!(j.entries(None).unwrap().len() == 1);
+    }
+
+    #[test]
+    fn entries_come_in_time_order_with_ties_broken_by_kind_then_id() {
+        let (_dir, j) = fresh();
+        let m = |at| NewMove {
+            at,
+            ladder: Ladder::Intellectual,
+            from: 1,
+            to: 2,
+            reason: "up".into(),
+        };
+        // Written out of order on purpose.
+        let move_at_10 = j.record_move(&m(t(10, 0))).unwrap();
+        let late = j.record_sent(&step(t(11, 0))).unwrap();
+        let early = j.record_sent(&step(t(9, 0))).unwrap();
+        j.record_answer(&done(early, t(10, 0))).unwrap();
+        let sent_at_10 = j.record_sent(&step(t(10, 0))).unwrap();
+        let sent_at_10_b = j.record_sent(&step(t(10, 0))).unwrap();
+
+        let order: Vec<(DateTime<Utc>, &str, i64)> = j
+            .entries(None)
+            .unwrap()
+            .iter()
+            .map(|e| match e {
+                Entry::Sent(s) => (s.at, "sent", s.id),
+                Entry::Answer(a) => (a.at, "answer", a.id),
+                Entry::Move(m) => (m.at, "move", m.id),
+            })
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                (t(9, 0), "sent", early),
+                (t(10, 0), "sent", sent_at_10),
+                (t(10, 0), "sent", sent_at_10_b),
+                (t(10, 0), "answer", 1),
+                (t(10, 0), "move", move_at_10),
+                (t(11, 0), "sent", late),
+            ]
+        );
+        let since: Vec<_> = j
+            .entries(Some(t(10, 0)))
+            .unwrap()
+            .iter()
+            .map(Entry::at)
+            .collect();
+        assert_eq!(
+            since,
+            vec![t(10, 0), t(10, 0), t(10, 0), t(10, 0), t(11, 0)]
+        );
+        assert!(j.entries(Some(t(11, 1))).unwrap().is_empty());
+    }
+
+    #[test]
+    fn latest_step_and_notification_lookups_take_the_latest() {
+        let (_dir, j) = fresh();
+        assert_eq!(j.latest_step().unwrap(), None);
+        let first = j.record_sent(&step(t(9, 0))).unwrap();
+        let second = j.record_sent(&step(t(12, 0))).unwrap();
+        let kind_words = NewSent {
+            category: Category::Compassion,
+            ladder: None,
+            rung: None,
+            ..step(t(13, 0))
+        };
+        let compassion = j.record_sent(&kind_words).unwrap();
+        assert_eq!(j.latest_step().unwrap().unwrap().id, second);
+
+        // The notification server reused id 5.
+        j.set_notification(first, 5).unwrap();
+        j.set_notification(compassion, 5).unwrap();
+        j.set_notification(second, 6).unwrap();
+        assert_eq!(j.sent_by_notification(5).unwrap().unwrap().id, compassion);
+        assert_eq!(j.sent_by_notification(6).unwrap().unwrap().id, second);
+        assert_eq!(j.sent_by_notification(7).unwrap(), None);
+    }
+
+    #[test]
+    fn settings_are_set_replaced_and_deleted() {
+        let (_dir, j) = fresh();
+        assert_eq!(j.setting("paused_until").unwrap(), None);
+        j.set_setting("paused_until", Some("2025-03-15T09:00:00Z"))
+            .unwrap();
+        j.set_setting("paused_until", Some("2025-03-16T09:00:00Z"))
+            .unwrap();
+        j.set_setting("ladder.physical", Some("on")).unwrap();
+        assert_eq!(
+            j.setting("paused_until").unwrap().as_deref(),
+            Some("2025-03-16T09:00:00Z")
+        );
+        j.set_setting("paused_until", None).unwrap();
+        j.set_setting("never-set", None).unwrap();
+        assert_eq!(j.setting("paused_until").unwrap(), None);
+        assert_eq!(j.setting("ladder.physical").unwrap().as_deref(), Some("on"));
+    }
+
+    #[test]
+    fn files_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("share/closer").join(FILE_NAME);
+        let (j, _) = Journal::open(&path).unwrap();
+        j.record_sent(&step(t(9, 0))).unwrap();
+        for file in [
+            path.clone(),
+            with_suffix(&path, "-wal"),
+            with_suffix(&path, "-shm"),
+        ] {
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+        assert_eq!(mode(&dir.path().join("share")), 0o700);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        drop(j);
+
+        // A file made public by hand is made private again.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let (_j, opened) = Journal::open(&path).unwrap();
+        assert_eq!(opened, Opened::Existing);
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn the_schema_is_migrated_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let (j, opened) = Journal::open(&path).unwrap();
+        assert_eq!(opened, Opened::Created);
+        let version: i64 = j
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let mode: String = j
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let id = j.record_sent(&step(t(9, 0))).unwrap();
+        drop(j);
+
+        let (j, opened) = Journal::open(&path).unwrap();
+        assert_eq!(opened, Opened::Existing);
+        assert_eq!(j.sent(id).unwrap().unwrap().rule, "evening");
+        // Only then: a second handle while the first is open.
+        let (_k, opened) = Journal::open(&path).unwrap();
+        assert_eq!(opened, Opened::Existing);
+    }
+
+    #[test]
+    fn a_journal_from_a_newer_closer_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let (j, _) = Journal::open(&path).unwrap();
+        j.conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(j);
+        let err = Journal::open(&path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                JournalError::TooNew {
+                    found: 99,
+                    known: 1,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("update closer"), "{err}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Opens the damaged journal at `path` and checks that it was moved aside whole and a
+    /// fresh, working journal took its place.
+    fn assert_recovers(path: &Path, damaged: &[u8]) -> String {
+        let (j, opened) = Journal::open(path).unwrap();
+        let Opened::Recovered { moved_to, why } = opened else {
+            panic!("expected Recovered, got {opened:?}");
+        };
+        assert!(!why.contains('\n'), "{why:?}");
+        let name = moved_to.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with("journal.sqlite3.corrupt-"), "{name}");
+        assert!(name.ends_with('Z'), "{name}");
+        assert_eq!(fs::read(&moved_to).unwrap(), damaged);
+        assert!(j.entries(None).unwrap().is_empty());
+        let id = j.record_sent(&step(t(9, 0))).unwrap();
+        assert!(j.record_answer(&done(id, t(9, 1))).unwrap());
+        drop(j);
+        let (_j, opened) = Journal::open(path).unwrap();
+        assert_eq!(opened, Opened::Existing);
+        why
+    }
+
+    #[test]
+    fn a_truncated_journal_is_moved_aside_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = closed_journal(dir.path());
+        let head = fs::read(&path).unwrap()[..100].to_vec();
+        fs::write(&path, &head).unwrap();
+        let why = assert_recovers(&path, &head);
+        assert!(why.contains("malformed"), "{why}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_moved_aside_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let garbage = "not a journal at all\n".repeat(300).into_bytes();
+        fs::write(&path, &garbage).unwrap();
+        let why = assert_recovers(&path, &garbage);
+        assert!(why.contains("not a database"), "{why}");
+    }
+
+    #[test]
+    fn a_damaged_page_fails_the_quick_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = closed_journal(dir.path());
+        let mut bytes = fs::read(&path).unwrap();
+        let page = 4096;
+        assert!(bytes.len() > 2 * page);
+        // Scribble over the second page, leaving the header intact.
+        bytes[page..page + 64].fill(0xA5);
+        fs::write(&path, &bytes).unwrap();
+        assert_recovers(&path, &bytes);
+    }
+
+    #[test]
+    fn two_recoveries_in_the_same_second_keep_both_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        for _ in 0..2 {
+            fs::write(&path, "garbage ".repeat(100)).unwrap();
+            let (_, opened) = Journal::open(&path).unwrap();
+            assert!(matches!(opened, Opened::Recovered { .. }));
+        }
+        let copies = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().contains(".corrupt-")
+            })
+            .count();
+        assert_eq!(copies, 2);
+    }
+
+    #[test]
+    fn write_failures_are_errors() {
+        let (_dir, j) = fresh();
+        j.conn.pragma_update(None, "query_only", true).unwrap();
+        let err = j.record_sent(&step(t(9, 0))).unwrap_err();
+        assert!(matches!(err, JournalError::Sqlite { .. }), "{err:?}");
+        assert!(err.to_string().contains(FILE_NAME), "{err}");
+        assert!(j.set_setting("a", Some("b")).is_err());
+    }
+
+    #[test]
+    fn forget_removes_the_journal_and_every_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        fs::write(&path, "garbage ".repeat(100)).unwrap();
+        let (j, _) = Journal::open(&path).unwrap();
+        j.record_sent(&step(t(9, 0))).unwrap();
+        let other = dir.path().join("config.toml");
+        fs::write(&other, "").unwrap();
+
+        let removed = forget(&path).unwrap();
+        drop(j);
+        let names: Vec<String> = removed
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        assert!(names.contains(&FILE_NAME.to_string()));
+        assert!(names.contains(&format!("{FILE_NAME}-wal")));
+        assert!(names.contains(&format!("{FILE_NAME}-shm")));
+        assert!(names.iter().any(|n| n.contains(".corrupt-")));
+        let left: Vec<PathBuf> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(left, vec![other]);
+        // Nothing left to forget is fine.
+        assert_eq!(forget(&path).unwrap(), Vec::<PathBuf>::new());
+        assert_eq!(
+            forget(&dir.path().join("missing/journal.sqlite3")).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+    }
+}

@@ -1,0 +1,494 @@
+//! Ladder progression: where each ladder stands, and when it moves, by the rules in
+//! CONTENT.md. Pure: the caller reads the journal and records the moves.
+//!
+//! A ladder's rung is its latest recorded move (rung 1 before any). The answers given at
+//! that rung since the move decide the next one: advance once a step was done twice on
+//! different days and felt manageable (or the feared outcome twice did not happen); hold
+//! while it is still hard; step back after very high distress or two hard or skipped
+//! steps in a row. More than 14 days away restarts a ladder one rung lower. Every move
+//! carries a one-line reason the person can read in `closer status`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+
+use crate::content::Ladder;
+use crate::journal::AnswerKind;
+
+/// More than this long without an answer restarts a ladder one rung lower.
+pub const AWAY: TimeDelta = TimeDelta::days(14);
+/// A finished rung comes back for review this many days after it was left: about 1, 2
+/// and 4 weeks.
+pub const REVIEW_DAYS: [i64; 3] = [7, 14, 28];
+/// Distress at or above this is very high.
+pub const VERY_HIGH: u8 = 8;
+
+/// An answer to a step, with the step's place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepAnswer {
+    pub at: DateTime<Utc>,
+    pub ladder: Ladder,
+    pub rung: u8,
+    pub kind: AnswerKind,
+    pub distress: Option<u8>,
+    pub happened: Option<bool>,
+}
+
+impl StepAnswer {
+    /// The distress to reason with: as given, or what the answer implies when none was
+    /// given ("did it" reads as manageable, "it was hard" as hard).
+    fn felt(&self) -> u8 {
+        self.distress.unwrap_or(match self.kind {
+            AnswerKind::Done => 3,
+            _ => 7,
+        })
+    }
+}
+
+/// Where a ladder stands, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub rung: u8,
+    pub reason: String,
+    /// When it got there; None for a ladder that never moved.
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Standing {
+    pub fn start() -> Standing {
+        Standing {
+            rung: 1,
+            reason: "starting at the first rung".into(),
+            since: None,
+        }
+    }
+}
+
+/// A change of rung.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub ladder: Ladder,
+    pub from: u8,
+    pub to: u8,
+    pub reason: String,
+}
+
+/// What the answers at a rung say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Move(Move),
+    /// Stay, for this reason.
+    Hold(String),
+}
+
+/// Decides from `answers` — those given on `ladder` at its current rung since it got
+/// there, oldest first, snoozes left out — whether it moves. `top` is its highest rung.
+pub fn decide(
+    ladder: Ladder,
+    standing: &Standing,
+    answers: &[StepAnswer],
+    top: u8,
+    tz: Tz,
+) -> Decision {
+    let rung = standing.rung;
+    let Some(last) = answers.last() else {
+        return Decision::Hold(standing.reason.clone());
+    };
+    let to = |to: u8, reason: String| {
+        Decision::Move(Move {
+            ladder,
+            from: rung,
+            to,
+            reason,
+        })
+    };
+    let last_two =
+        |kind| answers.len() >= 2 && answers[answers.len() - 2..].iter().all(|a| a.kind == kind);
+
+    // Step back.
+    let back = if last.distress.is_some_and(|d| d >= VERY_HIGH) {
+        Some(format!(
+            "the last step felt very hard (distress {})",
+            last.felt()
+        ))
+    } else if last_two(AnswerKind::Hard) {
+        Some("two hard steps in a row".to_owned())
+    } else if last_two(AnswerKind::Skip) {
+        Some("skipped twice in a row".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = back {
+        return if rung > 1 {
+            to(
+                rung - 1,
+                format!("back to rung {}: {why}; a smaller step first", rung - 1),
+            )
+        } else {
+            Decision::Hold(format!(
+                "staying on the first rung: {why}; it's fine to take your time"
+            ))
+        };
+    }
+
+    // Advance.
+    let done: Vec<&StepAnswer> = answers
+        .iter()
+        .filter(|a| a.kind == AnswerKind::Done)
+        .collect();
+    let days: BTreeSet<_> = done
+        .iter()
+        .map(|a| a.at.with_timezone(&tz).date_naive())
+        .collect();
+    let easier = match (done.first(), done.last()) {
+        (Some(first), Some(latest)) => latest.felt() <= 3 || 2 * latest.felt() <= first.felt(),
+        _ => false,
+    };
+    let safe = answers
+        .iter()
+        .filter(|a| a.kind == AnswerKind::Done && a.happened == Some(false) && a.felt() <= 5)
+        .count();
+    let why = if last.kind == AnswerKind::Done && days.len() >= 2 && easier {
+        Some(format!(
+            "done on {} days, and it felt manageable (distress {})",
+            days.len(),
+            last.felt()
+        ))
+    } else if last.kind == AnswerKind::Done && safe >= 2 {
+        Some("done twice, and what you feared did not happen".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        return if rung < top {
+            to(rung + 1, format!("up to rung {}: {why}", rung + 1))
+        } else {
+            Decision::Hold(format!(
+                "at the top of the ladder: {why}; finished rungs come back now and then"
+            ))
+        };
+    }
+
+    // Hold.
+    Decision::Hold(match last.kind {
+        AnswerKind::Hard => {
+            "holding: it was hard; try it again when you're ready, perhaps somewhere new".to_owned()
+        }
+        AnswerKind::Skip => "holding: skipped last time, which is fine".to_owned(),
+        _ if (4..VERY_HIGH).contains(&last.felt()) => format!(
+            "holding: distress {} last time; repeating it, perhaps with someone else, helps it settle",
+            last.felt()
+        ),
+        _ => "holding: once more on another day, then up".to_owned(),
+    })
+}
+
+/// A ladder nobody answered on for more than [`AWAY`] restarts one rung lower. `last` is
+/// the latest answer or move on it.
+pub fn after_a_break(
+    ladder: Ladder,
+    standing: &Standing,
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<Move> {
+    let last = last?;
+    let away = now - last;
+    (away > AWAY && standing.rung > 1).then(|| Move {
+        ladder,
+        from: standing.rung,
+        to: standing.rung - 1,
+        reason: format!(
+            "back to rung {} after {} days away; a gentler start",
+            standing.rung - 1,
+            away.num_days()
+        ),
+    })
+}
+
+/// Whether the last three answers with a distress all had it very high: then steps pause
+/// and closer suggests professional help.
+pub fn very_hard_three_times(answers: &[StepAnswer]) -> bool {
+    let rated: Vec<u8> = answers
+        .iter()
+        .rev()
+        .filter_map(|a| a.distress)
+        .take(3)
+        .collect();
+    rated.len() == 3 && rated.iter().all(|d| *d >= VERY_HIGH)
+}
+
+/// A finished rung due for a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Review {
+    pub due: DateTime<Utc>,
+    pub ladder: Ladder,
+    pub rung: u8,
+}
+
+/// The reviews of finished rungs: for each advance from a rung at time T, one at T plus
+/// each of [`REVIEW_DAYS`]. `reviewed` says whether that rung's step was sent at or after
+/// a time (so a review counts once).
+pub fn reviews(
+    advances: &[(DateTime<Utc>, Ladder, u8)],
+    reviewed: impl Fn(Ladder, u8, DateTime<Utc>) -> bool,
+) -> Vec<Review> {
+    let mut out: Vec<Review> = advances
+        .iter()
+        .flat_map(|&(at, ladder, rung)| {
+            REVIEW_DAYS.iter().map(move |d| Review {
+                due: at + TimeDelta::days(*d),
+                ladder,
+                rung,
+            })
+        })
+        .filter(|r| !reviewed(r.ladder, r.rung, r.due))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The standing of every ladder from the moves so far, oldest first.
+pub fn standings(moves: &[(DateTime<Utc>, Move)]) -> BTreeMap<Ladder, Standing> {
+    let mut out = BTreeMap::new();
+    for (at, m) in moves {
+        out.insert(
+            m.ladder,
+            Standing {
+                rung: m.to,
+                reason: m.reason.clone(),
+                since: Some(*at),
+            },
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AnswerKind::*;
+
+    const TZ: Tz = chrono_tz::UTC;
+
+    fn day(d: u32, h: u32) -> DateTime<Utc> {
+        format!("2027-02-{d:02}T{h:02}:00:00Z").parse().unwrap()
+    }
+
+    /// An answer on the emotional ladder at rung 3: (day, kind, distress, happened).
+    type Given = (u32, AnswerKind, Option<u8>, Option<bool>);
+
+    fn answers(list: &[Given]) -> Vec<StepAnswer> {
+        list.iter()
+            .map(|&(d, kind, distress, happened)| StepAnswer {
+                at: day(d, 10),
+                ladder: Ladder::Emotional,
+                rung: 3,
+                kind,
+                distress,
+                happened,
+            })
+            .collect()
+    }
+
+    fn decision(list: &[Given]) -> String {
+        let standing = Standing {
+            rung: 3,
+            reason: "r".into(),
+            since: Some(day(1, 0)),
+        };
+        match decide(Ladder::Emotional, &standing, &answers(list), 12, TZ) {
+            Decision::Move(m) => format!("{}->{}: {}", m.from, m.to, m.reason),
+            Decision::Hold(why) => why,
+        }
+    }
+
+    #[test]
+    fn the_rules_over_sequences_of_answers() {
+        let table: &[(&[Given], &str)] = &[
+            (&[], "r"),
+            (
+                &[(2, Done, Some(2), None)],
+                "holding: once more on another day",
+            ),
+            (
+                &[(2, Done, Some(2), None), (2, Done, Some(2), None)],
+                "holding: once more on another day",
+            ),
+            (
+                &[(2, Done, Some(2), None), (3, Done, Some(2), None)],
+                "3->4: up to rung 4: done on 2 days, and it felt manageable (distress 2)",
+            ),
+            (
+                &[(2, Done, None, None), (5, Done, None, None)],
+                "3->4: up to rung 4: done on 2 days",
+            ),
+            (
+                &[(2, Done, Some(6), None), (3, Done, Some(3), None)],
+                "3->4: up to rung 4",
+            ),
+            (
+                &[(2, Done, Some(8), None), (3, Done, Some(4), None)],
+                "3->4: up to rung 4",
+            ),
+            (
+                &[(2, Done, Some(6), None), (3, Done, Some(5), None)],
+                "holding: distress 5 last time",
+            ),
+            (
+                &[
+                    (2, Done, Some(5), Some(false)),
+                    (2, Done, Some(5), Some(false)),
+                ],
+                "3->4: up to rung 4: done twice, and what you feared did not happen",
+            ),
+            (
+                &[
+                    (2, Done, Some(6), Some(false)),
+                    (3, Done, Some(6), Some(false)),
+                ],
+                "holding: distress 6",
+            ),
+            (&[(2, Hard, None, None)], "holding: it was hard"),
+            (
+                &[(2, Hard, None, None), (3, Hard, None, None)],
+                "3->2: back to rung 2: two hard steps in a row",
+            ),
+            (
+                &[
+                    (2, Hard, None, None),
+                    (3, Done, Some(4), None),
+                    (4, Hard, None, None),
+                ],
+                "holding: it was hard",
+            ),
+            (
+                &[(2, Done, Some(9), None)],
+                "3->2: back to rung 2: the last step felt very hard (distress 9)",
+            ),
+            (
+                &[(2, Skip, None, None)],
+                "holding: skipped last time, which is fine",
+            ),
+            (
+                &[(2, Skip, None, None), (3, Skip, None, None)],
+                "3->2: back to rung 2: skipped twice in a row",
+            ),
+            (
+                &[(2, Done, Some(2), None), (3, Skip, None, None)],
+                "holding: skipped",
+            ),
+        ];
+        for (list, expected) in table {
+            let got = decision(list);
+            assert!(
+                got.starts_with(expected),
+                "{list:?}\n  got:      {got}\n  expected: {expected}…"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_rung_and_the_top_do_not_move_further() {
+        let bottom = Standing {
+            rung: 1,
+            reason: "r".into(),
+            since: None,
+        };
+        let two_hard = answers(&[(2, Hard, None, None), (3, Hard, None, None)]);
+        assert!(
+            matches!(decide(Ladder::Emotional, &bottom, &two_hard, 12, TZ), Decision::Hold(w) if w.starts_with("staying on the first rung"))
+        );
+        let top = Standing {
+            rung: 12,
+            reason: "r".into(),
+            since: None,
+        };
+        let easy = answers(&[(2, Done, Some(1), None), (3, Done, Some(1), None)]);
+        assert!(
+            matches!(decide(Ladder::Emotional, &top, &easy, 12, TZ), Decision::Hold(w) if w.starts_with("at the top"))
+        );
+    }
+
+    #[test]
+    fn different_days_are_local_days() {
+        // 23:30 and 00:30 UTC are one day in New York.
+        let tz: Tz = "America/New_York".parse().unwrap();
+        let mut list = answers(&[(2, Done, Some(1), None), (3, Done, Some(1), None)]);
+        list[0].at = "2027-02-02T23:30:00Z".parse().unwrap();
+        list[1].at = "2027-02-03T00:30:00Z".parse().unwrap();
+        let standing = Standing {
+            rung: 3,
+            reason: "r".into(),
+            since: None,
+        };
+        assert!(matches!(
+            decide(Ladder::Emotional, &standing, &list, 12, tz),
+            Decision::Hold(_)
+        ));
+        assert!(matches!(
+            decide(Ladder::Emotional, &standing, &list, 12, TZ),
+            Decision::Move(_)
+        ));
+    }
+
+    #[test]
+    fn a_long_break_restarts_one_rung_lower() {
+        let standing = Standing {
+            rung: 4,
+            reason: "r".into(),
+            since: Some(day(1, 0)),
+        };
+        assert_eq!(
+            after_a_break(Ladder::Emotional, &standing, Some(day(1, 0)), day(14, 0)),
+            None
+        );
+        let m = after_a_break(Ladder::Emotional, &standing, Some(day(1, 0)), day(16, 0)).unwrap();
+        assert_eq!((m.from, m.to), (4, 3));
+        assert!(m.reason.contains("after 15 days away"), "{}", m.reason);
+        assert_eq!(
+            after_a_break(
+                Ladder::Emotional,
+                &Standing::start(),
+                Some(day(1, 0)),
+                day(28, 0)
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn three_very_hard_answers_in_a_row_pause_steps() {
+        let hard = answers(&[
+            (1, Done, Some(8), None),
+            (2, Hard, Some(9), None),
+            (3, Hard, None, None),
+            (4, Done, Some(10), None),
+        ]);
+        assert!(very_hard_three_times(&hard));
+        let mixed = answers(&[
+            (1, Done, Some(8), None),
+            (2, Done, Some(5), None),
+            (3, Hard, Some(9), None),
+        ]);
+        assert!(!very_hard_three_times(&mixed));
+        assert!(!very_hard_three_times(&hard[..2]));
+    }
+
+    #[test]
+    fn finished_rungs_come_back_at_widening_gaps() {
+        let advances = [(day(1, 12), Ladder::Emotional, 2)];
+        let all = reviews(&advances, |_, _, _| false);
+        let due: Vec<String> = all.iter().map(|r| r.due.to_rfc3339()).collect();
+        assert_eq!(
+            due,
+            [
+                "2027-02-08T12:00:00+00:00",
+                "2027-02-15T12:00:00+00:00",
+                "2027-03-01T12:00:00+00:00"
+            ]
+        );
+        let first_done = reviews(&advances, |_, _, at| at == day(8, 12));
+        assert_eq!(first_done.len(), 2);
+    }
+}

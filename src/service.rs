@@ -1,0 +1,665 @@
+//! closer as a user service: the systemd unit (or, on macOS, the launchd agent) rendered
+//! from the templates in `service/`, written where the service manager looks, and the
+//! manager told about it. Rendering a service file and reading one back are pure; every
+//! external command goes through `command`. Nothing here needs root or touches a
+//! system-wide unit, and `--print` writes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::Context as _;
+
+const UNIT_TEMPLATE: &str = include_str!("../service/closer.service");
+const PLIST_TEMPLATE: &str = include_str!("../service/closer.plist");
+
+/// The systemd unit's name.
+pub const UNIT: &str = "closer.service";
+/// The launchd agent's label.
+pub const LABEL: &str = "org.closer.closer";
+
+/// What the service starts with. systemd only: launchd starts agents at login.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// With your desktop session (graphical-session.target, which GNOME and KDE Plasma start).
+    #[default]
+    Graphical,
+    /// At login (default.target), for desktops that never start graphical-session.target.
+    Default,
+}
+
+impl Target {
+    /// The systemd target unit.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Target::Graphical => "graphical-session.target",
+            Target::Default => "default.target",
+        }
+    }
+}
+
+/// The systemd unit that runs `exec run`, started with `target`.
+pub fn render_unit(exec: &Path, target: Target) -> String {
+    fill(
+        UNIT_TEMPLATE,
+        &[("EXEC", &systemd_word(exec)), ("TARGET", target.unit())],
+    )
+}
+
+/// The launchd agent that runs `exec run` at login and logs to `log`.
+pub fn render_plist(exec: &Path, log: &Path) -> String {
+    fill(
+        PLIST_TEMPLATE,
+        &[
+            ("EXEC", &xml_escape(&exec.to_string_lossy())),
+            ("LOG", &xml_escape(&log.to_string_lossy())),
+        ],
+    )
+}
+
+/// Where the unit goes, given the user's config dir (`$XDG_CONFIG_HOME`, `~/.config`).
+pub fn unit_path(config_dir: &Path) -> PathBuf {
+    config_dir.join("systemd/user").join(UNIT)
+}
+
+/// Where the agent goes, given the user's home.
+pub fn plist_path(home: &Path) -> PathBuf {
+    home.join("Library/LaunchAgents")
+        .join(format!("{LABEL}.plist"))
+}
+
+/// The program an installed unit starts: the first word of its last `ExecStart=` in
+/// `[Service]`, unquoted and unescaped as systemd reads it. `None` when there is none.
+pub fn installed_exec(unit_text: &str) -> Option<PathBuf> {
+    let mut section = "";
+    let mut exec = None;
+    for line in unit_text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line;
+        } else if let Some((key, value)) = line.split_once('=')
+            && section == "[Service]"
+            && key.trim() == "ExecStart"
+        {
+            // An empty `ExecStart=` clears the ones before it.
+            exec = systemd_first_word(value.trim());
+        }
+    }
+    exec
+}
+
+/// The program an installed agent starts: the first string of `ProgramArguments`.
+pub fn installed_plist_exec(plist_text: &str) -> Option<PathBuf> {
+    let (_, args) = plist_text.split_once("<key>ProgramArguments</key>")?;
+    let (_, first) = args.split_once("<string>")?;
+    let (first, _) = first.split_once("</string>")?;
+    Some(PathBuf::from(xml_unescape(first)))
+}
+
+/// Replaces each `@KEY@` in `template` with its value in one pass, so a value that
+/// happens to hold `@LOG@` is left as it is.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        let found = values.iter().find_map(|(key, value)| {
+            let after = rest.strip_prefix(key)?.strip_prefix('@')?;
+            Some((after, value))
+        });
+        match found {
+            Some((after, value)) => {
+                out.push_str(value);
+                rest = after;
+            }
+            None => out.push('@'),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether systemd will start the program at `path`: it refuses a path with a quote, a
+/// backslash or a control character in it, however the unit escapes them.
+pub fn systemd_accepts(path: &Path) -> bool {
+    !path
+        .to_string_lossy()
+        .chars()
+        .any(|c| c.is_ascii_control() || "\"'\\".contains(c))
+}
+
+/// `path` as the first word of an `ExecStart=` line: `%` doubled (systemd's specifiers),
+/// and in double quotes with C escapes when it holds a space, a quote, a backslash, a
+/// control character or a `;` (which would end the command).
+fn systemd_word(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('%', "%%");
+    let plain = |c: char| !(c.is_whitespace() || c.is_control() || "\"'\\;".contains(c));
+    if text.chars().all(plain) {
+        return text;
+    }
+    let mut word = String::from('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                word.push('\\');
+                word.push(c);
+            }
+            c if c.is_control() => {
+                for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                    word.push_str(&format!("\\x{byte:02x}"));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    word.push('"');
+    word
+}
+
+/// The first word of an `ExecStart=` value, read back as `systemd_word` wrote it (and as
+/// a person might: single quotes, the usual C escapes, the `@-:+!` prefixes).
+fn systemd_first_word(value: &str) -> Option<PathBuf> {
+    let value = value.trim_start_matches(['@', '-', ':', '+', '!']);
+    let mut bytes = Vec::new();
+    let mut quote = None;
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match (c, quote) {
+            ('\\', _) => match chars.next()? {
+                'x' => {
+                    let hex: String = chars.by_ref().take(2).collect();
+                    bytes.push(u8::from_str_radix(&hex, 16).ok()?);
+                }
+                'n' => bytes.push(b'\n'),
+                't' => bytes.push(b'\t'),
+                's' => bytes.push(b' '),
+                other => push_char(&mut bytes, other),
+            },
+            ('"' | '\'', None) => quote = Some(c),
+            (c, Some(q)) if c == q => quote = None,
+            (c, None) if c.is_whitespace() => break,
+            (c, _) => push_char(&mut bytes, c),
+        }
+    }
+    let word = String::from_utf8_lossy(&bytes).replace("%%", "%");
+    (!word.is_empty()).then(|| PathBuf::from(word))
+}
+
+fn push_char(bytes: &mut Vec<u8>, c: char) {
+    bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn xml_unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The path of the running closer, as a service file will name it.
+///
+/// Not canonicalized: on Linux it already is (it comes from /proc/self/exe), and on macOS
+/// a symlink such as Homebrew's /opt/homebrew/bin/closer outlives the versioned path it
+/// points to. Comparisons go through `same_file`, which canonicalizes both sides.
+fn this_exe() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("cannot find the path of this closer binary")?;
+    if exe.to_str().is_none() {
+        anyhow::bail!(
+            "the path of this closer binary is not valid UTF-8, so a service file cannot name it: {}",
+            exe.display()
+        );
+    }
+    Ok(exe)
+}
+
+/// Whether `a` and `b` name the same file, through any symlinks.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    canonical(a) == canonical(b)
+}
+
+/// What `status` says about an installed service file that starts `installed`.
+fn points_at(installed: Option<&Path>, this: &Path) -> (String, bool) {
+    let fix = format!(
+        "run `closer service install` again to point it at {}",
+        this.display()
+    );
+    match installed {
+        Some(exe) if same_file(exe, this) => {
+            (format!("It runs this closer ({}).", exe.display()), true)
+        }
+        Some(exe) => (
+            format!("It runs {}, not this closer; {fix}.", exe.display()),
+            false,
+        ),
+        None => (format!("It names no program to run; {fix}."), false),
+    }
+}
+
+/// An external command that failed: which one, and what it said.
+#[derive(Debug, thiserror::Error)]
+#[error("`{command}` failed: {reason}")]
+pub struct CommandFailed {
+    /// The command line, as a user would type it.
+    pub command: String,
+    /// Its stdout: `systemctl is-active` prints the state there even when it exits non-zero.
+    pub stdout: String,
+    /// Its stderr; or its exit status when that is empty; or why it could not start.
+    pub reason: String,
+}
+
+/// Runs `program args` to the end and returns its stdout, trimmed. Every external command
+/// closer runs goes through here.
+fn command(program: &str, args: &[&str]) -> Result<String, CommandFailed> {
+    let line = [program]
+        .iter()
+        .chain(args)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let failed = |stdout: String, reason: String| CommandFailed {
+        command: line.clone(),
+        stdout,
+        reason,
+    };
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| failed(String::new(), format!("cannot start it: {e}")))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if out.status.success() {
+        return Ok(stdout);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    let reason = if stderr.is_empty() {
+        out.status.to_string()
+    } else {
+        stderr
+    };
+    Err(failed(stdout, reason))
+}
+
+/// Reads a service file; `None` when there is none.
+fn read_installed(path: &Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Replaces the service file at `path` atomically. It is 0600, from `write_private`; a
+/// service file holds no secrets, so 0644 would do as well, but nobody else needs it.
+fn write_service_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    crate::files::write_private(path, |f| f.write_all(text.as_bytes()))
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(not(target_os = "macos"))]
+pub use systemd::Service;
+
+#[cfg(target_os = "macos")]
+pub use launchd::Service;
+
+#[cfg(not(target_os = "macos"))]
+mod systemd {
+    //! The systemd user unit, driven through `systemctl --user`.
+
+    use std::path::PathBuf;
+
+    use anyhow::Context as _;
+
+    use super::{CommandFailed, Target, UNIT, command};
+    use crate::Status;
+
+    /// This user's closer service: where its unit goes, and the binary it runs.
+    #[derive(Debug, Clone)]
+    pub struct Service {
+        pub file: PathBuf,
+        pub exe: PathBuf,
+    }
+
+    fn systemctl(args: &[&str]) -> Result<String, CommandFailed> {
+        command("systemctl", &[&["--user"][..], args].concat())
+    }
+
+    impl Service {
+        pub fn for_this_user() -> anyhow::Result<Service> {
+            let dirs = directories::BaseDirs::new()
+                .context("cannot find your home directory; set HOME")?;
+            Ok(Service {
+                file: super::unit_path(dirs.config_dir()),
+                exe: super::this_exe()?,
+            })
+        }
+
+        pub fn render(&self, target: Target) -> anyhow::Result<String> {
+            if !super::systemd_accepts(&self.exe) {
+                anyhow::bail!(
+                    "systemd will not start a program whose path holds a quote, a backslash or \
+                     a control character: {}; move closer to a plainer path and install from there",
+                    self.exe.display()
+                );
+            }
+            Ok(super::render_unit(&self.exe, target))
+        }
+
+        pub fn install(&self, target: Target) -> anyhow::Result<Status> {
+            super::write_service_file(&self.file, &self.render(target)?)?;
+            println!("Wrote {}.", self.file.display());
+            let enabled =
+                systemctl(&["daemon-reload"]).and_then(|_| systemctl(&["enable", "--now", UNIT]));
+            enabled.with_context(|| format!("the unit is written, but {UNIT} is not enabled"))?;
+            println!(
+                "{UNIT} is enabled and running; it starts with {}.",
+                target.unit()
+            );
+            println!(
+                "`closer service status` checks on it; `journalctl --user -u {UNIT}` shows its log."
+            );
+            Ok(Status::Success)
+        }
+
+        pub fn uninstall(&self) -> anyhow::Result<Status> {
+            if !self.file.exists() {
+                println!(
+                    "{UNIT} is not installed (no unit at {}).",
+                    self.file.display()
+                );
+                return Ok(Status::Success);
+            }
+            systemctl(&["disable", "--now", UNIT])
+                .with_context(|| format!("{} is left in place", self.file.display()))?;
+            std::fs::remove_file(&self.file)
+                .with_context(|| format!("cannot remove {}", self.file.display()))?;
+            systemctl(&["daemon-reload"])?;
+            println!(
+                "Stopped and disabled {UNIT}, and removed {}.",
+                self.file.display()
+            );
+            Ok(Status::Success)
+        }
+
+        pub fn start(&self) -> anyhow::Result<Status> {
+            self.systemctl_on_unit("start", "Started")
+        }
+
+        pub fn stop(&self) -> anyhow::Result<Status> {
+            self.systemctl_on_unit("stop", "Stopped")
+        }
+
+        fn systemctl_on_unit(&self, verb: &str, done: &str) -> anyhow::Result<Status> {
+            if !self.file.exists() {
+                anyhow::bail!(
+                    "{UNIT} is not installed (no unit at {}); `closer service install` installs it",
+                    self.file.display()
+                );
+            }
+            systemctl(&[verb, UNIT])?;
+            println!("{done} {UNIT}.");
+            Ok(Status::Success)
+        }
+
+        pub fn status(&self) -> anyhow::Result<Status> {
+            let mut ok = false;
+            match super::read_installed(&self.file)? {
+                None => println!(
+                    "{UNIT} is not installed (no unit at {}); `closer service install` installs it.",
+                    self.file.display()
+                ),
+                Some(text) => {
+                    println!("{UNIT} is installed at {}.", self.file.display());
+                    let exe = super::installed_exec(&text);
+                    let (line, here) = super::points_at(exe.as_deref(), &self.exe);
+                    println!("{line}");
+                    ok = here;
+                }
+            }
+            // No user manager (a root shell, a container, ssh without a login session) is
+            // something to report, not an error: the unit file was checked above.
+            match systemctl(&["is-active", UNIT]) {
+                Ok(state) => println!("{UNIT} is {state}."),
+                // is-active exits non-zero for a unit that is not active, and names its state.
+                Err(failed) if !failed.stdout.is_empty() => {
+                    println!("{UNIT} is {}.", failed.stdout)
+                }
+                Err(failed) => println!(
+                    "cannot reach the user service manager (systemctl --user): {}",
+                    failed.reason
+                ),
+            }
+            Ok(if ok { Status::Success } else { Status::Failure })
+        }
+    }
+}
+
+#[cfg(target_os = "macos")]
+mod launchd {
+    //! The launchd agent, driven through `launchctl` in the user's GUI domain.
+
+    use std::path::PathBuf;
+
+    use anyhow::Context as _;
+
+    use super::{LABEL, Target, command};
+    use crate::Status;
+
+    /// This user's closer agent: its plist, its log, and the binary it runs.
+    #[derive(Debug, Clone)]
+    pub struct Service {
+        pub file: PathBuf,
+        pub log: PathBuf,
+        pub exe: PathBuf,
+    }
+
+    /// `gui/<uid>`, the domain of the logged-in user's agents.
+    fn domain() -> anyhow::Result<String> {
+        Ok(format!("gui/{}", command("id", &["-u"])?))
+    }
+
+    impl Service {
+        pub fn for_this_user() -> anyhow::Result<Service> {
+            let dirs = directories::BaseDirs::new()
+                .context("cannot find your home directory; set HOME")?;
+            let home = dirs.home_dir();
+            Ok(Service {
+                file: super::plist_path(home),
+                log: home.join("Library/Logs/closer.log"),
+                exe: super::this_exe()?,
+            })
+        }
+
+        /// launchd has no targets: the agent starts at login either way.
+        pub fn render(&self, _target: Target) -> anyhow::Result<String> {
+            Ok(super::render_plist(&self.exe, &self.log))
+        }
+
+        pub fn install(&self, target: Target) -> anyhow::Result<Status> {
+            super::write_service_file(&self.file, &self.render(target)?)?;
+            println!("Wrote {}.", self.file.display());
+            let domain = domain()?;
+            // An agent that is already loaded must be booted out before it can be reloaded.
+            let _ = command("launchctl", &["bootout", &format!("{domain}/{LABEL}")]);
+            let file = self.file.to_string_lossy();
+            command("launchctl", &["bootstrap", &domain, &file])?;
+            println!(
+                "{LABEL} is loaded; it starts at login and logs to {}.",
+                self.log.display()
+            );
+            Ok(Status::Success)
+        }
+
+        pub fn uninstall(&self) -> anyhow::Result<Status> {
+            if !self.file.exists() {
+                println!(
+                    "{LABEL} is not installed (no agent at {}).",
+                    self.file.display()
+                );
+                return Ok(Status::Success);
+            }
+            // Booting out an agent that is not loaded fails, and is fine.
+            let _ = command("launchctl", &["bootout", &format!("{}/{LABEL}", domain()?)]);
+            std::fs::remove_file(&self.file)
+                .with_context(|| format!("cannot remove {}", self.file.display()))?;
+            println!("Unloaded {LABEL} and removed {}.", self.file.display());
+            Ok(Status::Success)
+        }
+
+        pub fn start(&self) -> anyhow::Result<Status> {
+            command(
+                "launchctl",
+                &["kickstart", &format!("{}/{LABEL}", domain()?)],
+            )?;
+            println!("Started {LABEL}.");
+            Ok(Status::Success)
+        }
+
+        /// A SIGTERM: closer exits cleanly, so KeepAlive leaves it stopped.
+        pub fn stop(&self) -> anyhow::Result<Status> {
+            let service = format!("{}/{LABEL}", domain()?);
+            command("launchctl", &["kill", "SIGTERM", &service])?;
+            println!("Stopped {LABEL}.");
+            Ok(Status::Success)
+        }
+
+        pub fn status(&self) -> anyhow::Result<Status> {
+            let mut ok = false;
+            match super::read_installed(&self.file)? {
+                None => println!(
+                    "{LABEL} is not installed (no agent at {}); `closer service install` installs it.",
+                    self.file.display()
+                ),
+                Some(text) => {
+                    println!("{LABEL} is installed at {}.", self.file.display());
+                    let exe = super::installed_plist_exec(&text);
+                    let (line, here) = super::points_at(exe.as_deref(), &self.exe);
+                    println!("{line}");
+                    ok = here;
+                }
+            }
+            match command("launchctl", &["print", &format!("{}/{LABEL}", domain()?)]) {
+                Ok(out) if out.contains("state = running") => println!("{LABEL} is running."),
+                Ok(_) => println!("{LABEL} is loaded, and not running."),
+                Err(e) => println!("{LABEL} is not loaded ({}).", e.reason),
+            }
+            Ok(if ok { Status::Success } else { Status::Failure })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendered_unit_names_its_program_and_target_and_reads_back() {
+        for (exec, word) in [
+            ("/usr/bin/closer", "/usr/bin/closer"),
+            ("/home/a b/closer", r#""/home/a b/closer""#),
+            ("/opt/100%/closer", "/opt/100%%/closer"),
+            (r#"/tmp/q"u\o;te/closer"#, r#""/tmp/q\"u\\o;te/closer""#),
+            ("/tmp/new\nline/closer", r#""/tmp/new\x0aline/closer""#),
+            ("/tmp/@LOG@/@TARGET@/closer", "/tmp/@LOG@/@TARGET@/closer"),
+            ("/home/zoë/closer", "/home/zoë/closer"),
+        ] {
+            let unit = render_unit(Path::new(exec), Target::Default);
+            assert!(
+                unit.contains(&format!("\nExecStart={word} run\n")),
+                "{exec:?}:\n{unit}"
+            );
+            assert_eq!(installed_exec(&unit), Some(PathBuf::from(exec)), "{unit}");
+        }
+        let unit = render_unit(Path::new("/usr/bin/closer"), Target::Graphical);
+        for line in [
+            "After=graphical-session.target",
+            "PartOf=graphical-session.target",
+            "WantedBy=graphical-session.target",
+        ] {
+            assert!(unit.lines().any(|l| l == line), "no {line:?} in:\n{unit}");
+        }
+        assert!(!unit.contains("@EXEC@") && !unit.contains("@TARGET@"));
+    }
+
+    #[test]
+    fn systemd_refuses_paths_with_quotes_backslashes_and_control_characters() {
+        for (path, ok) in [
+            ("/usr/bin/closer", true),
+            ("/home/zoë/my bin/100%;$HOME/closer", true),
+            ("/a\"b/closer", false),
+            ("/a'b/closer", false),
+            ("/a\\b/closer", false),
+            ("/a\nb/closer", false),
+            ("/a\tb/closer", false),
+        ] {
+            assert_eq!(systemd_accepts(Path::new(path)), ok, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn installed_exec_reads_what_systemd_would_run() {
+        for (unit, exec) in [
+            ("[Service]\nExecStart=/a/closer run\n", Some("/a/closer")),
+            ("[Service]\nExecStart = -/a/closer run\n", Some("/a/closer")),
+            (
+                "[Service]\nExecStart='/a b/closer' run\n",
+                Some("/a b/closer"),
+            ),
+            (
+                "[Service]\nExecStart=/a/first\nExecStart=\nExecStart=/a/last run",
+                Some("/a/last"),
+            ),
+            ("[Service]\nExecStart=\n", None),
+            ("[Unit]\nExecStart=/not/here\n[Service]\nType=exec\n", None),
+            ("", None),
+        ] {
+            assert_eq!(installed_exec(unit), exec.map(PathBuf::from), "{unit:?}");
+        }
+    }
+
+    #[test]
+    fn a_rendered_plist_escapes_its_paths_and_reads_back() {
+        let exec = Path::new("/Users/a&b/<bin>/closer @LOG@");
+        let plist = render_plist(exec, Path::new("/Users/a&b/Library/Logs/closer.log"));
+        assert!(plist.contains("<string>/Users/a&amp;b/&lt;bin&gt;/closer @LOG@</string>"));
+        assert!(plist.contains("<string>/Users/a&amp;b/Library/Logs/closer.log</string>"));
+        assert!(plist.contains(&format!("<string>{LABEL}</string>")));
+        assert_eq!(installed_plist_exec(&plist), Some(exec.to_owned()));
+    }
+
+    #[test]
+    fn service_files_go_where_the_managers_look() {
+        assert_eq!(
+            unit_path(Path::new("/h/.config")),
+            Path::new("/h/.config/systemd/user/closer.service")
+        );
+        assert_eq!(
+            plist_path(Path::new("/Users/a")),
+            Path::new("/Users/a/Library/LaunchAgents/org.closer.closer.plist")
+        );
+    }
+
+    #[test]
+    fn a_failed_command_names_itself_and_quotes_its_stderr() {
+        let e = command("sh", &["-c", "echo out; echo 'it broke' >&2; exit 3"]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`sh -c echo out; echo 'it broke' >&2; exit 3` failed: it broke"
+        );
+        assert_eq!(e.stdout, "out");
+        let e = command("closer-no-such-program", &["x"]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("`closer-no-such-program x` failed: cannot start it: "),
+            "{e}"
+        );
+        assert_eq!(command("echo", &["hi"]).unwrap(), "hi");
+    }
+}

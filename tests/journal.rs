@@ -1,0 +1,209 @@
+//! The journal under real processes: several writing at once, and one killed with
+//! SIGKILL in the middle of a burst of answers. The children are this test binary itself,
+//! run with `--exact` on a `#[test]` that only acts when its environment variable is set.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use closer::content::{Category, Ladder};
+use closer::journal::{AnswerKind, Entry, FILE_NAME, Journal, NewAnswer, NewSent, Opened};
+
+/// Tells a child which journal to write to.
+const WRITER: &str = "JOURNAL_WRITER";
+const KILLED: &str = "JOURNAL_KILLED";
+const WRITERS: usize = 4;
+const ROWS_EACH: usize = 200;
+/// The prefix of a line that acknowledges an answer, among libtest's own output.
+const ACK: &str = "acknowledged ";
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap()
+}
+
+fn step(at: DateTime<Utc>) -> NewSent {
+    NewSent {
+        at,
+        due: at,
+        rule: "evening".into(),
+        category: Category::Step,
+        prompt: Some("emotional-2".into()),
+        ladder: Some(Ladder::Emotional),
+        rung: Some(2),
+    }
+}
+
+fn done(sent_id: i64, at: DateTime<Utc>) -> NewAnswer {
+    NewAnswer {
+        sent_id,
+        at,
+        kind: AnswerKind::Done,
+        distress: Some(3),
+        happened: Some(false),
+        source: "terminal",
+    }
+}
+
+/// This test binary, running only the test `name`, as a child with `var` set to `path`.
+fn child(name: &str, var: &str, path: &Path) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(var, path);
+    command
+}
+
+/// The child of `processes_writing_at_once_lose_and_double_nothing`.
+#[test]
+fn writer_child() {
+    let Some(path) = std::env::var_os(WRITER) else {
+        return;
+    };
+    let (journal, _) = Journal::open(Path::new(&path)).expect("open");
+    let me = std::process::id();
+    for i in 0..ROWS_EACH {
+        let at = start() + TimeDelta::seconds(i as i64);
+        let mut sent = step(at);
+        sent.rule = format!("writer {me}");
+        let id = journal.record_sent(&sent).expect("record_sent");
+        let stored = journal
+            .record_answer(&done(id, at + TimeDelta::seconds(1)))
+            .expect("record_answer");
+        assert!(stored, "a first answer is stored");
+    }
+}
+
+#[test]
+fn processes_writing_at_once_lose_and_double_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // The children also race to create the file and its schema.
+    let path = dir.path().join("closer").join(FILE_NAME);
+    let children: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            child("writer_child", WRITER, &path)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "a writer failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let (journal, opened) = Journal::open(&path).unwrap();
+    assert_eq!(opened, Opened::Existing);
+    let entries = journal.entries(None).unwrap();
+    let sent: BTreeSet<i64> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Sent(s) => Some(s.id),
+            _ => None,
+        })
+        .collect();
+    let answered: Vec<i64> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Answer(a) => Some(a.sent_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), WRITERS * ROWS_EACH);
+    assert_eq!(answered.len(), WRITERS * ROWS_EACH);
+    // One answer for each sent row, none twice.
+    assert_eq!(answered.iter().copied().collect::<BTreeSet<_>>(), sent);
+    let writers: BTreeSet<String> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Sent(s) => Some(s.rule.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(writers.len(), WRITERS);
+}
+
+/// The child of `sigkill_loses_no_acknowledged_answer`: answers until killed.
+#[test]
+fn killed_child() {
+    let Some(path) = std::env::var_os(KILLED) else {
+        return;
+    };
+    let (journal, _) = Journal::open(Path::new(&path)).expect("open");
+    let mut stdout = std::io::stdout().lock();
+    // Bounded, in case the parent dies first.
+    for i in 0..100_000 {
+        let at = start() + TimeDelta::milliseconds(i);
+        let id = journal.record_sent(&step(at)).expect("record_sent");
+        journal.record_answer(&done(id, at)).expect("record_answer");
+        writeln!(stdout, "{ACK}{id}").unwrap();
+        stdout.flush().unwrap();
+    }
+}
+
+#[test]
+fn sigkill_loses_no_acknowledged_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    let mut c = child("killed_child", KILLED, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(c.stdout.take().unwrap());
+    let mut acknowledged = Vec::new();
+    let mut line = String::new();
+    let mut read = |lines: &mut BufReader<_>, acknowledged: &mut Vec<i64>| {
+        line.clear();
+        let n = lines.read_line(&mut line).unwrap();
+        // A line cut short by the kill was not acknowledged.
+        if let Some(id) = line
+            .strip_prefix(ACK)
+            .and_then(|rest| rest.strip_suffix('\n'))
+        {
+            acknowledged.push(id.parse::<i64>().unwrap());
+        }
+        n > 0
+    };
+    while acknowledged.len() < 50 {
+        assert!(
+            read(&mut lines, &mut acknowledged),
+            "the child stopped early"
+        );
+    }
+    c.kill().unwrap(); // SIGKILL
+    let status = c.wait().unwrap();
+    assert!(!status.success());
+    // Whatever was acknowledged before the kill, still in the pipe.
+    while read(&mut lines, &mut acknowledged) {}
+
+    let (journal, opened) = Journal::open(&path).unwrap();
+    assert_eq!(opened, Opened::Existing);
+    let answered: BTreeSet<i64> = journal
+        .entries(None)
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Answer(a) => Some(a.sent_id),
+            _ => None,
+        })
+        .collect();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|id| !answered.contains(id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged answers lost: {lost:?}",
+        lost.len()
+    );
+    assert!(answered.len() >= acknowledged.len());
+}

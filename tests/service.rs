@@ -1,0 +1,209 @@
+//! `closer service`, run as the real binary in a private home: the printed unit passes
+//! `systemd-analyze verify`, `--print` changes nothing, `status` says whether the
+//! installed unit runs this closer, and install/uninstall drive `systemctl --user`.
+//! None of it needs a running user service manager.
+#![cfg(target_os = "linux")]
+mod support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::home::{Home, Run};
+
+const UNIT: &str = "config/systemd/user/closer.service";
+
+/// The path `closer service install` renders: the test binary, through any symlinks.
+fn this_closer() -> PathBuf {
+    fs::canonicalize(env!("CARGO_BIN_EXE_closer")).unwrap()
+}
+
+fn printed_unit(home: &Home, args: &[&str]) -> String {
+    let run = home.run(&[&["service", "install", "--print"], args].concat());
+    assert_eq!(run.code, Some(0), "{run:?}");
+    run.stdout
+}
+
+/// `systemd-analyze --user verify` on `unit`, saved as `closer.service` in a temp dir.
+///
+/// `--user`, so the unit is checked the way the user manager loads it (with the user
+/// targets it names). Without a user manager (root in a container, here) that fails
+/// before it reads the unit: "Failed to lookup RuntimeDirectory path: No such device or
+/// address". A private XDG_RUNTIME_DIR is all it lacks; it needs no running manager.
+/// HOME points into the temp dir too, so no unit of the real user's is loaded alongside.
+/// verify exits 0 on some warnings (an unknown key, say), so callers check stderr too.
+fn verify(unit: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = dir.path().join("run");
+    fs::create_dir(&runtime).unwrap();
+    fs::set_permissions(&runtime, fs::Permissions::from_mode(0o700)).unwrap();
+    let file = dir.path().join("closer.service");
+    fs::write(&file, unit).unwrap();
+    Command::new("systemd-analyze")
+        .args(["--user", "verify"])
+        .arg(&file)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .expect("systemd-analyze runs (it comes with systemd)")
+}
+
+#[test]
+fn printed_units_pass_systemd_analyze_verify() {
+    let home = Home::empty();
+    let exec = format!("\nExecStart={} run\n", this_closer().display());
+    for (args, target) in [
+        (&[][..], "graphical-session.target"),
+        (&["--target", "default"][..], "default.target"),
+    ] {
+        let unit = printed_unit(&home, args);
+        assert!(unit.contains(&exec), "no {exec:?} in:\n{unit}");
+        assert!(unit.contains(&format!("\nWantedBy={target}\n")), "{unit}");
+        let out = verify(&unit);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stderr.is_empty(),
+            "{stderr}\n{unit}"
+        );
+    }
+    // And verify does check: a broken unit does not pass.
+    let broken = printed_unit(&home, &[]).replace("Type=exec", "Type=sometimes");
+    let out = verify(&broken);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Failed to parse service type"), "{stderr}");
+}
+
+#[test]
+fn print_writes_nothing_to_the_home() {
+    let home = Home::empty();
+    printed_unit(&home, &[]);
+    let left: Vec<_> = fs::read_dir(home.dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn status_says_when_the_unit_runs_another_closer_and_how_to_fix_it() {
+    let home = Home::empty();
+    let this = this_closer().display().to_string();
+    let other = printed_unit(&home, &[]).replace(&this, "/usr/local/bin/other-closer");
+    home.write(UNIT, &other);
+
+    let run = home.run(&["service", "status"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    for expected in [
+        format!(
+            "closer.service is installed at {}.",
+            home.path(UNIT).display()
+        ),
+        format!(
+            "It runs /usr/local/bin/other-closer, not this closer; \
+             run `closer service install` again to point it at {this}."
+        ),
+        // No user manager here; what the unit file says is reported all the same.
+        "cannot reach the user service manager (systemctl --user): ".to_owned(),
+    ] {
+        assert!(run.stdout.contains(&expected), "no {expected:?} in {run:?}");
+    }
+}
+
+#[test]
+fn status_exits_0_when_the_unit_runs_this_closer() {
+    let home = Home::empty();
+    home.write(UNIT, &printed_unit(&home, &[]));
+    let run = home.run(&["service", "status"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let expected = format!("It runs this closer ({}).", this_closer().display());
+    assert!(run.stdout.contains(&expected), "{run:?}");
+}
+
+#[test]
+fn status_without_a_unit_says_how_to_install_and_exits_1() {
+    let home = Home::empty();
+    let run = home.run(&["service", "status"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let expected = format!(
+        "closer.service is not installed (no unit at {}); `closer service install` installs it.",
+        home.path(UNIT).display()
+    );
+    assert!(run.stdout.contains(&expected), "{run:?}");
+}
+
+#[test]
+fn install_without_a_user_manager_writes_the_unit_and_names_the_failed_command() {
+    let home = Home::empty();
+    let run = home.run(&["service", "install"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "error: the unit is written, but closer.service is not enabled: \
+             `systemctl --user daemon-reload` failed: "
+        ),
+        "{run:?}"
+    );
+    assert_eq!(
+        fs::read_to_string(home.path(UNIT)).unwrap(),
+        printed_unit(&home, &[])
+    );
+}
+
+/// A `systemctl` that logs its arguments and says every unit is active.
+fn fake_systemctl(home: &Home) -> (PathBuf, PathBuf) {
+    let log = home.path("systemctl.log");
+    let bin = home.path("bin");
+    home.write(
+        "bin/systemctl",
+        &format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\ncase \"$*\" in *is-active*) echo active;; esac\n",
+            log.display()
+        ),
+    );
+    fs::set_permissions(bin.join("systemctl"), fs::Permissions::from_mode(0o755)).unwrap();
+    (bin, log)
+}
+
+fn run_with_path(home: &Home, bin: &Path, args: &[&str]) -> Run {
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    Run::from(home.cmd(args).env("PATH", path).output().unwrap())
+}
+
+#[test]
+fn install_and_uninstall_drive_systemctl_in_order() {
+    let home = Home::empty();
+    let (bin, log) = fake_systemctl(&home);
+    let calls = || fs::read_to_string(&log).unwrap_or_default();
+
+    let run = run_with_path(&home, &bin, &["service", "install", "--target", "default"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        calls(),
+        "--user daemon-reload\n--user enable --now closer.service\n"
+    );
+    let unit = home.path(UNIT);
+    assert_eq!(
+        fs::read_to_string(&unit).unwrap(),
+        printed_unit(&home, &["--target", "default"])
+    );
+    let mode = fs::metadata(&unit).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let run = run_with_path(&home, &bin, &["service", "status"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("closer.service is active."), "{run:?}");
+
+    fs::remove_file(&log).unwrap();
+    for verb in ["stop", "start"] {
+        let run = run_with_path(&home, &bin, &["service", verb]);
+        assert_eq!(run.code, Some(0), "{run:?}");
+    }
+    let run = run_with_path(&home, &bin, &["service", "uninstall"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        calls(),
+        "--user stop closer.service\n--user start closer.service\n\
+         --user disable --now closer.service\n--user daemon-reload\n"
+    );
+    assert!(!unit.exists());
+}
