@@ -73,6 +73,141 @@ pub enum Command {
 
     /// Run closer as a user service (systemd or launchd): install, uninstall, status, start, stop.
     Service(crate::cmd::service::ServiceArgs),
+
+    /// Say you did a step (the latest step, unless you name one).
+    Done(DoneArgs),
+
+    /// Say a step was hard. That is useful to know, and the next prompt will be a kind one.
+    Hard(HardArgs),
+
+    /// Skip a step. Skipping is always fine, and never counted against you.
+    Skip(StepRef),
+
+    /// Where each ladder stands and why, whether closer is running, and what comes next.
+    Status(StatusArgs),
+
+    /// What was sent and answered, and how the ladders moved, oldest first.
+    Log(LogArgs),
+
+    /// Everything closer has recorded, to keep or to move elsewhere.
+    Export(ExportArgs),
+
+    /// Delete everything closer has recorded (your config stays).
+    Forget(ForgetArgs),
+
+    /// Turn a ladder on or off, or put it on a rung of your choosing.
+    Ladder(LadderArgs),
+
+    /// Pause all prompts: for a while (such as "3d" or "2h"), or until `closer resume`.
+    Pause(PauseArgs),
+
+    /// End a pause, and restart steps that were paused after very hard days.
+    Resume,
+}
+
+/// Which step an answer is for, and when.
+#[derive(Debug, Args)]
+pub struct StepRef {
+    /// The step: its number in `closer log`, or its prompt id; the latest step when left out.
+    #[arg(value_name = "STEP")]
+    pub step: Option<String>,
+
+    /// When it happened, if not now (RFC 3339, such as 2027-03-27T19:30:00+01:00).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoneArgs {
+    #[command(flatten)]
+    pub step: StepRef,
+
+    /// How hard it felt, from 0 (not at all) to 10 (as hard as it gets).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub distress: Option<u8>,
+
+    /// Did what you feared happen?
+    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
+    pub happened: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct HardArgs {
+    #[command(flatten)]
+    pub step: StepRef,
+
+    /// How hard it felt, from 0 to 10.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub distress: Option<u8>,
+}
+
+fn parse_yes_no(s: &str) -> Result<bool, String> {
+    match s {
+        "yes" | "y" => Ok(true),
+        "no" | "n" => Ok(false),
+        _ => Err(format!("`{s}` is not yes or no")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON: {running, pid, ladders: [{ladder, rung, reason}], today, next}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// How many days back to show.
+    #[arg(long, default_value_t = 7, value_name = "N")]
+    pub days: u32,
+
+    /// Print JSON: an array of events with time, event (sent, answer or move) and details.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format to write to stdout.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// Do not ask first.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LadderArgs {
+    #[command(subcommand)]
+    pub action: LadderAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LadderAction {
+    /// Turn a ladder on (intellectual, emotional, experiential, spiritual, physical, sexual).
+    Enable { ladder: String },
+    /// Turn a ladder off.
+    Disable { ladder: String },
+    /// Put a ladder on a rung of your choosing.
+    Set { ladder: String, rung: u8 },
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// How long, such as "3d", "12h" or "1w"; until `closer resume` when left out.
+    #[arg(value_name = "DURATION")]
+    pub duration: Option<String>,
 }
 
 #[derive(Debug, Args)]

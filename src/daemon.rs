@@ -68,9 +68,19 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     loop {
         memory.flush(&setup.config, &setup.library);
         memory.restarts(&setup.config, Utc::now());
+        // The journal is read afresh at every wake: the terminal may have answered,
+        // paused or moved a ladder meanwhile.
         let (config, history) = memory.read(&setup.config);
         let planner = Planner::new(&config, &setup.library, seed);
         let plan = planner.upcoming(&history.state, cursor, PLAN_AHEAD);
+        let now = Utc::now();
+        let due: Vec<Firing> = plan.iter().filter(|f| f.at <= now).cloned().collect();
+        if !due.is_empty() {
+            send_due(&planner, &mut memory, &mut notifier, &due, now).await;
+            // A clock set backwards must not send again what was sent.
+            cursor = cursor.max(now);
+            continue;
+        }
         match plan.first() {
             Some(next) => debug!(
                 "next: \"{}\" at {}",
@@ -90,46 +100,16 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             }
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
-            _ = sighup.recv() => {
-                reload(paths, &mut setup, &mut notifier);
-                continue;
-            }
+            _ = sighup.recv() => reload(paths, &mut setup, &mut notifier),
             Some(event) = events.recv() => {
                 if memory.answer(&event, &config, &setup.library) {
                     say(&mut notifier, "A note for you", record::PAUSE_NOTE).await;
                 }
-                continue;
             }
             () = notifier.until_retry() => {
                 notifier.probe().await;
-                continue;
             }
         }
-        let now = Utc::now();
-        let due: Vec<Firing> = plan.into_iter().filter(|f| f.at <= now).collect();
-        let (to_send, missed) = planner::catch_up(&due, now, config.limits.catch_up);
-        for firing in &missed {
-            info!(
-                "missed \"{}\" due at {} (asleep or off); not sent",
-                config.schedule[firing.rule].name,
-                local(&config, firing.at)
-            );
-        }
-        for firing in &to_send {
-            let delivery = deliver(&config, &setup.library, &mut notifier, firing).await;
-            memory.sent(&planner, firing, delivery);
-        }
-        if !to_send.is_empty() {
-            let (_, history) = memory.read(&setup.config);
-            if planner.fewer(&history.state.sent) && memory.say_fewer_once() {
-                let note = "No answer to the last few steps, which is fine. closer will send fewer \
-                            of them for now; answering one brings them back.";
-                info!("{note}");
-                say(&mut notifier, "A note for you", note).await;
-            }
-        }
-        // A clock set backwards must not send again what was sent.
-        cursor = cursor.max(now);
     }
     info!("stopping");
     notifier.close_all().await;
@@ -345,6 +325,37 @@ impl Memory {
                 .is_ok(),
             _ => false,
         }
+    }
+}
+
+/// Sends what came due (after a suspend, only what the catch-up rule allows), records it,
+/// and says once when closer starts sending fewer steps.
+async fn send_due(
+    planner: &Planner<'_>,
+    memory: &mut Memory,
+    notifier: &mut Notifier,
+    due: &[Firing],
+    now: DateTime<Utc>,
+) {
+    let config = planner.config;
+    let (to_send, missed) = planner::catch_up(due, now, config.limits.catch_up);
+    for firing in &missed {
+        info!(
+            "missed \"{}\" due at {} (asleep or off); not sent",
+            config.schedule[firing.rule].name,
+            local(config, firing.at)
+        );
+    }
+    for firing in &to_send {
+        let delivery = deliver(config, planner.library, notifier, firing).await;
+        memory.sent(planner, firing, delivery);
+    }
+    let (_, history) = memory.read(config);
+    if planner.fewer(&history.state.sent) && memory.say_fewer_once() {
+        let note = "No answer to the last few steps, which is fine. closer will send fewer \
+                    of them for now; answering one brings them back.";
+        info!("{note}");
+        say(notifier, "A note for you", note).await;
     }
 }
 

@@ -97,7 +97,15 @@ impl History {
     }
 
     pub fn digest(entries: &[Entry], settings: &Settings, snooze: TimeDelta) -> History {
-        let mut sent: Vec<SentRow> = Vec::new();
+        // Answers may be dated before the prompt they answer (`closer done --at`), so
+        // every sent prompt is known before any answer is read.
+        let sent: Vec<SentRow> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Sent(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
         let mut answered = std::collections::BTreeSet::new();
         let mut moves = Vec::new();
         let mut step_answers = Vec::new();
@@ -105,7 +113,7 @@ impl History {
         let mut last_step_answer = None;
         for entry in entries {
             match entry {
-                Entry::Sent(s) => sent.push(s.clone()),
+                Entry::Sent(_) => {}
                 Entry::Move(m) => moves.push((
                     m.at,
                     Move {

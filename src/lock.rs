@@ -66,6 +66,29 @@ pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
     Ok(Lock { _file: file, path })
 }
 
+/// The pid of the daemon holding the lock in `dir`, if one runs.
+pub fn holder(dir: &Path) -> Option<u32> {
+    let mut file = File::open(dir.join("closer.lock")).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => None,
+        Err(TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            file.read_to_string(&mut pid).ok()?;
+            pid.trim().parse().ok()
+        }
+        Err(TryLockError::Error(_)) => None,
+    }
+}
+
+/// Asks a running daemon to read its config and journal again (SIGHUP), so a change made
+/// from the terminal takes effect now rather than at its next prompt.
+pub fn wake_daemon(dir: &Path) {
+    #[cfg(unix)]
+    if let Some(pid) = holder(dir).and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::HUP);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,7 +104,9 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains(&format!("pid {pid}")));
+        assert_eq!(holder(dir.path()), Some(std::process::id()));
         drop(first);
+        assert_eq!(holder(dir.path()), None);
         acquire(dir.path()).unwrap();
     }
 }

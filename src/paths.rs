@@ -47,6 +47,11 @@ impl Paths {
         })
     }
 
+    /// The journal of everything the person told closer.
+    pub fn journal(&self) -> PathBuf {
+        self.data.join(crate::journal::FILE_NAME)
+    }
+
     /// The file that holds the user's random seed.
     pub fn seed(&self) -> PathBuf {
         self.state.join("seed")

@@ -3,9 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::Context as _;
+
 use crate::config::Config;
 use crate::content::{Category, Library};
 use crate::diag::Diagnostic;
+use crate::history::{History, Settings};
+use crate::journal::{Journal, Opened};
 use crate::paths::Paths;
 use crate::planner::Planner;
 
@@ -50,4 +54,32 @@ impl Setup {
             problems,
         })
     }
+
+    /// What the journal says, and the config with the person's terminal changes (ladders
+    /// turned on or off) applied. Without a journal yet, an empty history; nothing is created.
+    pub fn history(&self, paths: &Paths) -> anyhow::Result<(Config, History)> {
+        let mut config = self.config.clone();
+        if !paths.journal().exists() {
+            return Ok((config, History::default()));
+        }
+        let journal = open_journal(paths)?;
+        Settings::read(&journal)?.apply(&mut config);
+        let history = History::load(&journal, &config)?;
+        Ok((config, history))
+    }
+}
+
+/// Opens the journal for a terminal command, saying so if it had to start afresh.
+pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
+    let path = paths.journal();
+    let (journal, opened) = Journal::open(&path)
+        .with_context(|| format!("cannot open the journal {}", path.display()))?;
+    if let Opened::Recovered { moved_to, why } = opened {
+        eprintln!(
+            "warning: the journal {} was damaged ({why}); it was moved to {} and a fresh one started",
+            path.display(),
+            moved_to.display()
+        );
+    }
+    Ok(journal)
 }

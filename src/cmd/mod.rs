@@ -2,13 +2,19 @@
 //! returns a status; none picks an exit code or exits the process.
 
 mod about;
+mod answer;
 mod check;
 mod edit;
+mod forget;
 mod init;
+mod ladder;
 mod list;
+mod log;
 mod next;
+mod pause;
 mod send;
 pub mod service;
+mod status;
 
 use crate::Status;
 use crate::cli::Command;
@@ -25,6 +31,16 @@ pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
         Command::List(args) => list::run(paths, &args),
         Command::About => about::run(paths),
         Command::Service(args) => service::run(paths, &args),
+        Command::Done(args) => answer::done(paths, &args),
+        Command::Hard(args) => answer::hard(paths, &args),
+        Command::Skip(args) => answer::skip(paths, &args),
+        Command::Status(args) => status::run(paths, &args),
+        Command::Log(args) => log::log(paths, &args),
+        Command::Export(args) => log::export(paths, &args),
+        Command::Forget(args) => forget::run(paths, &args),
+        Command::Ladder(args) => ladder::run(paths, &args),
+        Command::Pause(args) => pause::pause(paths, &args),
+        Command::Resume => pause::resume(paths),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::Status;
 use crate::cli::NextArgs;
 use crate::config::parse_zone;
 use crate::paths::Paths;
-use crate::planner::{Planner, State};
+use crate::planner::Planner;
 use crate::setup::Setup;
 
 #[derive(Debug, Serialize)]
@@ -37,9 +37,10 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
         None => Utc::now(),
     };
     let seed = crate::seed::load_or_create(&paths.seed())?;
-    let config = &setup.config;
+    let (config, history) = setup.history(paths)?;
+    let config = &config;
     let planner = Planner::new(config, &setup.library, seed);
-    let firings = planner.upcoming(&State::default(), from, args.count);
+    let firings = planner.upcoming(&history.state, from, args.count);
 
     let rows: Vec<Row> = firings
         .iter()

@@ -78,7 +78,7 @@ impl Home {
 
     /// Starts `closer run` against `desktop` (or no bus), its stderr going to a file.
     pub fn daemon(&self, desktop: Option<&Desktop>) -> Daemon {
-        let mut cmd = self.cmd(&["run"]);
+        let mut cmd = self.cmd(&["run", "--verbose"]);
         if let Some(desktop) = desktop {
             cmd.envs(desktop.env());
         }

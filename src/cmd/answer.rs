@@ -1,0 +1,134 @@
+//! `closer done`, `closer hard`, `closer skip`: answers from the terminal, recorded and
+//! applied by the same rules as answers from a notification.
+
+use chrono::{DateTime, Utc};
+
+use crate::Status;
+use crate::cli::{DoneArgs, HardArgs, StepRef};
+use crate::content::Category;
+use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, SentRow};
+use crate::paths::Paths;
+use crate::progress::Decision;
+use crate::record;
+use crate::setup::{Setup, open_journal};
+
+pub fn done(paths: &Paths, args: &DoneArgs) -> anyhow::Result<Status> {
+    answer(
+        paths,
+        &args.step,
+        AnswerKind::Done,
+        args.distress,
+        args.happened,
+    )
+}
+
+pub fn hard(paths: &Paths, args: &HardArgs) -> anyhow::Result<Status> {
+    answer(paths, &args.step, AnswerKind::Hard, args.distress, None)
+}
+
+pub fn skip(paths: &Paths, args: &StepRef) -> anyhow::Result<Status> {
+    answer(paths, args, AnswerKind::Skip, None, None)
+}
+
+fn answer(
+    paths: &Paths,
+    step: &StepRef,
+    kind: AnswerKind,
+    distress: Option<u8>,
+    happened: Option<bool>,
+) -> anyhow::Result<Status> {
+    let setup = Setup::load(paths)?;
+    let at = parse_time(step.at.as_deref(), "--at")?.unwrap_or_else(Utc::now);
+    let (config, _) = setup.history(paths)?;
+    let journal = open_journal(paths)?;
+    let sent = find(&journal, step.step.as_deref())?;
+    let answer = NewAnswer {
+        sent_id: sent.id,
+        at,
+        kind,
+        distress,
+        happened,
+        source: "terminal",
+    };
+    let recorded = record::answer(&journal, &config, &setup.library, &answer)?;
+    let title = sent
+        .prompt
+        .as_deref()
+        .and_then(|id| setup.library.get(id))
+        .map_or_else(
+            || format!("step #{}", sent.id),
+            |p| format!("\"{}\"", p.title),
+        );
+    if !recorded.new {
+        println!("That answer was already recorded.");
+        return Ok(Status::Success);
+    }
+    match kind {
+        AnswerKind::Done => println!("Noted: you did {title}."),
+        AnswerKind::Hard => println!(
+            "Noted: {title} was hard. Thank you for trying it; the next prompt will be a gentle one."
+        ),
+        _ => println!("Skipped {title}. That is fine."),
+    }
+    match &recorded.decision {
+        Some(Decision::Move(m)) => println!("{} ladder: {}.", m.ladder, m.reason),
+        Some(Decision::Hold(why)) => {
+            if let Some(ladder) = sent.ladder {
+                println!("{ladder} ladder: {why}.");
+            }
+        }
+        None => {}
+    }
+    if recorded.steps_paused {
+        println!("{}", record::PAUSE_NOTE);
+    }
+    crate::lock::wake_daemon(&paths.runtime);
+    Ok(Status::Success)
+}
+
+/// The step an answer is for: by number, by prompt id (its latest sending), or the latest.
+fn find(journal: &Journal, step: Option<&str>) -> anyhow::Result<SentRow> {
+    let sent = match step {
+        None => journal.latest_step()?.ok_or_else(|| {
+            anyhow::anyhow!("no step has been sent yet; `closer send` sends one now")
+        })?,
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) => journal.sent(n)?.ok_or_else(|| {
+                anyhow::anyhow!("there is no prompt #{n}; `closer log` shows the numbers")
+            })?,
+            Err(_) => journal
+                .entries(None)?
+                .into_iter()
+                .rev()
+                .find_map(|e| match e {
+                    Entry::Sent(row) if row.prompt.as_deref() == Some(s) => Some(row),
+                    _ => None,
+                })
+                .ok_or_else(|| {
+                    anyhow::anyhow!("`{s}` has not been sent; `closer log` shows what was")
+                })?,
+        },
+    };
+    if sent.category != Category::Step {
+        anyhow::bail!(
+            "prompt #{} is a {} message; only steps take an answer",
+            sent.id,
+            sent.category
+        );
+    }
+    Ok(sent)
+}
+
+/// Parses an optional RFC 3339 time given with `flag`.
+pub fn parse_time(s: Option<&str>, flag: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
+    s.map(|s| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "{flag}: `{s}` is not an RFC 3339 time such as 2027-03-27T09:00:00+01:00"
+                )
+            })
+    })
+    .transpose()
+}

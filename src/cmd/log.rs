@@ -1,0 +1,215 @@
+//! `closer log` and `closer export`: what was sent and answered, and how the ladders
+//! moved, in time order — the last days for reading, or everything to keep.
+
+use chrono::{TimeDelta, Utc};
+use serde::Serialize;
+
+use crate::Status;
+use crate::cli::{ExportArgs, ExportFormat, LogArgs};
+use crate::journal::{Entry, SentRow};
+use crate::paths::Paths;
+use crate::setup::open_journal;
+
+/// One event, as `log --json` and `export` print it.
+#[derive(Debug, Serialize)]
+struct Event {
+    time: String,
+    event: &'static str,
+    /// The sent prompt's number (for answers, the prompt answered).
+    step: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prompt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distress: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    happened: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ladder: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rung: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+const CSV_HEADER: &str =
+    "time,event,step,rule,prompt,category,answer,distress,happened,source,ladder,from,rung,reason";
+
+fn events(paths: &Paths, since: Option<chrono::DateTime<Utc>>) -> anyhow::Result<Vec<Event>> {
+    if !paths.journal().exists() {
+        return Ok(Vec::new());
+    }
+    let journal = open_journal(paths)?;
+    // Answers name the prompt they answer, which may be older than `since`.
+    let all = journal.entries(None)?;
+    let sent: Vec<&SentRow> = all
+        .iter()
+        .filter_map(|e| {
+            if let Entry::Sent(s) = e {
+                Some(s)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let blank = |time: String, event| Event {
+        time,
+        event,
+        step: None,
+        rule: None,
+        prompt: None,
+        category: None,
+        answer: None,
+        distress: None,
+        happened: None,
+        source: None,
+        ladder: None,
+        from: None,
+        rung: None,
+        reason: None,
+    };
+    Ok(all
+        .iter()
+        .filter(|e| since.is_none_or(|s| e.at() >= s))
+        .map(|e| {
+            let time = e.at().to_rfc3339();
+            match e {
+                Entry::Sent(s) => Event {
+                    step: Some(s.id),
+                    rule: Some(s.rule.clone()),
+                    prompt: s.prompt.clone(),
+                    category: Some(s.category.to_string()),
+                    ladder: s.ladder.map(|l| l.to_string()),
+                    rung: s.rung,
+                    ..blank(time, "sent")
+                },
+                Entry::Answer(a) => {
+                    let s = sent.iter().find(|s| s.id == a.sent_id);
+                    Event {
+                        step: Some(a.sent_id),
+                        prompt: s.and_then(|s| s.prompt.clone()),
+                        category: s.map(|s| s.category.to_string()),
+                        answer: Some(a.kind.as_str()),
+                        distress: a.distress,
+                        happened: a.happened,
+                        source: Some(a.source.clone()),
+                        ladder: s.and_then(|s| s.ladder).map(|l| l.to_string()),
+                        rung: s.and_then(|s| s.rung),
+                        ..blank(time, "answer")
+                    }
+                }
+                Entry::Move(m) => Event {
+                    ladder: Some(m.ladder.to_string()),
+                    from: Some(m.from),
+                    rung: Some(m.to),
+                    reason: Some(m.reason.clone()),
+                    ..blank(time, "move")
+                },
+            }
+        })
+        .collect())
+}
+
+pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
+    let since = Utc::now() - TimeDelta::days(i64::from(args.days));
+    let events = events(paths, Some(since))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&events)?);
+        return Ok(Status::Success);
+    }
+    if events.is_empty() {
+        println!("Nothing in the last {} days.", args.days);
+    }
+    for e in &events {
+        let when = format!("{} {}", &e.time[..10], &e.time[11..16]);
+        let what = match e.event {
+            "sent" => format!(
+                "#{:<4} sent    {} {}",
+                e.step.unwrap_or(0),
+                e.category.as_deref().unwrap_or(""),
+                e.prompt.as_deref().unwrap_or("")
+            ),
+            "answer" => {
+                let mut s = format!(
+                    "#{:<4} {:7} {}",
+                    e.step.unwrap_or(0),
+                    e.answer.unwrap_or(""),
+                    e.prompt.as_deref().unwrap_or("")
+                );
+                if let Some(d) = e.distress {
+                    s += &format!(", distress {d}");
+                }
+                if let Some(h) = e.happened {
+                    s += if h {
+                        ", it happened"
+                    } else {
+                        ", it did not happen"
+                    };
+                }
+                s
+            }
+            _ => format!(
+                "      move    {} ladder {} → {}: {}",
+                e.ladder.as_deref().unwrap_or(""),
+                e.from.unwrap_or(0),
+                e.rung.unwrap_or(0),
+                e.reason.as_deref().unwrap_or("")
+            ),
+        };
+        println!("{when}  {what}");
+    }
+    Ok(Status::Success)
+}
+
+pub fn export(paths: &Paths, args: &ExportArgs) -> anyhow::Result<Status> {
+    let events = events(paths, None)?;
+    match args.format {
+        ExportFormat::Json => println!("{}", serde_json::to_string_pretty(&events)?),
+        ExportFormat::Csv => {
+            println!("{CSV_HEADER}");
+            for e in &events {
+                let fields = [
+                    e.time.clone(),
+                    e.event.to_owned(),
+                    opt(e.step),
+                    e.rule.clone().unwrap_or_default(),
+                    e.prompt.clone().unwrap_or_default(),
+                    e.category.clone().unwrap_or_default(),
+                    e.answer.unwrap_or_default().to_owned(),
+                    opt(e.distress),
+                    opt(e.happened),
+                    e.source.clone().unwrap_or_default(),
+                    e.ladder.clone().unwrap_or_default(),
+                    opt(e.from),
+                    opt(e.rung),
+                    e.reason.clone().unwrap_or_default(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                println!("{}", line.join(","));
+            }
+        }
+    }
+    Ok(Status::Success)
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}

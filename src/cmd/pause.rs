@@ -1,0 +1,42 @@
+//! `closer pause` and `closer resume`: a break from all prompts, for a while or until
+//! the person comes back; resume also restarts steps paused after very hard days.
+
+use chrono::Utc;
+
+use crate::Status;
+use crate::cli::PauseArgs;
+use crate::history::keys;
+use crate::paths::Paths;
+use crate::setup::open_journal;
+
+pub fn pause(paths: &Paths, args: &PauseArgs) -> anyhow::Result<Status> {
+    let journal = open_journal(paths)?;
+    match &args.duration {
+        Some(d) => {
+            let length = crate::when::parse_duration(d).map_err(|e| anyhow::anyhow!(e))?;
+            let until = Utc::now() + length;
+            journal.set_setting(keys::PAUSED_UNTIL, Some(&until.to_rfc3339()))?;
+            println!(
+                "Paused until {}. `closer resume` ends it sooner.",
+                until
+                    .with_timezone(&chrono::Local)
+                    .format("%a %Y-%m-%d %H:%M")
+            );
+        }
+        None => {
+            journal.set_setting(keys::PAUSED_UNTIL, Some("indefinitely"))?;
+            println!("Paused. Take the time you need; `closer resume` brings the prompts back.");
+        }
+    }
+    crate::lock::wake_daemon(&paths.runtime);
+    Ok(Status::Success)
+}
+
+pub fn resume(paths: &Paths) -> anyhow::Result<Status> {
+    let journal = open_journal(paths)?;
+    journal.set_setting(keys::PAUSED_UNTIL, None)?;
+    journal.set_setting(keys::STEPS_PAUSED, None)?;
+    println!("Welcome back. Prompts and steps are on again.");
+    crate::lock::wake_daemon(&paths.runtime);
+    Ok(Status::Success)
+}

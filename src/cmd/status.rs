@@ -1,0 +1,179 @@
+//! `closer status`: whether the daemon runs, where each ladder stands and why, what was
+//! sent today, and what comes next.
+
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::Status;
+use crate::cli::StatusArgs;
+use crate::content::Ladder;
+use crate::history::indefinitely;
+use crate::paths::Paths;
+use crate::planner::Planner;
+use crate::record::top;
+use crate::setup::Setup;
+
+#[derive(Debug, Serialize)]
+struct Report {
+    running: bool,
+    pid: Option<u32>,
+    ladders: Vec<LadderRow>,
+    paused_until: Option<String>,
+    steps_paused: bool,
+    today: Vec<Row>,
+    next: Vec<Row>,
+}
+
+#[derive(Debug, Serialize)]
+struct LadderRow {
+    ladder: Ladder,
+    rung: u8,
+    of: u8,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    time: String,
+    schedule: String,
+    category: String,
+    prompt: Option<String>,
+    title: Option<String>,
+    answered: bool,
+}
+
+pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
+    let setup = Setup::load(paths)?;
+    let (config, history) = setup.history(paths)?;
+    let seed = crate::seed::load_or_create(&paths.seed())?;
+    let now = Utc::now();
+    let pid = crate::lock::holder(&paths.runtime);
+    let title = |id: Option<&str>| {
+        id.and_then(|id| setup.library.get(id))
+            .map(|p| p.title.clone())
+    };
+    let local = |t: chrono::DateTime<Utc>| t.with_timezone(&config.timezone);
+
+    let today = local(now).date_naive();
+    let today: Vec<Row> = history
+        .state
+        .sent
+        .iter()
+        .filter(|s| local(s.at).date_naive() == today)
+        .map(|s| Row {
+            time: local(s.at).to_rfc3339(),
+            schedule: s.rule.clone(),
+            category: s.category.to_string(),
+            prompt: s.prompt.clone(),
+            title: title(s.prompt.as_deref()),
+            answered: s.answered,
+        })
+        .collect();
+    let planner = Planner::new(&config, &setup.library, seed);
+    let next: Vec<Row> = planner
+        .upcoming(&history.state, now, 3)
+        .into_iter()
+        .map(|f| Row {
+            time: local(f.at).to_rfc3339(),
+            schedule: config.schedule[f.rule].name.clone(),
+            category: f.category.to_string(),
+            title: title(f.prompt.as_deref()),
+            prompt: f.prompt,
+            answered: false,
+        })
+        .collect();
+    let ladders: Vec<LadderRow> = config
+        .ladders
+        .iter()
+        .map(|l| {
+            let standing = history.standing(*l);
+            LadderRow {
+                ladder: *l,
+                rung: standing.rung,
+                of: top(&setup.library, *l),
+                reason: standing.reason,
+            }
+        })
+        .collect();
+    let paused_until = history.state.paused_until.filter(|t| *t > now);
+    let report = Report {
+        running: pid.is_some(),
+        pid,
+        ladders,
+        paused_until: paused_until.map(|t| {
+            if t >= indefinitely() {
+                "indefinitely".into()
+            } else {
+                local(t).to_rfc3339()
+            }
+        }),
+        steps_paused: history.state.steps_paused,
+        today,
+        next,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print(&report);
+    }
+    Ok(Status::Success)
+}
+
+fn print(r: &Report) {
+    match r.pid {
+        Some(pid) => println!("closer is running (pid {pid})."),
+        None => println!(
+            "closer is not running: `closer run`, or `closer service install` to keep it running."
+        ),
+    }
+    if let Some(until) = &r.paused_until {
+        println!("Prompts are paused until {until}; `closer resume` ends the pause.");
+    }
+    if r.steps_paused {
+        println!(
+            "Steps are paused after some very hard days; kind words keep coming. `closer resume` restarts steps."
+        );
+    }
+    println!("\nLadders");
+    let width = r
+        .ladders
+        .iter()
+        .map(|l| l.ladder.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for l in &r.ladders {
+        println!(
+            "  {:width$}  rung {:>2} of {:<2}  {}",
+            l.ladder.as_str(),
+            l.rung,
+            l.of,
+            l.reason
+        );
+    }
+    println!("\nToday");
+    if r.today.is_empty() {
+        println!("  nothing sent yet");
+    }
+    for row in &r.today {
+        let answered = if row.answered { "  (answered)" } else { "" };
+        println!(
+            "  {}  {:10}  {}{answered}",
+            &row.time[11..16],
+            row.category,
+            row.title.as_deref().unwrap_or("-")
+        );
+    }
+    println!("\nNext");
+    if r.next.is_empty() {
+        println!("  nothing scheduled");
+    }
+    for row in &r.next {
+        println!(
+            "  {} {}  {:10}  {}",
+            &row.time[..10],
+            &row.time[11..16],
+            row.category,
+            row.title.as_deref().unwrap_or("-")
+        );
+    }
+}
