@@ -568,6 +568,189 @@ mod tests {
 
     const LIMITS_OFF: &str = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n";
 
+    /// A daily 09:00 step (and optionally more rules), limits out of the way.
+    const DAILY_STEP: &str = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"21:30-08:30\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+                              [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
+
+    fn sent(at: &str, category: Category, prompt: &str, answered: bool) -> Sent {
+        Sent {
+            at: utc(at),
+            rule: "step".into(),
+            due: utc(at),
+            category,
+            prompt: Some(prompt.into()),
+            answered,
+        }
+    }
+
+    fn categories(planner: &Planner, state: &State, from: &str, n: usize) -> Vec<String> {
+        planner
+            .upcoming(state, utc(from), n)
+            .iter()
+            .map(|f| format!("{} {}", f.at.format("%m-%d %H:%M"), f.category))
+            .collect()
+    }
+
+    #[test]
+    fn after_a_hard_or_skipped_step_the_next_prompt_is_kind_then_steps_return() {
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
+        let mut state = State {
+            sent: vec![sent(
+                "2027-01-04T09:00:00Z",
+                Category::Step,
+                "emotional-name-a-feeling",
+                true,
+            )],
+            after_setback: Some(utc("2027-01-04T12:00:00Z")),
+            ..State::default()
+        };
+        assert_eq!(
+            categories(&planner, &state, "2027-01-04T12:00:00Z", 2),
+            ["01-05 09:00 setback", "01-06 09:00 step"]
+        );
+        // Once a kind message went out after the answer, steps come as before.
+        state.sent.push(sent(
+            "2027-01-04T13:00:00Z",
+            Category::Compassion,
+            "compassion-x",
+            false,
+        ));
+        assert_eq!(
+            categories(&planner, &state, "2027-01-04T12:00:00Z", 1),
+            ["01-05 09:00 step"]
+        );
+    }
+
+    #[test]
+    fn unanswered_steps_thin_out_to_every_other_day() {
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
+        let unanswered = |answered| State {
+            sent: ["2027-01-01", "2027-01-02", "2027-01-03"]
+                .iter()
+                .map(|d| {
+                    sent(
+                        &format!("{d}T09:00:00Z"),
+                        Category::Step,
+                        "emotional-name-a-feeling",
+                        answered,
+                    )
+                })
+                .collect(),
+            ..State::default()
+        };
+        let state = unanswered(false);
+        assert!(planner.fewer(&state.sent));
+        assert_eq!(
+            categories(&planner, &state, "2027-01-03T12:00:00Z", 3),
+            ["01-05 09:00 step", "01-07 09:00 step", "01-09 09:00 step"]
+        );
+        let state = unanswered(true);
+        assert!(!planner.fewer(&state.sent));
+        assert_eq!(
+            categories(&planner, &state, "2027-01-03T12:00:00Z", 2),
+            ["01-04 09:00 step", "01-05 09:00 step"]
+        );
+    }
+
+    #[test]
+    fn paused_steps_become_compassion_and_a_pause_holds_everything() {
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
+        let state = State {
+            steps_paused: true,
+            ..State::default()
+        };
+        assert_eq!(
+            categories(&planner, &state, "2027-01-04T00:00:00Z", 1),
+            ["01-04 09:00 compassion"]
+        );
+        let state = State {
+            paused_until: Some(utc("2027-01-07T10:00:00Z")),
+            ..State::default()
+        };
+        assert_eq!(
+            categories(&planner, &state, "2027-01-04T00:00:00Z", 1),
+            ["01-08 09:00 step"]
+        );
+    }
+
+    #[test]
+    fn a_snoozed_prompt_comes_again_later_but_not_in_quiet_hours() {
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
+        let snoozed = |asked: &str| State {
+            sent: vec![sent(
+                "2027-01-04T09:00:00Z",
+                Category::Step,
+                "emotional-name-a-feeling",
+                true,
+            )],
+            snoozed: vec![Snoozed {
+                at: utc(asked) + TimeDelta::hours(1),
+                asked: utc(asked),
+                rule: "step".into(),
+                due: utc("2027-01-04T09:00:00Z"),
+                category: Category::Step,
+                prompt: "emotional-name-a-feeling".into(),
+            }],
+            ..State::default()
+        };
+        let state = snoozed("2027-01-04T09:10:00Z");
+        let plan = planner.upcoming(&state, utc("2027-01-04T09:10:00Z"), 2);
+        assert_eq!(plan[0].at, utc("2027-01-04T10:10:00Z"));
+        assert_eq!(plan[0].prompt.as_deref(), Some("emotional-name-a-feeling"));
+        assert_eq!(plan[1].at, utc("2027-01-05T09:00:00Z"));
+        // Once sent again, it is not planned a second time.
+        let mut again = state.clone();
+        again.sent.push(Sent {
+            at: plan[0].at,
+            ..state.sent[0].clone()
+        });
+        assert_eq!(
+            planner.upcoming(&again, plan[0].at, 1)[0].at,
+            utc("2027-01-05T09:00:00Z")
+        );
+        // Snoozed at 21:00: it waits for the end of quiet hours.
+        let late = snoozed("2027-01-04T21:00:00Z");
+        assert_eq!(
+            planner.upcoming(&late, utc("2027-01-04T21:00:00Z"), 1)[0].at,
+            utc("2027-01-05T08:30:00Z")
+        );
+    }
+
+    #[test]
+    fn a_finished_rung_due_for_review_comes_back_once() {
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
+        let mut rungs = BTreeMap::new();
+        for l in &config.ladders {
+            rungs.insert(*l, 3);
+        }
+        let state = State {
+            rungs,
+            reviews: vec![Review {
+                due: utc("2027-01-05T00:00:00Z"),
+                ladder: Ladder::Emotional,
+                rung: 1,
+            }],
+            ..State::default()
+        };
+        let plan = planner.upcoming(&state, utc("2027-01-04T12:00:00Z"), 3);
+        let places: Vec<(Option<Ladder>, Option<u8>)> = plan
+            .iter()
+            .map(|f| {
+                library
+                    .get(f.prompt.as_ref().unwrap())
+                    .map(|p| (p.ladder, p.rung))
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(places[0], (Some(Ladder::Emotional), Some(1)), "{plan:?}");
+        assert!(places[1..].iter().all(|(_, r)| *r == Some(3)), "{places:?}");
+    }
+
     #[test]
     fn catching_up_sends_at_most_the_latest_recent_prompt() {
         let now = utc("2027-01-05T12:00:00Z");
