@@ -29,6 +29,7 @@ use crate::progress::Decision;
 use crate::record;
 use crate::setup::Setup;
 use crate::timer::{self, Wake, WallTimer};
+use crate::watch::{Change, Watcher};
 
 /// How many planned prompts to look at per wake: enough for several due at once.
 const PLAN_AHEAD: usize = 8;
@@ -57,6 +58,15 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    let mut watcher = match Watcher::new(&paths.config, &paths.user_content) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            warn!("cannot watch the config for changes ({e}); SIGHUP reloads it");
+            None
+        }
+    };
+    // The problems last reported, so a broken config is announced once, not at every save.
+    let mut reported = setup.problems.clone();
 
     // Everything up to here has been dealt with.
     let mut cursor = Utc::now();
@@ -100,7 +110,19 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             }
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
-            _ = sighup.recv() => reload(paths, &mut setup, &mut notifier),
+            _ = sighup.recv() => reload(paths, &mut setup, &mut notifier, &mut reported).await,
+            change = changed(&mut watcher) => {
+                match change {
+                    Ok(Change::Zone) => info!("the system time zone changed"),
+                    Ok(Change::Config) => info!("the config or a content pack changed"),
+                    Err(e) => {
+                        warn!("stopped watching the config ({e}); SIGHUP reloads it");
+                        watcher = None;
+                        continue;
+                    }
+                }
+                reload(paths, &mut setup, &mut notifier, &mut reported).await;
+            }
             Some(event) = events.recv() => {
                 if memory.answer(&event, &config, &setup.library) {
                     say(&mut notifier, "A note for you", record::PAUSE_NOTE).await;
@@ -396,8 +418,14 @@ async fn say(notifier: &mut Notifier, title: &str, body: &str) {
     notifier.send(&message).await;
 }
 
-/// Reloads the config and content; an invalid edit keeps the running ones.
-fn reload(paths: &Paths, setup: &mut Setup, notifier: &mut Notifier) {
+/// Reloads the config and content; an invalid edit keeps the running ones, and is
+/// reported once — in the log and with one notification — until it changes.
+async fn reload(
+    paths: &Paths,
+    setup: &mut Setup,
+    notifier: &mut Notifier,
+    reported: &mut Vec<crate::diag::Diagnostic>,
+) {
     match Setup::load(paths) {
         Ok(new) if new.problems.is_empty() => {
             info!(
@@ -407,6 +435,13 @@ fn reload(paths: &Paths, setup: &mut Setup, notifier: &mut Notifier) {
             );
             notifier.set_max_open(new.config.max_open);
             *setup = new;
+            reported.clear();
+        }
+        Ok(new) if new.problems == *reported => {
+            debug!(
+                "{} still has the same problems; keeping the running schedule",
+                paths.config.display()
+            );
         }
         Ok(new) => {
             warn!(
@@ -416,8 +451,28 @@ fn reload(paths: &Paths, setup: &mut Setup, notifier: &mut Notifier) {
             for problem in &new.problems {
                 warn!("  {problem}");
             }
+            let first = &new.problems[0];
+            let more = match new.problems.len() {
+                1 => String::new(),
+                n => format!(" (and {} more: `closer check` lists them)", n - 1),
+            };
+            say(
+                notifier,
+                "closer: your change was not applied",
+                &format!("{first}{more}"),
+            )
+            .await;
+            *reported = new.problems;
         }
         Err(e) => warn!("cannot reload: {e:#}; keeping the running schedule"),
+    }
+}
+
+/// The next change the watcher sees; never, without one.
+async fn changed(watcher: &mut Option<Watcher>) -> std::io::Result<Change> {
+    match watcher {
+        Some(w) => w.changed().await,
+        None => std::future::pending().await,
     }
 }
 

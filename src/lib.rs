@@ -27,6 +27,7 @@ pub mod seed;
 pub mod service;
 mod setup;
 mod timer;
+mod watch;
 pub mod when;
 
 /// How a command ended, for `main` to turn into an exit code.

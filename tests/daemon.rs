@@ -7,7 +7,7 @@ use std::time::Duration;
 use support::desktop::Desktop;
 use support::home::{Home, shipped_content};
 
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(20);
 
 /// A schedule firing every two seconds, with no limits in the way.
 fn every_two_seconds(send: &str, discreet: bool) -> String {

@@ -1,0 +1,181 @@
+//! Noticing edits without polling: the config file, the user's content packs, and the
+//! system time zone, through inotify. Editors replace files rather than write them in
+//! place, so directories are watched, not files, and a burst of events becomes one change.
+//! Linux only; elsewhere nothing is watched and SIGHUP does the same job.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Duration;
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The config file or a content pack.
+    Config,
+    /// The system time zone (`/etc/localtime`).
+    Zone,
+}
+
+/// How long to gather a burst of events (an editor's save) into one change.
+const SETTLE: Duration = Duration::from_millis(250);
+
+#[cfg(target_os = "linux")]
+pub use linux::Watcher;
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::io;
+
+    use inotify::{Inotify, WatchDescriptor, WatchMask};
+    use tokio::io::Interest;
+    use tokio::io::unix::AsyncFd;
+
+    use super::*;
+
+    /// Watches the config dir, the user's content dir and `/etc`.
+    #[derive(Debug)]
+    pub struct Watcher {
+        fd: AsyncFd<Inotify>,
+        targets: Targets,
+    }
+
+    /// What is watched, to tell events apart.
+    #[derive(Debug)]
+    struct Targets {
+        config_dir: WatchDescriptor,
+        config_name: OsString,
+        content: Option<WatchDescriptor>,
+        content_name: OsString,
+        content_dir: std::path::PathBuf,
+        etc: Option<WatchDescriptor>,
+    }
+
+    fn mask() -> WatchMask {
+        WatchMask::CLOSE_WRITE
+            | WatchMask::MOVED_TO
+            | WatchMask::MOVED_FROM
+            | WatchMask::CREATE
+            | WatchMask::DELETE
+    }
+
+    impl Watcher {
+        /// Watches the directory of `config` (created if missing) and `content`.
+        pub fn new(config: &Path, content: &Path) -> io::Result<Watcher> {
+            let inotify = Inotify::init()?;
+            let dir = config
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            crate::files::create_private_dir(dir)?;
+            let config_dir = inotify.watches().add(dir, mask())?;
+            let content_watch = inotify.watches().add(content, mask()).ok();
+            let etc = inotify
+                .watches()
+                .add(
+                    "/etc",
+                    WatchMask::MOVED_TO | WatchMask::CREATE | WatchMask::CLOSE_WRITE,
+                )
+                .ok();
+            // SAFETY: `Inotify` owns its descriptor, never changes it, and keeps it open for
+            // as long as the `AsyncFd` that owns it.
+            #[allow(unsafe_code)]
+            let fd = unsafe { AsyncFd::register_with_interest(inotify, Interest::READABLE) }?;
+            let targets = Targets {
+                config_dir,
+                config_name: config.file_name().map(OsString::from).unwrap_or_default(),
+                content: content_watch,
+                content_name: content.file_name().map(OsString::from).unwrap_or_default(),
+                content_dir: content.to_owned(),
+                etc,
+            };
+            Ok(Watcher { fd, targets })
+        }
+
+        /// Waits for the next change that matters.
+        pub async fn changed(&mut self) -> io::Result<Change> {
+            loop {
+                if let Some(change) = self.read().await? {
+                    // Let the editor finish, then take whatever else it did as part of this.
+                    tokio::time::sleep(SETTLE).await;
+                    while let Some(more) = self.try_read()? {
+                        if more == Change::Config {
+                            return Ok(Change::Config);
+                        }
+                    }
+                    return Ok(change);
+                }
+            }
+        }
+
+        async fn read(&mut self) -> io::Result<Option<Change>> {
+            loop {
+                let mut guard = self.fd.readable_mut().await?;
+                match classify(&mut self.targets, guard.get_inner_mut()) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => guard.clear_ready(),
+                    other => return other,
+                }
+            }
+        }
+
+        /// Reads what is waiting without waiting. Readiness is left as it is: the next
+        /// `read` clears it when it finds nothing, so no event is missed.
+        fn try_read(&mut self) -> io::Result<Option<Change>> {
+            match classify(&mut self.targets, self.fd.get_mut()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+                other => other,
+            }
+        }
+    }
+
+    /// Reads the waiting events and says which change they make, if any.
+    fn classify(w: &mut Targets, inotify: &mut Inotify) -> io::Result<Option<Change>> {
+        let mut buffer = [0u8; 4096];
+        let mut change = None;
+        let mut content_appeared = false;
+        for event in inotify.read_events(&mut buffer)? {
+            let name = event.name.map(OsString::from);
+            if event.wd == w.config_dir {
+                if name.as_ref() == Some(&w.config_name) {
+                    change = Some(Change::Config);
+                } else if name.as_ref() == Some(&w.content_name) {
+                    content_appeared = true;
+                    change = Some(Change::Config);
+                }
+            } else if Some(&event.wd) == w.content.as_ref() {
+                if name
+                    .as_ref()
+                    .is_some_and(|n| Path::new(n).extension().is_some_and(|x| x == "toml"))
+                {
+                    change = Some(Change::Config);
+                }
+            } else if Some(&event.wd) == w.etc.as_ref()
+                && name
+                    .as_ref()
+                    .is_some_and(|n| n == "localtime" || n == "timezone")
+                && change.is_none()
+            {
+                change = Some(Change::Zone);
+            }
+        }
+        if content_appeared {
+            w.content = inotify.watches().add(&w.content_dir, mask()).ok();
+        }
+        Ok(change)
+    }
+}
+
+/// Nothing to watch outside Linux.
+#[cfg(not(target_os = "linux"))]
+#[derive(Debug)]
+pub struct Watcher;
+
+#[cfg(not(target_os = "linux"))]
+impl Watcher {
+    pub fn new(_config: &Path, _content: &Path) -> std::io::Result<Watcher> {
+        Ok(Watcher)
+    }
+
+    pub async fn changed(&mut self) -> std::io::Result<Change> {
+        std::future::pending().await
+    }
+}
