@@ -485,3 +485,74 @@ fn local(config: &Config, at: DateTime<Utc>) -> String {
         .format("%Y-%m-%d %H:%M:%S %Z")
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Source;
+
+    #[test]
+    fn what_cannot_be_written_is_kept_planned_with_and_written_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, diags) = crate::config::load(&Source::new(
+            "t.toml",
+            "timezone = \"UTC\"\n[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n",
+        ));
+        assert!(diags.is_empty(), "{diags:?}");
+        let library = Library::load(None).0;
+        let planner = Planner::new(&config, &library, 1);
+        let mut memory = Memory::open(&dir.path().join(journal::FILE_NAME));
+        let firing = planner.now(0, &History::default().state, Utc::now());
+
+        // The disk refuses writes: the prompt is kept, and planned with.
+        memory
+            .journal
+            .as_ref()
+            .unwrap()
+            .refuse_writes(true)
+            .unwrap();
+        memory.sent(&planner, &firing, Delivery::Shown(7));
+        assert_eq!(memory.unsaved.len(), 1);
+        let (_, history) = memory.read(&config);
+        assert_eq!(history.state.sent.len(), 1);
+        // An answer to it waits too.
+        let event = Event {
+            id: 7,
+            prompt: firing.prompt.clone(),
+            answer: Answer::Action("done".into()),
+        };
+        memory.answer(&event, &config, &library);
+        assert_eq!(memory.pending.len(), 1);
+
+        // The disk is back: both are written, once.
+        memory
+            .journal
+            .as_ref()
+            .unwrap()
+            .refuse_writes(false)
+            .unwrap();
+        memory.flush(&config, &library);
+        assert!(memory.unsaved.is_empty() && memory.pending.is_empty());
+        let entries = memory.journal.as_ref().unwrap().entries(None).unwrap();
+        let kinds: Vec<&str> = entries
+            .iter()
+            .map(|e| match e {
+                journal::Entry::Sent(_) => "sent",
+                journal::Entry::Answer(_) => "answer",
+                journal::Entry::Move(_) => "move",
+            })
+            .collect();
+        assert_eq!(kinds, ["sent", "answer"]);
+        memory.flush(&config, &library);
+        assert_eq!(
+            memory
+                .journal
+                .as_ref()
+                .unwrap()
+                .entries(None)
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}

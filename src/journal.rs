@@ -292,6 +292,15 @@ impl Journal {
         &self.path
     }
 
+    /// Refuses every write from now on (or again allows them), as a read-only disk would:
+    /// for tests of what the daemon does when it cannot write.
+    #[doc(hidden)]
+    pub fn refuse_writes(&self, refuse: bool) -> Result<(), JournalError> {
+        self.conn
+            .pragma_update(None, "query_only", refuse)
+            .map_err(|e| self.error(e))
+    }
+
     pub fn record_sent(&self, sent: &NewSent) -> Result<i64, JournalError> {
         self.conn
             .execute(
