@@ -171,12 +171,23 @@ impl Notifier {
         }
     }
 
-    /// Closes every open notification and waits for their tasks (at shutdown).
+    /// Closes every open notification (at shutdown), waiting at most half a second in
+    /// all: a frozen server must not hold up a stop.
     pub async fn close_all(&mut self) {
-        for open in self.open.drain(..) {
-            let _ = open.replace.send(());
-            let _ = timeout(CALL_TIMEOUT, open.task).await;
-        }
+        let tasks: Vec<JoinHandle<()>> = self
+            .open
+            .drain(..)
+            .map(|open| {
+                let _ = open.replace.send(());
+                open.task
+            })
+            .collect();
+        let _ = timeout(Duration::from_millis(500), async {
+            for task in tasks {
+                let _ = task.await;
+            }
+        })
+        .await;
     }
 
     async fn show(&mut self, message: &Message) -> notify_rust::error::Result<u32> {

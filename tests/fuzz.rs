@@ -178,7 +178,9 @@ fn quote(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -233,7 +235,11 @@ fn junk_value() -> BoxedStrategy<String> {
 
 /// A key's value: `good` (rendered TOML) always; with `wild`, also malformed strings of
 /// the right type (`bad`) and values of other types.
-fn value(wild: bool, good: BoxedStrategy<String>, bad: BoxedStrategy<String>) -> BoxedStrategy<String> {
+fn value(
+    wild: bool,
+    good: BoxedStrategy<String>,
+    bad: BoxedStrategy<String>,
+) -> BoxedStrategy<String> {
     if wild {
         prop_oneof![5 => good, 3 => bad.prop_map(|s| quote(&s)), 2 => junk_value()].boxed()
     } else {
@@ -292,14 +298,21 @@ fn good_window_text() -> BoxedStrategy<String> {
 }
 
 fn duration_text(plausible: bool) -> BoxedStrategy<String> {
-    let units = vec!["s", "m", "h", "d", "w", "min", "ms", "sec", "hours", "y", "M", "months"];
+    let units = vec![
+        "s", "m", "h", "d", "w", "min", "ms", "sec", "hours", "y", "M", "months",
+    ];
     let good = prop_oneof![
         Just("0".to_owned()),
-        (0u64..1000, proptest::sample::select(vec!["s", "m", "h", "min"]))
+        (
+            0u64..1000,
+            proptest::sample::select(vec!["s", "m", "h", "min"])
+        )
             .prop_map(|(n, u)| format!("{n}{u}")),
         (0u64..48, 0u64..60).prop_map(|(h, m)| format!("{h}h {m}m")),
-        proptest::sample::select(vec!["90m", "1h 30m", "45s", "1s", "24h", "7d", "1w", "365d"])
-            .prop_map(str::to_owned),
+        proptest::sample::select(vec![
+            "90m", "1h 30m", "45s", "1s", "24h", "7d", "1w", "365d"
+        ])
+        .prop_map(str::to_owned),
     ];
     if plausible {
         return good.boxed();
@@ -321,8 +334,24 @@ fn duration_text(plausible: bool) -> BoxedStrategy<String> {
 
 fn days_text() -> BoxedStrategy<String> {
     proptest::sample::select(vec![
-        "daily", "every day", "weekdays", "weekends", "mon-fri", "fri-mon", "sun-sat", "mon-mon",
-        "Thu", "thursday", "MON", "funday", "mon-", "-fri", "mon-fri-sat", " tue ", "", "ｍｏｎ",
+        "daily",
+        "every day",
+        "weekdays",
+        "weekends",
+        "mon-fri",
+        "fri-mon",
+        "sun-sat",
+        "mon-mon",
+        "Thu",
+        "thursday",
+        "MON",
+        "funday",
+        "mon-",
+        "-fri",
+        "mon-fri-sat",
+        " tue ",
+        "",
+        "ｍｏｎ",
     ])
     .prop_map(str::to_owned)
     .boxed()
@@ -427,7 +456,13 @@ fn good_cron_text() -> BoxedStrategy<String> {
         ]
         .boxed()
     }
-    let five = (field(59, 0), field(23, 0), field(28, 1), field(12, 1), field(6, 0))
+    let five = (
+        field(59, 0),
+        field(23, 0),
+        field(28, 1),
+        field(12, 1),
+        field(6, 0),
+    )
         .prop_map(|(m, h, d, mo, w)| format!("{m} {h} {d} {mo} {w}"));
     prop_oneof![
         4 => five.clone(),
@@ -443,10 +478,20 @@ fn good_cron_text() -> BoxedStrategy<String> {
 fn zone_value(wild: bool) -> BoxedStrategy<String> {
     let mut names: Vec<&str> = ZONES.to_vec();
     names.push("local");
-    let good = proptest::sample::select(names).prop_map(|s| quote(s)).boxed();
+    let good = proptest::sample::select(names)
+        .prop_map(|s| quote(s))
+        .boxed();
     let bad = prop_oneof![
-        proptest::sample::select(vec!["Mars/Olympus", "utc", "Europe/", "", " UTC", "UTC+1", "../etc"])
-            .prop_map(str::to_owned),
+        proptest::sample::select(vec![
+            "Mars/Olympus",
+            "utc",
+            "Europe/",
+            "",
+            " UTC",
+            "UTC+1",
+            "../etc"
+        ])
+        .prop_map(str::to_owned),
         odd_text(),
     ]
     .boxed();
@@ -466,14 +511,22 @@ fn rule_toml(wild: bool) -> BoxedStrategy<String> {
         proptest::sample::select(Category::ALL)
             .prop_map(|c| quote(c.as_str()))
             .boxed(),
-        proptest::sample::select(vec!["Step", "hugs", "", "step "]).prop_map(str::to_owned).boxed(),
+        proptest::sample::select(vec!["Step", "hugs", "", "step "])
+            .prop_map(str::to_owned)
+            .boxed(),
     );
-    let at = value(wild, good_window_text().prop_map(|s| quote(&s)).boxed(), window_text());
+    let at = value(
+        wild,
+        good_window_text().prop_map(|s| quote(&s)).boxed(),
+        window_text(),
+    );
     let days = value(
         wild,
         prop_oneof![
-            proptest::sample::select(vec!["daily", "weekdays", "weekends", "mon-fri", "fri-mon", "sat", "tue-thu"])
-                .prop_map(quote),
+            proptest::sample::select(vec![
+                "daily", "weekdays", "weekends", "mon-fri", "fri-mon", "sat", "tue-thu"
+            ])
+            .prop_map(quote),
             proptest::collection::vec(
                 proptest::sample::select(vec!["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
                     .prop_map(str::to_owned),
@@ -516,7 +569,11 @@ fn rule_toml(wild: bool) -> BoxedStrategy<String> {
             proptest::option::weighted(0.1, junk_value()).boxed(),
         )
     } else {
-        (name.prop_map(Some).boxed(), send.prop_map(Some).boxed(), Just(None).boxed())
+        (
+            name.prop_map(Some).boxed(),
+            send.prop_map(Some).boxed(),
+            Just(None).boxed(),
+        )
     };
     (name, send, trigger, unknown)
         .prop_map(|(name, send, (at, days, cron), unknown)| {
@@ -558,7 +615,13 @@ fn config_toml(wild: bool) -> BoxedStrategy<String> {
         .prop_map(|n| n.to_string());
         prop_oneof![5 => good, 2 => out_of_range, 1 => junk_value()].boxed()
     };
-    let boolean = || value(wild, any::<bool>().prop_map(|b| b.to_string()).boxed(), odd_text());
+    let boolean = || {
+        value(
+            wild,
+            any::<bool>().prop_map(|b| b.to_string()).boxed(),
+            odd_text(),
+        )
+    };
     let notifications = (
         proptest::option::weighted(p, boolean()),
         proptest::option::weighted(p, int(1..=20)),
@@ -578,8 +641,12 @@ fn config_toml(wild: bool) -> BoxedStrategy<String> {
     );
     let policy = value(
         wild,
-        proptest::sample::select(vec!["defer", "drop"]).prop_map(quote).boxed(),
-        proptest::sample::select(vec!["Defer", "later", ""]).prop_map(str::to_owned).boxed(),
+        proptest::sample::select(vec!["defer", "drop"])
+            .prop_map(quote)
+            .boxed(),
+        proptest::sample::select(vec!["Defer", "later", ""])
+            .prop_map(str::to_owned)
+            .boxed(),
     );
     let duration = || {
         value(
@@ -610,13 +677,21 @@ fn config_toml(wild: bool) -> BoxedStrategy<String> {
             )
         });
     let ladder_names = vec![
-        "intellectual", "emotional", "experiential", "physical", "sexual", "spiritual",
+        "intellectual",
+        "emotional",
+        "experiential",
+        "physical",
+        "sexual",
+        "spiritual",
     ];
     let ladders = value(
         wild,
-        proptest::collection::vec(proptest::sample::select(ladder_names).prop_map(str::to_owned), 0..7)
-            .prop_map(|v| list(&v))
-            .boxed(),
+        proptest::collection::vec(
+            proptest::sample::select(ladder_names).prop_map(str::to_owned),
+            0..7,
+        )
+        .prop_map(|v| list(&v))
+        .boxed(),
         Just("emotional".to_owned()).boxed(),
     );
     let ladders = if wild {
@@ -629,7 +704,12 @@ fn config_toml(wild: bool) -> BoxedStrategy<String> {
         proptest::option::weighted(p, ladders),
         proptest::option::weighted(p, boolean()),
     )
-        .prop_map(|(l, s)| format!("[content]\n{}", lines(vec![("ladders", l), ("supporter", s)])));
+        .prop_map(|(l, s)| {
+            format!(
+                "[content]\n{}",
+                lines(vec![("ladders", l), ("supporter", s)])
+            )
+        });
     let help = proptest::option::weighted(
         p,
         value(wild, odd_text().prop_map(|s| quote(&s)).boxed(), odd_text()),
@@ -656,7 +736,9 @@ fn config_toml(wild: bool) -> BoxedStrategy<String> {
             text
         });
     if wild {
-        (sections, edits()).prop_map(|(text, edits)| mutate(&text, &edits)).boxed()
+        (sections, edits())
+            .prop_map(|(text, edits)| mutate(&text, &edits))
+            .boxed()
     } else {
         sections.boxed()
     }
@@ -739,7 +821,12 @@ fn prompt_toml() -> BoxedStrategy<String> {
     };
     let category = word(Category::ALL.iter().map(|c| c.as_str()).collect());
     let ladder = word(vec![
-        "intellectual", "emotional", "experiential", "physical", "sexual", "spiritual",
+        "intellectual",
+        "emotional",
+        "experiential",
+        "physical",
+        "sexual",
+        "spiritual",
     ]);
     let text = |max: usize| {
         prop_oneof![
@@ -793,24 +880,29 @@ fn prompt_toml() -> BoxedStrategy<String> {
             proptest::option::weighted(0.05, junk_value()),
         ),
     )
-        .prop_map(|((id, category, title, discreet, body), (ladder, rung, distress, fear, fade, extra))| {
-            format!(
-                "[[prompt]]\n{}",
-                lines(vec![
-                    ("id", id),
-                    ("category", category),
-                    ("title", title),
-                    ("discreet_title", discreet),
-                    ("body", body),
-                    ("ladder", ladder),
-                    ("rung", rung),
-                    ("distress", distress),
-                    ("fear", fear),
-                    ("fade", fade),
-                    ("weight", extra),
-                ])
-            )
-        })
+        .prop_map(
+            |(
+                (id, category, title, discreet, body),
+                (ladder, rung, distress, fear, fade, extra),
+            )| {
+                format!(
+                    "[[prompt]]\n{}",
+                    lines(vec![
+                        ("id", id),
+                        ("category", category),
+                        ("title", title),
+                        ("discreet_title", discreet),
+                        ("body", body),
+                        ("ladder", ladder),
+                        ("rung", rung),
+                        ("distress", distress),
+                        ("fear", fear),
+                        ("fade", fade),
+                        ("weight", extra),
+                    ])
+                )
+            },
+        )
         .boxed()
 }
 
@@ -865,7 +957,11 @@ fn check_config(src: &Source) -> Result<(Config, Vec<Diagnostic>), TestCaseError
     let mut names = std::collections::BTreeSet::new();
     for rule in &config.schedule {
         prop_assert!(!rule.name.is_empty() && rule.name.trim() == rule.name);
-        prop_assert!(names.insert(rule.name.clone()), "two rules named {}", rule.name);
+        prop_assert!(
+            names.insert(rule.name.clone()),
+            "two rules named {}",
+            rule.name
+        );
     }
     Ok((config, diags))
 }
@@ -877,7 +973,10 @@ fn check_pack(src: &Source) -> Result<(), TestCaseError> {
     let lines = src.text.matches('\n').count() + 1;
     for p in &prompts {
         prop_assert!(!p.id.is_empty() && p.id.len() <= 64 && !p.id.starts_with('-'));
-        prop_assert!(p.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+        prop_assert!(
+            p.id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        );
         for (text, max) in [(&p.title, MAX_TITLE), (&p.body, MAX_BODY)] {
             let n = text.chars().count();
             prop_assert!(n >= 1 && n <= max && text.trim() == text, "{:?}", text);
@@ -886,9 +985,15 @@ fn check_pack(src: &Source) -> Result<(), TestCaseError> {
             prop_assert!(!t.is_empty() && t.chars().count() <= MAX_TITLE);
         }
         if p.category == Category::Step {
-            prop_assert!(p.ladder.is_some() && p.rung.is_some() && p.distress.is_some(), "{:?}", p);
+            prop_assert!(
+                p.ladder.is_some() && p.rung.is_some() && p.distress.is_some(),
+                "{:?}",
+                p
+            );
         } else {
-            prop_assert!(p.ladder.is_none() && p.rung.is_none() && p.distress.is_none() && p.fade.is_none());
+            prop_assert!(
+                p.ladder.is_none() && p.rung.is_none() && p.distress.is_none() && p.fade.is_none()
+            );
         }
         if let Some(r) = p.rung {
             prop_assert!((1..=15).contains(&r));
@@ -919,7 +1024,12 @@ static LIBRARY: LazyLock<Arc<Library>> = LazyLock::new(|| {
 /// The plan for a config is coherent: in time order, after `after`, outside quiet hours,
 /// at most `max_per_day` a local day, the minimum gap apart, each rule's occurrences in
 /// order, each prompt one the rule may send.
-fn check_plan(config: &Config, after: DateTime<Utc>, count: usize, plan: &[Firing]) -> Result<(), TestCaseError> {
+fn check_plan(
+    config: &Config,
+    after: DateTime<Utc>,
+    count: usize,
+    plan: &[Firing],
+) -> Result<(), TestCaseError> {
     let tz = config.timezone;
     let limits = &config.limits;
     prop_assert!(plan.len() <= count);
@@ -928,22 +1038,50 @@ fn check_plan(config: &Config, after: DateTime<Utc>, count: usize, plan: &[Firin
     for (i, f) in plan.iter().enumerate() {
         let local = f.at.with_timezone(&tz);
         prop_assert!(f.at > after, "#{} at {} is not after {}", i, f.at, after);
-        prop_assert!(f.due <= f.at, "#{} sent at {} before it is due at {}", i, f.at, f.due);
+        prop_assert!(
+            f.due <= f.at,
+            "#{} sent at {} before it is due at {}",
+            i,
+            f.at,
+            f.due
+        );
         if i > 0 {
             let prev = plan[i - 1].at;
-            prop_assert!(prev <= f.at, "#{} at {} comes before #{} at {}", i, f.at, i - 1, prev);
+            prop_assert!(
+                prev <= f.at,
+                "#{} at {} comes before #{} at {}",
+                i,
+                f.at,
+                i - 1,
+                prev
+            );
             prop_assert!(
                 f.at - prev >= limits.min_gap,
                 "#{} at {} is closer than {} to #{} at {}",
-                i, f.at, limits.min_gap, i - 1, prev
+                i,
+                f.at,
+                limits.min_gap,
+                i - 1,
+                prev
             );
         }
         if let Some(quiet) = limits.quiet_hours {
-            prop_assert!(!quiet.contains(local.time()), "#{} at {} is inside quiet hours {}", i, local, quiet);
+            prop_assert!(
+                !quiet.contains(local.time()),
+                "#{} at {} is inside quiet hours {}",
+                i,
+                local,
+                quiet
+            );
         }
         let n = per_day.entry(local.date_naive()).or_default();
         *n += 1;
-        prop_assert!(*n <= limits.max_per_day, "more than {} on {}", limits.max_per_day, local.date_naive());
+        prop_assert!(
+            *n <= limits.max_per_day,
+            "more than {} on {}",
+            limits.max_per_day,
+            local.date_naive()
+        );
         prop_assert!(f.rule < config.schedule.len());
         let rule = &config.schedule[f.rule];
         prop_assert_eq!(f.category, rule.send);
@@ -975,7 +1113,9 @@ fn plan(config: &Config, seed: u64, after: DateTime<Utc>, count: usize) -> Vec<F
 
 fn next_after(trigger: &Trigger, after: DateTime<Utc>, tz: Tz, salt: u64) -> Option<DateTime<Utc>> {
     let trigger = trigger.clone();
-    terminates("Trigger::next_after", move || trigger.next_after(after, tz, salt))
+    terminates("Trigger::next_after", move || {
+        trigger.next_after(after, tz, salt)
+    })
 }
 
 // ---------------------------------------------------------------------------------------
