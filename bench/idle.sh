@@ -25,6 +25,7 @@ PROGRAMS="${PROGRAMS:-closer baseline}"
 STARTUP_RUNS="${STARTUP_RUNS:-20}"
 KEEP_WORK="${KEEP_WORK:-0}"
 SETTLE=2 # seconds after start before the first reading: start-up is not idle
+WARMUP=4 # seconds after the config is written until closer's warm-up prompt
 
 WORK="$(mktemp -d -t closer-idle.XXXXXX)"
 declare -A PID=() # program name -> pid
@@ -123,7 +124,9 @@ EOF
   export DISPLAY
   unset WAYLAND_DISPLAY
 
-  : >"$WORK/dunstrc" # defaults only, never the user's config
+  # Never the user's config; notifications stay until closed, so a program that shows
+  # one holds its D-Bus connection through the window, as on GNOME.
+  printf '[urgency_normal]\n  timeout = 0\n' >"$WORK/dunstrc"
   dunst -config "$WORK/dunstrc" >"$WORK/dunst.log" 2>&1 &
   BG_PIDS+=($!)
   wait_for "dunst on the bus" notifications_owned
@@ -163,33 +166,14 @@ wait_for() { # wait_for WHAT CMD... : poll up to 10 s
 # --- 3. closer's config and private dirs --------------------------------------
 
 write_config() {
-  # The embedded default, once it exists; until then an equivalent copy.
-  if [[ -f "$REPO/config/default.toml" ]]; then
-    CFG="$REPO/config/default.toml"
-  else
-    CFG="$WORK/config.toml"
-    cat >"$CFG" <<'EOF'
-timezone = "UTC"
-[limits]
-quiet_hours = "21:30-08:30"
-max_per_day = 4
-min_gap = "90m"
-[[schedule]]
-name = "morning step"
-send = "step"
-at = "09:00-10:30"
-days = "mon-fri"
-[[schedule]]
-name = "midday kindness"
-send = "compassion"
-at = "12:30-13:30"
-[[schedule]]
-name = "evening reflection"
-send = "reflect"
-at = "19:00-20:30"
-days = ["mon", "wed", "fri"]
-EOF
-  fi
+  # The shipped default, plus one warm-up prompt a few seconds after start, so that closer
+  # holds a live D-Bus connection (its open notification's) through the window, as the
+  # baseline does. Quiet hours are off so the warm-up is not deferred at night.
+  CFG="$WORK/config.toml"
+  local at
+  at=$(date -u -d "+${WARMUP} seconds" '+%-S %-M %-H')
+  sed 's/^quiet_hours = .*/quiet_hours = "off"/' "$REPO/config/default.toml" >"$CFG"
+  printf '\n[[schedule]]\nname = "bench warm-up"\nsend = "compassion"\ncron = "%s * * *"\n' "$at" >>"$CFG"
   # The default config says timezone = "local"; pin local time to UTC so it
   # matches the baseline's UTC cron jobs.
   export TZ=UTC
@@ -382,6 +366,7 @@ main() {
   if wants closer; then
     [[ -x "$CLOSER_BIN" ]] || die "no $CLOSER_BIN"
     start_program closer "$CLOSER_BIN" --config "$CFG" run
+    wait_for "closer's warm-up prompt" grep -q "sent compassion" "$WORK/closer.log"
   fi
   if wants baseline; then
     start_program baseline "$BASELINE_BIN"

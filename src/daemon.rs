@@ -277,14 +277,22 @@ impl Memory {
             .iter()
             .find(|(k, _)| k == key)
             .map_or(key.as_str(), |(_, l)| l);
-        info!(
-            "answer to notification {} (`{prompt}`): {key} (\"{label}\")",
-            event.id
-        );
         let Ok(kind) = key.parse::<AnswerKind>() else {
+            debug!("notification {} (`{prompt}`): {key}", event.id);
             return false;
         };
-        self.store_answer(event.id, kind, Utc::now(), config, library)
+        // Stored first, logged after: a logged answer is a kept answer.
+        let paused = self.store_answer(event.id, kind, Utc::now(), config, library);
+        let kept = if self.pending.iter().any(|(n, _, _)| *n == event.id) {
+            " (kept in memory until it can be written)"
+        } else {
+            ""
+        };
+        info!(
+            "answer to notification {} (`{prompt}`): {key} (\"{label}\"){kept}",
+            event.id
+        );
+        paused
     }
 
     fn store_answer(

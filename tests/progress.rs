@@ -207,3 +207,28 @@ fn clicking_done_on_the_desktop_moves_the_ladder() {
         "{reason}"
     );
 }
+
+#[test]
+fn sigkill_in_a_burst_of_answers_loses_none_that_were_logged() {
+    let desktop = Desktop::start();
+    let config = ONE_LADDER.replace("at = \"09:00\"", "cron = \"* * * * * *\"");
+    let home = Home::with_config(&config);
+    let mut daemon = home.daemon(Some(&desktop));
+    for round in 1..=6 {
+        desktop.wait_for_notifications(round, Duration::from_secs(10));
+        desktop.click("done");
+    }
+    daemon.wait_for_log("answer to notification", 3, Duration::from_secs(10));
+    daemon.child.kill().unwrap();
+    daemon.child.wait().unwrap();
+
+    let logged = daemon.log().matches("answer to notification").count();
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let stored = export.iter().filter(|e| e["event"] == "answer").count();
+    assert!(logged >= 3, "{}", daemon.log());
+    assert!(
+        stored >= logged,
+        "{logged} answers were logged, {stored} stored:\n{}",
+        daemon.log()
+    );
+}
