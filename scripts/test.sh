@@ -5,17 +5,21 @@ cd "$(dirname "$0")/.."
 
 section() { printf '\n==> %s\n' "$*"; }
 
-# Commands the integration tests run, each with the Debian package that provides it.
-needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-analyze:systemd)
+# What the integration tests use — a command, or a file by its absolute path — each with
+# the Debian package that provides it. chromium renders the progress report (with a font,
+# since --no-install-recommends brings none).
+needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-analyze:systemd
+  chromium:chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core)
 
-# Prints the packages whose commands are missing, one a line.
+# Prints the packages whose command or file is missing, one a line.
 missing_packages() {
   for pair in "${needed[@]}"; do
-    command -v "${pair%%:*}" >/dev/null || echo "${pair#*:}"
+    local what=${pair%%:*}
+    if [[ $what == /* ]]; then [[ -e $what ]]; else command -v "$what" >/dev/null; fi || echo "${pair#*:}"
   done | sort -u
 }
 
-section "System packages: ${needed[*]%%:*}"
+section "System packages: $(printf '%s ' "${needed[@]#*:}")"
 # Install what is missing: as root, else through sudo, else say what to install.
 mapfile -t missing < <(missing_packages)
 if ((${#missing[@]})); then

@@ -103,6 +103,10 @@ pub enum Command {
 
     /// End a pause, and restart steps that were paused after very hard days.
     Resume,
+
+    /// Draw your progress over the last weeks as a private HTML page: each ladder's rung,
+    /// how hard each step felt, and a calendar of your answers.
+    Report(crate::cmd::report::ReportArgs),
 }
 
 /// Which step an answer is for, and when.

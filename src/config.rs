@@ -28,6 +28,8 @@ pub struct Config {
     pub discreet: bool,
     /// How many notifications may stay open at once.
     pub max_open: usize,
+    /// When to send the weekly summary, if at all (a day and a time).
+    pub weekly_summary: Option<Trigger>,
     pub limits: Limits,
     pub ladders: Vec<Ladder>,
     pub supporter: bool,
@@ -92,6 +94,7 @@ impl Config {
             timezone,
             discreet: true,
             max_open: 3,
+            weekly_summary: None,
             limits: Limits::default(),
             ladders: vec![
                 Ladder::Intellectual,
@@ -156,9 +159,17 @@ pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
             table,
             span,
             "notifications",
-            &["discreet", "max_open"],
+            &["discreet", "max_open", "weekly_summary"],
             &mut diags,
         );
+        if let Some(v) = f.parse_with(
+            "weekly_summary",
+            "\"off\" or a day and a time such as \"sun 18:00\"",
+            &mut diags,
+            |s: &String| parse_weekly(s),
+        ) {
+            config.weekly_summary = v;
+        }
         if let Some(v) = f.get::<bool>("discreet", "true or false", &mut diags) {
             config.discreet = v.into_inner();
         }
@@ -412,6 +423,23 @@ fn read_rule(f: &Fields, diags: &mut Vec<Diagnostic>) -> Option<Rule> {
     })
 }
 
+/// Reads `weekly_summary`: "off", or a day and a time such as "sun 18:00".
+fn parse_weekly(s: &str) -> Result<Option<Trigger>, String> {
+    let bad = || {
+        format!("`{s}` is not a day and a time; expected \"off\" or something like \"sun 18:00\"")
+    };
+    if s.trim() == "off" {
+        return Ok(None);
+    }
+    let (day, time) = s.trim().split_once(' ').ok_or_else(bad)?;
+    let days = Days::parse(day).map_err(|_| bad())?;
+    let window: Window = time.trim().parse().map_err(|_| bad())?;
+    if window.minutes() != 0 {
+        return Err(bad());
+    }
+    Ok(Some(Trigger::At { window, days }))
+}
+
 /// Reads a time zone name: "local" or an IANA name.
 pub fn parse_zone(name: &str) -> Result<Tz, String> {
     if name == "local" {
@@ -450,6 +478,7 @@ mod tests {
         let base = Config::base(config.timezone);
         assert_eq!(config.discreet, base.discreet);
         assert_eq!(config.max_open, base.max_open);
+        assert!(config.weekly_summary.is_none());
         assert_eq!(config.ladders, base.ladders);
         assert_eq!(config.supporter, base.supporter);
         assert_eq!(config.crisis, base.crisis);
@@ -572,6 +601,20 @@ at = "09:00"
             diags[0].starts_with("/home/u/.config/closer/config.toml:2:"),
             "{diags:#?}"
         );
+    }
+
+    #[test]
+    fn the_weekly_summary_is_a_day_and_a_time_or_off() {
+        let (config, diags) = check("[notifications]\nweekly_summary = \"sun 18:00\"\n");
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert!(matches!(config.weekly_summary, Some(Trigger::At { .. })));
+        for bad in ["sunday", "18:00", "sun 18:00-19:00", "someday 18:00"] {
+            let (_, diags) = check(&format!("[notifications]\nweekly_summary = \"{bad}\"\n"));
+            assert!(
+                diags[0].contains("is not a day and a time"),
+                "{bad}: {diags:#?}"
+            );
+        }
     }
 
     #[test]

@@ -69,7 +69,8 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     let mut reported = setup.problems.clone();
 
     // Everything up to here has been dealt with.
-    let mut cursor = Utc::now();
+    let started = Utc::now();
+    let mut cursor = started;
     info!(
         "closer is running with {} from {}",
         rules(setup.config.schedule.len()),
@@ -84,6 +85,13 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         let planner = Planner::new(&config, &setup.library, seed);
         let plan = planner.upcoming(&history.state, cursor, PLAN_AHEAD);
         let now = Utc::now();
+        let summary_at = memory.summary_due(&config, started);
+        if summary_at.is_some_and(|at| at <= now) {
+            memory
+                .send_summary(&config, &setup.library, &mut notifier, now)
+                .await;
+            continue;
+        }
         let due: Vec<Firing> = plan.iter().filter(|f| f.at <= now).cloned().collect();
         if !due.is_empty() {
             send_due(&planner, &mut memory, &mut notifier, &due, now).await;
@@ -101,7 +109,13 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 "nothing is scheduled; waiting for a config change (SIGHUP) or `closer resume`"
             ),
         }
-        let wake_at = plan.first().map_or_else(timer::never, |f| f.at);
+        let wake_at = plan
+            .first()
+            .map(|f| f.at)
+            .into_iter()
+            .chain(summary_at)
+            .min()
+            .unwrap_or_else(timer::never);
         tokio::select! {
             wake = timer.wait_until(wake_at) => {
                 if wake? == Wake::ClockChanged {
@@ -342,6 +356,50 @@ impl Memory {
                 Err(e) => warn!("cannot check the ladders: {e}"),
             }
         }
+    }
+
+    /// When the weekly summary is next due: the first chosen moment after the last one
+    /// sent (or after the daemon started, the first time).
+    fn summary_due(&self, config: &Config, started: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let trigger = config.weekly_summary.as_ref()?;
+        let journal = self.journal.as_ref()?;
+        let last = journal
+            .setting(keys::SUMMARY_SENT)
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(started);
+        trigger.next_after(last, config.timezone, 0)
+    }
+
+    /// Sends two or three lines about the week, and remembers that it did.
+    async fn send_summary(
+        &self,
+        config: &Config,
+        library: &Library,
+        notifier: &mut Notifier,
+        now: DateTime<Utc>,
+    ) {
+        let Some(journal) = &self.journal else { return };
+        if let Err(e) = journal.set_setting(keys::SUMMARY_SENT, Some(&now.to_rfc3339())) {
+            warn!("cannot note the weekly summary in the journal ({e}); skipping it this week");
+            return;
+        }
+        let entries = match journal.entries(None) {
+            Ok(entries) => entries,
+            Err(e) => return warn!("cannot read the journal for the weekly summary: {e}"),
+        };
+        let input = crate::report::ReportInput {
+            entries: &entries,
+            library,
+            ladders: &config.ladders,
+            tz: config.timezone,
+            now,
+            days: 7,
+        };
+        let lines = crate::report::summary_lines(&input);
+        info!("sent the weekly summary");
+        say(notifier, "Your week", &lines.join("\n")).await;
     }
 
     /// Whether the "fewer steps" note is still to be said; marks it said.

@@ -20,6 +20,8 @@ pub mod keys {
     pub const STEPS_PAUSED: &str = "steps_paused";
     /// When closer last said it sends fewer steps (so it says so once).
     pub const FEWER_SAID: &str = "fewer_said";
+    /// When the last weekly summary went out (RFC 3339).
+    pub const SUMMARY_SENT: &str = "summary_sent";
 
     /// A ladder turned on ("on") or off ("off") from the terminal.
     pub fn ladder(ladder: crate::content::Ladder) -> String {

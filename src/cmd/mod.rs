@@ -12,6 +12,7 @@ mod list;
 mod log;
 mod next;
 mod pause;
+pub mod report;
 mod send;
 pub mod service;
 mod status;
@@ -41,6 +42,7 @@ pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
         Command::Ladder(args) => ladder::run(paths, &args),
         Command::Pause(args) => pause::pause(paths, &args),
         Command::Resume => pause::resume(paths),
+        Command::Report(args) => report::run(paths, &args),
     }
 }
 
