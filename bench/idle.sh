@@ -169,7 +169,10 @@ write_config() {
   # The shipped default, plus one warm-up prompt a few seconds after start, so that closer
   # holds a live D-Bus connection (its open notification's) through the window, as the
   # baseline does. Quiet hours are off so the warm-up is not deferred at night.
-  CFG="$WORK/config.toml"
+  # In a directory of its own: closer watches its config's directory, and the files this
+  # script writes into $WORK would wake it.
+  mkdir -p "$WORK/closer-config"
+  CFG="$WORK/closer-config/config.toml"
   local at
   at=$(date -u -d "+${WARMUP} seconds" '+%-S %-M %-H')
   sed 's/^quiet_hours = .*/quiet_hours = "off"/' "$REPO/config/default.toml" >"$CFG"
