@@ -152,3 +152,57 @@ fn a_notification_server_that_goes_away_and_comes_back_loses_no_prompt() {
         "a prompt was sent twice: {times:?}"
     );
 }
+
+/// Inodes of the sockets `pid` holds open.
+fn socket_inodes(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.unwrap().path()).ok())
+        .filter_map(|target| {
+            let t = target.to_string_lossy().into_owned();
+            t.strip_prefix("socket:[")
+                .and_then(|s| s.strip_suffix(']'))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn it_opens_no_network_socket_and_keeps_its_files_private() {
+    let desktop = Desktop::start();
+    let home = Home::with_config(&every_two_seconds("step"));
+    let daemon = home.daemon(Some(&desktop));
+    desktop.wait_for_notifications(2, WAIT);
+    daemon.wait_for_log("sent step", 2, WAIT);
+
+    // Every socket it holds is a Unix socket (D-Bus), none an internet one.
+    let sockets = socket_inodes(daemon.child.id());
+    assert!(!sockets.is_empty(), "it should hold its D-Bus connections");
+    let net: String = ["tcp", "tcp6", "udp", "udp6", "raw", "raw6"]
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/net/{t}")).ok())
+        .collect();
+    for inode in &sockets {
+        assert!(
+            !net.split_whitespace().any(|field| field == inode),
+            "socket {inode} is a network socket"
+        );
+    }
+
+    // What it wrote is the user's alone.
+    use std::os::unix::fs::PermissionsExt;
+    for dir in ["data/closer", "state/closer", "run/closer"] {
+        let dir = home.path(dir);
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700,
+            "{}",
+            dir.display()
+        );
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+}
