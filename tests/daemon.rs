@@ -170,16 +170,28 @@ fn a_weekly_summary_that_came_due_is_sent_once() {
          [[schedule]]\nname = \"yearly\"\nsend = \"learn\"\ncron = \"0 9 1 1 *\"\n",
     );
     // The last summary went out over a week ago, so this week's is due.
-    let (journal, _) = closer::journal::Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
+    let (journal, _) =
+        closer::journal::Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
     let last = chrono::Utc::now() - chrono::TimeDelta::days(8);
-    journal.set_setting("summary_sent", Some(&last.to_rfc3339())).unwrap();
+    journal
+        .set_setting("summary_sent", Some(&last.to_rfc3339()))
+        .unwrap();
     drop(journal);
 
     let daemon = home.daemon(Some(&desktop));
     let sent = desktop.wait_for_notifications(1, WAIT);
     assert_eq!(sent[0].summary, "Your week");
-    assert!(sent[0].body.contains("Nothing answered"), "{}", sent[0].body);
+    assert!(
+        sent[0].body.contains("Nothing answered"),
+        "{}",
+        sent[0].body
+    );
     daemon.wait_for_log("sent the weekly summary", 1, WAIT);
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(desktop.notifications().len(), 1, "sent more than once:\n{}", daemon.log());
+    assert_eq!(
+        desktop.notifications().len(),
+        1,
+        "sent more than once:\n{}",
+        daemon.log()
+    );
 }
