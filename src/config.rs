@@ -323,14 +323,41 @@ fn read_limits(f: &Fields, limits: &mut Limits, diags: &mut Vec<Diagnostic>) {
     ) {
         limits.max_per_day = v;
     }
-    let duration = |s: &String| when::parse_duration(s);
-    if let Some(v) = f.parse_with("min_gap", "a duration such as \"90m\"", diags, duration) {
+    // Each duration within what makes sense for it (and far from chrono's limits).
+    let within = |max: TimeDelta, max_text: &'static str| {
+        move |s: &String| {
+            let d = when::parse_duration(s)?;
+            if d > max {
+                Err(format!(
+                    "`{s}` is longer than {max_text}; expected at most \"{max_text}\""
+                ))
+            } else {
+                Ok(d)
+            }
+        }
+    };
+    if let Some(v) = f.parse_with(
+        "min_gap",
+        "a duration such as \"90m\"",
+        diags,
+        within(TimeDelta::days(1), "24h"),
+    ) {
         limits.min_gap = v;
     }
-    if let Some(v) = f.parse_with("catch_up", "a duration such as \"2h\"", diags, duration) {
+    if let Some(v) = f.parse_with(
+        "catch_up",
+        "a duration such as \"2h\"",
+        diags,
+        within(TimeDelta::days(7), "7d"),
+    ) {
         limits.catch_up = v;
     }
-    if let Some(v) = f.parse_with("snooze", "a duration such as \"1h\"", diags, duration) {
+    if let Some(v) = f.parse_with(
+        "snooze",
+        "a duration such as \"1h\"",
+        diags,
+        within(TimeDelta::days(1), "24h"),
+    ) {
         limits.snooze = v;
     }
 }
@@ -601,6 +628,21 @@ at = "09:00"
             diags[0].starts_with("/home/u/.config/closer/config.toml:2:"),
             "{diags:#?}"
         );
+    }
+
+    #[test]
+    fn durations_have_sensible_limits() {
+        let (_, diags) =
+            check("[limits]\nmin_gap = \"999999999999h\"\ncatch_up = \"8d\"\nsnooze = \"2d\"\n");
+        assert_eq!(diags.len(), 3, "{diags:#?}");
+        assert!(
+            diags[0].contains("2:11: `limits.min_gap`: `999999999999h` is longer than 24h"),
+            "{diags:#?}"
+        );
+        let (config, diags) =
+            check("[limits]\nmin_gap = \"24h\"\ncatch_up = \"7d\"\nsnooze = \"5m\"\n");
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(config.limits.snooze, TimeDelta::minutes(5));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum Trigger {
 
 /// How far the search for a next occurrence looks before giving up.
 const SEARCH_DAYS: i64 = 400;
+/// How far to look for the end of a gap in local time: more than a skipped day.
+const SKIPPED_HOURS: i64 = 30;
 
 impl Trigger {
     /// Parses a cron pattern: 5 fields, or 6 with seconds first.
@@ -77,7 +79,13 @@ impl Trigger {
             Trigger::Cron(cron) => {
                 // Whole seconds: croner carries sub-seconds of the start into its result.
                 let start = after.with_nanosecond(0)?.with_timezone(&tz);
-                let due = cron.find_next_occurrence(&start, false).ok()?;
+                let due = match cron.find_next_occurrence(&start, false) {
+                    Ok(due) => due,
+                    // croner gives up on a match that falls in a gap of more than a couple
+                    // of hours (a skipped day, as in Samoa in 2011): nothing matched before
+                    // the gap, so search again from its end.
+                    Err(_) => cron.find_next_occurrence(&gap_end(start)?, true).ok()?,
+                };
                 Some(due.with_timezone(&Utc).with_nanosecond(0)?)
             }
         }
@@ -110,6 +118,28 @@ impl Trigger {
             }
         }
     }
+}
+
+/// The first instant after `start` at which the UTC offset changes (the end of the next
+/// daylight-saving or calendar gap), to the second.
+fn gap_end(start: DateTime<Tz>) -> Option<DateTime<Tz>> {
+    use chrono::Offset;
+    let tz = start.timezone();
+    let offset = |t: DateTime<Utc>| t.with_timezone(&tz).offset().fix();
+    let (mut lo, before) = (start.with_timezone(&Utc), start.offset().fix());
+    let mut hi = (1..=SKIPPED_HOURS)
+        .map(|h| lo + TimeDelta::hours(h))
+        .find(|t| offset(*t) != before)?;
+    // Whole seconds throughout: offsets change on whole seconds.
+    while (hi - lo).num_seconds() > 1 {
+        let mid = lo + TimeDelta::seconds((hi - lo).num_seconds() / 2);
+        if offset(mid) == before {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(hi.with_timezone(&tz))
 }
 
 impl FromStr for Trigger {

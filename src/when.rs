@@ -47,13 +47,15 @@ impl Window {
         Some(resolve(&at.timezone(), date.and_time(self.start)))
     }
 
-    /// The first end of this window strictly after `at`.
+    /// The first end of this window strictly after `at`. An end that a daylight-saving
+    /// change skips moves forward to the first minute that exists; if that minute is
+    /// inside the window again (the next one began), the window goes on to its next end.
     pub fn end_after(&self, at: DateTime<Tz>) -> DateTime<Tz> {
         let tz = at.timezone();
         let mut date = at.date_naive();
         loop {
             let end = resolve(&tz, date.and_time(self.end));
-            if end > at {
+            if end > at && !self.contains(end.naive_local().time()) {
                 return end;
             }
             date = date.succ_opt().expect("dates stay in range");
@@ -192,8 +194,8 @@ pub fn parse_duration(s: &str) -> Result<TimeDelta, String> {
 /// spring-forward day); a time that happens twice means the first of the two.
 pub fn resolve(tz: &Tz, naive: NaiveDateTime) -> DateTime<Tz> {
     let mut t = naive;
-    // Gaps are at most a few hours; a day is a generous bound.
-    for _ in 0..DAY_MINUTES {
+    // Gaps are mostly an hour; the largest on record is a whole day (Samoa, 2011-12-30).
+    for _ in 0..2 * DAY_MINUTES {
         if let Some(at) = tz.from_local_datetime(&t).earliest() {
             return at;
         }

@@ -14,6 +14,11 @@ pub fn pause(paths: &Paths, args: &PauseArgs) -> anyhow::Result<Status> {
     match &args.duration {
         Some(d) => {
             let length = crate::when::parse_duration(d).map_err(|e| anyhow::anyhow!(e))?;
+            if length > chrono::TimeDelta::days(366) {
+                anyhow::bail!(
+                    "`{d}` is longer than a year; `closer pause` with no duration pauses until `closer resume`"
+                );
+            }
             let until = Utc::now() + length;
             journal.set_setting(keys::PAUSED_UNTIL, Some(&until.to_rfc3339()))?;
             println!(
