@@ -752,6 +752,40 @@ mod tests {
     }
 
     #[test]
+    fn after_a_suspend_only_the_latest_recent_prompt_goes_out_and_nothing_twice() {
+        // As the daemon does it: plan from the cursor, wake (late), catch up, replan.
+        let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+                    [[schedule]]\nname = \"hourly\"\nsend = \"learn\"\ncron = \"0 * * * *\"\n";
+        let (config, library) = setup(toml);
+        let planner = Planner::new(&config, &library, 1);
+        let mut state = State::default();
+        let cursor = utc("2027-01-04T08:30:00Z");
+        // Asleep from 08:30 until 12:20: 09:00, 10:00, 11:00 and 12:00 came due.
+        let now = utc("2027-01-04T12:20:00Z");
+        let plan = planner.upcoming(&state, cursor, 8);
+        let due: Vec<Firing> = plan.into_iter().filter(|f| f.at <= now).collect();
+        assert_eq!(due.len(), 4);
+        let (send, missed) = catch_up(&due, now, config.limits.catch_up);
+        assert_eq!(
+            send.iter().map(|f| f.at).collect::<Vec<_>>(),
+            [utc("2027-01-04T12:00:00Z")]
+        );
+        assert_eq!(missed.len(), 3);
+        state.sent.extend(send.iter().map(|f| planner.sent(f)));
+        // The next plan starts after `now`: nothing missed comes back, nothing is sent twice.
+        let next = planner.upcoming(&state, now, 2);
+        assert_eq!(
+            next.iter().map(|f| f.at).collect::<Vec<_>>(),
+            [utc("2027-01-04T13:00:00Z"), utc("2027-01-04T14:00:00Z")]
+        );
+        // A clock set back an hour does not plan again what was sent: the cursor stays.
+        assert_eq!(
+            planner.upcoming(&state, now.max(now - TimeDelta::hours(1)), 1)[0].at,
+            utc("2027-01-04T13:00:00Z")
+        );
+    }
+
+    #[test]
     fn catching_up_sends_at_most_the_latest_recent_prompt() {
         let now = utc("2027-01-05T12:00:00Z");
         let firing = |at: &str| Firing {
