@@ -1,11 +1,11 @@
 //! `closer run`: the daemon. It plans, sleeps on the wall clock until the next prompt is
 //! due, sends it, records it in the journal, and plans again; answers from notifications
-//! are recorded and move the ladders; SIGHUP reloads the config; SIGTERM or SIGINT stop
-//! it.
+//! are recorded and move the ladders; an edit of the config or a pack (or SIGHUP) reloads
+//! them; SIGTERM or SIGINT stop it.
 //!
 //! Between prompts it does not wake: the only things that can wake it are the timer, a
-//! signal, an answer from the notification server, and — only while the server is away —
-//! the backoff to look for it again. All decisions are the planner's and the progression
+//! signal, an answer from the notification server, a change in the watched directories,
+//! and — only while the server is away — the backoff to look for it again. All decisions are the planner's and the progression
 //! rules'; this file carries them out. What cannot be written to the journal yet (a full
 //! disk, say) is kept in memory, planned with, and written at the next wake.
 
@@ -50,7 +50,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         info!("welcome: closer is self-help, not therapy; `closer about` says where to find help");
     }
     let seed = crate::seed::load_or_create(&paths.seed())?;
-    let mut memory = Memory::open(&paths.data.join(journal::FILE_NAME));
+    let mut memory = Memory::open(&paths.journal());
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let mut notifier = Notifier::new(setup.config.max_open, events_tx);
     notifier.probe().await;
