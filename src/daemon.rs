@@ -21,7 +21,7 @@ use crate::Status;
 use crate::config::Config;
 use crate::content::{Category, Library};
 use crate::history::{History, Settings, keys};
-use crate::journal::{self, AnswerKind, Journal, NewAnswer, NewSent, Opened};
+use crate::journal::{AnswerKind, Journal, NewAnswer, NewSent, Opened};
 use crate::notify::{Answer, Delivery, Event, Message, Notifier, STEP_ACTIONS};
 use crate::paths::Paths;
 use crate::planner::{self, Firing, Planner, Sent};
@@ -556,6 +556,7 @@ fn local(config: &Config, at: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use crate::diag::Source;
+    use crate::journal::{self, Entry};
 
     #[test]
     fn what_cannot_be_written_is_kept_planned_with_and_written_later() {
@@ -603,9 +604,9 @@ mod tests {
         let kinds: Vec<&str> = entries
             .iter()
             .map(|e| match e {
-                journal::Entry::Sent(_) => "sent",
-                journal::Entry::Answer(_) => "answer",
-                journal::Entry::Move(_) => "move",
+                Entry::Sent(_) => "sent",
+                Entry::Answer(_) => "answer",
+                Entry::Move(_) => "move",
             })
             .collect();
         assert_eq!(kinds, ["sent", "answer"]);
