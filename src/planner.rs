@@ -12,7 +12,9 @@
 //! pool without repeating one until the pool is used up.
 //!
 //! Invariants: a rule's occurrence is answered at most once — once a later occurrence of
-//! the same rule was sent, earlier ones are gone; nothing is planned at or before `after`.
+//! the same rule was sent, earlier ones are gone; nothing is planned at or before `after`;
+//! no prompt waits more than [`MAX_WAIT`], which is what lets a plan made later (after
+//! some of it was sent) agree with a plan made at once.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -84,6 +86,10 @@ pub struct Firing {
     pub prompt: Option<String>,
 }
 
+/// The longest a prompt waits (for quiet hours to end, then behind the minimum gap)
+/// before it is let go.
+pub const MAX_WAIT: TimeDelta = TimeDelta::days(1);
+
 /// After this many unanswered steps in a row, closer sends every other step.
 pub const UNANSWERED: usize = 3;
 
@@ -147,12 +153,10 @@ impl<'a> Planner<'a> {
         // A gap-deferred item waiting for each rule, by its occurrence.
         let mut waiting: Vec<Option<DateTime<Utc>>> = vec![None; rules.len()];
 
-        // Look back far enough to find prompts that were due earlier but wait past `after`.
-        let mut start = after - gap;
-        if let Some(quiet_start) = self.quiet_start_containing(after) {
-            start = start.min(quiet_start - gap);
-        }
-        start -= TimeDelta::seconds(1);
+        // Look back far enough to find every prompt that was due earlier and still waits
+        // past `after`: none waits longer than MAX_WAIT. (A rule that sent lately starts
+        // from its last prompt instead, so frequent rules do not pay for the look back.)
+        let mut start = after - MAX_WAIT - TimeDelta::seconds(1);
 
         if let Some(until) = state.paused_until {
             start = start.max(until - TimeDelta::seconds(1));
@@ -209,6 +213,15 @@ impl<'a> Planner<'a> {
             }
             let snooze = matches!(item.kind, Kind::Snooze(_));
             if !snooze && answered[item.rule].is_some_and(|d| d >= item.due) {
+                continue;
+            }
+            // A prompt that has waited a day (quiet hours, then a queue behind the gap) is
+            // let go: tomorrow brings its own.
+            let waiting_since = match item.kind {
+                Kind::Snooze(i) => state.snoozed[i].at,
+                _ => item.due,
+            };
+            if item.at - waiting_since > MAX_WAIT {
                 continue;
             }
             if state.paused_until.is_some_and(|until| item.at < until) {
@@ -493,12 +506,6 @@ impl<'a> Planner<'a> {
         quiet
             .contains(local.time())
             .then(|| quiet.end_after(local).with_timezone(&Utc))
-    }
-
-    fn quiet_start_containing(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let quiet = self.config.limits.quiet_hours?;
-        let start = quiet.start_containing(at.with_timezone(&self.config.timezone))?;
-        Some(start.with_timezone(&Utc))
     }
 
     fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
