@@ -47,32 +47,11 @@ pub enum Command {
     /// it prints the prompts to stderr instead, and keeps trying to reach one.
     Run,
 
-    /// Check the config and every content pack, and say what is wrong and where.
-    ///
-    /// Exits 0 when everything is valid and 1 otherwise; each problem names the file, line
-    /// and column, the key, and what would be valid.
-    Check,
-
     /// Show the upcoming prompts, exactly as the daemon will send them.
     Next(NextArgs),
 
-    /// Send one prompt now, to try the setup.
-    Send(SendArgs),
-
-    /// Write the default config to your config path. Never overwrites a file.
-    Init,
-
-    /// Edit the config in $VISUAL or $EDITOR; an invalid edit is not kept.
-    Edit,
-
-    /// Show the prompts and ladders your config turns on, with their ids.
-    List(ListArgs),
-
-    /// What closer is and is not, and where to find professional or crisis help.
-    About,
-
-    /// Run closer as a user service (systemd or launchd): install, uninstall, status, start, stop.
-    Service(crate::cmd::service::ServiceArgs),
+    /// Where each ladder stands and why, whether closer is running, and what comes next.
+    Status(StatusArgs),
 
     /// Say you did a step (the latest step, unless you name one).
     Done(DoneArgs),
@@ -83,20 +62,8 @@ pub enum Command {
     /// Skip a step. Skipping is always fine, and never counted against you.
     Skip(StepRef),
 
-    /// Where each ladder stands and why, whether closer is running, and what comes next.
-    Status(StatusArgs),
-
-    /// What was sent and answered, and how the ladders moved, oldest first.
-    Log(LogArgs),
-
-    /// Everything closer has recorded, to keep or to move elsewhere.
-    Export(ExportArgs),
-
-    /// Delete everything closer has recorded (your config stays).
-    Forget(ForgetArgs),
-
-    /// Turn a ladder on or off, or put it on a rung of your choosing.
-    Ladder(LadderArgs),
+    /// Send one prompt now, to try the setup.
+    Send(SendArgs),
 
     /// Pause all prompts: for a while (such as "3d" or "2h"), or until `closer resume`.
     Pause(PauseArgs),
@@ -104,9 +71,42 @@ pub enum Command {
     /// End a pause, and restart steps that were paused after very hard days.
     Resume,
 
+    /// Turn a ladder on or off, or put it on a rung of your choosing.
+    Ladder(LadderArgs),
+
+    /// What was sent and answered, and how the ladders moved, oldest first.
+    Log(LogArgs),
+
     /// Draw your progress over the last weeks as a private HTML page: each ladder's rung,
     /// how hard each step felt, and a calendar of your answers.
     Report(crate::cmd::report::ReportArgs),
+
+    /// Everything closer has recorded, to keep or to move elsewhere.
+    Export(ExportArgs),
+
+    /// Delete everything closer has recorded (your config stays).
+    Forget(ForgetArgs),
+
+    /// Show the prompts and ladders your config turns on, with their ids.
+    List(ListArgs),
+
+    /// Check the config and every content pack, and say what is wrong and where.
+    ///
+    /// Exits 0 when everything is valid and 1 otherwise; each problem names the file, line
+    /// and column, the key, and what would be valid.
+    Check,
+
+    /// Write the default config to your config path. Never overwrites a file.
+    Init,
+
+    /// Edit the config in $VISUAL or $EDITOR; an invalid edit is not kept.
+    Edit,
+
+    /// Run closer as a user service (systemd or launchd): install, uninstall, status, start, stop.
+    Service(crate::cmd::service::ServiceArgs),
+
+    /// What closer is and is not, and where to find professional or crisis help.
+    About,
 }
 
 /// Which step an answer is for, and when.
