@@ -55,7 +55,7 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
     let list: Vec<Value> =
         serde_json::from_str(&ok(home.run(&["list", "emotional", "--json"])).stdout).unwrap();
     assert!(
-        run.stdout.contains(list[1]["body"].as_str().unwrap()),
+        run.stderr.contains(list[1]["body"].as_str().unwrap()),
         "not the rung-2 step: {run:?}"
     );
     ok(home.run(&["hard", "--at", "2027-01-06T18:00:00Z"]));

@@ -8,7 +8,7 @@ use crate::Status;
 use crate::cli::{ExportArgs, ExportFormat, LogArgs};
 use crate::journal::{Entry, SentRow};
 use crate::paths::Paths;
-use crate::setup::open_journal;
+use crate::setup::{Setup, open_journal};
 
 /// One event, as `log --json` and `export` print it.
 #[derive(Debug, Serialize)]
@@ -44,10 +44,12 @@ struct Event {
 const CSV_HEADER: &str =
     "time,event,step,rule,prompt,category,answer,distress,happened,source,ladder,from,rung,reason";
 
+/// Every event since `since`, with times in the config's time zone.
 fn events(paths: &Paths, since: Option<chrono::DateTime<Utc>>) -> anyhow::Result<Vec<Event>> {
     if !paths.journal().exists() {
         return Ok(Vec::new());
     }
+    let tz = Setup::load(paths)?.config.timezone;
     let journal = open_journal(paths)?;
     // Answers name the prompt they answer, which may be older than `since`.
     let all = journal.entries(None)?;
@@ -81,7 +83,7 @@ fn events(paths: &Paths, since: Option<chrono::DateTime<Utc>>) -> anyhow::Result
         .iter()
         .filter(|e| since.is_none_or(|s| e.at() >= s))
         .map(|e| {
-            let time = e.at().to_rfc3339();
+            let time = e.at().with_timezone(&tz).to_rfc3339();
             match e {
                 Entry::Sent(s) => Event {
                     step: Some(s.id),

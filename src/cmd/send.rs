@@ -61,11 +61,11 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         ladder: prompt.and_then(|p| p.ladder),
         rung: prompt.and_then(|p| p.rung),
     })?;
-    println!("#{sent_id} {}: {}", message.title, message.body);
     let Delivery::Shown(n) = delivery else {
-        println!("No notification server was reached, so it is printed here.");
+        println!("No notification server was reached, so prompt #{sent_id} is printed above.");
         return Ok(Status::Success);
     };
+    println!("#{sent_id} {}: {}", message.title, message.body);
     journal.set_notification(sent_id, n)?;
     if args.no_wait {
         return Ok(Status::Success);
