@@ -24,15 +24,12 @@ use crate::history::{History, Settings, keys};
 use crate::journal::{AnswerKind, Journal, NewAnswer, NewSent, Opened};
 use crate::notify::{Answer, Delivery, Event, Message, Notifier, STEP_ACTIONS};
 use crate::paths::Paths;
-use crate::planner::{self, Firing, Planner, Sent};
+use crate::planner::{Firing, Planner, Sent, Wake};
 use crate::progress::Decision;
 use crate::record;
 use crate::setup::Setup;
-use crate::timer::{self, Wake, WallTimer};
+use crate::timer::{self, WallTimer};
 use crate::watch::{Change, Watcher};
-
-/// How many planned prompts to look at per wake: enough for several due at once.
-const PLAN_AHEAD: usize = 8;
 
 pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     let _lock = crate::lock::acquire(&paths.runtime)?;
@@ -83,7 +80,6 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         // paused or moved a ladder meanwhile.
         let (config, history) = memory.read(&setup.config);
         let planner = Planner::new(&config, &setup.library, seed);
-        let plan = planner.upcoming(&history.state, cursor, PLAN_AHEAD);
         let now = Utc::now();
         let summary_at = memory.summary_due(&config, started);
         if summary_at.is_some_and(|at| at <= now) {
@@ -92,14 +88,14 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 .await;
             continue;
         }
-        let due: Vec<Firing> = plan.iter().filter(|f| f.at <= now).cloned().collect();
-        if !due.is_empty() {
-            send_due(&planner, &mut memory, &mut notifier, &due, now).await;
+        let wake = planner.wake(&history.state, cursor, now);
+        if !wake.send.is_empty() || !wake.missed.is_empty() {
+            send_due(&planner, &mut memory, &mut notifier, &wake).await;
             // A clock set backwards must not send again what was sent.
             cursor = cursor.max(now);
             continue;
         }
-        match plan.first() {
+        match &wake.next {
             Some(next) => debug!(
                 "next: \"{}\" at {}",
                 config.schedule[next.rule].name,
@@ -109,16 +105,16 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 "nothing is scheduled; waiting for a config change (SIGHUP) or `closer resume`"
             ),
         }
-        let wake_at = plan
-            .first()
+        let wake_at = wake
+            .next
             .map(|f| f.at)
             .into_iter()
             .chain(summary_at)
             .min()
             .unwrap_or_else(timer::never);
         tokio::select! {
-            wake = timer.wait_until(wake_at) => {
-                if wake? == Wake::ClockChanged {
+            woke = timer.wait_until(wake_at) => {
+                if woke? == timer::Wake::ClockChanged {
                     info!("the clock changed; planning again from {}", local(&config, Utc::now()));
                 }
             }
@@ -422,19 +418,17 @@ async fn send_due(
     planner: &Planner<'_>,
     memory: &mut Memory,
     notifier: &mut Notifier,
-    due: &[Firing],
-    now: DateTime<Utc>,
+    wake: &Wake,
 ) {
     let config = planner.config;
-    let (to_send, missed) = planner::catch_up(due, now, config.limits.catch_up);
-    for firing in &missed {
+    for firing in &wake.missed {
         info!(
             "missed \"{}\" due at {} (asleep or off); not sent",
             config.schedule[firing.rule].name,
             local(config, firing.at)
         );
     }
-    for firing in &to_send {
+    for firing in &wake.send {
         let delivery = deliver(config, planner.library, notifier, firing).await;
         memory.sent(planner, firing, delivery);
     }

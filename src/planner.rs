@@ -517,6 +517,34 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// What the daemon does on waking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wake {
+    /// The prompts to send now.
+    pub send: Vec<Firing>,
+    /// The prompts that came due while the daemon could not send them, let go.
+    pub missed: Vec<Firing>,
+    /// The next prompt after these, to sleep until.
+    pub next: Option<Firing>,
+}
+
+/// How many planned prompts one wake looks at: enough for several due at once.
+const PLAN_AHEAD: usize = 8;
+
+impl Planner<'_> {
+    /// What to do on waking at `now`, when everything up to `cursor` was dealt with: the
+    /// daemon's one decision, with the clock passed in. After a suspend or a jump of the
+    /// clock, only the most recent prompt that came due is sent, if it is recent.
+    pub fn wake(&self, state: &State, cursor: DateTime<Utc>, now: DateTime<Utc>) -> Wake {
+        let mut plan = self.upcoming(state, cursor, PLAN_AHEAD);
+        let later = plan.iter().position(|f| f.at > now).unwrap_or(plan.len());
+        let next = plan.get(later).cloned();
+        plan.truncate(later);
+        let (send, missed) = catch_up(&plan, now, self.config.limits.catch_up);
+        Wake { send, missed, next }
+    }
+}
+
 /// How late a prompt may go out and still count as on time.
 pub const ON_TIME: TimeDelta = TimeDelta::seconds(60);
 
@@ -760,36 +788,51 @@ mod tests {
 
     #[test]
     fn after_a_suspend_only_the_latest_recent_prompt_goes_out_and_nothing_twice() {
-        // As the daemon does it: plan from the cursor, wake (late), catch up, replan.
+        // The daemon's wake, with the clock passed in: asleep from 08:30 until 12:20.
         let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+                    catch_up = \"30m\"\n\
                     [[schedule]]\nname = \"hourly\"\nsend = \"learn\"\ncron = \"0 * * * *\"\n";
         let (config, library) = setup(toml);
         let planner = Planner::new(&config, &library, 1);
         let mut state = State::default();
-        let cursor = utc("2027-01-04T08:30:00Z");
-        // Asleep from 08:30 until 12:20: 09:00, 10:00, 11:00 and 12:00 came due.
-        let now = utc("2027-01-04T12:20:00Z");
-        let plan = planner.upcoming(&state, cursor, 8);
-        let due: Vec<Firing> = plan.into_iter().filter(|f| f.at <= now).collect();
-        assert_eq!(due.len(), 4);
-        let (send, missed) = catch_up(&due, now, config.limits.catch_up);
-        assert_eq!(
-            send.iter().map(|f| f.at).collect::<Vec<_>>(),
-            [utc("2027-01-04T12:00:00Z")]
+        let at = |w: &Wake| -> Vec<DateTime<Utc>> { w.send.iter().map(|f| f.at).collect() };
+
+        let wake = planner.wake(
+            &state,
+            utc("2027-01-04T08:30:00Z"),
+            utc("2027-01-04T08:30:00Z"),
         );
-        assert_eq!(missed.len(), 3);
-        state.sent.extend(send.iter().map(|f| planner.sent(f)));
-        // The next plan starts after `now`: nothing missed comes back, nothing is sent twice.
-        let next = planner.upcoming(&state, now, 2);
-        assert_eq!(
-            next.iter().map(|f| f.at).collect::<Vec<_>>(),
-            [utc("2027-01-04T13:00:00Z"), utc("2027-01-04T14:00:00Z")]
+        assert!(wake.send.is_empty() && wake.missed.is_empty());
+        assert_eq!(wake.next.unwrap().at, utc("2027-01-04T09:00:00Z"));
+
+        // 09:00, 10:00, 11:00 and 12:00 came due in the sleep: only 12:00 goes out.
+        let wake = planner.wake(
+            &state,
+            utc("2027-01-04T08:30:00Z"),
+            utc("2027-01-04T12:20:00Z"),
         );
-        // A clock set back an hour does not plan again what was sent: the cursor stays.
-        assert_eq!(
-            planner.upcoming(&state, now.max(now - TimeDelta::hours(1)), 1)[0].at,
-            utc("2027-01-04T13:00:00Z")
+        assert_eq!(at(&wake), [utc("2027-01-04T12:00:00Z")]);
+        assert_eq!(wake.missed.len(), 3);
+        assert_eq!(wake.next.as_ref().unwrap().at, utc("2027-01-04T13:00:00Z"));
+        state.sent.extend(wake.send.iter().map(|f| planner.sent(f)));
+
+        // The latest missed one is older than the catch-up window (30 min): none goes out late.
+        let wake = planner.wake(
+            &state,
+            utc("2027-01-04T12:20:00Z"),
+            utc("2027-01-04T16:45:00Z"),
         );
+        assert!(wake.send.is_empty(), "{wake:?}");
+        assert_eq!(wake.missed.len(), 4);
+
+        // The clock set back an hour: the cursor stays, nothing is sent again.
+        let wake = planner.wake(
+            &state,
+            utc("2027-01-04T12:20:00Z"),
+            utc("2027-01-04T11:20:00Z"),
+        );
+        assert!(wake.send.is_empty() && wake.missed.is_empty());
+        assert_eq!(wake.next.unwrap().at, utc("2027-01-04T13:00:00Z"));
     }
 
     #[test]
