@@ -75,10 +75,12 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     );
     loop {
         memory.flush(&setup.config, &setup.library);
-        memory.restarts(&setup.config, Utc::now());
         // The journal is read afresh at every wake: the terminal may have answered,
         // paused or moved a ladder meanwhile.
-        let (config, history) = memory.read(&setup.config);
+        let (config, mut history) = memory.read(&setup.config);
+        if memory.restarts(&config, &history, Utc::now()) {
+            history = memory.read(&setup.config).1;
+        }
         let planner = Planner::new(&config, &setup.library, seed);
         let now = Utc::now();
         let summary_at = memory.summary_due(&config, started);
@@ -90,7 +92,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         }
         let wake = planner.wake(&history.state, cursor, now);
         if !wake.send.is_empty() || !wake.missed.is_empty() {
-            send_due(&planner, &mut memory, &mut notifier, &wake).await;
+            send_due(&planner, &mut memory, &mut notifier, &wake, &history).await;
             // A clock set backwards must not send again what was sent.
             cursor = cursor.max(now);
             continue;
@@ -343,13 +345,21 @@ impl Memory {
     }
 
     /// Restarts ladders after a long break (recorded as moves).
-    fn restarts(&self, config: &Config, now: DateTime<Utc>) {
-        if let Some(journal) = &self.journal {
-            match record::restarts(journal, config, now) {
-                Ok(moves) => moves
-                    .iter()
-                    .for_each(|m| info!("{} ladder: {}", m.ladder, m.reason)),
-                Err(e) => warn!("cannot check the ladders: {e}"),
+    /// Restarts ladders after a long break (recorded as moves); true when one moved.
+    fn restarts(&self, config: &Config, history: &History, now: DateTime<Utc>) -> bool {
+        let Some(journal) = &self.journal else {
+            return false;
+        };
+        match record::restarts(journal, history, &config.ladders, now) {
+            Ok(moves) => {
+                for m in &moves {
+                    info!("{} ladder: {}", m.ladder, m.reason);
+                }
+                !moves.is_empty()
+            }
+            Err(e) => {
+                warn!("cannot check the ladders: {e}");
+                false
             }
         }
     }
@@ -419,6 +429,7 @@ async fn send_due(
     memory: &mut Memory,
     notifier: &mut Notifier,
     wake: &Wake,
+    history: &History,
 ) {
     let config = planner.config;
     for firing in &wake.missed {
@@ -432,8 +443,9 @@ async fn send_due(
         let delivery = deliver(config, planner.library, notifier, firing).await;
         memory.sent(planner, firing, delivery);
     }
-    let (_, history) = memory.read(config);
-    if planner.fewer(&history.state.sent) && memory.say_fewer_once() {
+    let mut timeline = history.state.sent.clone();
+    timeline.extend(wake.send.iter().map(|f| planner.sent(f)));
+    if planner.fewer(&timeline) && memory.say_fewer_once() {
         let note = "No answer to the last few steps, which is fine. closer will send fewer \
                     of them for now; answering one brings them back.";
         info!("{note}");

@@ -82,15 +82,16 @@ pub fn answer(
     Ok(recorded)
 }
 
-/// Restarts, one rung lower, each ladder nobody answered on for more than two weeks.
+/// Restarts, one rung lower, each of `ladders` nobody answered on for more than two weeks,
+/// as `history` (read from `journal`) tells.
 pub fn restarts(
     journal: &Journal,
-    config: &Config,
+    history: &History,
+    ladders: &[Ladder],
     now: DateTime<Utc>,
 ) -> Result<Vec<Move>, JournalError> {
-    let history = History::load(journal, config)?;
     let mut moves = Vec::new();
-    for ladder in &config.ladders {
+    for ladder in ladders {
         let last = history.last_activity(*ladder);
         if let Some(m) = progress::after_a_break(*ladder, &history.standing(*ladder), last, now) {
             record_move(journal, now, &m)?;

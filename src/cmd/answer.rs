@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::Status;
 use crate::cli::{DoneArgs, HardArgs, StepRef};
 use crate::content::Category;
+use crate::history::Settings;
 use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, SentRow};
 use crate::paths::Paths;
 use crate::progress::Decision;
@@ -39,8 +40,10 @@ fn answer(
 ) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     let at = parse_time(step.at.as_deref(), "--at")?.unwrap_or_else(Utc::now);
-    let (config, _) = setup.history(paths)?;
     let journal = open_journal(paths)?;
+    // The ladders as the person turned them on or off from the terminal.
+    let mut config = setup.config.clone();
+    Settings::read(&journal)?.apply(&mut config);
     let sent = find(&journal, step.step.as_deref())?;
     let answer = NewAnswer {
         sent_id: sent.id,

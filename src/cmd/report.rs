@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 
 use crate::Status;
+use crate::history::Settings;
 use crate::paths::Paths;
 use crate::report::{ReportInput, render};
 use crate::setup::{Setup, open_journal};
@@ -34,12 +35,14 @@ pub struct ReportArgs {
 
 pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
-    let (config, _history) = setup.history(paths)?;
-    let entries = if paths.journal().exists() {
-        open_journal(paths)?.entries(None)?
-    } else {
-        Vec::new()
-    };
+    let mut config = setup.config.clone();
+    let mut entries = Vec::new();
+    // No journal yet: an empty report, and no journal created for it.
+    if paths.journal().exists() {
+        let journal = open_journal(paths)?;
+        Settings::read(&journal)?.apply(&mut config);
+        entries = journal.entries(None)?;
+    }
     let html = render(&ReportInput {
         entries: &entries,
         library: &setup.library,
