@@ -108,6 +108,8 @@ impl History {
                 _ => None,
             })
             .collect();
+        let by_id: std::collections::BTreeMap<i64, &SentRow> =
+            sent.iter().map(|s| (s.id, s)).collect();
         let mut answered = std::collections::BTreeSet::new();
         let mut moves = Vec::new();
         let mut step_answers = Vec::new();
@@ -127,7 +129,7 @@ impl History {
                 )),
                 Entry::Answer(a) => {
                     answered.insert(a.sent_id);
-                    let Some(s) = sent.iter().find(|s| s.id == a.sent_id) else {
+                    let Some(s) = by_id.get(&a.sent_id) else {
                         continue;
                     };
                     if a.kind == AnswerKind::Snooze {

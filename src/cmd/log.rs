@@ -53,11 +53,11 @@ fn events(paths: &Paths, since: Option<chrono::DateTime<Utc>>) -> anyhow::Result
     let journal = open_journal(paths)?;
     // Answers name the prompt they answer, which may be older than `since`.
     let all = journal.entries(None)?;
-    let sent: Vec<&SentRow> = all
+    let sent: std::collections::BTreeMap<i64, &SentRow> = all
         .iter()
         .filter_map(|e| {
             if let Entry::Sent(s) = e {
-                Some(s)
+                Some((s.id, s))
             } else {
                 None
             }
@@ -95,7 +95,7 @@ fn events(paths: &Paths, since: Option<chrono::DateTime<Utc>>) -> anyhow::Result
                     ..blank(time, "sent")
                 },
                 Entry::Answer(a) => {
-                    let s = sent.iter().find(|s| s.id == a.sent_id);
+                    let s = sent.get(&a.sent_id);
                     Event {
                         step: Some(a.sent_id),
                         prompt: s.and_then(|s| s.prompt.clone()),
