@@ -7,6 +7,9 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+/// The lock file's name in the runtime dir.
+pub const FILE_NAME: &str = "closer.lock";
+
 /// The held lock; released when dropped.
 #[derive(Debug)]
 pub struct Lock {
@@ -37,7 +40,7 @@ fn open(path: &Path) -> std::io::Result<File> {
 
 /// Takes the lock in `dir`, or says who holds it.
 pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
-    let path = dir.join("closer.lock");
+    let path = dir.join(FILE_NAME);
     let io = |source| LockError::Io {
         path: path.clone(),
         source,
@@ -68,7 +71,7 @@ pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
 
 /// The pid of the daemon holding the lock in `dir`, if one runs.
 pub fn holder(dir: &Path) -> Option<u32> {
-    let mut file = File::open(dir.join("closer.lock")).ok()?;
+    let mut file = File::open(dir.join(FILE_NAME)).ok()?;
     match file.try_lock_shared() {
         Ok(()) => None,
         Err(TryLockError::WouldBlock) => {

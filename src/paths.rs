@@ -56,4 +56,20 @@ impl Paths {
     pub fn seed(&self) -> PathBuf {
         self.state.join("seed")
     }
+
+    /// The report `closer report` writes when no `--out` is given.
+    pub fn report(&self) -> PathBuf {
+        self.data.join(crate::cmd::report::FILE_NAME)
+    }
+
+    /// The single-instance lock in the runtime dir (it names the daemon's pid).
+    pub fn lock(&self) -> PathBuf {
+        self.runtime.join(crate::lock::FILE_NAME)
+    }
+
+    /// Every file closer writes besides the journal, for `closer forget`: what it wrote
+    /// is what it deletes.
+    pub fn written(&self) -> Vec<PathBuf> {
+        vec![self.seed(), self.report(), self.lock()]
+    }
 }

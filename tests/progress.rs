@@ -126,9 +126,14 @@ fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
         serde_json::from_str(&ok(home.run(&["log", "--days", "100000", "--json"])).stdout).unwrap();
     assert_eq!(log.len(), events.len());
 
+    // The report holds rungs, steps and hard counts: it is closer's record too.
+    ok(home.run(&["report"]));
+    assert!(home.path("data/closer/report.html").exists());
+
     let run = home.run(&["forget"]);
     assert_eq!(run.code, Some(1), "forget must ask first: {run:?}");
-    ok(home.run(&["forget", "--yes"]));
+    let run = ok(home.run(&["forget", "--yes"]));
+    assert!(run.stdout.contains("report.html"), "{run:?}");
     for dir in ["data/closer", "state/closer", "run/closer"] {
         assert!(!home.path(dir).exists(), "{dir} is still there");
     }
