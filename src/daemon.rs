@@ -245,15 +245,11 @@ impl Memory {
     fn flush(&mut self, config: &Config, library: &Library) {
         let Some(journal) = &self.journal else { return };
         while let Some((new, shown)) = self.unsaved.first() {
-            let written = journal.record_sent(new).and_then(|id| {
-                if let Some(n) = shown {
-                    self.shown.insert(*n, id);
-                    journal.set_notification(id, *n)?;
-                }
-                Ok(id)
-            });
-            match written {
-                Ok(_) => {
+            match journal.record_shown(new, *shown) {
+                Ok(id) => {
+                    if let Some(n) = shown {
+                        self.shown.insert(*n, id);
+                    }
                     self.unsaved.remove(0);
                 }
                 Err(e) => {
@@ -327,7 +323,7 @@ impl Memory {
             happened: None,
             source: "notification",
         };
-        match record::answer(journal, config, library, &answer) {
+        match record::answer(journal, config, library, &answer, Utc::now()) {
             Ok(recorded) => {
                 match &recorded.decision {
                     Some(Decision::Move(m)) => info!("{} ladder: {}", m.ladder, m.reason),
@@ -336,7 +332,11 @@ impl Memory {
                 }
                 recorded.steps_paused
             }
-            Err(e) => {
+            Err(record::AnswerError::Refused(why)) => {
+                warn!("answer to notification {n} not recorded: {why}");
+                false
+            }
+            Err(record::AnswerError::Journal(e)) => {
                 warn!("cannot record the answer yet: {e}; it is kept in memory");
                 self.pending.push((n, kind, at));
                 false

@@ -5,8 +5,9 @@
 //! Invariants: the file and its `-wal`/`-shm` are 0600 in a 0700 directory; it is in WAL
 //! mode with `synchronous=FULL`, so a write that returned `Ok` survives SIGKILL and power
 //! loss; the daemon and the CLI may hold it open at once (every write is one statement
-//! or one `BEGIN IMMEDIATE` transaction, under a 5 s busy timeout); an answer is stored
-//! at most once. A damaged file is never repaired or deleted: `open` moves it aside and
+//! or one `BEGIN IMMEDIATE` transaction — `Journal::write` — under a 5 s busy timeout, so
+//! two processes' writes are serialised, and what belongs together is stored together or
+//! not at all); an answer is stored at most once. A damaged file is never repaired or deleted: `open` moves it aside and
 //! starts a fresh one. This module stores and reads; it never decides anything.
 
 use std::fs;
@@ -301,6 +302,48 @@ impl Journal {
             .map_err(|e| self.error(e))
     }
 
+    /// Runs `write` as one transaction (`BEGIN IMMEDIATE`: it takes the write lock first,
+    /// so what it reads stays true until it commits, and another process's writes wait
+    /// for it): every statement in it is stored, or none is. `write` gets this journal;
+    /// a `write` inside another joins the outer transaction.
+    pub fn write<T, E: From<JournalError>>(
+        &self,
+        write: impl FnOnce(&Journal) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if !self.conn.is_autocommit() {
+            return write(self);
+        }
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        // An error drops `tx`, which rolls it back.
+        let value = write(self)?;
+        tx.commit().map_err(|e| E::from(self.error(e)))?;
+        Ok(value)
+    }
+
+    /// Records a prompt that went out and, when it was shown, its notification id, in one
+    /// transaction: a failure leaves neither, so trying again cannot store it twice.
+    pub fn record_shown(&self, sent: &NewSent, shown: Option<u32>) -> Result<i64, JournalError> {
+        self.write(|j| -> Result<i64, JournalError> {
+            let id = j.record_sent(sent)?;
+            if let Some(n) = shown {
+                j.set_notification(id, n)?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// Every answer to the prompt `sent_id`, oldest first.
+    pub fn answers_to(&self, sent_id: i64) -> Result<Vec<AnswerRow>, JournalError> {
+        let read = || -> rusqlite::Result<Vec<AnswerRow>> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {ANSWER_COLUMNS} FROM answer WHERE sent_id = ?1 ORDER BY at, id"
+            ))?;
+            stmt.query_map([sent_id], answer_row)?.collect()
+        };
+        read().map_err(|e| self.error(e))
+    }
+
     pub fn record_sent(&self, sent: &NewSent) -> Result<i64, JournalError> {
         self.conn
             .execute(
@@ -505,7 +548,13 @@ pub fn forget(path: &Path) -> Result<Vec<PathBuf>, JournalError> {
 /// The rows of every table at or after `since`, read in one transaction: a snapshot,
 /// even while another process writes.
 fn read_entries(conn: &Connection, since: &str) -> rusqlite::Result<Vec<Entry>> {
-    let tx = conn.unchecked_transaction()?;
+    // Inside `Journal::write` the snapshot is the write transaction's own.
+    let _tx = if conn.is_autocommit() {
+        Some(conn.unchecked_transaction()?)
+    } else {
+        None
+    };
+    let tx = conn;
     let mut entries = Vec::new();
     let mut stmt = tx.prepare(&format!("SELECT {SENT_COLUMNS} FROM sent WHERE at >= ?1"))?;
     for row in stmt.query_map([since], sent_row)? {
@@ -969,6 +1018,47 @@ mod tests {
                 reason: m.reason.clone(),
             }
         );
+    }
+
+    #[test]
+    fn a_write_is_stored_whole_or_not_at_all() {
+        let (_dir, j) = fresh();
+        let failed: Result<(), JournalError> = j.write(|j| {
+            j.record_sent(&step(t(9, 0)))?;
+            j.set_notification(42, 7)
+        });
+        assert!(matches!(
+            failed,
+            Err(JournalError::UnknownSent { sent_id: 42, .. })
+        ));
+        assert!(
+            j.entries(None).unwrap().is_empty(),
+            "the first statement stays"
+        );
+
+        // A refused notification id rolls back its sent row too.
+        j.refuse_writes(true).unwrap();
+        assert!(j.record_shown(&step(t(9, 0)), Some(5)).is_err());
+        j.refuse_writes(false).unwrap();
+        let id = j.record_shown(&step(t(9, 0)), Some(5)).unwrap();
+        assert_eq!(j.sent(id).unwrap().unwrap().notification, Some(5));
+        assert_eq!(j.entries(None).unwrap().len(), 1);
+        // A write inside a write joins it; reading inside one sees its own rows.
+        let seen = j
+            .write(|j| -> Result<usize, JournalError> {
+                j.write(|j| {
+                    j.record_move(&NewMove {
+                        at: t(10, 0),
+                        ladder: Ladder::Emotional,
+                        from: 1,
+                        to: 2,
+                        reason: "up".into(),
+                    })
+                })?;
+                Ok(j.entries(None)?.len())
+            })
+            .unwrap();
+        assert_eq!(seen, 2);
     }
 
     #[test]

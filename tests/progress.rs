@@ -18,6 +18,26 @@ fn ok(run: Run) -> Run {
     run
 }
 
+/// A moment `hours` ago, as `--at` takes it.
+fn ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::TimeDelta::hours(hours)).to_rfc3339()
+}
+
+/// Dates the latest sent prompt `hours` ago, as if the daemon had sent it then: an
+/// answer cannot be dated before its prompt was sent.
+fn sent_ago(home: &Home, hours: i64) {
+    let at = (chrono::Utc::now() - chrono::TimeDelta::hours(hours))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    let changed = db
+        .execute(
+            "UPDATE sent SET at = ?1, due = ?1 WHERE id = (SELECT max(id) FROM sent)",
+            [at],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+}
+
 fn status(home: &Home) -> Value {
     serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap()
 }
@@ -36,9 +56,10 @@ fn emotional(home: &Home) -> (u64, String) {
 fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
-    ok(home.run(&["done", "--distress", "2", "--at", "2027-01-04T18:00:00Z"]));
+    sent_ago(&home, 96);
+    ok(home.run(&["done", "--distress", "2", "--at", &ago(72)]));
     assert_eq!(emotional(&home).0, 1);
-    let run = ok(home.run(&["done", "--distress", "1", "--at", "2027-01-05T18:00:00Z"]));
+    let run = ok(home.run(&["done", "--distress", "1", "--at", &ago(48)]));
     assert!(
         run.stdout.contains("emotional ladder: up to rung 2"),
         "{run:?}"
@@ -58,9 +79,10 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
         run.stderr.contains(list[1]["body"].as_str().unwrap()),
         "not the rung-2 step: {run:?}"
     );
-    ok(home.run(&["hard", "--at", "2027-01-06T18:00:00Z"]));
+    sent_ago(&home, 30);
+    ok(home.run(&["hard", "--at", &ago(24)]));
     assert_eq!(emotional(&home).0, 2);
-    ok(home.run(&["hard", "--at", "2027-01-07T18:00:00Z"]));
+    ok(home.run(&["hard"]));
     let (rung, reason) = emotional(&home);
     assert_eq!(rung, 1);
     assert!(reason.contains("two hard steps in a row"), "{reason}");
@@ -96,14 +118,43 @@ fn answers_name_what_they_answer_and_refuse_what_they_cannot() {
     let run = home.run(&["done", "--distress", "11"]);
     assert_eq!(run.code, Some(2), "{run:?}");
     ok(home.run(&["done", "1", "--distress", "4", "--happened", "no"]));
+
+    // One prompt, answered again the same day: refused, and the ladder does not move.
+    for kind in ["done", "hard"] {
+        let run = home.run(&[kind, "1"]);
+        assert_eq!(run.code, Some(1), "{run:?}");
+        assert!(
+            run.stderr
+                .contains("prompt #1 was already answered `done` at"),
+            "{run:?}"
+        );
+    }
+    // Never in the future, never before the prompt was sent.
+    let run = home.run(&["done", "1", "--at", "9999-12-31T23:59:59Z"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("an answer dated 9999-12-31 23:59 is in the future"),
+        "{run:?}"
+    );
+    let run = home.run(&["skip", "1", "--at", &ago(1)]);
+    assert!(
+        run.stderr.contains("prompt #1 was sent at")
+            && run.stderr.contains("cannot be dated before that"),
+        "{run:?}"
+    );
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    assert_eq!(export.iter().filter(|e| e["event"] == "answer").count(), 1);
+    assert!(export.iter().all(|e| e["event"] != "move"), "{export:?}");
 }
 
 #[test]
 fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
+    sent_ago(&home, 24 * 5);
     for (i, kind) in ["done", "hard", "skip", "done"].iter().enumerate() {
-        ok(home.run(&[kind, "--at", &format!("2027-01-0{}T18:00:00Z", i + 4)]));
+        ok(home.run(&[kind, "--at", &ago(24 * (4 - i as i64))]));
     }
     let events: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
     let answers: Vec<&str> = events
@@ -197,8 +248,8 @@ fn clicking_done_on_the_desktop_moves_the_ladder() {
     let home = Home::with_config(&config);
     // Done once yesterday, from the terminal.
     ok(home.run(&["send", "--no-wait"]));
-    let yesterday = (chrono::Utc::now() - chrono::TimeDelta::days(1)).to_rfc3339();
-    ok(home.run(&["done", "--distress", "2", "--at", &yesterday]));
+    sent_ago(&home, 25);
+    ok(home.run(&["done", "--distress", "2", "--at", &ago(24)]));
 
     let daemon = home.daemon(Some(&desktop));
     desktop.wait_for_notifications(1, Duration::from_secs(10));
