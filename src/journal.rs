@@ -322,10 +322,31 @@ impl Journal {
     }
 
     /// Records a prompt that went out and, when it was shown, its notification id, in one
-    /// transaction: a failure leaves neither, so trying again cannot store it twice.
+    /// transaction: a failure leaves neither. The same prompt (same time, rule, category
+    /// and prompt) recorded again is the row already there: trying again, or replaying
+    /// a recovery file twice, stores it once.
     pub fn record_shown(&self, sent: &NewSent, shown: Option<u32>) -> Result<i64, JournalError> {
         self.write(|j| -> Result<i64, JournalError> {
-            let id = j.record_sent(sent)?;
+            let existing = j
+                .conn
+                .query_row(
+                    "SELECT id FROM sent
+                     WHERE at = ?1 AND rule = ?2 AND category = ?3 AND prompt IS ?4
+                     ORDER BY id LIMIT 1",
+                    (
+                        time_text(sent.at),
+                        &sent.rule,
+                        sent.category.as_str(),
+                        &sent.prompt,
+                    ),
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| j.error(e))?;
+            let id = match existing {
+                Some(id) => id,
+                None => j.record_sent(sent)?,
+            };
             if let Some(n) = shown {
                 j.set_notification(id, n)?;
             }

@@ -57,6 +57,11 @@ impl Paths {
         self.state.join("seed")
     }
 
+    /// Records the daemon could not write to the journal, kept for the next start.
+    pub fn recovery(&self) -> PathBuf {
+        self.state.join(crate::recovery::FILE_NAME)
+    }
+
     /// The report `closer report` writes when no `--out` is given.
     pub fn report(&self) -> PathBuf {
         self.data.join(crate::cmd::report::FILE_NAME)
@@ -70,6 +75,6 @@ impl Paths {
     /// Every file closer writes besides the journal, for `closer forget`: what it wrote
     /// is what it deletes.
     pub fn written(&self) -> Vec<PathBuf> {
-        vec![self.seed(), self.report(), self.lock()]
+        vec![self.seed(), self.recovery(), self.report(), self.lock()]
     }
 }

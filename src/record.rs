@@ -191,18 +191,23 @@ pub fn restarts(
     ladders: &[Ladder],
     now: DateTime<Utc>,
 ) -> Result<Vec<Move>, JournalError> {
-    journal.write(|journal| -> Result<Vec<Move>, JournalError> {
-        let mut moves = Vec::new();
-        for ladder in ladders {
+    let moves: Vec<Move> = ladders
+        .iter()
+        .filter_map(|ladder| {
             let last = history.last_activity(*ladder);
-            if let Some(m) = progress::after_a_break(*ladder, &history.standing(*ladder), last, now)
-            {
-                record_move(journal, now, &m)?;
-                moves.push(m);
+            progress::after_a_break(*ladder, &history.standing(*ladder), last, now)
+        })
+        .collect();
+    // Most wakes move nothing, and take no write lock.
+    if !moves.is_empty() {
+        journal.write(|journal| -> Result<(), JournalError> {
+            for m in &moves {
+                record_move(journal, now, m)?;
             }
-        }
-        Ok(moves)
-    })
+            Ok(())
+        })?;
+    }
+    Ok(moves)
 }
 
 pub fn record_move(journal: &Journal, at: DateTime<Utc>, m: &Move) -> Result<i64, JournalError> {

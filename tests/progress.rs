@@ -288,3 +288,98 @@ fn sigkill_in_a_burst_of_answers_loses_none_that_were_logged() {
         daemon.log()
     );
 }
+
+/// Kind words every half minute; with no session bus they are printed to stderr. (Each
+/// refused write waits out the journal's 5 s busy timeout: a prompt a second would keep
+/// the daemon writing and never listening.)
+const HALF_MINUTELY: &str = "timezone = \"UTC\"\n\
+    [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n\
+    [[schedule]]\nname = \"kind\"\nsend = \"compassion\"\ncron = \"*/30 * * * * *\"\n";
+
+/// Starts the daemon on a journal whose write lock another process holds (as a full or
+/// locked disk would refuse writes), until it has a prompt it cannot write; returns the
+/// daemon and the lock's connection.
+fn daemon_that_cannot_write(home: &Home) -> (support::home::Daemon, rusqlite::Connection) {
+    let path = home.path("data/closer/journal.sqlite3");
+    closer::journal::Journal::open(&path).unwrap();
+    let lock = rusqlite::Connection::open(&path).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("prompt(s) in memory", 1, Duration::from_secs(60));
+    (daemon, lock)
+}
+
+#[test]
+fn what_the_journal_refused_is_kept_at_a_stop_and_replayed_once_at_the_next_start() {
+    let home = Home::with_config(HALF_MINUTELY);
+    let (mut daemon, lock) = daemon_that_cannot_write(&home);
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(30)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    let file = home.path("state/closer/unsaved.jsonl");
+    let kept = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}: {}", daemon.log()));
+    let times: Vec<String> = kept
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["at"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(!times.is_empty());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+
+    let mut daemon = home.daemon(None);
+    daemon.wait_for_log("replayed", 1, Duration::from_secs(20));
+    daemon.wait_for_log("closer is running", 1, Duration::from_secs(20));
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(20)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    assert!(!file.exists(), "replayed once, then removed");
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    for at in &times {
+        let n: i64 = db
+            .query_row("SELECT count(*) FROM sent WHERE at = ?1", [at], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 1, "the prompt sent at {at}");
+    }
+}
+
+#[test]
+fn what_cannot_even_be_kept_is_printed_whole() {
+    let home = Home::with_config(HALF_MINUTELY);
+    let (mut daemon, _lock) = daemon_that_cannot_write(&home);
+    // The state dir is gone, and a file stands in its way.
+    std::fs::remove_dir_all(home.path("state/closer")).unwrap();
+    home.write("state/closer", "");
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(30)), 0);
+    let log = daemon.log();
+    let printed: Vec<Value> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix(closer::recovery::STDERR_PREFIX))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!printed.is_empty(), "{log}");
+    assert!(
+        printed
+            .iter()
+            .all(|r| r["record"] == "sent" && r["category"] == "compassion"),
+        "{printed:?}"
+    );
+}
