@@ -383,3 +383,29 @@ fn what_cannot_even_be_kept_is_printed_whole() {
         "{printed:?}"
     );
 }
+
+#[test]
+fn a_daemon_started_without_its_journal_opens_it_later_and_sees_a_pause() {
+    let config = HALF_MINUTELY.replace("*/30 * * * * *", "* * * * * *");
+    let home = Home::with_config(&config);
+    // The data dir cannot be made: a file stands where it goes.
+    home.write("data/closer", "");
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("cannot open the journal", 1, Duration::from_secs(20));
+    daemon.wait_for_log("sent compassion", 1, Duration::from_secs(20));
+
+    std::fs::remove_file(home.path("data/closer")).unwrap();
+    ok(home.run(&["pause"]));
+    assert_eq!(status(&home)["paused_until"], "indefinitely");
+    let log = daemon.wait_for_log("is open now", 1, Duration::from_secs(20));
+    // What it sent before is in the journal now, and nothing more is sent.
+    let before = log.matches("sent compassion").count();
+    std::thread::sleep(Duration::from_secs(3));
+    let log = daemon.log();
+    assert_eq!(log.matches("sent compassion").count(), before, "{log}");
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    assert!(
+        export.iter().filter(|e| e["event"] == "sent").count() >= before - 1,
+        "{export:?}"
+    );
+}
