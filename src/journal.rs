@@ -118,6 +118,17 @@ pub enum Opened {
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+    /// The rows this process already warned it cannot read (table, id): once each.
+    warned: std::cell::RefCell<std::collections::BTreeSet<(&'static str, i64)>>,
+}
+
+/// A row closer cannot read (a value it does not know), as it is stored: for `export`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRow {
+    pub table: &'static str,
+    pub id: i64,
+    /// Every column, by name, as stored.
+    pub columns: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A prompt that went out, to record.
@@ -360,7 +371,12 @@ impl Journal {
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT {ANSWER_COLUMNS} FROM answer WHERE sent_id = ?1 ORDER BY at, id"
             ))?;
-            stmt.query_map([sent_id], answer_row)?.collect()
+            let mut rows = stmt.query([sent_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.extend(self.readable("answer", row, answer_row)?);
+            }
+            Ok(out)
         };
         read().map_err(|e| self.error(e))
     }
@@ -445,7 +461,7 @@ impl Journal {
     /// default.
     pub fn latest_step(&self) -> Result<Option<SentRow>, JournalError> {
         self.one_sent(
-            "WHERE category = ?1 ORDER BY at DESC, id DESC LIMIT 1",
+            "WHERE category = ?1 ORDER BY at DESC, id DESC",
             Category::Step.as_str(),
         )
     }
@@ -457,10 +473,7 @@ impl Journal {
     /// The sent row shown as notification `n`, the latest one if the server reused the
     /// id.
     pub fn sent_by_notification(&self, n: u32) -> Result<Option<SentRow>, JournalError> {
-        self.one_sent(
-            "WHERE notification = ?1 ORDER BY at DESC, id DESC LIMIT 1",
-            n,
-        )
+        self.one_sent("WHERE notification = ?1 ORDER BY at DESC, id DESC", n)
     }
 
     /// Every entry at or after `since` (all when None), in time order (ties: sent, then
@@ -468,7 +481,7 @@ impl Journal {
     pub fn entries(&self, since: Option<DateTime<Utc>>) -> Result<Vec<Entry>, JournalError> {
         // An empty string sorts before every time.
         let since = since.map(time_text).unwrap_or_default();
-        let mut entries = read_entries(&self.conn, &since).map_err(|e| self.error(e))?;
+        let mut entries = self.read_entries(&since).map_err(|e| self.error(e))?;
         entries.sort_by_key(|e| (e.at(), e.tie()));
         Ok(entries)
     }
@@ -500,19 +513,134 @@ impl Journal {
         Ok(())
     }
 
+    /// The first readable sent row of those `condition` selects (unreadable ones are
+    /// warned about and passed over).
     fn one_sent(
         &self,
         condition: &str,
         param: impl rusqlite::ToSql,
     ) -> Result<Option<SentRow>, JournalError> {
-        self.conn
-            .query_row(
-                &format!("SELECT {SENT_COLUMNS} FROM sent {condition}"),
-                [param],
-                sent_row,
-            )
-            .optional()
-            .map_err(|e| self.error(e))
+        let read = || -> rusqlite::Result<Option<SentRow>> {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT {SENT_COLUMNS} FROM sent {condition}"))?;
+            let mut rows = stmt.query([param])?;
+            while let Some(row) = rows.next()? {
+                if let Some(sent) = self.readable("sent", row, sent_row)? {
+                    return Ok(Some(sent));
+                }
+            }
+            Ok(None)
+        };
+        read().map_err(|e| self.error(e))
+    }
+
+    /// `read`'s value for `row`; None, with one warning naming the table and the row's id,
+    /// when a value in it is not one closer knows (another version wrote it, or a hand).
+    fn readable<T>(
+        &self,
+        table: &'static str,
+        row: &Row<'_>,
+        read: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Option<T>> {
+        match read(row) {
+            Ok(value) => Ok(Some(value)),
+            Err(
+                e @ (rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)),
+            ) => {
+                let id: i64 = row.get(0)?;
+                if self.warned.borrow_mut().insert((table, id)) {
+                    tracing::warn!(
+                        "journal `{}`: skipping `{table}` row {id}, which closer cannot read ({}); `closer export` still has it",
+                        self.path.display(),
+                        unreadable_why(&e)
+                    );
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The rows of `table` read by `read`, at or after `since`, unreadable ones skipped.
+    fn read_table<T>(
+        &self,
+        table: &'static str,
+        columns: &str,
+        since: &str,
+        read: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Vec<T>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {columns} FROM {table} WHERE at >= ?1"))?;
+        let mut rows = stmt.query([since])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.extend(self.readable(table, row, read)?);
+        }
+        Ok(out)
+    }
+
+    /// The rows of every table at or after `since`, read in one transaction: a snapshot,
+    /// even while another process writes.
+    fn read_entries(&self, since: &str) -> rusqlite::Result<Vec<Entry>> {
+        // Inside `Journal::write` the snapshot is the write transaction's own.
+        let _tx = if self.conn.is_autocommit() {
+            Some(self.conn.unchecked_transaction()?)
+        } else {
+            None
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        let sent = self.read_table("sent", SENT_COLUMNS, since, sent_row)?;
+        entries.extend(sent.into_iter().map(Entry::Sent));
+        let answers = self.read_table("answer", ANSWER_COLUMNS, since, answer_row)?;
+        entries.extend(answers.into_iter().map(Entry::Answer));
+        let moves = self.read_table("move", MOVE_COLUMNS, since, move_row)?;
+        entries.extend(moves.into_iter().map(Entry::Move));
+        Ok(entries)
+    }
+
+    /// Every row closer cannot read, whole and as stored, so that `export` gives the
+    /// person everything they have.
+    pub fn unreadable(&self) -> Result<Vec<RawRow>, JournalError> {
+        let read = || -> rusqlite::Result<Vec<RawRow>> {
+            let _tx = if self.conn.is_autocommit() {
+                Some(self.conn.unchecked_transaction()?)
+            } else {
+                None
+            };
+            let tables: [(&'static str, &str, RowCheck); 3] = [
+                ("sent", SENT_COLUMNS, |r| sent_row(r).map(drop)),
+                ("answer", ANSWER_COLUMNS, |r| answer_row(r).map(drop)),
+                ("move", MOVE_COLUMNS, |r| move_row(r).map(drop)),
+            ];
+            let mut out = Vec::new();
+            for (table, columns, read) in tables {
+                let mut stmt = self
+                    .conn
+                    .prepare(&format!("SELECT {columns} FROM {table} ORDER BY id"))?;
+                let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    if read(row).is_ok() {
+                        continue;
+                    }
+                    let mut columns = serde_json::Map::new();
+                    for (i, name) in names.iter().enumerate() {
+                        columns.insert(name.clone(), raw_value(row.get_ref(i)?));
+                    }
+                    out.push(RawRow {
+                        table,
+                        id: row.get(0)?,
+                        columns,
+                    });
+                }
+            }
+            Ok(out)
+        };
+        read().map_err(|e| self.error(e))
     }
 
     fn error(&self, e: rusqlite::Error) -> JournalError {
@@ -566,32 +694,31 @@ pub fn forget(path: &Path) -> Result<Vec<PathBuf>, JournalError> {
     Ok(removed)
 }
 
-/// The rows of every table at or after `since`, read in one transaction: a snapshot,
-/// even while another process writes.
-fn read_entries(conn: &Connection, since: &str) -> rusqlite::Result<Vec<Entry>> {
-    // Inside `Journal::write` the snapshot is the write transaction's own.
-    let _tx = if conn.is_autocommit() {
-        Some(conn.unchecked_transaction()?)
-    } else {
-        None
-    };
-    let tx = conn;
-    let mut entries = Vec::new();
-    let mut stmt = tx.prepare(&format!("SELECT {SENT_COLUMNS} FROM sent WHERE at >= ?1"))?;
-    for row in stmt.query_map([since], sent_row)? {
-        entries.push(Entry::Sent(row?));
+/// Whether a row reads as its table's record.
+type RowCheck = fn(&Row<'_>) -> rusqlite::Result<()>;
+
+/// Why a row could not be read, in a few words.
+fn unreadable_why(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::FromSqlConversionFailure(_, _, why) => why.to_string(),
+        other => other.to_string(),
     }
-    let mut stmt = tx.prepare(&format!(
-        "SELECT {ANSWER_COLUMNS} FROM answer WHERE at >= ?1"
-    ))?;
-    for row in stmt.query_map([since], answer_row)? {
-        entries.push(Entry::Answer(row?));
+}
+
+/// A stored value as JSON: text as text, numbers as numbers, blobs as hex text.
+fn raw_value(v: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(i) => i.into(),
+        ValueRef::Real(f) => f.into(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+        ValueRef::Blob(b) => b
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+            .into(),
     }
-    let mut stmt = tx.prepare(&format!("SELECT {MOVE_COLUMNS} FROM move WHERE at >= ?1"))?;
-    for row in stmt.query_map([since], move_row)? {
-        entries.push(Entry::Move(row?));
-    }
-    Ok(entries)
 }
 
 const SENT_COLUMNS: &str = "id, at, due, rule, category, prompt, ladder, rung, notification";
@@ -741,6 +868,7 @@ fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
     let journal = Journal {
         conn,
         path: path.to_path_buf(),
+        warned: Default::default(),
     };
     let opened = if created {
         Opened::Created

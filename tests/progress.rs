@@ -409,3 +409,70 @@ fn a_daemon_started_without_its_journal_opens_it_later_and_sees_a_pause() {
         "{export:?}"
     );
 }
+
+#[test]
+fn rows_closer_cannot_read_are_skipped_with_a_warning_and_exported_raw() {
+    let home = Home::with_config(ONE_LADDER);
+    ok(home.run(&["send", "--no-wait"]));
+    sent_ago(&home, 2);
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    db.execute_batch(
+        "INSERT INTO sent (id, at, due, rule, category) VALUES
+             (7, '2026-01-01T09:00:00.000Z', '2026-01-01T09:00:00.000Z', 'x', 'gossip');
+         INSERT INTO sent (id, at, due, rule, category, prompt, ladder, rung) VALUES
+             (8, '9000-01-01T00:00:00.000Z', '9000-01-01T00:00:00.000Z', 's', 'step',
+              'emotional-1', 'romantic', 1);
+         INSERT INTO answer (id, sent_id, at, kind, source) VALUES (5, 1, 'soon', 'done', 'x');
+         INSERT INTO move (id, at, ladder, from_rung, to_rung, reason) VALUES
+             (3, 'not a time', 'emotional', 1, 2, 'by hand');",
+    )
+    .unwrap();
+    drop(db);
+
+    let run = ok(home.run(&["status"]));
+    for (table, id) in [("sent", 7), ("sent", 8), ("answer", 5), ("move", 3)] {
+        let warning = format!("skipping `{table}` row {id}, which closer cannot read");
+        assert_eq!(
+            run.stderr.matches(&warning).count(),
+            1,
+            "{warning}: {run:?}"
+        );
+    }
+    assert!(run.stderr.contains("`gossip`"), "{run:?}");
+    for args in [
+        &["next"][..],
+        &["log"],
+        &["report"],
+        &["export", "--format", "csv"],
+    ] {
+        ok(home.run(args));
+    }
+    // The latest readable step is the one answered.
+    let run = ok(home.run(&["done"]));
+    assert!(run.stdout.contains("Noted: you did"), "{run:?}");
+
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let raw: Vec<(String, i64)> = export
+        .iter()
+        .filter(|e| e["event"] == "unreadable")
+        .map(|e| {
+            (
+                e["table"].as_str().unwrap().to_owned(),
+                e["step"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        raw,
+        [
+            ("sent".to_owned(), 7),
+            ("sent".to_owned(), 8),
+            ("answer".to_owned(), 5),
+            ("move".to_owned(), 3)
+        ]
+    );
+    let gossip = export.iter().find(|e| e["event"] == "unreadable").unwrap();
+    assert_eq!(gossip["row"]["category"], "gossip");
+    assert_eq!(gossip["row"]["rule"], "x");
+    assert_eq!(export.iter().filter(|e| e["event"] == "answer").count(), 1);
+}
