@@ -34,7 +34,7 @@ use crate::timer::{self, WallTimer};
 use crate::watch::{Change, Watcher};
 
 pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
-    let _lock = crate::lock::acquire(&paths.runtime)?;
+    let _lock = crate::lock::acquire_both(&paths.runtime, &paths.data)?;
     let mut setup = Setup::load(paths)?;
     if !setup.problems.is_empty() {
         warn!(

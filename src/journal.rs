@@ -95,6 +95,10 @@ pub enum JournalError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "journal `{path}` is a symlink; closer keeps its journal as a plain file: move the file it points to into its place"
+    )]
+    Symlink { path: PathBuf },
     #[error("journal `{path}`: no sent prompt has id {sent_id}")]
     UnknownSent { path: PathBuf, sent_id: i64 },
     #[error("distress {value} is out of range: it goes from 0 to 10")]
@@ -797,6 +801,16 @@ fn optional_word_column<T: FromStr<Err = String>>(
 fn prepare_file(path: &Path) -> Result<Option<(u64, u64)>, JournalError> {
     let dir = parent_dir(path);
     crate::files::create_private_dir(dir).map_err(|e| io_error(dir, e))?;
+    // A symlink is refused, not followed: its target is not closer's to chmod or fill.
+    for file in [
+        path.to_path_buf(),
+        with_suffix(path, "-wal"),
+        with_suffix(path, "-shm"),
+    ] {
+        if fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(JournalError::Symlink { path: file });
+        }
+    }
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -1390,6 +1404,25 @@ mod tests {
         let (_j, opened) = Journal::open(&path).unwrap();
         assert_eq!(opened, Opened::Existing);
         assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_symlinked_journal_is_refused_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("notes.txt");
+        fs::write(&target, "my notes").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let err = Journal::open(&path).unwrap_err();
+        assert!(matches!(err, JournalError::Symlink { .. }), "{err:?}");
+        assert!(err.to_string().contains("is a symlink"), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "my notes");
+        assert_eq!(mode(&target), 0o644);
+        // A dangling one too: nothing is created at its target.
+        fs::remove_file(&target).unwrap();
+        assert!(Journal::open(&path).is_err());
+        assert!(!target.exists());
     }
 
     #[test]

@@ -72,9 +72,20 @@ impl Paths {
         self.runtime.join(crate::lock::FILE_NAME)
     }
 
+    /// The daemon's second lock, beside the journal: it outlives a deleted runtime dir.
+    pub fn data_lock(&self) -> PathBuf {
+        self.data.join(crate::lock::FILE_NAME)
+    }
+
     /// Every file closer writes besides the journal, for `closer forget`: what it wrote
     /// is what it deletes.
     pub fn written(&self) -> Vec<PathBuf> {
-        vec![self.seed(), self.recovery(), self.report(), self.lock()]
+        vec![
+            self.seed(),
+            self.recovery(),
+            self.report(),
+            self.lock(),
+            self.data_lock(),
+        ]
     }
 }

@@ -5,7 +5,7 @@
 //! being chosen (a rule, a day, a time), so `closer next` and the daemon agree.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -26,11 +26,28 @@ pub fn hash_str(s: &str) -> u64 {
 }
 
 /// Reads the seed stored at `path`, or makes one and stores it (mode 0600).
+/// A symlink in its place is refused (closer's own files are never read through one).
 pub fn load_or_create(path: &Path) -> anyhow::Result<u64> {
-    if let Ok(text) = fs::read_to_string(path)
-        && let Ok(seed) = text.trim().parse()
-    {
-        return Ok(seed);
+    let mut text = String::new();
+    match crate::files::open_nofollow(path) {
+        Ok(mut f) => {
+            if f.read_to_string(&mut text).is_ok()
+                && let Ok(seed) = text.trim().parse()
+            {
+                return Ok(seed);
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                anyhow::bail!(
+                    "the random seed {} is a symlink; closer keeps it as a plain file: remove the link (a new seed is made)",
+                    path.display()
+                );
+            }
+            return Err(e)
+                .with_context(|| format!("cannot read the random seed {}", path.display()));
+        }
     }
     let seed = fresh();
     crate::files::write_private(path, |f| writeln!(f, "{seed}"))
@@ -77,6 +94,19 @@ mod tests {
         assert_eq!(hash_str("a"), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(hash_str("morning step"), 0x539c_6b90_2d58_5bc7);
         assert_eq!(hash_str("emotional-3"), 0x0e8c_b617_495e_020f);
+    }
+
+    #[test]
+    fn a_symlinked_seed_is_refused_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        fs::write(&target, "not closer's\n").unwrap();
+        let path = dir.path().join("seed");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let err = load_or_create(&path).unwrap_err().to_string();
+        assert!(err.contains("is a symlink"), "{err}");
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "not closer's\n");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::cli::ForgetArgs;
 use crate::paths::Paths;
 
 pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
-    if let Some(pid) = crate::lock::holder(&paths.runtime) {
+    if let Some(pid) = crate::lock::running(&paths.runtime, &paths.data) {
         anyhow::bail!(
             "closer is running (pid {pid}); stop it first (`closer service stop`, or kill {pid}), then forget"
         );
