@@ -7,7 +7,9 @@
 //! signal, an answer from the notification server, a change in the watched directories,
 //! and — only while the server is away — the backoff to look for it again. All decisions are the planner's and the progression
 //! rules'; this file carries them out. What cannot be written to the journal yet (a full
-//! disk, say) is kept in memory, planned with, and written at the next wake.
+//! disk, say) is kept in memory, planned with, and written at the next wake; what is still
+//! unwritten at a stop goes to the recovery file (`crate::recovery`), replayed at the next
+//! start. A journal that could not be opened is tried again at every wake.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -32,7 +34,7 @@ use crate::timer::{self, WallTimer};
 use crate::watch::{Change, Watcher};
 
 pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
-    let _lock = crate::lock::acquire(&paths.runtime)?;
+    let _lock = crate::lock::acquire_both(&paths.runtime, &paths.data)?;
     let mut setup = Setup::load(paths)?;
     if !setup.problems.is_empty() {
         warn!(
@@ -48,6 +50,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     }
     let seed = crate::seed::load_or_create(&paths.seed())?;
     let mut memory = Memory::open(&paths.journal());
+    memory.replay(&paths.recovery(), &setup.config, &setup.library);
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let mut notifier = Notifier::new(setup.config.max_open, events_tx);
     notifier.probe().await;
@@ -151,6 +154,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         memory.answer(&event, &setup.config, &setup.library);
     }
     memory.flush(&setup.config, &setup.library);
+    crate::recovery::keep_or_print(&paths.recovery(), &memory.unwritten());
     Ok(Status::Success)
 }
 
@@ -158,6 +162,8 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
 #[derive(Debug)]
 struct Memory {
     journal: Option<Journal>,
+    /// Where the journal is, to open it again when it could not be opened.
+    path: std::path::PathBuf,
     /// Sent prompts not in the journal yet, with the notification they were shown as.
     unsaved: Vec<(NewSent, Option<u32>)>,
     /// Answers to notifications whose prompt is not in the journal yet, or that failed.
@@ -168,7 +174,20 @@ struct Memory {
 
 impl Memory {
     fn open(path: &Path) -> Memory {
-        let journal = match Journal::open(path) {
+        let mut memory = Memory {
+            journal: None,
+            path: path.to_owned(),
+            unsaved: Vec::new(),
+            pending: Vec::new(),
+            shown: HashMap::new(),
+        };
+        memory.journal = Memory::connect(path, true);
+        memory
+    }
+
+    /// Opens the journal; `loud` says why it cannot be (a retry at each wake is quiet).
+    fn connect(path: &Path, loud: bool) -> Option<Journal> {
+        match Journal::open(path) {
             Ok((journal, Opened::Recovered { moved_to, why })) => {
                 error!(
                     "the journal {} was damaged ({why}); it was moved to {} and a fresh one started",
@@ -178,17 +197,54 @@ impl Memory {
                 Some(journal)
             }
             Ok((journal, _)) => Some(journal),
-            Err(e) => {
-                error!("cannot open the journal: {e}; running without it, nothing will be kept");
+            Err(e) if loud => {
+                error!(
+                    "cannot open the journal: {e}; running without it, keeping what happens in memory and trying again at every wake"
+                );
                 None
             }
-        };
-        Memory {
-            journal,
-            unsaved: Vec::new(),
-            pending: Vec::new(),
-            shown: HashMap::new(),
+            Err(e) => {
+                debug!("still cannot open the journal: {e}");
+                None
+            }
         }
+    }
+
+    /// Opens the journal if it could not be opened before (a data dir made writable since,
+    /// say), so that what the terminal wrote there (a pause) is seen.
+    fn reopen(&mut self) {
+        if self.journal.is_none() {
+            self.journal = Memory::connect(&self.path, false);
+            if self.journal.is_some() {
+                info!("the journal {} is open now", self.path.display());
+            }
+        }
+    }
+
+    /// Replays what an earlier run could not write (see `crate::recovery`).
+    fn replay(&self, file: &Path, config: &Config, library: &Library) {
+        let Some(journal) = &self.journal else { return };
+        match crate::recovery::replay(journal, config, library, file, Utc::now()) {
+            Ok(None) => {}
+            Ok(Some(done)) => info!(
+                "replayed {} unsaved record(s) from {} into the journal ({} skipped)",
+                done.records,
+                file.display(),
+                done.skipped
+            ),
+            Err(e) => warn!("cannot replay {} yet: {e:#}; it is kept", file.display()),
+        }
+    }
+
+    /// What is still not in the journal, as records for the recovery file.
+    fn unwritten(&self) -> Vec<crate::recovery::Unsaved> {
+        use crate::recovery::Unsaved;
+        let sent = self.unsaved.iter().map(|(s, n)| Unsaved::sent(s, *n));
+        let answers = self
+            .pending
+            .iter()
+            .map(|(n, kind, at)| Unsaved::answer(self.shown.get(n).copied(), *n, *kind, *at));
+        sent.chain(answers).collect()
     }
 
     /// The config as the person changed it from the terminal, and the history to plan with.
@@ -243,17 +299,14 @@ impl Memory {
 
     /// Writes what is waiting; keeps what still cannot be written.
     fn flush(&mut self, config: &Config, library: &Library) {
+        self.reopen();
         let Some(journal) = &self.journal else { return };
         while let Some((new, shown)) = self.unsaved.first() {
-            let written = journal.record_sent(new).and_then(|id| {
-                if let Some(n) = shown {
-                    self.shown.insert(*n, id);
-                    journal.set_notification(id, *n)?;
-                }
-                Ok(id)
-            });
-            match written {
-                Ok(_) => {
+            match journal.record_shown(new, *shown) {
+                Ok(id) => {
+                    if let Some(n) = shown {
+                        self.shown.insert(*n, id);
+                    }
                     self.unsaved.remove(0);
                 }
                 Err(e) => {
@@ -327,7 +380,7 @@ impl Memory {
             happened: None,
             source: "notification",
         };
-        match record::answer(journal, config, library, &answer) {
+        match record::answer(journal, config, library, &answer, Utc::now()) {
             Ok(recorded) => {
                 match &recorded.decision {
                     Some(Decision::Move(m)) => info!("{} ladder: {}", m.ladder, m.reason),
@@ -336,7 +389,11 @@ impl Memory {
                 }
                 recorded.steps_paused
             }
-            Err(e) => {
+            Err(record::AnswerError::Refused(why)) => {
+                warn!("answer to notification {n} not recorded: {why}");
+                false
+            }
+            Err(record::AnswerError::Journal(e)) => {
                 warn!("cannot record the answer yet: {e}; it is kept in memory");
                 self.pending.push((n, kind, at));
                 false

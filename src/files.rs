@@ -40,6 +40,25 @@ pub fn write_private(
     Ok(())
 }
 
+/// Opens `path` for reading without following a symlink: a symlink at `path` is an error
+/// (`ELOOP`), so closer never reads, or writes through, a file it did not put there.
+pub fn open_nofollow(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    nofollow(&mut options);
+    options.open(path)
+}
+
+/// Makes `options` refuse to follow a symlink in the last part of the path.
+pub fn nofollow(options: &mut fs::OpenOptions) -> &mut fs::OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        options,
+        rustix::fs::OFlags::NOFOLLOW.bits() as i32,
+    );
+    options
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

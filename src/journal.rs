@@ -5,8 +5,9 @@
 //! Invariants: the file and its `-wal`/`-shm` are 0600 in a 0700 directory; it is in WAL
 //! mode with `synchronous=FULL`, so a write that returned `Ok` survives SIGKILL and power
 //! loss; the daemon and the CLI may hold it open at once (every write is one statement
-//! or one `BEGIN IMMEDIATE` transaction, under a 5 s busy timeout); an answer is stored
-//! at most once. A damaged file is never repaired or deleted: `open` moves it aside and
+//! or one `BEGIN IMMEDIATE` transaction — `Journal::write` — under a 5 s busy timeout, so
+//! two processes' writes are serialised, and what belongs together is stored together or
+//! not at all); an answer is stored at most once. A damaged file is never repaired or deleted: `open` moves it aside and
 //! starts a fresh one. This module stores and reads; it never decides anything.
 
 use std::fs;
@@ -94,6 +95,10 @@ pub enum JournalError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "journal `{path}` is a symlink; closer keeps its journal as a plain file: move the file it points to into its place"
+    )]
+    Symlink { path: PathBuf },
     #[error("journal `{path}`: no sent prompt has id {sent_id}")]
     UnknownSent { path: PathBuf, sent_id: i64 },
     #[error("distress {value} is out of range: it goes from 0 to 10")]
@@ -117,6 +122,17 @@ pub enum Opened {
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+    /// The rows this process already warned it cannot read (table, id): once each.
+    warned: std::cell::RefCell<std::collections::BTreeSet<(&'static str, i64)>>,
+}
+
+/// A row closer cannot read (a value it does not know), as it is stored: for `export`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRow {
+    pub table: &'static str,
+    pub id: i64,
+    /// Every column, by name, as stored.
+    pub columns: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A prompt that went out, to record.
@@ -301,6 +317,74 @@ impl Journal {
             .map_err(|e| self.error(e))
     }
 
+    /// Runs `write` as one transaction (`BEGIN IMMEDIATE`: it takes the write lock first,
+    /// so what it reads stays true until it commits, and another process's writes wait
+    /// for it): every statement in it is stored, or none is. `write` gets this journal;
+    /// a `write` inside another joins the outer transaction.
+    pub fn write<T, E: From<JournalError>>(
+        &self,
+        write: impl FnOnce(&Journal) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if !self.conn.is_autocommit() {
+            return write(self);
+        }
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        // An error drops `tx`, which rolls it back.
+        let value = write(self)?;
+        tx.commit().map_err(|e| E::from(self.error(e)))?;
+        Ok(value)
+    }
+
+    /// Records a prompt that went out and, when it was shown, its notification id, in one
+    /// transaction: a failure leaves neither. The same prompt (same time, rule, category
+    /// and prompt) recorded again is the row already there: trying again, or replaying
+    /// a recovery file twice, stores it once.
+    pub fn record_shown(&self, sent: &NewSent, shown: Option<u32>) -> Result<i64, JournalError> {
+        self.write(|j| -> Result<i64, JournalError> {
+            let existing = j
+                .conn
+                .query_row(
+                    "SELECT id FROM sent
+                     WHERE at = ?1 AND rule = ?2 AND category = ?3 AND prompt IS ?4
+                     ORDER BY id LIMIT 1",
+                    (
+                        time_text(sent.at),
+                        &sent.rule,
+                        sent.category.as_str(),
+                        &sent.prompt,
+                    ),
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| j.error(e))?;
+            let id = match existing {
+                Some(id) => id,
+                None => j.record_sent(sent)?,
+            };
+            if let Some(n) = shown {
+                j.set_notification(id, n)?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// Every answer to the prompt `sent_id`, oldest first.
+    pub fn answers_to(&self, sent_id: i64) -> Result<Vec<AnswerRow>, JournalError> {
+        let read = || -> rusqlite::Result<Vec<AnswerRow>> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {ANSWER_COLUMNS} FROM answer WHERE sent_id = ?1 ORDER BY at, id"
+            ))?;
+            let mut rows = stmt.query([sent_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.extend(self.readable("answer", row, answer_row)?);
+            }
+            Ok(out)
+        };
+        read().map_err(|e| self.error(e))
+    }
+
     pub fn record_sent(&self, sent: &NewSent) -> Result<i64, JournalError> {
         self.conn
             .execute(
@@ -381,7 +465,7 @@ impl Journal {
     /// default.
     pub fn latest_step(&self) -> Result<Option<SentRow>, JournalError> {
         self.one_sent(
-            "WHERE category = ?1 ORDER BY at DESC, id DESC LIMIT 1",
+            "WHERE category = ?1 ORDER BY at DESC, id DESC",
             Category::Step.as_str(),
         )
     }
@@ -393,10 +477,7 @@ impl Journal {
     /// The sent row shown as notification `n`, the latest one if the server reused the
     /// id.
     pub fn sent_by_notification(&self, n: u32) -> Result<Option<SentRow>, JournalError> {
-        self.one_sent(
-            "WHERE notification = ?1 ORDER BY at DESC, id DESC LIMIT 1",
-            n,
-        )
+        self.one_sent("WHERE notification = ?1 ORDER BY at DESC, id DESC", n)
     }
 
     /// Every entry at or after `since` (all when None), in time order (ties: sent, then
@@ -404,7 +485,7 @@ impl Journal {
     pub fn entries(&self, since: Option<DateTime<Utc>>) -> Result<Vec<Entry>, JournalError> {
         // An empty string sorts before every time.
         let since = since.map(time_text).unwrap_or_default();
-        let mut entries = read_entries(&self.conn, &since).map_err(|e| self.error(e))?;
+        let mut entries = self.read_entries(&since).map_err(|e| self.error(e))?;
         entries.sort_by_key(|e| (e.at(), e.tie()));
         Ok(entries)
     }
@@ -436,19 +517,134 @@ impl Journal {
         Ok(())
     }
 
+    /// The first readable sent row of those `condition` selects (unreadable ones are
+    /// warned about and passed over).
     fn one_sent(
         &self,
         condition: &str,
         param: impl rusqlite::ToSql,
     ) -> Result<Option<SentRow>, JournalError> {
-        self.conn
-            .query_row(
-                &format!("SELECT {SENT_COLUMNS} FROM sent {condition}"),
-                [param],
-                sent_row,
-            )
-            .optional()
-            .map_err(|e| self.error(e))
+        let read = || -> rusqlite::Result<Option<SentRow>> {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT {SENT_COLUMNS} FROM sent {condition}"))?;
+            let mut rows = stmt.query([param])?;
+            while let Some(row) = rows.next()? {
+                if let Some(sent) = self.readable("sent", row, sent_row)? {
+                    return Ok(Some(sent));
+                }
+            }
+            Ok(None)
+        };
+        read().map_err(|e| self.error(e))
+    }
+
+    /// `read`'s value for `row`; None, with one warning naming the table and the row's id,
+    /// when a value in it is not one closer knows (another version wrote it, or a hand).
+    fn readable<T>(
+        &self,
+        table: &'static str,
+        row: &Row<'_>,
+        read: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Option<T>> {
+        match read(row) {
+            Ok(value) => Ok(Some(value)),
+            Err(
+                e @ (rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)),
+            ) => {
+                let id: i64 = row.get(0)?;
+                if self.warned.borrow_mut().insert((table, id)) {
+                    tracing::warn!(
+                        "journal `{}`: skipping `{table}` row {id}, which closer cannot read ({}); `closer export` still has it",
+                        self.path.display(),
+                        unreadable_why(&e)
+                    );
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The rows of `table` read by `read`, at or after `since`, unreadable ones skipped.
+    fn read_table<T>(
+        &self,
+        table: &'static str,
+        columns: &str,
+        since: &str,
+        read: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Vec<T>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {columns} FROM {table} WHERE at >= ?1"))?;
+        let mut rows = stmt.query([since])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.extend(self.readable(table, row, read)?);
+        }
+        Ok(out)
+    }
+
+    /// The rows of every table at or after `since`, read in one transaction: a snapshot,
+    /// even while another process writes.
+    fn read_entries(&self, since: &str) -> rusqlite::Result<Vec<Entry>> {
+        // Inside `Journal::write` the snapshot is the write transaction's own.
+        let _tx = if self.conn.is_autocommit() {
+            Some(self.conn.unchecked_transaction()?)
+        } else {
+            None
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        let sent = self.read_table("sent", SENT_COLUMNS, since, sent_row)?;
+        entries.extend(sent.into_iter().map(Entry::Sent));
+        let answers = self.read_table("answer", ANSWER_COLUMNS, since, answer_row)?;
+        entries.extend(answers.into_iter().map(Entry::Answer));
+        let moves = self.read_table("move", MOVE_COLUMNS, since, move_row)?;
+        entries.extend(moves.into_iter().map(Entry::Move));
+        Ok(entries)
+    }
+
+    /// Every row closer cannot read, whole and as stored, so that `export` gives the
+    /// person everything they have.
+    pub fn unreadable(&self) -> Result<Vec<RawRow>, JournalError> {
+        let read = || -> rusqlite::Result<Vec<RawRow>> {
+            let _tx = if self.conn.is_autocommit() {
+                Some(self.conn.unchecked_transaction()?)
+            } else {
+                None
+            };
+            let tables: [(&'static str, &str, RowCheck); 3] = [
+                ("sent", SENT_COLUMNS, |r| sent_row(r).map(drop)),
+                ("answer", ANSWER_COLUMNS, |r| answer_row(r).map(drop)),
+                ("move", MOVE_COLUMNS, |r| move_row(r).map(drop)),
+            ];
+            let mut out = Vec::new();
+            for (table, columns, read) in tables {
+                let mut stmt = self
+                    .conn
+                    .prepare(&format!("SELECT {columns} FROM {table} ORDER BY id"))?;
+                let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    if read(row).is_ok() {
+                        continue;
+                    }
+                    let mut columns = serde_json::Map::new();
+                    for (i, name) in names.iter().enumerate() {
+                        columns.insert(name.clone(), raw_value(row.get_ref(i)?));
+                    }
+                    out.push(RawRow {
+                        table,
+                        id: row.get(0)?,
+                        columns,
+                    });
+                }
+            }
+            Ok(out)
+        };
+        read().map_err(|e| self.error(e))
     }
 
     fn error(&self, e: rusqlite::Error) -> JournalError {
@@ -502,26 +698,31 @@ pub fn forget(path: &Path) -> Result<Vec<PathBuf>, JournalError> {
     Ok(removed)
 }
 
-/// The rows of every table at or after `since`, read in one transaction: a snapshot,
-/// even while another process writes.
-fn read_entries(conn: &Connection, since: &str) -> rusqlite::Result<Vec<Entry>> {
-    let tx = conn.unchecked_transaction()?;
-    let mut entries = Vec::new();
-    let mut stmt = tx.prepare(&format!("SELECT {SENT_COLUMNS} FROM sent WHERE at >= ?1"))?;
-    for row in stmt.query_map([since], sent_row)? {
-        entries.push(Entry::Sent(row?));
+/// Whether a row reads as its table's record.
+type RowCheck = fn(&Row<'_>) -> rusqlite::Result<()>;
+
+/// Why a row could not be read, in a few words.
+fn unreadable_why(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::FromSqlConversionFailure(_, _, why) => why.to_string(),
+        other => other.to_string(),
     }
-    let mut stmt = tx.prepare(&format!(
-        "SELECT {ANSWER_COLUMNS} FROM answer WHERE at >= ?1"
-    ))?;
-    for row in stmt.query_map([since], answer_row)? {
-        entries.push(Entry::Answer(row?));
+}
+
+/// A stored value as JSON: text as text, numbers as numbers, blobs as hex text.
+fn raw_value(v: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(i) => i.into(),
+        ValueRef::Real(f) => f.into(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+        ValueRef::Blob(b) => b
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+            .into(),
     }
-    let mut stmt = tx.prepare(&format!("SELECT {MOVE_COLUMNS} FROM move WHERE at >= ?1"))?;
-    for row in stmt.query_map([since], move_row)? {
-        entries.push(Entry::Move(row?));
-    }
-    Ok(entries)
 }
 
 const SENT_COLUMNS: &str = "id, at, due, rule, category, prompt, ladder, rung, notification";
@@ -600,6 +801,16 @@ fn optional_word_column<T: FromStr<Err = String>>(
 fn prepare_file(path: &Path) -> Result<Option<(u64, u64)>, JournalError> {
     let dir = parent_dir(path);
     crate::files::create_private_dir(dir).map_err(|e| io_error(dir, e))?;
+    // A symlink is refused, not followed: its target is not closer's to chmod or fill.
+    for file in [
+        path.to_path_buf(),
+        with_suffix(path, "-wal"),
+        with_suffix(path, "-shm"),
+    ] {
+        if fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(JournalError::Symlink { path: file });
+        }
+    }
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -671,6 +882,7 @@ fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
     let journal = Journal {
         conn,
         path: path.to_path_buf(),
+        warned: Default::default(),
     };
     let opened = if created {
         Opened::Created
@@ -972,6 +1184,47 @@ mod tests {
     }
 
     #[test]
+    fn a_write_is_stored_whole_or_not_at_all() {
+        let (_dir, j) = fresh();
+        let failed: Result<(), JournalError> = j.write(|j| {
+            j.record_sent(&step(t(9, 0)))?;
+            j.set_notification(42, 7)
+        });
+        assert!(matches!(
+            failed,
+            Err(JournalError::UnknownSent { sent_id: 42, .. })
+        ));
+        assert!(
+            j.entries(None).unwrap().is_empty(),
+            "the first statement stays"
+        );
+
+        // A refused notification id rolls back its sent row too.
+        j.refuse_writes(true).unwrap();
+        assert!(j.record_shown(&step(t(9, 0)), Some(5)).is_err());
+        j.refuse_writes(false).unwrap();
+        let id = j.record_shown(&step(t(9, 0)), Some(5)).unwrap();
+        assert_eq!(j.sent(id).unwrap().unwrap().notification, Some(5));
+        assert_eq!(j.entries(None).unwrap().len(), 1);
+        // A write inside a write joins it; reading inside one sees its own rows.
+        let seen = j
+            .write(|j| -> Result<usize, JournalError> {
+                j.write(|j| {
+                    j.record_move(&NewMove {
+                        at: t(10, 0),
+                        ladder: Ladder::Emotional,
+                        from: 1,
+                        to: 2,
+                        reason: "up".into(),
+                    })
+                })?;
+                Ok(j.entries(None)?.len())
+            })
+            .unwrap();
+        assert_eq!(seen, 2);
+    }
+
+    #[test]
     fn answer_kinds_read_back_from_their_words() {
         for kind in AnswerKind::ALL {
             assert_eq!(kind.as_str().parse::<AnswerKind>(), Ok(*kind));
@@ -1151,6 +1404,25 @@ mod tests {
         let (_j, opened) = Journal::open(&path).unwrap();
         assert_eq!(opened, Opened::Existing);
         assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_symlinked_journal_is_refused_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("notes.txt");
+        fs::write(&target, "my notes").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let err = Journal::open(&path).unwrap_err();
+        assert!(matches!(err, JournalError::Symlink { .. }), "{err:?}");
+        assert!(err.to_string().contains("is a symlink"), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "my notes");
+        assert_eq!(mode(&target), 0o644);
+        // A dangling one too: nothing is created at its target.
+        fs::remove_file(&target).unwrap();
+        assert!(Journal::open(&path).is_err());
+        assert!(!target.exists());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod paths;
 pub mod planner;
 pub mod progress;
 pub mod record;
+pub mod recovery;
 pub mod report;
 pub mod schedule;
 pub mod seed;

@@ -1,11 +1,16 @@
 //! One daemon at a time: `closer run` holds an exclusive lock on `closer.lock` in the
-//! runtime directory for as long as it runs, with its pid inside. The lock, not the
+//! runtime directory for as long as it runs, with its pid inside, and another in the data
+//! dir beside the journal, so that deleting the runtime dir (a logout, a cleaner) lets
+//! neither a second daemon start nor `forget` delete the journal under the live one. The lock, not the
 //! file, is what "running" means: the kernel drops it when the process dies, however it
 //! dies, so a stale file never blocks a restart.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+
+/// The lock file's name in the runtime dir.
+pub const FILE_NAME: &str = "closer.lock";
 
 /// The held lock; released when dropped.
 #[derive(Debug)]
@@ -32,12 +37,13 @@ fn open(path: &Path) -> std::io::Result<File> {
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    // A symlink put in its place is refused, never followed (its target truncated).
+    crate::files::nofollow(&mut options).open(path)
 }
 
 /// Takes the lock in `dir`, or says who holds it.
 pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
-    let path = dir.join("closer.lock");
+    let path = dir.join(FILE_NAME);
     let io = |source| LockError::Io {
         path: path.clone(),
         source,
@@ -66,9 +72,24 @@ pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
     Ok(Lock { _file: file, path })
 }
 
+/// Takes the lock in the data dir `data`, then in `runtime`; held together.
+pub fn acquire_both(runtime: &Path, data: &Path) -> Result<(Lock, Option<Lock>), LockError> {
+    let data_lock = if data == runtime {
+        None
+    } else {
+        Some(acquire(data)?)
+    };
+    Ok((acquire(runtime)?, data_lock))
+}
+
+/// The pid of the daemon that runs with these dirs, if one does: either lock tells.
+pub fn running(runtime: &Path, data: &Path) -> Option<u32> {
+    holder(runtime).or_else(|| holder(data))
+}
+
 /// The pid of the daemon holding the lock in `dir`, if one runs.
 pub fn holder(dir: &Path) -> Option<u32> {
-    let mut file = File::open(dir.join("closer.lock")).ok()?;
+    let mut file = crate::files::open_nofollow(&dir.join(FILE_NAME)).ok()?;
     match file.try_lock_shared() {
         Ok(()) => None,
         Err(TryLockError::WouldBlock) => {
@@ -108,5 +129,18 @@ mod tests {
         drop(first);
         assert_eq!(holder(dir.path()), None);
         acquire(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_symlinked_lock_file_is_refused_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("precious");
+        std::fs::write(&target, "keep me").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join(FILE_NAME)).unwrap();
+        let err = acquire(dir.path()).unwrap_err();
+        assert!(matches!(err, LockError::Io { .. }), "{err}");
+        assert!(err.to_string().contains(FILE_NAME), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+        assert_eq!(holder(dir.path()), None);
     }
 }

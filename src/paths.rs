@@ -56,4 +56,36 @@ impl Paths {
     pub fn seed(&self) -> PathBuf {
         self.state.join("seed")
     }
+
+    /// Records the daemon could not write to the journal, kept for the next start.
+    pub fn recovery(&self) -> PathBuf {
+        self.state.join(crate::recovery::FILE_NAME)
+    }
+
+    /// The report `closer report` writes when no `--out` is given.
+    pub fn report(&self) -> PathBuf {
+        self.data.join(crate::cmd::report::FILE_NAME)
+    }
+
+    /// The single-instance lock in the runtime dir (it names the daemon's pid).
+    pub fn lock(&self) -> PathBuf {
+        self.runtime.join(crate::lock::FILE_NAME)
+    }
+
+    /// The daemon's second lock, beside the journal: it outlives a deleted runtime dir.
+    pub fn data_lock(&self) -> PathBuf {
+        self.data.join(crate::lock::FILE_NAME)
+    }
+
+    /// Every file closer writes besides the journal, for `closer forget`: what it wrote
+    /// is what it deletes.
+    pub fn written(&self) -> Vec<PathBuf> {
+        vec![
+            self.seed(),
+            self.recovery(),
+            self.report(),
+            self.lock(),
+            self.data_lock(),
+        ]
+    }
 }

@@ -1,13 +1,19 @@
 //! Recording what the person answered, and what follows from it: the ladder's move, and
 //! a pause of steps after very high distress. The daemon (answers from notifications) and
-//! the terminal commands both come here, so both apply the same rules.
+//! the terminal commands both come here, so both apply the same rules, and an answer is
+//! checked here and nowhere else (`check`).
+//!
+//! Invariant: an answer and everything that follows from it are one journal transaction.
+//! A later note on an answer (how it felt) belongs here too, as its own function beside
+//! `answer`, checked against the answer it annotates.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
 
 use crate::config::Config;
 use crate::content::{Category, Ladder, Library};
 use crate::history::{History, keys};
-use crate::journal::{AnswerKind, Journal, JournalError, NewAnswer, NewMove, SentRow};
+use crate::journal::{AnswerKind, AnswerRow, Journal, JournalError, NewAnswer, NewMove, SentRow};
 use crate::progress::{self, Decision, Move};
 
 /// What recording an answer did.
@@ -23,37 +29,132 @@ pub struct Recorded {
     pub steps_paused: bool,
 }
 
+/// Why an answer was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    /// The journal could not be read or written; the answer may be tried again.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The answer itself cannot be: trying it again will not help.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// How far ahead of the clock an answer may be dated (clocks on two machines differ).
+pub const AHEAD: TimeDelta = TimeDelta::minutes(1);
+
 /// What closer says when it pauses steps after very high distress.
 pub const PAUSE_NOTE: &str = "The last steps felt very hard. Steps are paused; kind words keep \
     coming. A doctor or therapist can help: `closer about` says where. `closer resume` restarts steps.";
 
-/// Records `answer` and applies the progression rules to its ladder.
+/// Records `answer` (given at `now`) and applies the progression rules to its ladder, all
+/// in one journal transaction: the answer, its ladder move and a pause of steps are
+/// stored together or not at all, and two answers at the same moment (a click and the
+/// terminal) are applied one after the other, each seeing the other's move.
+///
+/// Refused (see `check`): a second answer to a prompt on the same day, an answer dated
+/// before its prompt was sent, or more than a minute in the future. The same answer
+/// given again (same prompt, kind and time) is not refused: it is recorded once.
 pub fn answer(
     journal: &Journal,
     config: &Config,
     library: &Library,
     answer: &NewAnswer,
-) -> Result<Recorded, JournalError> {
-    let sent = journal
-        .sent(answer.sent_id)?
-        .ok_or_else(|| JournalError::UnknownSent {
-            path: journal.path().to_owned(),
-            sent_id: answer.sent_id,
-        })?;
-    let new = journal.record_answer(answer)?;
-    let mut recorded = Recorded {
-        sent,
-        new,
-        decision: None,
-        steps_paused: false,
-    };
-    // Answers change what comes next; the "fewer steps" note may be said again later.
-    journal.set_setting(keys::FEWER_SAID, None)?;
-    if !new || answer.kind == AnswerKind::Snooze || recorded.sent.category != Category::Step {
-        return Ok(recorded);
+    now: DateTime<Utc>,
+) -> Result<Recorded, AnswerError> {
+    journal.write(|journal| {
+        let sent = journal
+            .sent(answer.sent_id)?
+            .ok_or_else(|| JournalError::UnknownSent {
+                path: journal.path().to_owned(),
+                sent_id: answer.sent_id,
+            })?;
+        let earlier = journal.answers_to(sent.id)?;
+        let replay = earlier
+            .iter()
+            .any(|a| a.kind == answer.kind && a.at == answer.at);
+        let mut recorded = Recorded {
+            sent,
+            new: false,
+            decision: None,
+            steps_paused: false,
+        };
+        if replay {
+            return Ok(recorded);
+        }
+        if let Err(why) = check(&recorded.sent, &earlier, answer, now, config.timezone) {
+            return Err(AnswerError::Refused(why));
+        }
+        recorded.new = journal.record_answer(answer)?;
+        // Answers change what comes next; the "fewer steps" note may be said again later.
+        journal.set_setting(keys::FEWER_SAID, None)?;
+        apply_rules(journal, config, library, answer, &mut recorded)?;
+        Ok(recorded)
+    })
+}
+
+/// Whether `answer` to `sent` can be: `earlier` are the answers it already has. The one
+/// place answers are checked, for the daemon and the terminal alike; the message names
+/// what is wrong.
+pub fn check(
+    sent: &SentRow,
+    earlier: &[AnswerRow],
+    answer: &NewAnswer,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(), String> {
+    let local = |at: DateTime<Utc>| at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    if answer.at > now + AHEAD {
+        return Err(format!(
+            "an answer dated {} is in the future; it can be dated now or earlier",
+            local(answer.at)
+        ));
+    }
+    if answer.at < sent.at {
+        return Err(format!(
+            "prompt #{} was sent at {}; an answer to it cannot be dated before that ({})",
+            sent.id,
+            local(sent.at),
+            local(answer.at)
+        ));
+    }
+    if answer.kind == AnswerKind::Snooze {
+        return Ok(());
+    }
+    // One answer a day to a prompt: the same step practised again on another day is a
+    // new day's practice, and counts.
+    let day = answer.at.with_timezone(&tz).date_naive();
+    if let Some(same_day) = earlier
+        .iter()
+        .find(|a| a.kind != AnswerKind::Snooze && a.at.with_timezone(&tz).date_naive() == day)
+    {
+        return Err(format!(
+            "prompt #{} was already answered `{}` at {}; it takes one answer a day (`closer log` shows them)",
+            sent.id,
+            same_day.kind.as_str(),
+            local(same_day.at)
+        ));
+    }
+    Ok(())
+}
+
+/// What follows from a new answer: the ladder's decision (a move when it moves), and a
+/// pause of steps after very high distress three times in a row.
+fn apply_rules(
+    journal: &Journal,
+    config: &Config,
+    library: &Library,
+    answer: &NewAnswer,
+    recorded: &mut Recorded,
+) -> Result<(), JournalError> {
+    if !recorded.new
+        || answer.kind == AnswerKind::Snooze
+        || recorded.sent.category != Category::Step
+    {
+        return Ok(());
     }
     let (Some(ladder), Some(rung)) = (recorded.sent.ladder, recorded.sent.rung) else {
-        return Ok(recorded);
+        return Ok(());
     };
     let history = History::load(journal, config)?;
     let standing = history.standing(ladder);
@@ -79,7 +180,7 @@ pub fn answer(
         )?;
         recorded.steps_paused = true;
     }
-    Ok(recorded)
+    Ok(())
 }
 
 /// Restarts, one rung lower, each of `ladders` nobody answered on for more than two weeks,
@@ -90,13 +191,21 @@ pub fn restarts(
     ladders: &[Ladder],
     now: DateTime<Utc>,
 ) -> Result<Vec<Move>, JournalError> {
-    let mut moves = Vec::new();
-    for ladder in ladders {
-        let last = history.last_activity(*ladder);
-        if let Some(m) = progress::after_a_break(*ladder, &history.standing(*ladder), last, now) {
-            record_move(journal, now, &m)?;
-            moves.push(m);
-        }
+    let moves: Vec<Move> = ladders
+        .iter()
+        .filter_map(|ladder| {
+            let last = history.last_activity(*ladder);
+            progress::after_a_break(*ladder, &history.standing(*ladder), last, now)
+        })
+        .collect();
+    // Most wakes move nothing, and take no write lock.
+    if !moves.is_empty() {
+        journal.write(|journal| -> Result<(), JournalError> {
+            for m in &moves {
+                record_move(journal, now, m)?;
+            }
+            Ok(())
+        })?;
     }
     Ok(moves)
 }
@@ -119,4 +228,116 @@ pub fn top(library: &Library, ladder: Ladder) -> u8 {
         .filter_map(|p| p.rung)
         .max()
         .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(day: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 1, day, h, m, 0).unwrap()
+    }
+
+    fn sent() -> SentRow {
+        SentRow {
+            id: 3,
+            at: t(4, 9, 0),
+            due: t(4, 9, 0),
+            rule: "step".into(),
+            category: Category::Step,
+            prompt: Some("emotional-1".into()),
+            ladder: Some(Ladder::Emotional),
+            rung: Some(1),
+            notification: None,
+        }
+    }
+
+    fn new(kind: AnswerKind, at: DateTime<Utc>) -> NewAnswer {
+        NewAnswer {
+            sent_id: 3,
+            at,
+            kind,
+            distress: None,
+            happened: None,
+            source: "terminal",
+        }
+    }
+
+    fn row(kind: AnswerKind, at: DateTime<Utc>) -> AnswerRow {
+        AnswerRow {
+            id: 1,
+            sent_id: 3,
+            at,
+            kind,
+            distress: None,
+            happened: None,
+            source: "terminal".into(),
+        }
+    }
+
+    fn check_at(earlier: &[AnswerRow], answer: &NewAnswer) -> Result<(), String> {
+        check(&sent(), earlier, answer, t(10, 12, 0), Tz::UTC)
+    }
+
+    #[test]
+    fn an_answer_is_dated_between_its_prompt_and_a_minute_from_now() {
+        assert_eq!(check_at(&[], &new(AnswerKind::Done, t(4, 9, 0))), Ok(()));
+        assert_eq!(check_at(&[], &new(AnswerKind::Done, t(10, 12, 1))), Ok(()));
+        let err = check_at(&[], &new(AnswerKind::Done, t(10, 12, 2))).unwrap_err();
+        assert_eq!(
+            err,
+            "an answer dated 2027-01-10 12:02 is in the future; it can be dated now or earlier"
+        );
+        let far = NewAnswer {
+            at: "9999-12-31T23:59:59Z".parse().unwrap(),
+            ..new(AnswerKind::Done, t(4, 9, 0))
+        };
+        assert!(check_at(&[], &far).is_err());
+        let err = check_at(&[], &new(AnswerKind::Hard, t(4, 8, 59))).unwrap_err();
+        assert_eq!(
+            err,
+            "prompt #3 was sent at 2027-01-04 09:00; an answer to it cannot be dated before that (2027-01-04 08:59)"
+        );
+    }
+
+    #[test]
+    fn a_prompt_takes_one_answer_a_day_and_snoozes_do_not_count() {
+        let earlier = [
+            row(AnswerKind::Snooze, t(4, 9, 5)),
+            row(AnswerKind::Done, t(4, 18, 0)),
+        ];
+        // The same day, whatever the kind: refused, naming the first answer.
+        for kind in [AnswerKind::Done, AnswerKind::Hard, AnswerKind::Skip] {
+            let err = check_at(&earlier, &new(kind, t(4, 23, 59))).unwrap_err();
+            assert_eq!(
+                err,
+                "prompt #3 was already answered `done` at 2027-01-04 18:00; it takes one answer a day (`closer log` shows them)"
+            );
+        }
+        // A snooze is not an answer, before or after.
+        assert_eq!(
+            check_at(&earlier[..1], &new(AnswerKind::Done, t(4, 10, 0))),
+            Ok(())
+        );
+        assert_eq!(
+            check_at(&earlier, &new(AnswerKind::Snooze, t(4, 19, 0))),
+            Ok(())
+        );
+        // The same step practised again the next day is a new day's practice.
+        assert_eq!(
+            check_at(&earlier, &new(AnswerKind::Done, t(5, 0, 0))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_day_is_the_persons_own() {
+        // 23:30 in New York on the 4th is 04:30 UTC on the 5th: the same local day.
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let earlier = [row(AnswerKind::Done, t(4, 18, 0))];
+        let late = new(AnswerKind::Done, t(5, 4, 30));
+        assert!(check(&sent(), &earlier, &late, t(10, 0, 0), ny).is_err());
+        assert!(check(&sent(), &earlier, &late, t(10, 0, 0), Tz::UTC).is_ok());
+    }
 }

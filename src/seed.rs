@@ -5,7 +5,7 @@
 //! being chosen (a rule, a day, a time), so `closer next` and the daemon agree.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -26,11 +26,28 @@ pub fn hash_str(s: &str) -> u64 {
 }
 
 /// Reads the seed stored at `path`, or makes one and stores it (mode 0600).
+/// A symlink in its place is refused (closer's own files are never read through one).
 pub fn load_or_create(path: &Path) -> anyhow::Result<u64> {
-    if let Ok(text) = fs::read_to_string(path)
-        && let Ok(seed) = text.trim().parse()
-    {
-        return Ok(seed);
+    let mut text = String::new();
+    match crate::files::open_nofollow(path) {
+        Ok(mut f) => {
+            if f.read_to_string(&mut text).is_ok()
+                && let Ok(seed) = text.trim().parse()
+            {
+                return Ok(seed);
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                anyhow::bail!(
+                    "the random seed {} is a symlink; closer keeps it as a plain file: remove the link (a new seed is made)",
+                    path.display()
+                );
+            }
+            return Err(e)
+                .with_context(|| format!("cannot read the random seed {}", path.display()));
+        }
     }
     let seed = fresh();
     crate::files::write_private(path, |f| writeln!(f, "{seed}"))
@@ -50,15 +67,46 @@ fn fresh() -> u64 {
 mod tests {
     use super::*;
 
+    /// Every person's schedule is replayed from these two functions: a change to either
+    /// moves every planned moment and prompt choice. The values were computed once and
+    /// are kept here so that such a change cannot pass unnoticed.
     #[test]
-    fn mixing_is_stable_and_spread() {
-        assert_eq!(mix(1, 2), mix(1, 2));
-        assert_ne!(mix(1, 2), mix(2, 1));
-        assert_eq!(hash_str("morning step"), hash_str("morning step"));
-        assert_ne!(hash_str("a"), hash_str("b"));
+    fn mix_keeps_its_golden_values() {
+        let golden: &[(u64, u64, u64)] = &[
+            (0, 0, 0x51ff_f90e_2c88_e79b),
+            (1, 2, 0x34ae_0dc3_1e62_7228),
+            (2, 1, 0x9b5a_7793_3748_569b),
+            (u64::MAX, 7, 0xc02b_5d10_e809_8f51),
+            (0x1234_5678_9abc_def0, 20_000, 0x7163_2d5a_10c0_9733),
+        ];
+        for &(a, b, want) in golden {
+            assert_eq!(mix(a, b), want, "mix({a}, {b})");
+        }
         // Consecutive days land all over a 90-minute window.
         let spots: std::collections::BTreeSet<u64> = (0..30).map(|d| mix(7, d) % 91).collect();
         assert!(spots.len() > 20, "{spots:?}");
+    }
+
+    #[test]
+    fn hash_str_keeps_its_golden_values() {
+        // The FNV-1a 64-bit offset basis and its published value for "a".
+        assert_eq!(hash_str(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(hash_str("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(hash_str("morning step"), 0x539c_6b90_2d58_5bc7);
+        assert_eq!(hash_str("emotional-3"), 0x0e8c_b617_495e_020f);
+    }
+
+    #[test]
+    fn a_symlinked_seed_is_refused_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        fs::write(&target, "not closer's\n").unwrap();
+        let path = dir.path().join("seed");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let err = load_or_create(&path).unwrap_err().to_string();
+        assert!(err.contains("is a symlink"), "{err}");
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "not closer's\n");
     }
 
     #[test]

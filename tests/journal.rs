@@ -207,3 +207,117 @@ fn sigkill_loses_no_acknowledged_answer() {
     );
     assert!(answered.len() >= acknowledged.len());
 }
+
+/// Tells a child which journal to answer in, and when to start.
+const ANSWERER: &str = "JOURNAL_ANSWERER";
+const START_AT: &str = "JOURNAL_START_AT";
+const ANSWERERS: usize = 2;
+
+/// The config of the racing answers: one ladder, in UTC.
+fn one_ladder() -> (closer::config::Config, closer::content::Library) {
+    let (config, problems) = closer::config::load(&closer::diag::Source::new(
+        "race.toml",
+        "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n",
+    ));
+    assert!(problems.is_empty(), "{problems:?}");
+    (config, closer::content::Library::load(None).0)
+}
+
+/// The child of `answers_at_the_same_moment_move_a_ladder_once`: waits for the agreed
+/// moment, then answers its own prompt (`sent` is its index) as a click would.
+#[test]
+fn answerer_child() {
+    let Some(path) = std::env::var_os(ANSWERER) else {
+        return;
+    };
+    let index: i64 = std::env::var("JOURNAL_ANSWER_INDEX")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let start: u128 = std::env::var(START_AT).unwrap().parse().unwrap();
+    let (config, library) = one_ladder();
+    let (journal, _) = Journal::open(Path::new(&path)).expect("open");
+    let now = Utc::now();
+    while std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        < start
+    {
+        std::hint::spin_loop();
+    }
+    let answer = NewAnswer {
+        distress: Some(1),
+        ..done(index + 2, now)
+    };
+    closer::record::answer(&journal, &config, &library, &answer, now).expect("answer");
+}
+
+#[test]
+fn answers_at_the_same_moment_move_a_ladder_once() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let (journal, _) = Journal::open(&path).unwrap();
+        // Done on rung 1 yesterday; today's first "done" moves the ladder up to rung 2.
+        let yesterday = Utc::now() - TimeDelta::days(1);
+        let first = journal.record_sent(&rung_one(yesterday)).unwrap();
+        journal
+            .record_answer(&NewAnswer {
+                distress: Some(1),
+                ..done(first, yesterday)
+            })
+            .unwrap();
+        for _ in 0..ANSWERERS {
+            journal
+                .record_sent(&rung_one(Utc::now() - TimeDelta::minutes(5)))
+                .unwrap();
+        }
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            + 1500;
+        let children: Vec<_> = (0..ANSWERERS)
+            .map(|i| {
+                child("answerer_child", ANSWERER, &path)
+                    .env("JOURNAL_ANSWER_INDEX", i.to_string())
+                    .env(START_AT, start.to_string())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "an answer failed:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        let entries = journal.entries(None).unwrap();
+        let moves: Vec<_> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Move(m) => Some((m.from, m.to)),
+                _ => None,
+            })
+            .collect();
+        let answers = entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Answer(_)))
+            .count();
+        assert_eq!(answers, 1 + ANSWERERS, "round {round}");
+        assert_eq!(moves, [(1, 2)], "round {round}: one move, once");
+    }
+}
+
+fn rung_one(at: DateTime<Utc>) -> NewSent {
+    NewSent {
+        prompt: Some("emotional-1".into()),
+        rung: Some(1),
+        ..step(at)
+    }
+}

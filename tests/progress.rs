@@ -18,6 +18,26 @@ fn ok(run: Run) -> Run {
     run
 }
 
+/// A moment `hours` ago, as `--at` takes it.
+fn ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::TimeDelta::hours(hours)).to_rfc3339()
+}
+
+/// Dates the latest sent prompt `hours` ago, as if the daemon had sent it then: an
+/// answer cannot be dated before its prompt was sent.
+fn sent_ago(home: &Home, hours: i64) {
+    let at = (chrono::Utc::now() - chrono::TimeDelta::hours(hours))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    let changed = db
+        .execute(
+            "UPDATE sent SET at = ?1, due = ?1 WHERE id = (SELECT max(id) FROM sent)",
+            [at],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+}
+
 fn status(home: &Home) -> Value {
     serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap()
 }
@@ -36,9 +56,10 @@ fn emotional(home: &Home) -> (u64, String) {
 fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
-    ok(home.run(&["done", "--distress", "2", "--at", "2027-01-04T18:00:00Z"]));
+    sent_ago(&home, 96);
+    ok(home.run(&["done", "--distress", "2", "--at", &ago(72)]));
     assert_eq!(emotional(&home).0, 1);
-    let run = ok(home.run(&["done", "--distress", "1", "--at", "2027-01-05T18:00:00Z"]));
+    let run = ok(home.run(&["done", "--distress", "1", "--at", &ago(48)]));
     assert!(
         run.stdout.contains("emotional ladder: up to rung 2"),
         "{run:?}"
@@ -58,9 +79,10 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
         run.stderr.contains(list[1]["body"].as_str().unwrap()),
         "not the rung-2 step: {run:?}"
     );
-    ok(home.run(&["hard", "--at", "2027-01-06T18:00:00Z"]));
+    sent_ago(&home, 30);
+    ok(home.run(&["hard", "--at", &ago(24)]));
     assert_eq!(emotional(&home).0, 2);
-    ok(home.run(&["hard", "--at", "2027-01-07T18:00:00Z"]));
+    ok(home.run(&["hard"]));
     let (rung, reason) = emotional(&home);
     assert_eq!(rung, 1);
     assert!(reason.contains("two hard steps in a row"), "{reason}");
@@ -96,14 +118,43 @@ fn answers_name_what_they_answer_and_refuse_what_they_cannot() {
     let run = home.run(&["done", "--distress", "11"]);
     assert_eq!(run.code, Some(2), "{run:?}");
     ok(home.run(&["done", "1", "--distress", "4", "--happened", "no"]));
+
+    // One prompt, answered again the same day: refused, and the ladder does not move.
+    for kind in ["done", "hard"] {
+        let run = home.run(&[kind, "1"]);
+        assert_eq!(run.code, Some(1), "{run:?}");
+        assert!(
+            run.stderr
+                .contains("prompt #1 was already answered `done` at"),
+            "{run:?}"
+        );
+    }
+    // Never in the future, never before the prompt was sent.
+    let run = home.run(&["done", "1", "--at", "9999-12-31T23:59:59Z"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("an answer dated 9999-12-31 23:59 is in the future"),
+        "{run:?}"
+    );
+    let run = home.run(&["skip", "1", "--at", &ago(1)]);
+    assert!(
+        run.stderr.contains("prompt #1 was sent at")
+            && run.stderr.contains("cannot be dated before that"),
+        "{run:?}"
+    );
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    assert_eq!(export.iter().filter(|e| e["event"] == "answer").count(), 1);
+    assert!(export.iter().all(|e| e["event"] != "move"), "{export:?}");
 }
 
 #[test]
 fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
+    sent_ago(&home, 24 * 5);
     for (i, kind) in ["done", "hard", "skip", "done"].iter().enumerate() {
-        ok(home.run(&[kind, "--at", &format!("2027-01-0{}T18:00:00Z", i + 4)]));
+        ok(home.run(&[kind, "--at", &ago(24 * (4 - i as i64))]));
     }
     let events: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
     let answers: Vec<&str> = events
@@ -126,9 +177,14 @@ fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
         serde_json::from_str(&ok(home.run(&["log", "--days", "100000", "--json"])).stdout).unwrap();
     assert_eq!(log.len(), events.len());
 
+    // The report holds rungs, steps and hard counts: it is closer's record too.
+    ok(home.run(&["report"]));
+    assert!(home.path("data/closer/report.html").exists());
+
     let run = home.run(&["forget"]);
     assert_eq!(run.code, Some(1), "forget must ask first: {run:?}");
-    ok(home.run(&["forget", "--yes"]));
+    let run = ok(home.run(&["forget", "--yes"]));
+    assert!(run.stdout.contains("report.html"), "{run:?}");
     for dir in ["data/closer", "state/closer", "run/closer"] {
         assert!(!home.path(dir).exists(), "{dir} is still there");
     }
@@ -192,8 +248,8 @@ fn clicking_done_on_the_desktop_moves_the_ladder() {
     let home = Home::with_config(&config);
     // Done once yesterday, from the terminal.
     ok(home.run(&["send", "--no-wait"]));
-    let yesterday = (chrono::Utc::now() - chrono::TimeDelta::days(1)).to_rfc3339();
-    ok(home.run(&["done", "--distress", "2", "--at", &yesterday]));
+    sent_ago(&home, 25);
+    ok(home.run(&["done", "--distress", "2", "--at", &ago(24)]));
 
     let daemon = home.daemon(Some(&desktop));
     desktop.wait_for_notifications(1, Duration::from_secs(10));
@@ -231,4 +287,192 @@ fn sigkill_in_a_burst_of_answers_loses_none_that_were_logged() {
         "{logged} answers were logged, {stored} stored:\n{}",
         daemon.log()
     );
+}
+
+/// Kind words every half minute; with no session bus they are printed to stderr. (Each
+/// refused write waits out the journal's 5 s busy timeout: a prompt a second would keep
+/// the daemon writing and never listening.)
+const HALF_MINUTELY: &str = "timezone = \"UTC\"\n\
+    [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n\
+    [[schedule]]\nname = \"kind\"\nsend = \"compassion\"\ncron = \"*/30 * * * * *\"\n";
+
+/// Starts the daemon on a journal whose write lock another process holds (as a full or
+/// locked disk would refuse writes), until it has a prompt it cannot write; returns the
+/// daemon and the lock's connection.
+fn daemon_that_cannot_write(home: &Home) -> (support::home::Daemon, rusqlite::Connection) {
+    let path = home.path("data/closer/journal.sqlite3");
+    closer::journal::Journal::open(&path).unwrap();
+    let lock = rusqlite::Connection::open(&path).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("prompt(s) in memory", 1, Duration::from_secs(60));
+    (daemon, lock)
+}
+
+#[test]
+fn what_the_journal_refused_is_kept_at_a_stop_and_replayed_once_at_the_next_start() {
+    let home = Home::with_config(HALF_MINUTELY);
+    let (mut daemon, lock) = daemon_that_cannot_write(&home);
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(30)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    let file = home.path("state/closer/unsaved.jsonl");
+    let kept = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}: {}", daemon.log()));
+    let times: Vec<String> = kept
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["at"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(!times.is_empty());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+
+    let mut daemon = home.daemon(None);
+    daemon.wait_for_log("replayed", 1, Duration::from_secs(20));
+    daemon.wait_for_log("closer is running", 1, Duration::from_secs(20));
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(20)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    assert!(!file.exists(), "replayed once, then removed");
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    for at in &times {
+        let n: i64 = db
+            .query_row("SELECT count(*) FROM sent WHERE at = ?1", [at], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 1, "the prompt sent at {at}");
+    }
+}
+
+#[test]
+fn what_cannot_even_be_kept_is_printed_whole() {
+    let home = Home::with_config(HALF_MINUTELY);
+    let (mut daemon, _lock) = daemon_that_cannot_write(&home);
+    // The state dir is gone, and a file stands in its way.
+    std::fs::remove_dir_all(home.path("state/closer")).unwrap();
+    home.write("state/closer", "");
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(30)), 0);
+    let log = daemon.log();
+    let printed: Vec<Value> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix(closer::recovery::STDERR_PREFIX))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!printed.is_empty(), "{log}");
+    assert!(
+        printed
+            .iter()
+            .all(|r| r["record"] == "sent" && r["category"] == "compassion"),
+        "{printed:?}"
+    );
+}
+
+#[test]
+fn a_daemon_started_without_its_journal_opens_it_later_and_sees_a_pause() {
+    let config = HALF_MINUTELY.replace("*/30 * * * * *", "* * * * * *");
+    let home = Home::with_config(&config);
+    // The data dir cannot be made: a file stands where it goes.
+    home.write("data/closer", "");
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("cannot open the journal", 1, Duration::from_secs(20));
+    daemon.wait_for_log("sent compassion", 1, Duration::from_secs(20));
+
+    std::fs::remove_file(home.path("data/closer")).unwrap();
+    ok(home.run(&["pause"]));
+    assert_eq!(status(&home)["paused_until"], "indefinitely");
+    let log = daemon.wait_for_log("is open now", 1, Duration::from_secs(20));
+    // What it sent before is in the journal now, and nothing more is sent.
+    let before = log.matches("sent compassion").count();
+    std::thread::sleep(Duration::from_secs(3));
+    let log = daemon.log();
+    assert_eq!(log.matches("sent compassion").count(), before, "{log}");
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    assert!(
+        export.iter().filter(|e| e["event"] == "sent").count() >= before - 1,
+        "{export:?}"
+    );
+}
+
+#[test]
+fn rows_closer_cannot_read_are_skipped_with_a_warning_and_exported_raw() {
+    let home = Home::with_config(ONE_LADDER);
+    ok(home.run(&["send", "--no-wait"]));
+    sent_ago(&home, 2);
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    db.execute_batch(
+        "INSERT INTO sent (id, at, due, rule, category) VALUES
+             (7, '2026-01-01T09:00:00.000Z', '2026-01-01T09:00:00.000Z', 'x', 'gossip');
+         INSERT INTO sent (id, at, due, rule, category, prompt, ladder, rung) VALUES
+             (8, '9000-01-01T00:00:00.000Z', '9000-01-01T00:00:00.000Z', 's', 'step',
+              'emotional-1', 'romantic', 1);
+         INSERT INTO answer (id, sent_id, at, kind, source) VALUES (5, 1, 'soon', 'done', 'x');
+         INSERT INTO move (id, at, ladder, from_rung, to_rung, reason) VALUES
+             (3, 'not a time', 'emotional', 1, 2, 'by hand');",
+    )
+    .unwrap();
+    drop(db);
+
+    let run = ok(home.run(&["status"]));
+    for (table, id) in [("sent", 7), ("sent", 8), ("answer", 5), ("move", 3)] {
+        let warning = format!("skipping `{table}` row {id}, which closer cannot read");
+        assert_eq!(
+            run.stderr.matches(&warning).count(),
+            1,
+            "{warning}: {run:?}"
+        );
+    }
+    assert!(run.stderr.contains("`gossip`"), "{run:?}");
+    for args in [
+        &["next"][..],
+        &["log"],
+        &["report"],
+        &["export", "--format", "csv"],
+    ] {
+        ok(home.run(args));
+    }
+    // The latest readable step is the one answered.
+    let run = ok(home.run(&["done"]));
+    assert!(run.stdout.contains("Noted: you did"), "{run:?}");
+
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let raw: Vec<(String, i64)> = export
+        .iter()
+        .filter(|e| e["event"] == "unreadable")
+        .map(|e| {
+            (
+                e["table"].as_str().unwrap().to_owned(),
+                e["step"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        raw,
+        [
+            ("sent".to_owned(), 7),
+            ("sent".to_owned(), 8),
+            ("answer".to_owned(), 5),
+            ("move".to_owned(), 3)
+        ]
+    );
+    let gossip = export.iter().find(|e| e["event"] == "unreadable").unwrap();
+    assert_eq!(gossip["row"]["category"], "gossip");
+    assert_eq!(gossip["row"]["rule"], "x");
+    assert_eq!(export.iter().filter(|e| e["event"] == "answer").count(), 1);
 }

@@ -42,6 +42,20 @@ fn days_ago(now: DateTime<Utc>, n: i64) -> String {
     format!("{day}T12:00:00Z")
 }
 
+/// Dates step `step` at 09:00 on the day of `first_answer` (noon), as if the daemon had
+/// sent it then: an answer cannot be dated before its prompt was sent.
+fn sent_on(home: &Home, step: &str, first_answer: &str) {
+    let at = first_answer.replace("T12:00:00Z", "T09:00:00.000Z");
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    let changed = db
+        .execute(
+            "UPDATE sent SET at = ?1, due = ?1 WHERE id = ?2",
+            (at, step.parse::<i64>().unwrap()),
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+}
+
 /// Answers step `step`: `kind` is done, hard or skip.
 fn answer(home: &Home, step: &str, kind: &str, at: &str, distress: Option<u8>) {
     let distress = distress.map(|d| d.to_string());
@@ -78,6 +92,7 @@ fn four_weeks() -> Home {
     ];
     for answers in plan {
         let step = send_step(&home);
+        sent_on(&home, &step, &at(answers[0].1));
         for (kind, n, distress) in *answers {
             answer(&home, &step, kind, &at(*n), *distress);
         }
@@ -86,10 +101,12 @@ fn four_weeks() -> Home {
     ok(home.run(&["ladder", "enable", "intellectual"]));
     ok(home.run(&["ladder", "disable", "emotional"]));
     let step = send_step(&home);
+    sent_on(&home, &step, &at(21));
     answer(&home, &step, "skip", &at(21), None);
     answer(&home, &step, "done", &at(14), Some(4));
     answer(&home, &step, "done", &at(8), Some(2));
     let step = send_step(&home);
+    sent_on(&home, &step, &at(2));
     answer(&home, &step, "done", &at(2), None);
     ok(home.run(&["ladder", "enable", "emotional"]));
     ok(home.run(&["ladder", "enable", "experiential"]));

@@ -53,7 +53,7 @@ fn answer(
         happened,
         source: "terminal",
     };
-    let recorded = record::answer(&journal, &config, &setup.library, &answer)?;
+    let recorded = record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
     let title = sent
         .prompt
         .as_deref()

@@ -1,5 +1,5 @@
 //! `closer forget`: delete everything closer has recorded — the journal (with any damaged
-//! copies), the seed, the lock — after the person confirms. Their config and own packs
+//! copies), the seed, the report, the lock (`Paths::written`) — after the person confirms. Their config and own packs
 //! are their writing, not closer's record, and stay.
 
 use std::io::IsTerminal;
@@ -9,7 +9,7 @@ use crate::cli::ForgetArgs;
 use crate::paths::Paths;
 
 pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
-    if let Some(pid) = crate::lock::holder(&paths.runtime) {
+    if let Some(pid) = crate::lock::running(&paths.runtime, &paths.data) {
         anyhow::bail!(
             "closer is running (pid {pid}); stop it first (`closer service stop`, or kill {pid}), then forget"
         );
@@ -31,7 +31,7 @@ pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
         }
     }
     let mut removed = crate::journal::forget(&paths.journal())?;
-    for file in [paths.seed(), paths.runtime.join("closer.lock")] {
+    for file in paths.written() {
         match std::fs::remove_file(&file) {
             Ok(()) => removed.push(file),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

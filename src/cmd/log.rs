@@ -1,5 +1,7 @@
 //! `closer log` and `closer export`: what was sent and answered, and how the ladders
-//! moved, in time order — the last days for reading, or everything to keep.
+//! moved, in time order — the last days for reading, or everything to keep. A row closer
+//! cannot read is left out of the log (the journal warns about it) and exported as it is
+//! stored (`"event": "unreadable"`), so the person always gets all their data out.
 
 use chrono::{TimeDelta, Utc};
 use serde::Serialize;
@@ -39,13 +41,23 @@ struct Event {
     rung: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    /// For an unreadable row: its table, and the row as stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    row: Option<serde_json::Value>,
 }
 
 const CSV_HEADER: &str =
     "time,event,step,rule,prompt,category,answer,distress,happened,source,ladder,from,rung,reason";
 
 /// Every event since `since`, with times in the config's time zone.
-fn events(paths: &Paths, since: Option<chrono::DateTime<Utc>>) -> anyhow::Result<Vec<Event>> {
+/// With `raw`, the rows closer cannot read come last, as stored.
+fn events(
+    paths: &Paths,
+    since: Option<chrono::DateTime<Utc>>,
+    raw: bool,
+) -> anyhow::Result<Vec<Event>> {
     if !paths.journal().exists() {
         return Ok(Vec::new());
     }
@@ -78,8 +90,10 @@ fn events(paths: &Paths, since: Option<chrono::DateTime<Utc>>) -> anyhow::Result
         from: None,
         rung: None,
         reason: None,
+        table: None,
+        row: None,
     };
-    Ok(all
+    let mut events: Vec<Event> = all
         .iter()
         .filter(|e| since.is_none_or(|s| e.at() >= s))
         .map(|e| {
@@ -118,12 +132,34 @@ fn events(paths: &Paths, since: Option<chrono::DateTime<Utc>>) -> anyhow::Result
                 },
             }
         })
-        .collect())
+        .collect();
+    if raw {
+        for row in journal.unreadable()? {
+            let time = row
+                .columns
+                .get("at")
+                .and_then(|t| t.as_str())
+                .unwrap_or("")
+                .to_owned();
+            let row_text = serde_json::Value::Object(row.columns.clone()).to_string();
+            events.push(Event {
+                step: Some(row.id),
+                table: Some(row.table),
+                reason: Some(format!(
+                    "`{}` row {} as stored: {row_text}",
+                    row.table, row.id
+                )),
+                row: Some(serde_json::Value::Object(row.columns)),
+                ..blank(time, "unreadable")
+            });
+        }
+    }
+    Ok(events)
 }
 
 pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
     let since = Utc::now() - TimeDelta::days(i64::from(args.days));
-    let events = events(paths, Some(since))?;
+    let events = events(paths, Some(since), false)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&events)?);
         return Ok(Status::Success);
@@ -173,7 +209,7 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
 }
 
 pub fn export(paths: &Paths, args: &ExportArgs) -> anyhow::Result<Status> {
-    let events = events(paths, None)?;
+    let events = events(paths, None, true)?;
     match args.format {
         ExportFormat::Json => println!("{}", serde_json::to_string_pretty(&events)?),
         ExportFormat::Csv => {

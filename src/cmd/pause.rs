@@ -39,8 +39,10 @@ pub fn pause(paths: &Paths, args: &PauseArgs) -> anyhow::Result<Status> {
 
 pub fn resume(paths: &Paths) -> anyhow::Result<Status> {
     let journal = open_journal(paths)?;
-    journal.set_setting(keys::PAUSED_UNTIL, None)?;
-    journal.set_setting(keys::STEPS_PAUSED, None)?;
+    journal.write(|j| -> Result<(), crate::journal::JournalError> {
+        j.set_setting(keys::PAUSED_UNTIL, None)?;
+        j.set_setting(keys::STEPS_PAUSED, None)
+    })?;
     println!("Welcome back. Prompts and steps are on again.");
     crate::lock::wake_daemon(&paths.runtime);
     Ok(Status::Success)

@@ -87,7 +87,8 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
                     happened: None,
                     source: "notification",
                 };
-                let recorded = record::answer(&journal, &config, &setup.library, &answer)?;
+                let recorded =
+                    record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
                 if let Some(crate::progress::Decision::Move(m)) = recorded.decision {
                     println!("{} ladder: {}.", m.ladder, m.reason);
                 }

@@ -1,0 +1,454 @@
+//! Records the daemon could not write to the journal (a full disk, a locked or unwritable
+//! journal) are never dropped: when it stops, they go to a recovery file in the state dir
+//! (`unsaved.jsonl`, one JSON record a line), which the next start replays into the
+//! journal, once, and then removes. When even that file cannot be written, each record is
+//! printed whole to stderr, one parseable line each.
+//!
+//! Invariants: the file is 0600 and written atomically (`files::write_private`), never
+//! through a symlink; a stop adds to what an earlier stop left; replaying is one journal
+//! transaction and idempotent (a prompt already stored is not stored again, an answer
+//! already stored is recorded once), so a replay cut short and done again doubles
+//! nothing. This module moves records; what an answer does is `record::answer`'s.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::content::Library;
+use crate::journal::{AnswerKind, Journal, JournalError, NewAnswer, NewSent};
+use crate::record::{self, AnswerError};
+
+/// The recovery file's name in the state dir.
+pub const FILE_NAME: &str = "unsaved.jsonl";
+
+/// What stderr lines carry before each record, when the file cannot be written.
+pub const STDERR_PREFIX: &str = "closer: unsaved record: ";
+
+/// One record that is not in the journal yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Unsaved {
+    /// A prompt that went out, with the notification it was shown as.
+    Sent {
+        at: String,
+        due: String,
+        rule: String,
+        category: String,
+        prompt: Option<String>,
+        ladder: Option<String>,
+        rung: Option<u8>,
+        notification: Option<u32>,
+    },
+    /// An answer from a notification: to the journal's prompt `sent_id` when it was
+    /// known, or else to the unsaved prompt shown as `notification`.
+    Answer {
+        sent_id: Option<i64>,
+        notification: u32,
+        kind: String,
+        at: String,
+    },
+}
+
+impl Unsaved {
+    pub fn sent(sent: &NewSent, notification: Option<u32>) -> Unsaved {
+        Unsaved::Sent {
+            at: time_text(sent.at),
+            due: time_text(sent.due),
+            rule: sent.rule.clone(),
+            category: sent.category.as_str().to_owned(),
+            prompt: sent.prompt.clone(),
+            ladder: sent.ladder.map(|l| l.as_str().to_owned()),
+            rung: sent.rung,
+            notification,
+        }
+    }
+
+    pub fn answer(
+        sent_id: Option<i64>,
+        notification: u32,
+        kind: AnswerKind,
+        at: DateTime<Utc>,
+    ) -> Unsaved {
+        Unsaved::Answer {
+            sent_id,
+            notification,
+            kind: kind.as_str().to_owned(),
+            at: time_text(at),
+        }
+    }
+
+    /// The record as one line of JSON.
+    pub fn line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"unprintable\":\"{e}\"}}"))
+    }
+}
+
+/// Adds `records` to the recovery file at `path` (creating it 0600, atomically).
+pub fn keep(path: &Path, records: &[Unsaved]) -> io::Result<()> {
+    let mut lines = read_text(path)?.unwrap_or_default();
+    for record in records {
+        lines.push_str(&record.line());
+        lines.push('\n');
+    }
+    crate::files::write_private(path, |f| f.write_all(lines.as_bytes()))
+}
+
+/// Keeps `records` in the recovery file; when that fails, prints each whole to stderr.
+/// Returns whether they are in the file.
+pub fn keep_or_print(path: &Path, records: &[Unsaved]) -> bool {
+    if records.is_empty() {
+        return true;
+    }
+    match keep(path, records) {
+        Ok(()) => {
+            tracing::warn!(
+                "{} record(s) could not be written to the journal; they are kept in {} for the next start",
+                records.len(),
+                path.display()
+            );
+            true
+        }
+        Err(e) => {
+            tracing::error!(
+                "cannot keep {} unsaved record(s) in {}: {e}; here they are, one a line:",
+                records.len(),
+                path.display()
+            );
+            let mut stderr = io::stderr().lock();
+            for record in records {
+                let _ = writeln!(stderr, "{STDERR_PREFIX}{}", record.line());
+            }
+            false
+        }
+    }
+}
+
+/// What a replay did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Replayed {
+    /// Records read from the file.
+    pub records: usize,
+    /// Records that could not be (a bad line, an answer refused): each was warned about.
+    pub skipped: usize,
+}
+
+/// Replays the recovery file at `path` into `journal` (answers as given at `now`), in one
+/// transaction, then removes the file. Nothing to replay: `Ok(None)`. A journal error
+/// leaves the file as it was, for the next start.
+pub fn replay(
+    journal: &Journal,
+    config: &Config,
+    library: &Library,
+    path: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Replayed>> {
+    let Some(text) = read_text(path)? else {
+        return Ok(None);
+    };
+    let mut done = Replayed::default();
+    journal.write(|journal| -> Result<(), JournalError> {
+        // The notification id each replayed prompt was shown as, to its row.
+        let mut shown = HashMap::new();
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            done.records += 1;
+            let skip = |why: String| {
+                tracing::warn!("{}:{}: not replayed: {why}", path.display(), n + 1);
+            };
+            match serde_json::from_str::<Unsaved>(line) {
+                Err(e) => {
+                    skip(format!("not a record ({e})"));
+                    done.skipped += 1;
+                }
+                Ok(Unsaved::Sent {
+                    at,
+                    due,
+                    rule,
+                    category,
+                    prompt,
+                    ladder,
+                    rung,
+                    notification,
+                }) => {
+                    let sent = (|| -> Result<NewSent, String> {
+                        Ok(NewSent {
+                            at: parse_time(&at)?,
+                            due: parse_time(&due)?,
+                            rule,
+                            category: category.parse()?,
+                            prompt,
+                            ladder: ladder.map(|l| l.parse()).transpose()?,
+                            rung,
+                        })
+                    })();
+                    match sent {
+                        Ok(sent) => {
+                            let id = journal.record_shown(&sent, notification)?;
+                            if let Some(n) = notification {
+                                shown.insert(n, id);
+                            }
+                        }
+                        Err(why) => {
+                            skip(why);
+                            done.skipped += 1;
+                        }
+                    }
+                }
+                Ok(Unsaved::Answer {
+                    sent_id,
+                    notification,
+                    kind,
+                    at,
+                }) => {
+                    let Some(sent_id) = sent_id.or_else(|| shown.get(&notification).copied())
+                    else {
+                        skip(format!(
+                            "no prompt was shown as notification {notification}"
+                        ));
+                        done.skipped += 1;
+                        continue;
+                    };
+                    let answer = match (kind.parse::<AnswerKind>(), parse_time(&at)) {
+                        (Ok(kind), Ok(at)) => NewAnswer {
+                            sent_id,
+                            at,
+                            kind,
+                            distress: None,
+                            happened: None,
+                            source: "notification",
+                        },
+                        (Err(why), _) | (_, Err(why)) => {
+                            skip(why);
+                            done.skipped += 1;
+                            continue;
+                        }
+                    };
+                    match record::answer(journal, config, library, &answer, now) {
+                        Ok(_) => {}
+                        Err(AnswerError::Refused(why)) => {
+                            skip(why);
+                            done.skipped += 1;
+                        }
+                        Err(AnswerError::Journal(JournalError::UnknownSent {
+                            sent_id, ..
+                        })) => {
+                            skip(format!("the journal has no prompt #{sent_id}"));
+                            done.skipped += 1;
+                        }
+                        Err(AnswerError::Journal(e)) => return Err(e),
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => anyhow::bail!(
+            "replayed {}, but cannot remove it: {e}; replaying it again adds nothing",
+            path.display()
+        ),
+    }
+    Ok(Some(done))
+}
+
+/// The file's text; None when there is none. A symlink is refused, not followed.
+fn read_text(path: &Path) -> io::Result<Option<String>> {
+    let mut text = String::new();
+    match crate::files::open_nofollow(path) {
+        Ok(mut f) => {
+            f.read_to_string(&mut text)?;
+            Ok(Some(text))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("cannot read `{}`: {e}", path.display()),
+        )),
+    }
+}
+
+fn time_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("`{text}` is not an RFC 3339 time"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{Category, Ladder};
+    use crate::journal::Entry;
+    use chrono::TimeDelta;
+
+    fn setup() -> (Config, Library) {
+        let (config, diags) = crate::config::load(&crate::diag::Source::new(
+            "t.toml",
+            "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n",
+        ));
+        assert!(diags.is_empty(), "{diags:?}");
+        (config, Library::load(None).0)
+    }
+
+    fn step(at: DateTime<Utc>) -> NewSent {
+        NewSent {
+            at,
+            due: at,
+            rule: "evening".into(),
+            category: Category::Step,
+            prompt: Some("emotional-1".into()),
+            ladder: Some(Ladder::Emotional),
+            rung: Some(1),
+        }
+    }
+
+    fn kinds(journal: &Journal) -> Vec<&'static str> {
+        journal
+            .entries(None)
+            .unwrap()
+            .iter()
+            .map(|e| match e {
+                Entry::Sent(_) => "sent",
+                Entry::Answer(_) => "answer",
+                Entry::Move(_) => "move",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kept_records_are_replayed_once_and_the_file_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("state").join(FILE_NAME);
+        let (config, library) = setup();
+        let journal_path = dir.path().join("data").join(crate::journal::FILE_NAME);
+        let (journal, _) = Journal::open(&journal_path).unwrap();
+        // The journal keeps milliseconds.
+        let now = parse_time(&time_text(Utc::now())).unwrap();
+        let stored = journal
+            .record_sent(&step(now - TimeDelta::hours(2)))
+            .unwrap();
+
+        // Two stops: the second adds to the first.
+        keep(
+            &file,
+            &[Unsaved::answer(
+                Some(stored),
+                3,
+                AnswerKind::Skip,
+                now - TimeDelta::hours(1),
+            )],
+        )
+        .unwrap();
+        let unsaved = step(now - TimeDelta::minutes(30));
+        keep(
+            &file,
+            &[
+                Unsaved::sent(&unsaved, Some(9)),
+                Unsaved::answer(None, 9, AnswerKind::Done, now - TimeDelta::minutes(20)),
+            ],
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let copy = std::fs::read(&file).unwrap();
+        assert_eq!(String::from_utf8_lossy(&copy).lines().count(), 3);
+
+        let done = replay(&journal, &config, &library, &file, now).unwrap();
+        assert_eq!(
+            done,
+            Some(Replayed {
+                records: 3,
+                skipped: 0
+            })
+        );
+        assert!(!file.exists());
+        assert_eq!(kinds(&journal), ["sent", "answer", "sent", "answer"]);
+        let entries = journal.entries(None).unwrap();
+        let Entry::Sent(row) = &entries[2] else {
+            panic!()
+        };
+        assert_eq!((row.at, row.notification), (unsaved.at, Some(9)));
+        let Entry::Answer(answer) = &entries[3] else {
+            panic!()
+        };
+        assert_eq!((answer.sent_id, answer.kind), (row.id, AnswerKind::Done));
+
+        // Nothing to replay; then the same file again (say the removal had failed):
+        // nothing is doubled.
+        assert_eq!(
+            replay(&journal, &config, &library, &file, now).unwrap(),
+            None
+        );
+        std::fs::write(&file, &copy).unwrap();
+        replay(&journal, &config, &library, &file, now).unwrap();
+        assert_eq!(kinds(&journal), ["sent", "answer", "sent", "answer"]);
+    }
+
+    #[test]
+    fn a_journal_that_refuses_writes_keeps_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE_NAME);
+        let (config, library) = setup();
+        let (journal, _) = Journal::open(&dir.path().join("journal.sqlite3")).unwrap();
+        keep(&file, &[Unsaved::sent(&step(Utc::now()), None)]).unwrap();
+        journal.refuse_writes(true).unwrap();
+        assert!(replay(&journal, &config, &library, &file, Utc::now()).is_err());
+        assert!(file.exists());
+        journal.refuse_writes(false).unwrap();
+        replay(&journal, &config, &library, &file, Utc::now()).unwrap();
+        assert_eq!(kinds(&journal), ["sent"]);
+    }
+
+    #[test]
+    fn bad_lines_are_skipped_with_a_warning_and_the_rest_replayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE_NAME);
+        let (config, library) = setup();
+        let (journal, _) = Journal::open(&dir.path().join("journal.sqlite3")).unwrap();
+        let good = Unsaved::sent(&step(Utc::now()), None).line();
+        std::fs::write(
+            &file,
+            format!(
+                "not json\n{good}\n{}\n",
+                Unsaved::answer(None, 4, AnswerKind::Done, Utc::now()).line()
+            ),
+        )
+        .unwrap();
+        let done = replay(&journal, &config, &library, &file, Utc::now()).unwrap();
+        assert_eq!(
+            done,
+            Some(Replayed {
+                records: 3,
+                skipped: 2
+            })
+        );
+        assert_eq!(kinds(&journal), ["sent"]);
+    }
+
+    #[test]
+    fn records_that_cannot_be_kept_are_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        // The state dir is a file: nothing can be written under it.
+        let blocker = dir.path().join("state");
+        std::fs::write(&blocker, "").unwrap();
+        let records = [Unsaved::sent(&step(Utc::now()), Some(1))];
+        assert!(keep(&blocker.join(FILE_NAME), &records).is_err());
+        assert!(!keep_or_print(&blocker.join(FILE_NAME), &records));
+        // What goes to stderr reads back as the same record.
+        let line = records[0].line();
+        assert_eq!(serde_json::from_str::<Unsaved>(&line).unwrap(), records[0]);
+    }
+}

@@ -1,0 +1,137 @@
+//! closer's files through the real binary: what it creates in its own dirs is never
+//! opened through a symlink, `report --out` replaces only what closer wrote (and never a
+//! symlink or a device), and the single-instance lock outlives a deleted runtime dir.
+mod support;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::time::Duration;
+
+use support::home::{Home, Run};
+
+const CONFIG: &str = "timezone = \"UTC\"\n[[schedule]]\nname = \"yearly\"\n\
+    send = \"learn\"\ncron = \"0 9 1 1 *\"\n";
+
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, Some(0), "{run:?}");
+    run
+}
+
+fn refused(run: Run, needle: &str) -> Run {
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains(needle), "no {needle:?} in {run:?}");
+    run
+}
+
+#[test]
+fn report_out_replaces_only_what_closer_wrote_unless_forced() {
+    let home = Home::with_config(CONFIG);
+    let out = home.path("notes.html");
+    let out_arg = out.to_str().unwrap();
+    fs::write(&out, "my own page").unwrap();
+    let run = refused(
+        home.run(&["report", "--out", out_arg]),
+        "exists and closer did not write it; add `--force`",
+    );
+    assert!(run.stderr.contains(out_arg), "{run:?}");
+    assert_eq!(fs::read_to_string(&out).unwrap(), "my own page");
+
+    ok(home.run(&["report", "--out", out_arg, "--force"]));
+    let page = fs::read_to_string(&out).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>\n<!-- written by `closer report`"));
+    // Its own report it replaces without asking.
+    ok(home.run(&["report", "--out", out_arg]));
+    // The report in its own data dir too.
+    ok(home.run(&["report"]));
+    ok(home.run(&["report"]));
+}
+
+#[test]
+fn report_out_never_replaces_a_symlink_or_a_device() {
+    let home = Home::with_config(CONFIG);
+    let target = home.path("target.html");
+    fs::write(&target, "kept").unwrap();
+    let link = home.path("link.html");
+    symlink(&target, &link).unwrap();
+    for force in [false, true] {
+        let mut args = vec!["report", "--out", link.to_str().unwrap()];
+        if force {
+            args.push("--force");
+        }
+        let run = refused(
+            home.run(&args),
+            "is a symlink, which closer does not replace",
+        );
+        assert!(run.stderr.contains(link.to_str().unwrap()), "{run:?}");
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&target).unwrap(), "kept");
+
+        let mut args = vec!["report", "--out", "/dev/null"];
+        if force {
+            args.push("--force");
+        }
+        refused(home.run(&args), "`/dev/null` is not a regular file");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+    }
+    // The default report's place is closer's own, but a symlink there is not replaced.
+    fs::create_dir_all(home.path("data/closer")).unwrap();
+    symlink(&target, home.path("data/closer/report.html")).unwrap();
+    refused(home.run(&["report"]), "is a symlink");
+    assert_eq!(fs::read_to_string(&target).unwrap(), "kept");
+}
+
+#[test]
+fn a_symlinked_journal_is_refused_and_left_alone() {
+    let home = Home::with_config(CONFIG);
+    let target = home.path("elsewhere.db");
+    fs::write(&target, "not a database").unwrap();
+    fs::create_dir_all(home.path("data/closer")).unwrap();
+    symlink(&target, home.path("data/closer/journal.sqlite3")).unwrap();
+    refused(
+        home.run(&["pause"]),
+        "is a symlink; closer keeps its journal as a plain file",
+    );
+    assert_eq!(fs::read_to_string(&target).unwrap(), "not a database");
+}
+
+#[test]
+fn a_symlinked_lock_file_is_refused_and_its_target_left_alone() {
+    let home = Home::with_config(CONFIG);
+    let target = home.path("precious.txt");
+    fs::write(&target, "keep me").unwrap();
+    fs::create_dir_all(home.path("run/closer")).unwrap();
+    symlink(&target, home.path("run/closer/closer.lock")).unwrap();
+    refused(home.run(&["run"]), "closer.lock");
+    assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
+}
+
+#[test]
+fn the_lock_outlives_a_deleted_runtime_dir() {
+    let home = Home::with_config(CONFIG);
+    let first = home.daemon(None);
+    first.wait_for_log("closer is running", 1, Duration::from_secs(20));
+    fs::remove_dir_all(home.path("run/closer")).unwrap();
+
+    let pid = first.child.id();
+    let second = refused(home.run(&["run"]), "closer is already running");
+    assert!(
+        second.stderr.contains(&format!("(pid {pid})")),
+        "{second:?}"
+    );
+    refused(
+        home.run(&["forget", "--yes"]),
+        &format!("closer is running (pid {pid})"),
+    );
+    assert!(home.path("data/closer/journal.sqlite3").exists());
+}
