@@ -407,3 +407,63 @@ fn about_says_self_help_not_therapy_and_shows_the_users_crisis_contact() {
     let run = home.run(&["about"]);
     assert!(run.stdout.contains("Call Sam, my sister"), "{}", run.stdout);
 }
+
+/// Runs `closer ARGS` with its stdout read for one line and then closed, as `| head -1`.
+fn read_one_line_and_close(home: &Home, args: &[&str]) -> std::process::ExitStatus {
+    use std::io::BufRead;
+    let mut child = home
+        .cmd(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(!line.is_empty(), "{args:?} printed nothing");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    out.status
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let home = Home::empty();
+    for args in [
+        &["next", "-n", "1000"][..],
+        &["list"],
+        &["list", "--json"],
+        &["next", "-n", "1000", "--json"],
+    ] {
+        let status = read_one_line_and_close(&home, args);
+        // Quietly: done (the output fit in the pipe) or ended by SIGPIPE, as `cat` would.
+        assert!(
+            status.code() == Some(0) || status.signal() == Some(13),
+            "{args:?}: {status:?}"
+        );
+    }
+}
+
+#[test]
+fn numeric_flags_out_of_range_are_usage_errors() {
+    let home = Home::empty();
+    for (args, flag) in [
+        (&["log", "--days", "4294967295"][..], "--days"),
+        (&["log", "--days", "0"], "--days"),
+        (&["next", "-n", "18446744073709551616"], "--count"),
+        (&["ladder", "set", "emotional", "0"], "<RUNG>"),
+        (&["done", "--distress", "11"], "--distress"),
+        (&["report", "--days", "0"], "--days"),
+    ] {
+        let run = home.run(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains(&format!("for '{flag}")) && !run.stderr.contains("panicked"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}

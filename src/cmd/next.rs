@@ -40,7 +40,7 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
     let (config, history) = setup.history(paths)?;
     let config = &config;
     let planner = Planner::new(config, &setup.library, seed);
-    let firings = planner.upcoming(&history.state, from, args.count);
+    let firings = planner.upcoming(&history.state, from, usize::from(args.count));
 
     let rows: Vec<Row> = firings
         .iter()
