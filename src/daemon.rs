@@ -32,6 +32,11 @@ use crate::timer::{self, WallTimer};
 use crate::watch::{Change, Watcher};
 
 pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
+    // The handlers exist before the lock names our pid: `closer pause` sends SIGHUP to
+    // that pid, and without a handler SIGHUP would end the daemon.
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
     let _lock = crate::lock::acquire(&paths.runtime)?;
     let mut setup = Setup::load(paths)?;
     if !setup.problems.is_empty() {
@@ -52,9 +57,6 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     let mut notifier = Notifier::new(setup.config.max_open, events_tx);
     notifier.probe().await;
     let mut timer = WallTimer::new()?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sighup = signal(SignalKind::hangup())?;
     let mut watcher = match Watcher::new(&paths.config, &paths.user_content) {
         Ok(w) => Some(w),
         Err(e) => {
