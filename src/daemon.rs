@@ -20,14 +20,14 @@ use tracing::{debug, error, info, warn};
 use crate::Status;
 use crate::config::Config;
 use crate::content::{Category, Library};
-use crate::history::{History, Settings, keys};
+use crate::history::{History, keys};
 use crate::journal::{AnswerKind, Journal, NewAnswer, NewSent, Opened};
 use crate::notify::{Answer, Delivery, Event, Message, Notifier, STEP_ACTIONS};
 use crate::paths::Paths;
 use crate::planner::{Firing, Planner, Sent, Wake};
 use crate::progress::Decision;
 use crate::record;
-use crate::setup::Setup;
+use crate::setup::{self, Restarts, Setup};
 use crate::timer::{self, WallTimer};
 use crate::watch::{Change, Watcher};
 
@@ -76,15 +76,13 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         paths.config.display()
     );
     loop {
+        // The clock is read once per turn; everything below plans with this `now`.
+        let now = Utc::now();
         memory.flush(&setup.config, &setup.library);
         // The journal is read afresh at every wake: the terminal may have answered,
         // paused or moved a ladder meanwhile.
-        let (config, mut history) = memory.read(&setup.config);
-        if memory.restarts(&config, &history, Utc::now()) {
-            history = memory.read(&setup.config).1;
-        }
+        let (config, history) = memory.read(&setup.config, now);
         let planner = Planner::new(&config, &setup.library, seed);
-        let now = Utc::now();
         let summary_at = memory.summary_due(&config, started);
         if summary_at.is_some_and(|at| at <= now) {
             memory
@@ -193,19 +191,22 @@ impl Memory {
         }
     }
 
-    /// The config as the person changed it from the terminal, and the history to plan with.
-    fn read(&self, config: &Config) -> (Config, History) {
-        let mut config = config.clone();
-        let mut history = History::default();
-        if let Some(journal) = &self.journal {
-            match Settings::read(journal).and_then(|s| {
-                s.apply(&mut config);
-                History::load(journal, &config)
-            }) {
-                Ok(h) => history = h,
-                Err(e) => warn!("cannot read the journal: {e}; planning from what is in memory"),
-            }
-        }
+    /// The planner's inputs at `now` (restarting ladders after a long break, recorded as
+    /// moves), with what is not written yet added.
+    fn read(&self, config: &Config, now: DateTime<Utc>) -> (Config, History) {
+        let (config, mut history) =
+            match setup::inputs(config, self.journal.as_ref(), now, Restarts::Record) {
+                Ok(inputs) => {
+                    for m in &inputs.restarts {
+                        info!("{} ladder: {}", m.ladder, m.reason);
+                    }
+                    (inputs.config, inputs.history)
+                }
+                Err(e) => {
+                    warn!("cannot read the journal: {e}; planning from what is in memory");
+                    (config.clone(), History::default())
+                }
+            };
         history
             .state
             .sent
@@ -341,26 +342,6 @@ impl Memory {
             Err(e) => {
                 warn!("cannot record the answer yet: {e}; it is kept in memory");
                 self.pending.push((n, kind, at));
-                false
-            }
-        }
-    }
-
-    /// Restarts ladders after a long break (recorded as moves).
-    /// Restarts ladders after a long break (recorded as moves); true when one moved.
-    fn restarts(&self, config: &Config, history: &History, now: DateTime<Utc>) -> bool {
-        let Some(journal) = &self.journal else {
-            return false;
-        };
-        match record::restarts(journal, history, &config.ladders, now) {
-            Ok(moves) => {
-                for m in &moves {
-                    info!("{} ladder: {}", m.ladder, m.reason);
-                }
-                !moves.is_empty()
-            }
-            Err(e) => {
-                warn!("cannot check the ladders: {e}");
                 false
             }
         }
@@ -588,7 +569,7 @@ mod tests {
             .unwrap();
         memory.sent(&planner, &firing, Delivery::Shown(7));
         assert_eq!(memory.unsaved.len(), 1);
-        let (_, history) = memory.read(&config);
+        let (_, history) = memory.read(&config, Utc::now());
         assert_eq!(history.state.sent.len(), 1);
         // An answer to it waits too.
         let event = Event {

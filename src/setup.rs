@@ -1,17 +1,21 @@
 //! Reading the config and the content together, as every command does, and checking
-//! that each schedule rule has something to send.
+//! that each schedule rule has something to send; and [`inputs`], the one path from the
+//! config and the journal to what the planner plans with, for `next`, `status`, `send`
+//! and the daemon alike, so a preview shows what the daemon will send.
 
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::content::{Category, Library};
 use crate::diag::Diagnostic;
 use crate::history::{History, Settings};
-use crate::journal::{Journal, Opened};
+use crate::journal::{Journal, JournalError, Opened};
 use crate::paths::Paths;
 use crate::planner::Planner;
+use crate::progress::{self, Move, Standing};
 
 /// The config and content as they are on disk now, with every problem found.
 #[derive(Debug)]
@@ -55,18 +59,98 @@ impl Setup {
         })
     }
 
-    /// What the journal says, and the config with the person's terminal changes (ladders
-    /// turned on or off) applied. Without a journal yet, an empty history; nothing is created.
-    pub fn history(&self, paths: &Paths) -> anyhow::Result<(Config, History)> {
-        let mut config = self.config.clone();
+    /// The planner's inputs at `now` for a command that only looks: the journal is read
+    /// if it exists (nothing is created), and a restart after a long break is applied as
+    /// the daemon will record it.
+    pub fn preview(&self, paths: &Paths, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
         if !paths.journal().exists() {
-            return Ok((config, History::default()));
+            return Ok(inputs(&self.config, None, now, Restarts::Preview)?);
         }
         let journal = open_journal(paths)?;
-        Settings::read(&journal)?.apply(&mut config);
-        let history = History::load(&journal, &config)?;
-        Ok((config, history))
+        Ok(inputs(
+            &self.config,
+            Some(&journal),
+            now,
+            Restarts::Preview,
+        )?)
     }
+
+    /// [`Setup::preview`] now, as a pair.
+    pub fn history(&self, paths: &Paths) -> anyhow::Result<(Config, History)> {
+        let inputs = self.preview(paths, Utc::now())?;
+        Ok((inputs.config, inputs.history))
+    }
+}
+
+/// What the planner plans with besides the content, the seed and `now`.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The config with the person's terminal changes (ladders turned on or off) applied.
+    pub config: Config,
+    /// What the journal says, with any restart after a long break applied.
+    pub history: History,
+    /// The ladders that restart one rung lower at `now`, after a long break.
+    pub restarts: Vec<Move>,
+}
+
+/// Whether the restarts after a long break are written to the journal (the daemon) or
+/// only applied to what is planned with (a preview).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restarts {
+    Record,
+    Preview,
+}
+
+/// The planner's inputs at `now`: the config as the person set it, and the journal's
+/// history with each ladder nobody answered on for two weeks restarted one rung lower.
+/// Without a journal, the config and an empty history.
+pub fn inputs(
+    config: &Config,
+    journal: Option<&Journal>,
+    now: DateTime<Utc>,
+    restarts: Restarts,
+) -> Result<Inputs, JournalError> {
+    let mut config = config.clone();
+    let Some(journal) = journal else {
+        return Ok(Inputs {
+            config,
+            history: History::default(),
+            restarts: Vec::new(),
+        });
+    };
+    Settings::read(journal)?.apply(&mut config);
+    let mut history = History::load(journal, &config)?;
+    let moves = match restarts {
+        Restarts::Record => crate::record::restarts(journal, &history, &config.ladders, now)?,
+        Restarts::Preview => config
+            .ladders
+            .iter()
+            .filter_map(|l| {
+                progress::after_a_break(*l, &history.standing(*l), history.last_activity(*l), now)
+            })
+            .collect(),
+    };
+    for m in &moves {
+        apply_move(&mut history, m, now);
+    }
+    Ok(Inputs {
+        config,
+        history,
+        restarts: moves,
+    })
+}
+
+/// `history` as it reads once `m`, made at `at`, is in the journal.
+fn apply_move(history: &mut History, m: &Move, at: DateTime<Utc>) {
+    history.state.rungs.insert(m.ladder, m.to);
+    history.standings.insert(
+        m.ladder,
+        Standing {
+            rung: m.to,
+            reason: m.reason.clone(),
+            since: Some(at),
+        },
+    );
 }
 
 /// Opens the journal for a terminal command, saying so if it had to start afresh.
@@ -82,4 +166,46 @@ pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
         );
     }
     Ok(journal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Ladder;
+    use crate::journal::NewMove;
+
+    #[test]
+    fn a_preview_plans_with_what_the_daemon_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        let now: DateTime<Utc> = "2027-03-01T12:00:00Z".parse().unwrap();
+        journal
+            .record_move(&NewMove {
+                at: now - chrono::TimeDelta::days(20),
+                ladder: Ladder::Emotional,
+                from: 2,
+                to: 3,
+                reason: "three steps done".into(),
+            })
+            .unwrap();
+        let config = Config::default_config();
+        let preview = inputs(&config, Some(&journal), now, Restarts::Preview).unwrap();
+        assert_eq!(journal.entries(None).unwrap().len(), 1, "a preview wrote");
+        let daemon = inputs(&config, Some(&journal), now, Restarts::Record).unwrap();
+        assert_eq!(
+            journal.entries(None).unwrap().len(),
+            2,
+            "the daemon did not record"
+        );
+        let reread = inputs(&config, Some(&journal), now, Restarts::Preview).unwrap();
+        assert_eq!(preview.restarts, daemon.restarts);
+        assert!(reread.restarts.is_empty());
+        for inputs in [&preview, &daemon, &reread] {
+            assert_eq!(inputs.history.state.rungs[&Ladder::Emotional], 2);
+            assert_eq!(
+                inputs.history.standing(Ladder::Emotional),
+                reread.history.standing(Ladder::Emotional)
+            );
+        }
+    }
 }

@@ -467,3 +467,50 @@ fn numeric_flags_out_of_range_are_usage_errors() {
         );
     }
 }
+
+#[test]
+fn next_and_status_show_the_rung_the_daemon_restarts_at_after_a_long_break() {
+    use closer::journal::{Journal, NewMove};
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n\
+         [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"10:00\"\n",
+    );
+    // The emotional ladder reached rung 2 twenty days ago; nothing since.
+    let path = home.path("data/closer/journal.sqlite3");
+    let (journal, _) = Journal::open(&path).unwrap();
+    journal
+        .record_move(&NewMove {
+            at: chrono::Utc::now() - chrono::TimeDelta::days(20),
+            ladder: closer::content::Ladder::Emotional,
+            from: 1,
+            to: 2,
+            reason: "three steps done".into(),
+        })
+        .unwrap();
+    drop(journal);
+
+    let library = closer::content::Library::load(None).0;
+    let rows = next_json(&home, &["-n", "3"]);
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        let id = row["prompt"].as_str().unwrap();
+        assert_eq!(library.get(id).unwrap().rung, Some(1), "{row}");
+    }
+    let run = home.run(&["status", "--json"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let status: Value = serde_json::from_str(&run.stdout).unwrap();
+    let ladder = &status["ladders"][0];
+    assert_eq!(ladder["rung"], 1, "{status}");
+    assert!(
+        ladder["reason"]
+            .as_str()
+            .unwrap()
+            .contains("after 20 days away"),
+        "{status}"
+    );
+    let next = status["next"][0]["prompt"].as_str().unwrap();
+    assert_eq!(library.get(next).unwrap().rung, Some(1));
+    // A preview records nothing: the daemon records the restart when it plans.
+    let (journal, _) = Journal::open(&path).unwrap();
+    assert_eq!(journal.entries(None).unwrap().len(), 1);
+}

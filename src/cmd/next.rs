@@ -37,8 +37,9 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
         None => Utc::now(),
     };
     let seed = crate::seed::load_or_create(&paths.seed())?;
-    let (config, history) = setup.history(paths)?;
-    let config = &config;
+    // Planned with what the daemon will plan with at `from`.
+    let inputs = setup.preview(paths, from)?;
+    let (config, history) = (&inputs.config, &inputs.history);
     let planner = Planner::new(config, &setup.library, seed);
     let firings = planner.upcoming(&history.state, from, usize::from(args.count));
 
