@@ -405,6 +405,9 @@ impl Memory {
     }
 }
 
+/// How many missed prompts are named one by one in the log.
+const MISSED_SHOWN: usize = 24;
+
 /// Sends what came due (after a suspend, only what the catch-up rule allows), records it,
 /// and says once when closer starts sending fewer steps.
 async fn send_due(
@@ -415,12 +418,22 @@ async fn send_due(
     history: &History,
 ) {
     let config = planner.config;
-    for firing in &wake.missed {
+    // Each missed prompt is named, up to a screenful; a rule firing every second would
+    // otherwise fill the log after a night asleep.
+    for firing in wake.missed.iter().take(MISSED_SHOWN) {
         info!(
             "missed \"{}\" due at {} (asleep or off); not sent",
             config.schedule[firing.rule].name,
             local(config, firing.at)
         );
+    }
+    if let Some(more) = wake
+        .missed
+        .len()
+        .checked_sub(MISSED_SHOWN)
+        .filter(|n| *n > 0)
+    {
+        info!("and {more} more missed (asleep or off); not sent");
     }
     for firing in &wake.send {
         let delivery = deliver(config, planner.library, notifier, firing).await;

@@ -135,6 +135,28 @@ impl<'a> Planner<'a> {
 
     /// The next `count` prompts strictly after `after`, given what was sent.
     pub fn upcoming(&self, state: &State, after: DateTime<Utc>, count: usize) -> Vec<Firing> {
+        self.plan(state, after, count, DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// Every prompt strictly after `after` and up to `until`, and the first one after
+    /// `until` (last), given what was sent.
+    pub fn through(
+        &self,
+        state: &State,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Vec<Firing> {
+        self.plan(state, after, usize::MAX, until)
+    }
+
+    /// The prompts strictly after `after`: `count` of them, or up to `until` and one more.
+    fn plan(
+        &self,
+        state: &State,
+        after: DateTime<Utc>,
+        count: usize,
+        until: DateTime<Utc>,
+    ) -> Vec<Firing> {
         let rules = &self.config.schedule;
         let gap = self.config.limits.min_gap;
         let mut timeline = state.sent.clone();
@@ -186,7 +208,8 @@ impl<'a> Planner<'a> {
         let mut steps = 0;
         while let Some(Reverse(item)) = heap.pop() {
             steps += 1;
-            if out.len() >= count || steps > MAX_STEPS || item.at > horizon {
+            let past_until = out.last().is_some_and(|f: &Firing| f.at > until);
+            if out.len() >= count || past_until || steps > MAX_STEPS || item.at > horizon {
                 break;
             }
             match item.kind {
@@ -528,15 +551,15 @@ pub struct Wake {
     pub next: Option<Firing>,
 }
 
-/// How many planned prompts one wake looks at: enough for several due at once.
-const PLAN_AHEAD: usize = 8;
-
 impl Planner<'_> {
     /// What to do on waking at `now`, when everything up to `cursor` was dealt with: the
-    /// daemon's one decision, with the clock passed in. After a suspend or a jump of the
-    /// clock, only the most recent prompt that came due is sent, if it is recent.
+    /// daemon's one decision, with the clock passed in. Everything that came due since
+    /// the cursor is looked at, however long the sleep (as far back as [`MAX_WAIT`]: no
+    /// prompt waits longer, so nothing older could still be sent); after a suspend or a
+    /// jump of the clock, only the most recent one is sent, if it is recent.
     pub fn wake(&self, state: &State, cursor: DateTime<Utc>, now: DateTime<Utc>) -> Wake {
-        let mut plan = self.upcoming(state, cursor, PLAN_AHEAD);
+        let after = cursor.max(now - MAX_WAIT);
+        let mut plan = self.through(state, after, now);
         let later = plan.iter().position(|f| f.at > now).unwrap_or(plan.len());
         let next = plan.get(later).cloned();
         plan.truncate(later);
@@ -572,6 +595,7 @@ mod tests {
     use super::*;
     use crate::config;
     use crate::diag::Source;
+    use chrono::Timelike;
 
     fn setup(toml: &str) -> (Config, Library) {
         let (config, diags) = config::load(&Source::new("test.toml", toml));
@@ -833,6 +857,36 @@ mod tests {
         );
         assert!(wake.send.is_empty() && wake.missed.is_empty());
         assert_eq!(wake.next.unwrap().at, utc("2027-01-04T13:00:00Z"));
+    }
+
+    #[test]
+    fn after_a_long_suspend_every_missed_prompt_is_seen_and_the_latest_recent_one_sent() {
+        // Asleep from 08:30 until 20:10: eleven hourly prompts came due, 09:00 to 19:00
+        // missed, 20:00 recent enough to send.
+        let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+                    catch_up = \"30m\"\n\
+                    [[schedule]]\nname = \"hourly\"\nsend = \"learn\"\ncron = \"0 * * * *\"\n";
+        let (config, library) = setup(toml);
+        let planner = Planner::new(&config, &library, 1);
+        let wake = planner.wake(
+            &State::default(),
+            utc("2027-01-04T08:30:00Z"),
+            utc("2027-01-04T20:10:00Z"),
+        );
+        let hours = |fs: &[Firing]| -> Vec<u32> { fs.iter().map(|f| f.at.hour()).collect() };
+        assert_eq!(hours(&wake.send), [20]);
+        assert_eq!(hours(&wake.missed), (9..=19).collect::<Vec<_>>());
+        assert_eq!(wake.next.unwrap().at, utc("2027-01-04T21:00:00Z"));
+
+        // Asleep for a week: what is older than a day could not be sent anyway.
+        let wake = planner.wake(
+            &State::default(),
+            utc("2027-01-04T08:30:00Z"),
+            utc("2027-01-11T20:10:00Z"),
+        );
+        assert_eq!(hours(&wake.send), [20]);
+        assert_eq!(wake.missed.len(), 23);
+        assert_eq!(wake.next.unwrap().at, utc("2027-01-11T21:00:00Z"));
     }
 
     #[test]
