@@ -98,11 +98,15 @@ const HORIZON_DAYS: i64 = 400;
 /// A bound on the work of one plan, for patterns that fire every second.
 const MAX_STEPS: usize = 200_000;
 
+/// A prompt waiting to be planned. Ordered by time, then fairly: of prompts ready at the
+/// same moment (behind the gap, or at the end of quiet hours) the one due earliest — the
+/// one that has waited longest — goes first, so no rule starves another by its place in
+/// the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Item {
     at: DateTime<Utc>,
-    rule: usize,
     due: DateTime<Utc>,
+    rule: usize,
     kind: Kind,
 }
 
@@ -951,8 +955,9 @@ mod tests {
             plan(toml, "2027-01-04T19:30:00Z", 5),
             [
                 "Mon 2027-01-04 20:00:00 often",
-                "Tue 2027-01-05 08:30:00 often",
+                // Both waited for quiet hours to end; "late" waited longer.
                 "Tue 2027-01-05 08:30:00 late",
+                "Tue 2027-01-05 08:30:00 often",
                 "Tue 2027-01-05 10:00:00 often",
                 "Tue 2027-01-05 12:00:00 often"
             ]
@@ -983,6 +988,32 @@ mod tests {
                 "Tue 2027-01-05 09:00:00 a"
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_is_not_starved_by_a_rule_before_it() {
+        // The hourly rule comes due at every moment the step could go out; the step has
+        // waited longer, so it goes first.
+        let toml = "timezone = \"UTC\"\n[limits]\nmax_per_day = 10\nmin_gap = \"1h\"\n\
+                    [[schedule]]\nname = \"hourly\"\nsend = \"learn\"\ncron = \"0 * * * *\"\n\
+                    [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
+        let (config, library) = setup(toml);
+        let planner = Planner::new(&config, &library, 1);
+        let from = utc("2027-01-04T00:00:00Z");
+        let firings = planner.through(&State::default(), from, from + TimeDelta::days(30));
+        let steps: Vec<_> = firings
+            .iter()
+            .filter(|f| f.rule == 1 && f.at < from + TimeDelta::days(30))
+            .collect();
+        // Unanswered steps thin out to every other day; none is starved.
+        assert!(steps.len() >= 15, "{} steps in 30 days", steps.len());
+        assert!(
+            steps
+                .windows(2)
+                .all(|w| w[1].at - w[0].at <= TimeDelta::days(2))
+        );
+        assert!(steps.iter().all(|f| f.at - f.due < TimeDelta::hours(2)));
+        assert!(firings.iter().filter(|f| f.rule == 0).count() > 200);
     }
 
     #[test]
