@@ -501,9 +501,15 @@ impl<'a> Planner<'a> {
             match self.config.limits.in_quiet_hours {
                 QuietPolicy::Drop => from = end - TimeDelta::seconds(1),
                 QuietPolicy::Defer => {
-                    // One per rule when quiet hours end: the latest occurrence stands for all.
+                    // One per rule when quiet hours end: the latest occurrence stands for all,
+                    // counting one at the very moment they end (else it would come twice).
                     let latest = trigger
-                        .last_between(due - TimeDelta::seconds(1), end, tz, salt)
+                        .last_between(
+                            due - TimeDelta::seconds(1),
+                            end + TimeDelta::seconds(1),
+                            tz,
+                            salt,
+                        )
                         .unwrap_or(due);
                     return Some(Item {
                         at: end,
@@ -969,6 +975,27 @@ mod tests {
                 "Mon 2027-01-04 20:00:00 often",
                 "Tue 2027-01-05 10:00:00 often"
             ]
+        );
+    }
+
+    #[test]
+    fn a_rule_due_as_quiet_hours_end_comes_once() {
+        let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"22:00-08:00\"\nmin_gap = \"0s\"\n\
+                    [[schedule]]\nname = \"two\"\nsend = \"learn\"\ncron = \"0 */2 * * *\"\n";
+        assert_eq!(
+            plan(toml, "2027-01-04T19:00:00Z", 5),
+            [
+                "Mon 2027-01-04 20:00:00 two",
+                "Tue 2027-01-05 08:00:00 two",
+                "Tue 2027-01-05 10:00:00 two",
+                "Tue 2027-01-05 12:00:00 two",
+                "Tue 2027-01-05 14:00:00 two"
+            ]
+        );
+        // The same with the look back starting inside quiet hours.
+        assert_eq!(
+            plan(toml, "2027-01-05T07:59:59Z", 2),
+            ["Tue 2027-01-05 08:00:00 two", "Tue 2027-01-05 10:00:00 two"]
         );
     }
 
