@@ -486,15 +486,20 @@ async fn say(notifier: &mut Notifier, title: &str, body: &str) {
     notifier.send(&message).await;
 }
 
-/// Reloads the config and content; an invalid edit keeps the running ones, and is
-/// reported once — in the log and with one notification — until it changes.
+/// Reloads the config and content; an invalid edit keeps the running ones, and so does
+/// a config that went away or cannot be read (never the built-in default in its place).
+/// A problem is reported once — in the log and with one notification — until it changes.
 async fn reload(
     paths: &Paths,
     setup: &mut Setup,
     notifier: &mut Notifier,
     reported: &mut Vec<crate::diag::Diagnostic>,
 ) {
-    match Setup::load(paths) {
+    let problems = match Setup::load(paths) {
+        Ok(new) if setup.from_file && !new.from_file => vec![crate::diag::Diagnostic::file(
+            &paths.config,
+            "the file is gone; closer keeps the schedule it runs until the file is back",
+        )],
         Ok(new) if new.problems.is_empty() => {
             info!(
                 "reloaded {}: {}",
@@ -504,36 +509,40 @@ async fn reload(
             notifier.set_max_open(new.config.max_open);
             *setup = new;
             reported.clear();
+            return;
         }
-        Ok(new) if new.problems == *reported => {
-            debug!(
-                "{} still has the same problems; keeping the running schedule",
-                paths.config.display()
-            );
-        }
-        Ok(new) => {
-            warn!(
-                "{} has problems; keeping the running schedule:",
-                paths.config.display()
-            );
-            for problem in &new.problems {
-                warn!("  {problem}");
-            }
-            let first = &new.problems[0];
-            let more = match new.problems.len() {
-                1 => String::new(),
-                n => format!(" (and {} more: `closer check` lists them)", n - 1),
-            };
-            say(
-                notifier,
-                "closer: your change was not applied",
-                &format!("{first}{more}"),
-            )
-            .await;
-            *reported = new.problems;
-        }
-        Err(e) => warn!("cannot reload: {e:#}; keeping the running schedule"),
+        Ok(new) => new.problems,
+        Err(e) => vec![crate::diag::Diagnostic::file(
+            &paths.config,
+            format!("{e:#}"),
+        )],
+    };
+    if problems == *reported {
+        debug!(
+            "{} still has the same problems; keeping the running schedule",
+            paths.config.display()
+        );
+        return;
     }
+    warn!(
+        "{} has problems; keeping the running schedule:",
+        paths.config.display()
+    );
+    for problem in &problems {
+        warn!("  {problem}");
+    }
+    let first = &problems[0];
+    let more = match problems.len() {
+        1 => String::new(),
+        n => format!(" (and {} more: `closer check` lists them)", n - 1),
+    };
+    say(
+        notifier,
+        "closer: your change was not applied",
+        &format!("{first}{more}"),
+    )
+    .await;
+    *reported = problems;
 }
 
 /// The next change the watcher sees; never, without one.
@@ -563,10 +572,13 @@ mod tests {
     #[test]
     fn what_cannot_be_written_is_kept_planned_with_and_written_later() {
         let dir = tempfile::tempdir().unwrap();
-        let (config, diags) = crate::config::load(&Source::new(
-            "t.toml",
-            "timezone = \"UTC\"\n[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n",
-        ));
+        let (config, diags) = crate::config::load(
+            &Source::new(
+                "t.toml",
+                "timezone = \"UTC\"\n[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n",
+            ),
+            None,
+        );
         assert!(diags.is_empty(), "{diags:?}");
         let library = Library::load(None).0;
         let planner = Planner::new(&config, &library, 1);

@@ -608,7 +608,7 @@ mod tests {
     use chrono::Timelike;
 
     fn setup(toml: &str) -> (Config, Library) {
-        let (config, diags) = config::load(&Source::new("test.toml", toml));
+        let (config, diags) = config::load(&Source::new("test.toml", toml), None);
         assert!(diags.is_empty(), "{diags:#?}");
         (config, Library::load(None).0)
     }

@@ -988,7 +988,7 @@ fn check_diags(src: &Source, diags: &[Diagnostic]) -> Result<(), TestCaseError> 
 }
 
 fn check_config(src: &Source) -> Result<(Config, Vec<Diagnostic>), TestCaseError> {
-    let (config, diags) = config::load(src);
+    let (config, diags) = config::load(src, Some(Tz::UTC));
     check_diags(src, &diags)?;
     prop_assert!((1..=20).contains(&config.max_open));
     let limits = &config.limits;
@@ -1219,7 +1219,7 @@ proptest! {
         (_, after) in instant(),
         count in 1usize..16,
     ) {
-        let (config, diags) = config::load(&Source::new("config.toml", text));
+        let (config, diags) = config::load(&Source::new("config.toml", text), Some(Tz::UTC));
         if diags.is_empty() {
             let firings = plan(&config, seed, after, count);
             check_plan(&config, after, count, &firings)?;
@@ -1238,7 +1238,7 @@ proptest! {
         count in 1usize..8,
     ) {
         // The daemon plans again after each moment it sends at; `closer next` plans at once.
-        let (config, diags) = config::load(&Source::new("config.toml", text));
+        let (config, diags) = config::load(&Source::new("config.toml", text), Some(Tz::UTC));
         if !diags.is_empty() {
             return Ok(());
         }

@@ -26,7 +26,8 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
         eprintln!("warning: {problem}");
     }
     if let Some(tz) = &args.tz {
-        setup.config.timezone = parse_zone(tz).map_err(|e| anyhow::anyhow!("--tz: {e}"))?;
+        setup.config.timezone =
+            parse_zone(tz, crate::setup::local_zone()).map_err(|e| anyhow::anyhow!("--tz: {e}"))?;
     }
     let from = match &args.from {
         Some(s) => DateTime::parse_from_rfc3339(s)
