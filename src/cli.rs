@@ -162,8 +162,9 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// How many days back to show.
-    #[arg(long, default_value_t = 7, value_name = "N")]
+    /// How many days back to show (1 to 36600).
+    #[arg(long, default_value_t = 7, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=36_600))]
     pub days: u32,
 
     /// Print JSON: an array of events with time, event (sent, answer or move) and details.
@@ -204,7 +205,11 @@ pub enum LadderAction {
     /// Turn a ladder off.
     Disable { ladder: String },
     /// Put a ladder on a rung of your choosing.
-    Set { ladder: String, rung: u8 },
+    Set {
+        ladder: String,
+        #[arg(value_parser = clap::value_parser!(u8).range(1..))]
+        rung: u8,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -216,9 +221,10 @@ pub struct PauseArgs {
 
 #[derive(Debug, Args)]
 pub struct NextArgs {
-    /// How many prompts to show.
-    #[arg(short = 'n', long, default_value_t = 5, value_name = "N")]
-    pub count: usize,
+    /// How many prompts to show (1 to 1000).
+    #[arg(short = 'n', long, default_value_t = 5, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub count: u16,
 
     /// Plan from this moment instead of now (RFC 3339, such as 2027-03-27T09:00:00+01:00).
     #[arg(long, value_name = "TIME")]

@@ -4,10 +4,10 @@
 //! Two stages: toml parses the text into a spanned tree, then each key is checked on its
 //! own so one pass reports every problem with its line and column. What is valid is
 //! kept: a broken schedule rule is left out and the others still run. Pure: the caller
-//! reads the file; the only outside fact used is the local time zone for "local".
+//! reads the file and tells the machine's time zone (for "local"); nothing here reads
+//! the clock, the environment or a file.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use chrono::TimeDelta;
 use chrono_tz::Tz;
@@ -108,25 +108,14 @@ impl Config {
         }
     }
 
-    /// The built-in default configuration.
+    /// The built-in default configuration, with "local" taken as UTC.
     pub fn default_config() -> Config {
-        let (config, diags) = load(&Source::new("(built-in default)", DEFAULT_TOML));
+        let (config, diags) = load(
+            &Source::new("(built-in default)", DEFAULT_TOML),
+            Some(Tz::UTC),
+        );
         debug_assert!(diags.is_empty(), "{diags:?}");
         config
-    }
-
-    /// Reads the config at `path`; a missing file means the built-in default.
-    pub fn read(path: &Path) -> anyhow::Result<(Config, Vec<Diagnostic>, Source)> {
-        let src = match std::fs::read_to_string(path) {
-            Ok(text) => Source::new(path, text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Source::new(
-                format!("(built-in default; no file at {})", path.display()),
-                DEFAULT_TOML,
-            ),
-            Err(e) => anyhow::bail!("cannot read the config {}: {e}", path.display()),
-        };
-        let (config, diags) = load(&src);
-        Ok((config, diags, src))
     }
 }
 
@@ -141,16 +130,17 @@ const TOP_KEYS: &[&str] = &[
 const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
 
 /// Reads and checks a configuration; every problem found is returned beside what was valid.
-pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
+/// `local` is this machine's time zone, if it can be told: what "local" means.
+pub fn load(src: &Source, local: Option<Tz>) -> (Config, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let doc = fields::parse(src, &mut diags);
     let top = Fields::new(src, doc.get_ref(), doc.span(), "", TOP_KEYS, &mut diags);
 
     let timezone = top
         .parse_with("timezone", "a time zone name", &mut diags, |s: &String| {
-            parse_zone(s)
+            parse_zone(s, local)
         })
-        .unwrap_or_else(|| local_zone().unwrap_or(Tz::UTC));
+        .unwrap_or_else(|| local.unwrap_or(Tz::UTC));
     let mut config = Config::base(timezone);
 
     if let Some((table, span)) = top.table("notifications", &mut diags) {
@@ -467,10 +457,11 @@ fn parse_weekly(s: &str) -> Result<Option<Trigger>, String> {
     Ok(Some(Trigger::At { window, days }))
 }
 
-/// Reads a time zone name: "local" or an IANA name.
-pub fn parse_zone(name: &str) -> Result<Tz, String> {
+/// Reads a time zone name: "local" (this machine's zone, `local`, if it can be told) or
+/// an IANA name.
+pub fn parse_zone(name: &str, local: Option<Tz>) -> Result<Tz, String> {
     if name == "local" {
-        return local_zone().ok_or_else(|| {
+        return local.ok_or_else(|| {
             "cannot tell this machine's time zone; expected an IANA name here, such as \"Europe/Berlin\"".to_owned()
         });
     }
@@ -479,22 +470,15 @@ pub fn parse_zone(name: &str) -> Result<Tz, String> {
     })
 }
 
-/// This machine's time zone: `TZ` when it names one, else the system setting.
-fn local_zone() -> Option<Tz> {
-    if let Ok(tz) = std::env::var("TZ")
-        && let Ok(zone) = tz.trim_start_matches(':').parse()
-    {
-        return Some(zone);
-    }
-    iana_time_zone::get_timezone().ok()?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn check(text: &str) -> (Config, Vec<String>) {
-        let (config, diags) = load(&Source::new("/home/u/.config/closer/config.toml", text));
+        let (config, diags) = load(
+            &Source::new("/home/u/.config/closer/config.toml", text),
+            Some(Tz::UTC),
+        );
         (config, diags.iter().map(ToString::to_string).collect())
     }
 
@@ -669,6 +653,21 @@ at = "09:00"
         let (_, diags) = check("timezone = \"Mars/Olympus\"\n");
         assert!(
             diags[0].contains("`timezone`: `Mars/Olympus` is not a time zone"),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn local_is_the_zone_passed_in() {
+        let src = Source::new("c.toml", "timezone = \"local\"\n");
+        let (config, diags) = load(&src, Some(chrono_tz::Asia::Tokyo));
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(config.timezone, chrono_tz::Asia::Tokyo);
+        let (_, diags) = load(&src, None);
+        assert!(
+            diags[0]
+                .to_string()
+                .contains("cannot tell this machine's time zone"),
             "{diags:#?}"
         );
     }

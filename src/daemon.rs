@@ -22,18 +22,23 @@ use tracing::{debug, error, info, warn};
 use crate::Status;
 use crate::config::Config;
 use crate::content::{Category, Library};
-use crate::history::{History, Settings, keys};
+use crate::history::{History, keys};
 use crate::journal::{AnswerKind, Journal, NewAnswer, NewSent, Opened};
 use crate::notify::{Answer, Delivery, Event, Message, Notifier, STEP_ACTIONS};
 use crate::paths::Paths;
 use crate::planner::{Firing, Planner, Sent, Wake};
 use crate::progress::Decision;
 use crate::record;
-use crate::setup::Setup;
+use crate::setup::{self, Restarts, Setup};
 use crate::timer::{self, WallTimer};
 use crate::watch::{Change, Watcher};
 
 pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
+    // The handlers exist before the lock names our pid: `closer pause` sends SIGHUP to
+    // that pid, and without a handler SIGHUP would end the daemon.
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
     let _lock = crate::lock::acquire_both(&paths.runtime, &paths.data)?;
     let mut setup = Setup::load(paths)?;
     if !setup.problems.is_empty() {
@@ -55,9 +60,6 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     let mut notifier = Notifier::new(setup.config.max_open, events_tx);
     notifier.probe().await;
     let mut timer = WallTimer::new()?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sighup = signal(SignalKind::hangup())?;
     let mut watcher = match Watcher::new(&paths.config, &paths.user_content) {
         Ok(w) => Some(w),
         Err(e) => {
@@ -77,15 +79,13 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         paths.config.display()
     );
     loop {
+        // The clock is read once per turn; everything below plans with this `now`.
+        let now = Utc::now();
         memory.flush(&setup.config, &setup.library);
         // The journal is read afresh at every wake: the terminal may have answered,
         // paused or moved a ladder meanwhile.
-        let (config, mut history) = memory.read(&setup.config);
-        if memory.restarts(&config, &history, Utc::now()) {
-            history = memory.read(&setup.config).1;
-        }
+        let (config, history) = memory.read(&setup.config, now);
         let planner = Planner::new(&config, &setup.library, seed);
-        let now = Utc::now();
         let summary_at = memory.summary_due(&config, started);
         if summary_at.is_some_and(|at| at <= now) {
             memory
@@ -247,19 +247,22 @@ impl Memory {
         sent.chain(answers).collect()
     }
 
-    /// The config as the person changed it from the terminal, and the history to plan with.
-    fn read(&self, config: &Config) -> (Config, History) {
-        let mut config = config.clone();
-        let mut history = History::default();
-        if let Some(journal) = &self.journal {
-            match Settings::read(journal).and_then(|s| {
-                s.apply(&mut config);
-                History::load(journal, &config)
-            }) {
-                Ok(h) => history = h,
-                Err(e) => warn!("cannot read the journal: {e}; planning from what is in memory"),
-            }
-        }
+    /// The planner's inputs at `now` (restarting ladders after a long break, recorded as
+    /// moves), with what is not written yet added.
+    fn read(&self, config: &Config, now: DateTime<Utc>) -> (Config, History) {
+        let (config, mut history) =
+            match setup::inputs(config, self.journal.as_ref(), now, Restarts::Record) {
+                Ok(inputs) => {
+                    for m in &inputs.restarts {
+                        info!("{} ladder: {}", m.ladder, m.reason);
+                    }
+                    (inputs.config, inputs.history)
+                }
+                Err(e) => {
+                    warn!("cannot read the journal: {e}; planning from what is in memory");
+                    (config.clone(), History::default())
+                }
+            };
         history
             .state
             .sent
@@ -401,26 +404,6 @@ impl Memory {
         }
     }
 
-    /// Restarts ladders after a long break (recorded as moves).
-    /// Restarts ladders after a long break (recorded as moves); true when one moved.
-    fn restarts(&self, config: &Config, history: &History, now: DateTime<Utc>) -> bool {
-        let Some(journal) = &self.journal else {
-            return false;
-        };
-        match record::restarts(journal, history, &config.ladders, now) {
-            Ok(moves) => {
-                for m in &moves {
-                    info!("{} ladder: {}", m.ladder, m.reason);
-                }
-                !moves.is_empty()
-            }
-            Err(e) => {
-                warn!("cannot check the ladders: {e}");
-                false
-            }
-        }
-    }
-
     /// When the weekly summary is next due: the first chosen moment after the last one
     /// sent (or after the daemon started, the first time).
     fn summary_due(&self, config: &Config, started: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -479,6 +462,9 @@ impl Memory {
     }
 }
 
+/// How many missed prompts are named one by one in the log.
+const MISSED_SHOWN: usize = 24;
+
 /// Sends what came due (after a suspend, only what the catch-up rule allows), records it,
 /// and says once when closer starts sending fewer steps.
 async fn send_due(
@@ -489,12 +475,22 @@ async fn send_due(
     history: &History,
 ) {
     let config = planner.config;
-    for firing in &wake.missed {
+    // Each missed prompt is named, up to a screenful; a rule firing every second would
+    // otherwise fill the log after a night asleep.
+    for firing in wake.missed.iter().take(MISSED_SHOWN) {
         info!(
             "missed \"{}\" due at {} (asleep or off); not sent",
             config.schedule[firing.rule].name,
             local(config, firing.at)
         );
+    }
+    if let Some(more) = wake
+        .missed
+        .len()
+        .checked_sub(MISSED_SHOWN)
+        .filter(|n| *n > 0)
+    {
+        info!("and {more} more missed (asleep or off); not sent");
     }
     for firing in &wake.send {
         let delivery = deliver(config, planner.library, notifier, firing).await;
@@ -547,15 +543,20 @@ async fn say(notifier: &mut Notifier, title: &str, body: &str) {
     notifier.send(&message).await;
 }
 
-/// Reloads the config and content; an invalid edit keeps the running ones, and is
-/// reported once — in the log and with one notification — until it changes.
+/// Reloads the config and content; an invalid edit keeps the running ones, and so does
+/// a config that went away or cannot be read (never the built-in default in its place).
+/// A problem is reported once — in the log and with one notification — until it changes.
 async fn reload(
     paths: &Paths,
     setup: &mut Setup,
     notifier: &mut Notifier,
     reported: &mut Vec<crate::diag::Diagnostic>,
 ) {
-    match Setup::load(paths) {
+    let problems = match Setup::load(paths) {
+        Ok(new) if setup.from_file && !new.from_file => vec![crate::diag::Diagnostic::file(
+            &paths.config,
+            "the file is gone; closer keeps the schedule it runs until the file is back",
+        )],
         Ok(new) if new.problems.is_empty() => {
             info!(
                 "reloaded {}: {}",
@@ -565,36 +566,40 @@ async fn reload(
             notifier.set_max_open(new.config.max_open);
             *setup = new;
             reported.clear();
+            return;
         }
-        Ok(new) if new.problems == *reported => {
-            debug!(
-                "{} still has the same problems; keeping the running schedule",
-                paths.config.display()
-            );
-        }
-        Ok(new) => {
-            warn!(
-                "{} has problems; keeping the running schedule:",
-                paths.config.display()
-            );
-            for problem in &new.problems {
-                warn!("  {problem}");
-            }
-            let first = &new.problems[0];
-            let more = match new.problems.len() {
-                1 => String::new(),
-                n => format!(" (and {} more: `closer check` lists them)", n - 1),
-            };
-            say(
-                notifier,
-                "closer: your change was not applied",
-                &format!("{first}{more}"),
-            )
-            .await;
-            *reported = new.problems;
-        }
-        Err(e) => warn!("cannot reload: {e:#}; keeping the running schedule"),
+        Ok(new) => new.problems,
+        Err(e) => vec![crate::diag::Diagnostic::file(
+            &paths.config,
+            format!("{e:#}"),
+        )],
+    };
+    if problems == *reported {
+        debug!(
+            "{} still has the same problems; keeping the running schedule",
+            paths.config.display()
+        );
+        return;
     }
+    warn!(
+        "{} has problems; keeping the running schedule:",
+        paths.config.display()
+    );
+    for problem in &problems {
+        warn!("  {problem}");
+    }
+    let first = &problems[0];
+    let more = match problems.len() {
+        1 => String::new(),
+        n => format!(" (and {} more: `closer check` lists them)", n - 1),
+    };
+    say(
+        notifier,
+        "closer: your change was not applied",
+        &format!("{first}{more}"),
+    )
+    .await;
+    *reported = problems;
 }
 
 /// The next change the watcher sees; never, without one.
@@ -624,10 +629,13 @@ mod tests {
     #[test]
     fn what_cannot_be_written_is_kept_planned_with_and_written_later() {
         let dir = tempfile::tempdir().unwrap();
-        let (config, diags) = crate::config::load(&Source::new(
-            "t.toml",
-            "timezone = \"UTC\"\n[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n",
-        ));
+        let (config, diags) = crate::config::load(
+            &Source::new(
+                "t.toml",
+                "timezone = \"UTC\"\n[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n",
+            ),
+            None,
+        );
         assert!(diags.is_empty(), "{diags:?}");
         let library = Library::load(None).0;
         let planner = Planner::new(&config, &library, 1);
@@ -643,7 +651,7 @@ mod tests {
             .unwrap();
         memory.sent(&planner, &firing, Delivery::Shown(7));
         assert_eq!(memory.unsaved.len(), 1);
-        let (_, history) = memory.read(&config);
+        let (_, history) = memory.read(&config, Utc::now());
         assert_eq!(history.state.sent.len(), 1);
         // An answer to it waits too.
         let event = Event {

@@ -98,11 +98,15 @@ const HORIZON_DAYS: i64 = 400;
 /// A bound on the work of one plan, for patterns that fire every second.
 const MAX_STEPS: usize = 200_000;
 
+/// A prompt waiting to be planned. Ordered by time, then fairly: of prompts ready at the
+/// same moment (behind the gap, or at the end of quiet hours) the one due earliest — the
+/// one that has waited longest — goes first, so no rule starves another by its place in
+/// the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Item {
     at: DateTime<Utc>,
-    rule: usize,
     due: DateTime<Utc>,
+    rule: usize,
     kind: Kind,
 }
 
@@ -135,6 +139,28 @@ impl<'a> Planner<'a> {
 
     /// The next `count` prompts strictly after `after`, given what was sent.
     pub fn upcoming(&self, state: &State, after: DateTime<Utc>, count: usize) -> Vec<Firing> {
+        self.plan(state, after, count, DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// Every prompt strictly after `after` and up to `until`, and the first one after
+    /// `until` (last), given what was sent.
+    pub fn through(
+        &self,
+        state: &State,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Vec<Firing> {
+        self.plan(state, after, usize::MAX, until)
+    }
+
+    /// The prompts strictly after `after`: `count` of them, or up to `until` and one more.
+    fn plan(
+        &self,
+        state: &State,
+        after: DateTime<Utc>,
+        count: usize,
+        until: DateTime<Utc>,
+    ) -> Vec<Firing> {
         let rules = &self.config.schedule;
         let gap = self.config.limits.min_gap;
         let mut timeline = state.sent.clone();
@@ -186,7 +212,8 @@ impl<'a> Planner<'a> {
         let mut steps = 0;
         while let Some(Reverse(item)) = heap.pop() {
             steps += 1;
-            if out.len() >= count || steps > MAX_STEPS || item.at > horizon {
+            let past_until = out.last().is_some_and(|f: &Firing| f.at > until);
+            if out.len() >= count || past_until || steps > MAX_STEPS || item.at > horizon {
                 break;
             }
             match item.kind {
@@ -474,9 +501,15 @@ impl<'a> Planner<'a> {
             match self.config.limits.in_quiet_hours {
                 QuietPolicy::Drop => from = end - TimeDelta::seconds(1),
                 QuietPolicy::Defer => {
-                    // One per rule when quiet hours end: the latest occurrence stands for all.
+                    // One per rule when quiet hours end: the latest occurrence stands for all,
+                    // counting one at the very moment they end (else it would come twice).
                     let latest = trigger
-                        .last_between(due - TimeDelta::seconds(1), end, tz, salt)
+                        .last_between(
+                            due - TimeDelta::seconds(1),
+                            end + TimeDelta::seconds(1),
+                            tz,
+                            salt,
+                        )
                         .unwrap_or(due);
                     return Some(Item {
                         at: end,
@@ -528,15 +561,15 @@ pub struct Wake {
     pub next: Option<Firing>,
 }
 
-/// How many planned prompts one wake looks at: enough for several due at once.
-const PLAN_AHEAD: usize = 8;
-
 impl Planner<'_> {
     /// What to do on waking at `now`, when everything up to `cursor` was dealt with: the
-    /// daemon's one decision, with the clock passed in. After a suspend or a jump of the
-    /// clock, only the most recent prompt that came due is sent, if it is recent.
+    /// daemon's one decision, with the clock passed in. Everything that came due since
+    /// the cursor is looked at, however long the sleep (as far back as [`MAX_WAIT`]: no
+    /// prompt waits longer, so nothing older could still be sent); after a suspend or a
+    /// jump of the clock, only the most recent one is sent, if it is recent.
     pub fn wake(&self, state: &State, cursor: DateTime<Utc>, now: DateTime<Utc>) -> Wake {
-        let mut plan = self.upcoming(state, cursor, PLAN_AHEAD);
+        let after = cursor.max(now - MAX_WAIT);
+        let mut plan = self.through(state, after, now);
         let later = plan.iter().position(|f| f.at > now).unwrap_or(plan.len());
         let next = plan.get(later).cloned();
         plan.truncate(later);
@@ -572,9 +605,10 @@ mod tests {
     use super::*;
     use crate::config;
     use crate::diag::Source;
+    use chrono::Timelike;
 
     fn setup(toml: &str) -> (Config, Library) {
-        let (config, diags) = config::load(&Source::new("test.toml", toml));
+        let (config, diags) = config::load(&Source::new("test.toml", toml), None);
         assert!(diags.is_empty(), "{diags:#?}");
         (config, Library::load(None).0)
     }
@@ -836,6 +870,36 @@ mod tests {
     }
 
     #[test]
+    fn after_a_long_suspend_every_missed_prompt_is_seen_and_the_latest_recent_one_sent() {
+        // Asleep from 08:30 until 20:10: eleven hourly prompts came due, 09:00 to 19:00
+        // missed, 20:00 recent enough to send.
+        let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+                    catch_up = \"30m\"\n\
+                    [[schedule]]\nname = \"hourly\"\nsend = \"learn\"\ncron = \"0 * * * *\"\n";
+        let (config, library) = setup(toml);
+        let planner = Planner::new(&config, &library, 1);
+        let wake = planner.wake(
+            &State::default(),
+            utc("2027-01-04T08:30:00Z"),
+            utc("2027-01-04T20:10:00Z"),
+        );
+        let hours = |fs: &[Firing]| -> Vec<u32> { fs.iter().map(|f| f.at.hour()).collect() };
+        assert_eq!(hours(&wake.send), [20]);
+        assert_eq!(hours(&wake.missed), (9..=19).collect::<Vec<_>>());
+        assert_eq!(wake.next.unwrap().at, utc("2027-01-04T21:00:00Z"));
+
+        // Asleep for a week: what is older than a day could not be sent anyway.
+        let wake = planner.wake(
+            &State::default(),
+            utc("2027-01-04T08:30:00Z"),
+            utc("2027-01-11T20:10:00Z"),
+        );
+        assert_eq!(hours(&wake.send), [20]);
+        assert_eq!(wake.missed.len(), 23);
+        assert_eq!(wake.next.unwrap().at, utc("2027-01-11T21:00:00Z"));
+    }
+
+    #[test]
     fn catching_up_sends_at_most_the_latest_recent_prompt() {
         let now = utc("2027-01-05T12:00:00Z");
         let firing = |at: &str| Firing {
@@ -897,8 +961,9 @@ mod tests {
             plan(toml, "2027-01-04T19:30:00Z", 5),
             [
                 "Mon 2027-01-04 20:00:00 often",
-                "Tue 2027-01-05 08:30:00 often",
+                // Both waited for quiet hours to end; "late" waited longer.
                 "Tue 2027-01-05 08:30:00 late",
+                "Tue 2027-01-05 08:30:00 often",
                 "Tue 2027-01-05 10:00:00 often",
                 "Tue 2027-01-05 12:00:00 often"
             ]
@@ -910,6 +975,27 @@ mod tests {
                 "Mon 2027-01-04 20:00:00 often",
                 "Tue 2027-01-05 10:00:00 often"
             ]
+        );
+    }
+
+    #[test]
+    fn a_rule_due_as_quiet_hours_end_comes_once() {
+        let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"22:00-08:00\"\nmin_gap = \"0s\"\n\
+                    [[schedule]]\nname = \"two\"\nsend = \"learn\"\ncron = \"0 */2 * * *\"\n";
+        assert_eq!(
+            plan(toml, "2027-01-04T19:00:00Z", 5),
+            [
+                "Mon 2027-01-04 20:00:00 two",
+                "Tue 2027-01-05 08:00:00 two",
+                "Tue 2027-01-05 10:00:00 two",
+                "Tue 2027-01-05 12:00:00 two",
+                "Tue 2027-01-05 14:00:00 two"
+            ]
+        );
+        // The same with the look back starting inside quiet hours.
+        assert_eq!(
+            plan(toml, "2027-01-05T07:59:59Z", 2),
+            ["Tue 2027-01-05 08:00:00 two", "Tue 2027-01-05 10:00:00 two"]
         );
     }
 
@@ -929,6 +1015,32 @@ mod tests {
                 "Tue 2027-01-05 09:00:00 a"
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_is_not_starved_by_a_rule_before_it() {
+        // The hourly rule comes due at every moment the step could go out; the step has
+        // waited longer, so it goes first.
+        let toml = "timezone = \"UTC\"\n[limits]\nmax_per_day = 10\nmin_gap = \"1h\"\n\
+                    [[schedule]]\nname = \"hourly\"\nsend = \"learn\"\ncron = \"0 * * * *\"\n\
+                    [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
+        let (config, library) = setup(toml);
+        let planner = Planner::new(&config, &library, 1);
+        let from = utc("2027-01-04T00:00:00Z");
+        let firings = planner.through(&State::default(), from, from + TimeDelta::days(30));
+        let steps: Vec<_> = firings
+            .iter()
+            .filter(|f| f.rule == 1 && f.at < from + TimeDelta::days(30))
+            .collect();
+        // Unanswered steps thin out to every other day; none is starved.
+        assert!(steps.len() >= 15, "{} steps in 30 days", steps.len());
+        assert!(
+            steps
+                .windows(2)
+                .all(|w| w[1].at - w[0].at <= TimeDelta::days(2))
+        );
+        assert!(steps.iter().all(|f| f.at - f.due < TimeDelta::hours(2)));
+        assert!(firings.iter().filter(|f| f.rule == 0).count() > 200);
     }
 
     #[test]

@@ -294,10 +294,13 @@ mod tests {
     use chrono::TimeDelta;
 
     fn setup() -> (Config, Library) {
-        let (config, diags) = crate::config::load(&crate::diag::Source::new(
-            "t.toml",
-            "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n",
-        ));
+        let (config, diags) = crate::config::load(
+            &crate::diag::Source::new(
+                "t.toml",
+                "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n",
+            ),
+            None,
+        );
         assert!(diags.is_empty(), "{diags:?}");
         (config, Library::load(None).0)
     }

@@ -1,17 +1,24 @@
 //! Reading the config and the content together, as every command does, and checking
-//! that each schedule rule has something to send.
+//! that each schedule rule has something to send; and [`inputs`], the one path from the
+//! config and the journal to what the planner plans with, for `next`, `status`, `send`
+//! and the daemon alike, so a preview shows what the daemon will send.
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::Path;
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
-use crate::config::Config;
+use crate::config::{self, Config, DEFAULT_TOML};
 use crate::content::{Category, Library};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Source};
 use crate::history::{History, Settings};
-use crate::journal::{Journal, Opened};
+use crate::journal::{Journal, JournalError, Opened};
 use crate::paths::Paths;
 use crate::planner::Planner;
+use crate::progress::{self, Move, Standing};
 
 /// The config and content as they are on disk now, with every problem found.
 #[derive(Debug)]
@@ -19,12 +26,33 @@ pub struct Setup {
     pub config: Config,
     pub library: Library,
     pub problems: Vec<Diagnostic>,
+    /// Whether the config came from a file (not the built-in default).
+    pub from_file: bool,
 }
 
 impl Setup {
+    /// Reads the config (the built-in default when there is no file) and the content.
     pub fn load(paths: &Paths) -> anyhow::Result<Setup> {
-        let (config, mut problems, _) = Config::read(&paths.config)?;
-        let (library, content_problems) = Library::load(Some(&paths.user_content));
+        let (src, from_file) = match read_config(&paths.config)? {
+            Some(src) => (src, true),
+            None => (
+                Source::new(
+                    format!("(built-in default; no file at {})", paths.config.display()),
+                    DEFAULT_TOML,
+                ),
+                false,
+            ),
+        };
+        let mut setup = Setup::validate(&src, &paths.user_content, local_zone());
+        setup.from_file = from_file;
+        Ok(setup)
+    }
+
+    /// The one check of a config's text with the content beside it: what `check`
+    /// reports, what `edit` refuses and what the daemon will not reload are the same.
+    pub fn validate(src: &Source, user_content: &Path, local: Option<Tz>) -> Setup {
+        let (config, mut problems) = config::load(src, local);
+        let (library, content_problems) = Library::load(Some(user_content));
         problems.extend(content_problems);
         let planner = Planner::new(&config, &library, 0);
         for (i, rule) in config.schedule.iter().enumerate() {
@@ -39,7 +67,7 @@ impl Setup {
                     other => format!("no content pack has a `{other}` prompt"),
                 };
                 problems.push(Diagnostic::file(
-                    &paths.config,
+                    &src.path,
                     format!(
                         "`schedule[{}].send`: rule \"{}\" would send nothing: {why}",
                         i + 1,
@@ -48,25 +76,192 @@ impl Setup {
                 ));
             }
         }
-        Ok(Setup {
+        Setup {
             config,
             library,
             problems,
-        })
+            from_file: false,
+        }
     }
 
-    /// What the journal says, and the config with the person's terminal changes (ladders
-    /// turned on or off) applied. Without a journal yet, an empty history; nothing is created.
-    pub fn history(&self, paths: &Paths) -> anyhow::Result<(Config, History)> {
-        let mut config = self.config.clone();
+    /// The planner's inputs at `now` for a command that only looks: the journal is read
+    /// if it exists (nothing is created), and a restart after a long break is applied as
+    /// the daemon will record it.
+    pub fn preview(&self, paths: &Paths, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
         if !paths.journal().exists() {
-            return Ok((config, History::default()));
+            return Ok(inputs(&self.config, None, now, Restarts::Preview)?);
         }
         let journal = open_journal(paths)?;
-        Settings::read(&journal)?.apply(&mut config);
-        let history = History::load(&journal, &config)?;
-        Ok((config, history))
+        Ok(inputs(
+            &self.config,
+            Some(&journal),
+            now,
+            Restarts::Preview,
+        )?)
     }
+
+    /// [`Setup::preview`] now, as a pair.
+    pub fn history(&self, paths: &Paths) -> anyhow::Result<(Config, History)> {
+        let inputs = self.preview(paths, Utc::now())?;
+        Ok((inputs.config, inputs.history))
+    }
+}
+
+/// What the planner plans with besides the content, the seed and `now`.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The config with the person's terminal changes (ladders turned on or off) applied.
+    pub config: Config,
+    /// What the journal says, with any restart after a long break applied.
+    pub history: History,
+    /// The ladders that restart one rung lower at `now`, after a long break.
+    pub restarts: Vec<Move>,
+}
+
+/// Whether the restarts after a long break are written to the journal (the daemon) or
+/// only applied to what is planned with (a preview).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restarts {
+    Record,
+    Preview,
+}
+
+/// The planner's inputs at `now`: the config as the person set it, and the journal's
+/// history with each ladder nobody answered on for two weeks restarted one rung lower.
+/// Without a journal, the config and an empty history.
+pub fn inputs(
+    config: &Config,
+    journal: Option<&Journal>,
+    now: DateTime<Utc>,
+    restarts: Restarts,
+) -> Result<Inputs, JournalError> {
+    let mut config = config.clone();
+    let Some(journal) = journal else {
+        return Ok(Inputs {
+            config,
+            history: History::default(),
+            restarts: Vec::new(),
+        });
+    };
+    Settings::read(journal)?.apply(&mut config);
+    let mut history = History::load(journal, &config)?;
+    let moves = match restarts {
+        Restarts::Record => crate::record::restarts(journal, &history, &config.ladders, now)?,
+        Restarts::Preview => config
+            .ladders
+            .iter()
+            .filter_map(|l| {
+                progress::after_a_break(*l, &history.standing(*l), history.last_activity(*l), now)
+            })
+            .collect(),
+    };
+    for m in &moves {
+        apply_move(&mut history, m, now);
+    }
+    Ok(Inputs {
+        config,
+        history,
+        restarts: moves,
+    })
+}
+
+/// `history` as it reads once `m`, made at `at`, is in the journal.
+fn apply_move(history: &mut History, m: &Move, at: DateTime<Utc>) {
+    history.state.rungs.insert(m.ladder, m.to);
+    history.standings.insert(
+        m.ladder,
+        Standing {
+            rung: m.to,
+            reason: m.reason.clone(),
+            since: Some(at),
+        },
+    );
+}
+
+/// The largest config closer reads: far more than any schedule needs.
+pub const MAX_CONFIG: u64 = 1 << 20;
+
+/// Reads the config at `path`: None when there is no file (nor a link) there. A link to
+/// nothing, a device or a FIFO, a directory and a huge file are errors that name the path:
+/// never silently the built-in default, never a read that does not end.
+pub fn read_config(path: &Path) -> anyhow::Result<Option<Source>> {
+    let shown = path.display();
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => anyhow::bail!("cannot read the config {shown}: {e}"),
+        Ok(link) if link.file_type().is_symlink() && std::fs::metadata(path).is_err() => {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            anyhow::bail!(
+                "the config {shown} is a symbolic link to {}, which does not exist; \
+                 restore the file it points to, or remove the link to use the built-in default",
+                target.display()
+            );
+        }
+        Ok(_) => {}
+    }
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read the config {shown}"))?;
+    if !meta.is_file() {
+        anyhow::bail!(
+            "the config {shown} is not a regular file ({}); expected a TOML file",
+            kind(&meta.file_type())
+        );
+    }
+    if meta.len() > MAX_CONFIG {
+        anyhow::bail!(
+            "the config {shown} is {} bytes; a config is at most {MAX_CONFIG} bytes",
+            meta.len()
+        );
+    }
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read the config {shown}"))?;
+    // Capped: the file may have been replaced since it was looked at.
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read the config {shown}"))?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        anyhow::bail!("the config {shown} is over {MAX_CONFIG} bytes; a config is at most that");
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "the config {shown} is not UTF-8 text (at byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(Some(Source::new(path, text)))
+}
+
+fn kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
+/// This machine's time zone, for "local": `TZ` when it names one, else the system setting.
+/// Read here, at the edge, and passed to the pure config loader.
+pub fn local_zone() -> Option<Tz> {
+    if let Ok(tz) = std::env::var("TZ")
+        && let Ok(zone) = tz.trim_start_matches(':').parse()
+    {
+        return Some(zone);
+    }
+    iana_time_zone::get_timezone().ok()?.parse().ok()
 }
 
 /// Opens the journal for a terminal command, saying so if it had to start afresh.
@@ -82,4 +277,46 @@ pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
         );
     }
     Ok(journal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Ladder;
+    use crate::journal::NewMove;
+
+    #[test]
+    fn a_preview_plans_with_what_the_daemon_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        let now: DateTime<Utc> = "2027-03-01T12:00:00Z".parse().unwrap();
+        journal
+            .record_move(&NewMove {
+                at: now - chrono::TimeDelta::days(20),
+                ladder: Ladder::Emotional,
+                from: 2,
+                to: 3,
+                reason: "three steps done".into(),
+            })
+            .unwrap();
+        let config = Config::default_config();
+        let preview = inputs(&config, Some(&journal), now, Restarts::Preview).unwrap();
+        assert_eq!(journal.entries(None).unwrap().len(), 1, "a preview wrote");
+        let daemon = inputs(&config, Some(&journal), now, Restarts::Record).unwrap();
+        assert_eq!(
+            journal.entries(None).unwrap().len(),
+            2,
+            "the daemon did not record"
+        );
+        let reread = inputs(&config, Some(&journal), now, Restarts::Preview).unwrap();
+        assert_eq!(preview.restarts, daemon.restarts);
+        assert!(reread.restarts.is_empty());
+        for inputs in [&preview, &daemon, &reread] {
+            assert_eq!(inputs.history.state.rungs[&Ladder::Emotional], 2);
+            assert_eq!(
+                inputs.history.standing(Ladder::Emotional),
+                reread.history.standing(Ladder::Emotional)
+            );
+        }
+    }
 }

@@ -407,3 +407,242 @@ fn about_says_self_help_not_therapy_and_shows_the_users_crisis_contact() {
     let run = home.run(&["about"]);
     assert!(run.stdout.contains("Call Sam, my sister"), "{}", run.stdout);
 }
+
+/// Runs `closer ARGS` with its stdout read for one line and then closed, as `| head -1`.
+fn read_one_line_and_close(home: &Home, args: &[&str]) -> std::process::ExitStatus {
+    use std::io::BufRead;
+    let mut child = home
+        .cmd(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(!line.is_empty(), "{args:?} printed nothing");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    out.status
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let home = Home::empty();
+    for args in [
+        &["next", "-n", "1000"][..],
+        &["list"],
+        &["list", "--json"],
+        &["next", "-n", "1000", "--json"],
+    ] {
+        let status = read_one_line_and_close(&home, args);
+        // Quietly: done (the output fit in the pipe) or ended by SIGPIPE, as `cat` would.
+        assert!(
+            status.code() == Some(0) || status.signal() == Some(13),
+            "{args:?}: {status:?}"
+        );
+    }
+}
+
+#[test]
+fn numeric_flags_out_of_range_are_usage_errors() {
+    let home = Home::empty();
+    for (args, flag) in [
+        (&["log", "--days", "4294967295"][..], "--days"),
+        (&["log", "--days", "0"], "--days"),
+        (&["next", "-n", "18446744073709551616"], "--count"),
+        (&["ladder", "set", "emotional", "0"], "<RUNG>"),
+        (&["done", "--distress", "11"], "--distress"),
+        (&["report", "--days", "0"], "--days"),
+    ] {
+        let run = home.run(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains(&format!("for '{flag}")) && !run.stderr.contains("panicked"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn next_and_status_show_the_rung_the_daemon_restarts_at_after_a_long_break() {
+    use closer::journal::{Journal, NewMove};
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n\
+         [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"10:00\"\n",
+    );
+    // The emotional ladder reached rung 2 twenty days ago; nothing since.
+    let path = home.path("data/closer/journal.sqlite3");
+    let (journal, _) = Journal::open(&path).unwrap();
+    journal
+        .record_move(&NewMove {
+            at: chrono::Utc::now() - chrono::TimeDelta::days(20),
+            ladder: closer::content::Ladder::Emotional,
+            from: 1,
+            to: 2,
+            reason: "three steps done".into(),
+        })
+        .unwrap();
+    drop(journal);
+
+    let library = closer::content::Library::load(None).0;
+    let rows = next_json(&home, &["-n", "3"]);
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        let id = row["prompt"].as_str().unwrap();
+        assert_eq!(library.get(id).unwrap().rung, Some(1), "{row}");
+    }
+    let run = home.run(&["status", "--json"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let status: Value = serde_json::from_str(&run.stdout).unwrap();
+    let ladder = &status["ladders"][0];
+    assert_eq!(ladder["rung"], 1, "{status}");
+    assert!(
+        ladder["reason"]
+            .as_str()
+            .unwrap()
+            .contains("after 20 days away"),
+        "{status}"
+    );
+    let next = status["next"][0]["prompt"].as_str().unwrap();
+    assert_eq!(library.get(next).unwrap().rung, Some(1));
+    // A preview records nothing: the daemon records the restart when it plans.
+    let (journal, _) = Journal::open(&path).unwrap();
+    assert_eq!(journal.entries(None).unwrap().len(), 1);
+}
+
+/// Runs `closer ARGS` to the end, failing (not hanging) if it takes over 20 seconds.
+fn run_within(home: &Home, args: &[&str]) -> support::home::Run {
+    let mut child = home
+        .cmd(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("closer {args:?} did not finish");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    support::home::Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_config_that_is_not_a_readable_file_is_an_error_naming_it() {
+    let home = Home::empty();
+    std::fs::create_dir_all(home.path("config/closer")).unwrap();
+    let config = home.config_path();
+    // A link to nothing is not "no config": the built-in default would hide the mistake.
+    std::os::unix::fs::symlink(home.path("dotfiles/closer.toml"), &config).unwrap();
+    let run = run_within(&home, &["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "the config {} is a symbolic link to {}, which does not exist",
+            config.display(),
+            home.path("dotfiles/closer.toml").display()
+        )),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("is valid"), "{run:?}");
+
+    for (path, expected) in [
+        (
+            "/dev/zero",
+            "the config /dev/zero is not a regular file (a device)",
+        ),
+        (
+            "/dev/null",
+            "the config /dev/null is not a regular file (a device)",
+        ),
+        ("/", "the config / is not a regular file (a directory)"),
+    ] {
+        let run = run_within(&home, &["--config", path, "check"]);
+        assert_eq!(run.code, Some(1), "{path}: {run:?}");
+        assert!(run.stderr.contains(expected), "{path}: {run:?}");
+    }
+    let fifo = home.path("fifo.toml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let run = run_within(&home, &["--config", fifo.to_str().unwrap(), "next"]);
+    assert!(
+        run.stderr.contains("is not a regular file (a FIFO)"),
+        "{run:?}"
+    );
+
+    let huge = home.path("huge.toml");
+    std::fs::write(&huge, "# ".repeat(1 << 20)).unwrap();
+    let run = run_within(&home, &["--config", huge.to_str().unwrap(), "check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("a config is at most 1048576 bytes"),
+        "{run:?}"
+    );
+}
+
+/// `closer edit` with an "editor" that replaces the file with `text`.
+fn edit_to(home: &Home, text: &str) -> support::home::Run {
+    let editor = home.path("editor.sh");
+    let wanted = home.path("wanted.toml");
+    std::fs::write(&wanted, text).unwrap();
+    std::fs::write(&editor, "#!/bin/sh\ncat \"$WANTED\" > \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = home
+        .cmd(&["edit"])
+        .env("EDITOR", &editor)
+        .env("WANTED", &wanted)
+        .output()
+        .unwrap();
+    support::home::Run::from(out)
+}
+
+#[test]
+fn edit_refuses_what_check_and_the_daemon_refuse_and_keeps_a_link_a_link() {
+    let home = Home::with_config(NIGHTLY);
+    // Valid TOML, but the rule would send nothing: supporter messages are off.
+    let support = "[[schedule]]\nname = \"care\"\nsend = \"support\"\nat = \"10:00\"\n";
+    let run = edit_to(&home, support);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("rule \"care\" would send nothing: `[content] supporter` is false"),
+        "{run:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.config_path()).unwrap(),
+        NIGHTLY
+    );
+    // `check` says the same of the same text.
+    home.write("other.toml", support);
+    let check = home.run(&[
+        "--config",
+        home.path("other.toml").to_str().unwrap(),
+        "check",
+    ]);
+    assert_eq!(check.code, Some(1), "{check:?}");
+    assert!(check.stdout.contains("would send nothing"), "{check:?}");
+
+    // A config kept elsewhere and linked in (a dotfile manager) stays a link.
+    let target = home.path("dotfiles/closer.toml");
+    home.write("dotfiles/closer.toml", NIGHTLY);
+    std::fs::remove_file(home.config_path()).unwrap();
+    std::os::unix::fs::symlink(&target, home.config_path()).unwrap();
+    let run = edit_to(&home, &NIGHTLY.replace("02:30", "03:15"));
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(!run.stdout.contains("SIGHUP"), "{run:?}");
+    assert!(run.stdout.contains("applies it by itself"), "{run:?}");
+    assert!(home.config_path().is_symlink());
+    assert!(std::fs::read_to_string(&target).unwrap().contains("03:15"));
+}

@@ -68,7 +68,7 @@ fn steps_reach_the_server_with_four_answers_and_a_click_reaches_the_log() {
     assert!(log.contains("answer to notification"), "{log}");
 
     daemon.signal("TERM");
-    assert_eq!(daemon.wait_exit(Duration::from_secs(2)), 0);
+    assert_eq!(daemon.wait_exit(WAIT), 0);
 }
 
 #[test]
@@ -124,7 +124,7 @@ fn without_a_session_bus_it_keeps_running_and_prints() {
         "it exited:\n{log}"
     );
     daemon.signal("INT");
-    assert_eq!(daemon.wait_exit(Duration::from_secs(2)), 0);
+    assert_eq!(daemon.wait_exit(WAIT), 0);
 }
 
 #[test]
@@ -187,11 +187,39 @@ fn a_weekly_summary_that_came_due_is_sent_once() {
         sent[0].body
     );
     daemon.wait_for_log("sent the weekly summary", 1, WAIT);
-    std::thread::sleep(Duration::from_secs(2));
+    // The turn after the summary plans the next prompt: by then a second summary would
+    // have gone out.
+    daemon.wait_for_log("next: \"yearly\"", 1, WAIT);
     assert_eq!(
         desktop.notifications().len(),
         1,
         "sent more than once:\n{}",
         daemon.log()
     );
+}
+
+#[test]
+fn a_sighup_as_soon_as_the_lock_names_the_pid_does_not_end_it() {
+    // `closer pause` sends SIGHUP to the pid in the lock; it may come at once.
+    let home = Home::with_config(&every_two_seconds("learn", true));
+    let lock = home.path("run/closer/closer.lock");
+    for attempt in 0..4 {
+        let _ = std::fs::remove_file(&lock);
+        let mut daemon = home.daemon(None);
+        let pid = daemon.child.id();
+        let deadline = std::time::Instant::now() + WAIT;
+        while !std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == pid.to_string()) {
+            assert!(std::time::Instant::now() < deadline, "no pid in the lock");
+            std::hint::spin_loop();
+        }
+        let raw = rustix::process::Pid::from_raw(pid as i32).unwrap();
+        rustix::process::kill_process(raw, rustix::process::Signal::HUP).unwrap();
+        let log = daemon.wait_for_log("reloaded ", 1, WAIT);
+        assert!(
+            daemon.child.try_wait().unwrap().is_none(),
+            "attempt {attempt}: SIGHUP ended it:\n{log}"
+        );
+        daemon.signal("TERM");
+        assert_eq!(daemon.wait_exit(WAIT), 0, "attempt {attempt}");
+    }
 }

@@ -28,7 +28,7 @@ fn planning_with_a_huge_min_gap_does_not_panic() {
         "config.toml",
         "[limits]\nmin_gap = \"999999999999h\"\n\n[[schedule]]\nname = \"a\"\nsend = \"step\"\nat = \"00:00\"\n",
     );
-    let (config, diags) = config::load(&src);
+    let (config, diags) = config::load(&src, Some(chrono_tz::Tz::UTC));
     // Refusing the value (with its place) is as good as planning with it.
     if diags.is_empty() {
         let library = Library::load(None).0;
@@ -91,7 +91,7 @@ fn a_prompt_deferred_past_a_skipped_day_waits_for_quiet_hours_to_end() {
         "config.toml",
         "timezone = \"Pacific/Kiritimati\"\n\n[[schedule]]\nname = \"0 a\"\nsend = \"step\"\nat = \"23:00-01:00\"\n",
     );
-    let (config, diags) = config::load(&src);
+    let (config, diags) = config::load(&src, Some(chrono_tz::Tz::UTC));
     assert!(diags.is_empty(), "{diags:#?}");
     let library = Library::load(None).0;
     let plan = Planner::new(&config, &library, 4_237_002_209_871_024_966).upcoming(
@@ -129,7 +129,7 @@ fn a_prompt_waiting_after_quiet_hours_survives_planning_again() {
          [[schedule]]\nname = \"late\"\nsend = \"reflect\"\nat = \"23:00\"\n\
          [[schedule]]\nname = \"early\"\nsend = \"learn\"\nat = \"06:00\"\n",
     );
-    let (config, diags) = config::load(&src);
+    let (config, diags) = config::load(&src, Some(chrono_tz::Tz::UTC));
     assert!(diags.is_empty(), "{diags:#?}");
     let library = Library::load(None).0;
     let planner = Planner::new(&config, &library, 1);

@@ -215,10 +215,13 @@ const ANSWERERS: usize = 2;
 
 /// The config of the racing answers: one ladder, in UTC.
 fn one_ladder() -> (closer::config::Config, closer::content::Library) {
-    let (config, problems) = closer::config::load(&closer::diag::Source::new(
-        "race.toml",
-        "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n",
-    ));
+    let (config, problems) = closer::config::load(
+        &closer::diag::Source::new(
+            "race.toml",
+            "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n",
+        ),
+        None,
+    );
     assert!(problems.is_empty(), "{problems:?}");
     (config, closer::content::Library::load(None).0)
 }

@@ -206,3 +206,39 @@ fn it_opens_no_network_socket_and_keeps_its_files_private() {
         }
     }
 }
+
+#[test]
+fn a_deleted_or_dangling_config_keeps_the_running_schedule_and_is_said_once() {
+    let home = Home::with_config(&every_two_seconds("learn"));
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("closer is running", 1, WAIT);
+    let config = home.config_path();
+
+    std::fs::remove_file(&config).unwrap();
+    daemon.wait_for_log("the file is gone", 1, WAIT);
+    let sent = daemon.log().matches("sent learn").count();
+    daemon.wait_for_log("sent learn", sent + 2, WAIT);
+
+    // A dotfile manager's link to a file that is not there yet.
+    std::os::unix::fs::symlink(home.path("dotfiles/closer.toml"), &config).unwrap();
+    daemon.wait_for_log("which does not exist", 1, WAIT);
+    let sent = daemon.log().matches("sent learn").count();
+    daemon.wait_for_log("sent learn", sent + 2, WAIT);
+    // SIGHUP reloads, and the same problem is not said again.
+    daemon.signal("HUP");
+    daemon.wait_for_log("still has the same problems", 1, WAIT);
+    let log = daemon.log();
+    let warned = |what: &str| {
+        log.lines()
+            .filter(|l| l.contains("WARN") && l.contains(what))
+            .count()
+    };
+    assert_eq!(warned("the file is gone"), 1, "{log}");
+    assert_eq!(warned("which does not exist"), 1, "{log}");
+    assert!(!log.contains("reloaded"), "{log}");
+
+    home.write("dotfiles/closer.toml", &every_two_seconds("compassion"));
+    daemon.signal("HUP");
+    daemon.wait_for_log("reloaded", 1, WAIT);
+    daemon.wait_for_log("sent compassion", 1, WAIT);
+}

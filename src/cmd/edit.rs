@@ -1,5 +1,7 @@
 //! `closer edit`: open the config in the user's editor and keep the edit only if it is
-//! valid, as `crontab -e` does. The config is replaced atomically or not at all.
+//! valid, as `crontab -e` does — valid as `check` and the daemon's reload see it (one
+//! check, `Setup::validate`). The config is replaced atomically or not at all; a config
+//! that is a symbolic link (a dotfile manager's) stays one: its target is replaced.
 
 use std::io::{IsTerminal, Write};
 use std::process::Command;
@@ -7,16 +9,16 @@ use std::process::Command;
 use anyhow::Context as _;
 
 use crate::Status;
-use crate::config::{self, DEFAULT_TOML};
+use crate::config::DEFAULT_TOML;
 use crate::diag::Source;
 use crate::paths::Paths;
+use crate::setup::{Setup, local_zone, read_config};
 
 pub fn run(paths: &Paths) -> anyhow::Result<Status> {
     let path = &paths.config;
-    let original = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULT_TOML.to_owned(),
-        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    let original = match read_config(path)? {
+        Some(src) => src.text,
+        None => DEFAULT_TOML.to_owned(),
     };
     let dir = path
         .parent()
@@ -54,12 +56,24 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
             println!("No changes.");
             return Ok(Status::Success);
         }
-        let (_, problems) = config::load(&Source::new(path, text.as_str()));
+        let problems = Setup::validate(
+            &Source::new(path, text.as_str()),
+            &paths.user_content,
+            local_zone(),
+        )
+        .problems;
         if problems.is_empty() {
-            crate::files::write_private(path, |f| f.write_all(text.as_bytes()))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            // Through a link to the file it names, so the link stays.
+            let target = if path.is_symlink() {
+                std::fs::canonicalize(path)
+                    .with_context(|| format!("cannot follow the link {}", path.display()))?
+            } else {
+                path.clone()
+            };
+            crate::files::write_private(&target, |f| f.write_all(text.as_bytes()))
+                .with_context(|| format!("cannot write {}", target.display()))?;
             println!(
-                "Saved {}. A running closer picks it up on SIGHUP.",
+                "Saved {}. A running closer applies it by itself.",
                 path.display()
             );
             return Ok(Status::Success);

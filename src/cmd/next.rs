@@ -26,7 +26,8 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
         eprintln!("warning: {problem}");
     }
     if let Some(tz) = &args.tz {
-        setup.config.timezone = parse_zone(tz).map_err(|e| anyhow::anyhow!("--tz: {e}"))?;
+        setup.config.timezone =
+            parse_zone(tz, crate::setup::local_zone()).map_err(|e| anyhow::anyhow!("--tz: {e}"))?;
     }
     let from = match &args.from {
         Some(s) => DateTime::parse_from_rfc3339(s)
@@ -37,10 +38,11 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
         None => Utc::now(),
     };
     let seed = crate::seed::load_or_create(&paths.seed())?;
-    let (config, history) = setup.history(paths)?;
-    let config = &config;
+    // Planned with what the daemon will plan with at `from`.
+    let inputs = setup.preview(paths, from)?;
+    let (config, history) = (&inputs.config, &inputs.history);
     let planner = Planner::new(config, &setup.library, seed);
-    let firings = planner.upcoming(&history.state, from, args.count);
+    let firings = planner.upcoming(&history.state, from, usize::from(args.count));
 
     let rows: Vec<Row> = firings
         .iter()

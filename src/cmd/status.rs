@@ -44,9 +44,10 @@ struct Row {
 
 pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
-    let (config, history) = setup.history(paths)?;
-    let seed = crate::seed::load_or_create(&paths.seed())?;
     let now = Utc::now();
+    let inputs = setup.preview(paths, now)?;
+    let (config, history) = (&inputs.config, &inputs.history);
+    let seed = crate::seed::load_or_create(&paths.seed())?;
     let pid = crate::lock::holder(&paths.runtime);
     let title = |id: Option<&str>| {
         id.and_then(|id| setup.library.get(id))
@@ -69,7 +70,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             answered: s.answered,
         })
         .collect();
-    let planner = Planner::new(&config, &setup.library, seed);
+    let planner = Planner::new(config, &setup.library, seed);
     let next: Vec<Row> = planner
         .upcoming(&history.state, now, 3)
         .into_iter()
