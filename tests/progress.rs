@@ -174,7 +174,7 @@ fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
         "{csv}"
     );
     let log: Vec<Value> =
-        serde_json::from_str(&ok(home.run(&["log", "--days", "100000", "--json"])).stdout).unwrap();
+        serde_json::from_str(&ok(home.run(&["log", "--days", "36600", "--json"])).stdout).unwrap();
     assert_eq!(log.len(), events.len());
 
     // The report holds rungs, steps and hard counts: it is closer's record too.
