@@ -58,6 +58,9 @@ pub const TERMINAL_ANSWERS: &str =
 /// How long any call to the bus or the server may take.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 const FIRST_RETRY: Duration = Duration::from_secs(2);
+/// Sets the first wait before looking for a missing server again (a duration such as
+/// "1m"); the tests use it to show that a returning server is seen without the backoff.
+pub const RETRY_ENV: &str = "CLOSER_FIRST_RETRY";
 const MAX_RETRY: Duration = Duration::from_secs(10 * 60);
 const BUS_NAME: &str = "org.freedesktop.Notifications";
 const OBJECT_PATH: &str = "/org/freedesktop/Notifications";
@@ -171,6 +174,8 @@ struct Open {
     message: Message,
     /// Order of showing, to close the oldest first.
     seq: u64,
+    /// An action was chosen: what is left is to close it, and its closing says nothing new.
+    answered: bool,
 }
 
 /// Open notifications by the id the server knows them by now.
@@ -202,6 +207,7 @@ pub struct Notifier {
     server: Option<Server>,
     /// Set while the server is away: when to look for it again, and the next wait.
     retry: Option<(Instant, Duration)>,
+    first_retry: Duration,
     seq: u64,
 }
 
@@ -213,6 +219,10 @@ impl Notifier {
             bus: None,
             server: None,
             retry: None,
+            first_retry: std::env::var(RETRY_ENV)
+                .ok()
+                .and_then(|s| humantime::parse_duration(&s).ok())
+                .unwrap_or(FIRST_RETRY),
             seq: 0,
         }
     }
@@ -475,6 +485,7 @@ impl Notifier {
                     origin,
                     message,
                     seq: self.seq,
+                    answered: false,
                 },
             );
             let mut by_age: Vec<(u64, u32)> = shown.iter().map(|(&id, o)| (o.seq, id)).collect();
@@ -521,9 +532,9 @@ impl Notifier {
                     "no notification server could be reached ({why}); prompts are printed here \
                      until one appears"
                 );
-                FIRST_RETRY
+                self.first_retry
             }
-            Some((_, wait)) => (wait * 2).min(MAX_RETRY),
+            Some((_, wait)) => (wait * 2).min(MAX_RETRY.max(self.first_retry)),
         };
         self.retry = Some((Instant::now() + wait, wait));
         self.server = None;
@@ -602,8 +613,8 @@ async fn listen(
 }
 
 /// The event an `ActionInvoked` or `NotificationClosed` signal means for a notification
-/// this `Notifier` has open; None for any other signal. A step whose body was clicked stays
-/// open (its choices are shown again); anything else answered or closed is forgotten.
+/// this `Notifier` has open; None for any other signal. An answered notification stays known
+/// until it is closed (by [`Notifier::close`], or by the server, which is then not reported).
 fn answer_in(message: &zbus::Message, shown: &Shown) -> Option<Event> {
     let header = message.header();
     let member = header.member()?.as_str();
@@ -619,10 +630,13 @@ fn answer_in(message: &zbus::Message, shown: &Shown) -> Option<Event> {
         _ => return None,
     };
     let mut shown = lock(shown);
-    let open = if answer == Answer::Action(DEFAULT_ACTION.to_owned()) {
-        shown.get(&id)?.clone()
-    } else {
-        shown.remove(&id)?
+    let open = match &answer {
+        Answer::Action(key) => {
+            let open = shown.get_mut(&id)?;
+            open.answered |= key != DEFAULT_ACTION;
+            open.clone()
+        }
+        _ => shown.remove(&id).filter(|o| !o.answered)?,
     };
     Some(Event {
         id: open.origin,
