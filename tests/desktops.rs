@@ -217,3 +217,47 @@ fn send_prints_the_label_and_does_not_wait_forever() {
     let id = desktop.notifications()[1].id.unwrap();
     desktop.wait_closed(id, WAIT);
 }
+
+#[test]
+fn service_install_puts_the_desktop_entry_and_icons_where_desktops_look() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::empty();
+    // A systemctl that does nothing: this test is about the desktop files.
+    home.write("bin/systemctl", "#!/bin/sh\n");
+    let bin = home.path("bin");
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let run = |args: &[&str]| home.cmd(args).env("PATH", &path).output().unwrap();
+    let files = [
+        "data/applications/closer.desktop",
+        "data/icons/hicolor/scalable/apps/closer.svg",
+        "data/icons/hicolor/256x256/apps/closer.png",
+    ];
+
+    let out = run(&["service", "install"]);
+    assert!(out.status.success(), "{out:?}");
+    for (file, asset) in files.iter().zip([
+        "assets/closer.desktop",
+        "assets/closer.svg",
+        "assets/closer.png",
+    ]) {
+        let installed = std::fs::read(home.path(file)).unwrap();
+        let asset = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(asset));
+        assert_eq!(installed, asset.unwrap(), "{file}");
+    }
+    let check = std::process::Command::new("desktop-file-validate")
+        .arg(home.path(files[0]))
+        .output()
+        .expect("desktop-file-validate runs (bash scripts/test.sh installs it)");
+    assert!(check.status.success(), "{check:?}");
+
+    let out = run(&["service", "uninstall"]);
+    assert!(out.status.success(), "{out:?}");
+    for file in files {
+        assert!(!home.path(file).exists(), "{file} is left behind");
+    }
+}
