@@ -10,6 +10,13 @@ section() { printf '\n==> %s\n' "$*"; }
 # since --no-install-recommends brings none).
 needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-analyze:systemd
   chromium:chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core)
+# The other notification servers tests/desktops.rs answers on, and what clicks and looks:
+# xdotool clicks a button, ImageMagick's `import` finds it, sway hosts mako, setpriv runs
+# sway as nobody; desktop-file-validate checks assets/closer.desktop.
+needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
+  /usr/lib/notification-daemon/notification-daemon:notification-daemon
+  mako:mako-notifier makoctl:mako-notifier sway:sway setpriv:util-linux
+  xdotool:xdotool import:imagemagick desktop-file-validate:desktop-file-utils)
 
 # Prints the packages whose command or file is missing, one a line.
 missing_packages() {

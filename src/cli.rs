@@ -260,4 +260,18 @@ pub struct SendArgs {
     /// Do not wait for an answer; exit once the notification is shown.
     #[arg(long)]
     pub no_wait: bool,
+
+    /// How long to wait for an answer on the notification (such as "30s" or "5m"); the
+    /// step stays answerable from the terminal after that.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_wait)]
+    pub wait: std::time::Duration,
+}
+
+/// A wait for `send`: a duration such as "90s", at most a day.
+fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
+    let wait = crate::when::parse_duration(s)?;
+    wait.to_std()
+        .ok()
+        .filter(|w| w.as_secs() <= 24 * 60 * 60)
+        .ok_or_else(|| format!("`{s}` is too long a wait; at most a day, such as \"24h\""))
 }

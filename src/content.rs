@@ -572,7 +572,16 @@ fn check_id(id: &str) -> Result<String, String> {
 fn check_text(text: &str, max: usize, what: &str) -> Result<String, String> {
     let trimmed = text.trim();
     let chars = trimmed.chars().count();
-    if chars == 0 {
+    // A control character (other than a line break) shows raw or breaks the notification.
+    let control = trimmed.chars().position(|c| c.is_control() && c != '\n');
+    if let Some(at) = control {
+        let c = trimmed.chars().nth(at).unwrap_or_default();
+        Err(format!(
+            "the {what} holds the control character U+{:04X} at character {}; write it without",
+            u32::from(c),
+            at + 1
+        ))
+    } else if chars == 0 {
         Err(format!("the {what} is empty"))
     } else if chars > max {
         Err(format!(
@@ -636,6 +645,24 @@ body = "This is hard, and many people find it hard too."
         assert_eq!(prompts[1].shown_title(true), "A pause");
         assert_eq!(prompts[1].shown_title(false), "A hard day");
         assert_eq!(prompts[0].shown_title(true), "A small step for today");
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_their_place() {
+        let (prompts, diags) = pack(
+            "[[prompt]]\nid = \"x\"\ncategory = \"learn\"\ntitle = \"Bell\\u0007\"\n\
+             body = \"One line\\nand a second, with a tab:\\tthere.\"\n",
+        );
+        assert!(prompts.is_empty());
+        assert_eq!(
+            diags,
+            [
+                "user/my.toml:4:9: `prompt.title`: the title holds the control character \
+                 U+0007 at character 5; write it without",
+                "user/my.toml:5:8: `prompt.body`: the body holds the control character \
+                 U+0009 at character 35; write it without",
+            ]
+        );
     }
 
     #[test]

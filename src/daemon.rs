@@ -21,10 +21,10 @@ use tracing::{debug, error, info, warn};
 
 use crate::Status;
 use crate::config::Config;
-use crate::content::{Category, Library};
+use crate::content::Library;
 use crate::history::{History, keys};
-use crate::journal::{AnswerKind, Journal, NewAnswer, NewSent, Opened};
-use crate::notify::{Answer, Delivery, Event, Message, Notifier, STEP_ACTIONS};
+use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, NewSent, Opened};
+use crate::notify::{Answer, DEFAULT_ACTION, Delivery, Event, Message, Notifier, step_label};
 use crate::paths::Paths;
 use crate::planner::{Firing, Planner, Sent, Wake};
 use crate::progress::Decision;
@@ -125,7 +125,11 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             }
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
-            _ = sighup.recv() => reload(paths, &mut setup, &mut notifier, &mut reported).await,
+            _ = sighup.recv() => {
+                reload(paths, &mut setup, &mut notifier, &mut reported).await;
+                // A terminal answer sends SIGHUP: its notification goes once it is answered.
+                close_answered(&memory, &mut notifier).await;
+            }
             change = changed(&mut watcher) => {
                 match change {
                     Ok(Change::Zone) => info!("the system time zone changed"),
@@ -139,7 +143,18 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 reload(paths, &mut setup, &mut notifier, &mut reported).await;
             }
             Some(event) = events.recv() => {
-                if memory.answer(&event, &config, &setup.library) {
+                if event.answer == Answer::Action(DEFAULT_ACTION.into()) {
+                    if let Some(message) = notifier.message(event.id) {
+                        notifier.show_choices(event.id, &message).await;
+                    }
+                    continue;
+                }
+                let paused = memory.answer(&event, &config, &setup.library);
+                if matches!(event.answer, Answer::Action(_)) {
+                    // Some servers leave an answered notification on screen.
+                    notifier.close(event.id).await;
+                }
+                if paused {
                     say(&mut notifier, "A note for you", record::PAUSE_NOTE).await;
                 }
             }
@@ -341,10 +356,7 @@ impl Memory {
             }
             Answer::Action(key) => key,
         };
-        let label = STEP_ACTIONS
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or(key.as_str(), |(_, l)| l);
+        let label = step_label(key).unwrap_or(key);
         let Ok(kind) = key.parse::<AnswerKind>() else {
             debug!("notification {} (`{prompt}`): {key}", event.id);
             return false;
@@ -402,6 +414,21 @@ impl Memory {
                 false
             }
         }
+    }
+
+    /// Whether the prompt shown as notification `n` has an answer in the journal.
+    fn answered(&self, n: u32) -> bool {
+        let (Some(journal), Some(&sent_id)) = (&self.journal, self.shown.get(&n)) else {
+            return false;
+        };
+        let Ok(Some(sent)) = journal.sent(sent_id) else {
+            return false;
+        };
+        journal.entries(Some(sent.at)).is_ok_and(|entries| {
+            entries
+                .iter()
+                .any(|e| matches!(e, Entry::Answer(a) if a.sent_id == sent_id))
+        })
     }
 
     /// When the weekly summary is next due: the first chosen moment after the last one
@@ -534,13 +561,18 @@ async fn deliver(
 
 /// A note from closer itself, outside the schedule.
 async fn say(notifier: &mut Notifier, title: &str, body: &str) {
-    let message = Message {
-        title: title.into(),
-        body: body.into(),
-        category: Category::Learn,
-        prompt: None,
-    };
-    notifier.send(&message).await;
+    notifier.send(&Message::note(title, body)).await;
+}
+
+/// Closes the open notifications whose step has an answer in the journal (given from the
+/// terminal, say). One that vanished unanswered stays answerable from the terminal.
+async fn close_answered(memory: &Memory, notifier: &mut Notifier) {
+    for (n, _) in notifier.open() {
+        if memory.answered(n) {
+            debug!("notification {n} was answered elsewhere; closing it");
+            notifier.close(n).await;
+        }
+    }
 }
 
 /// Reloads the config and content; an invalid edit keeps the running ones, and so does
@@ -624,7 +656,7 @@ fn local(config: &Config, at: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use crate::diag::Source;
-    use crate::journal::{self, Entry};
+    use crate::journal;
 
     #[test]
     fn what_cannot_be_written_is_kept_planned_with_and_written_later() {

@@ -1,26 +1,39 @@
-//! Desktop notifications: notify-rust over zbus on the tokio runtime, and the terminal
-//! when there is no session bus or no notification server.
+//! Desktop notifications over zbus on the tokio runtime, and the terminal when there is no
+//! session bus or no notification server.
 //!
-//! Only async calls run here, each under a timeout, since a frozen server never answers.
-//! Each shown notification keeps its handle (and so its D-Bus connection) until it is
-//! answered or closed, because GNOME removes a notification when the connection that
-//! sent it closes; at most `max_open` stay open, and the oldest is closed to make room,
-//! so nothing piles up per unanswered notification.
+//! One D-Bus connection carries every notification (GNOME removes a notification when the
+//! connection that sent it closes, so it lives as long as the `Notifier`), and one listener
+//! task on it turns the server's `ActionInvoked` and `NotificationClosed` signals into
+//! [`Event`]s, for the notifications this `Notifier` showed and no others. The listener also
+//! watches `NameOwnerChanged` for `org.freedesktop.Notifications`: when the server goes,
+//! what it showed is reported closed; when one comes (back), [`Notifier::until_retry`]
+//! returns at once instead of waiting for the backoff.
+//!
+//! Invariants: every call runs under a timeout, since a frozen server never answers; the
+//! server's capabilities are read when it is first reached and again whenever its owner
+//! changes, and what is sent adapts to them (actions or a line saying how to answer from the
+//! terminal; an escaped body where the server reads markup; the summary is never markup).
+//! At most `max_open` notifications stay open; the oldest is closed to make room. Nothing
+//! here waits on a timer while the server is present: between prompts nothing wakes.
+//! This file knows no answer kinds: action keys are passed through as they came.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use notify_rust::{Hint, Notification, NotificationResponse, Urgency};
-use tokio::sync::{mpsc, oneshot};
+use futures_lite::StreamExt;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
+use zbus::Variant;
 
 use crate::config::Config;
 use crate::content::{Category, Library};
 use crate::planner::Firing;
 
-/// The keys and labels of the answers a step offers.
+/// The keys and labels of the answers a step offers. The three that matter come first:
+/// GNOME shows only three buttons, some servers two. "Later" comes after them.
 pub const STEP_ACTIONS: &[(&str, &str)] = &[
     ("done", "Did it"),
     ("hard", "It was hard"),
@@ -28,11 +41,31 @@ pub const STEP_ACTIONS: &[(&str, &str)] = &[
     ("snooze", "Later"),
 ];
 
-const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The key a server invokes when the body of a notification is clicked.
+///
+/// On a step, it shows the step again with how to answer spelled out (see
+/// [`Notifier::show_choices`]): a click on the body is often a way to look closer or to
+/// dismiss, so it must not record an answer (and a snooze would hide the step), while some
+/// servers draw no buttons at all (mako) or fold them away (GNOME) — there, this is how the
+/// person finds the choices.
+pub const DEFAULT_ACTION: &str = "default";
+
+/// How to answer a step without buttons; added to the body when the server takes no actions
+/// and when the choices are shown again.
+pub const TERMINAL_ANSWERS: &str =
+    "To answer, run `closer done`, `closer hard` or `closer skip` in a terminal.";
+
+/// How long any call to the bus or the server may take.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 const FIRST_RETRY: Duration = Duration::from_secs(2);
+/// Sets the first wait before looking for a missing server again (a duration such as
+/// "1m"); the tests use it to show that a returning server is seen without the backoff.
+pub const RETRY_ENV: &str = "CLOSER_FIRST_RETRY";
 const MAX_RETRY: Duration = Duration::from_secs(10 * 60);
 const BUS_NAME: &str = "org.freedesktop.Notifications";
 const OBJECT_PATH: &str = "/org/freedesktop/Notifications";
+/// The desktop file's name (assets/closer.desktop) and the icon's.
+pub const APP_ID: &str = "closer";
 
 /// What to show.
 #[derive(Debug, Clone)]
@@ -41,19 +74,58 @@ pub struct Message {
     pub body: String,
     pub category: Category,
     pub prompt: Option<String>,
+    /// (key, label) pairs, in the order the buttons should appear; empty for none.
+    pub actions: Vec<(String, String)>,
+    /// The line that says how to answer when the server cannot show `actions`.
+    pub without_actions: Option<String>,
+    /// Whether it stays until answered (expire_timeout 0) instead of the server's default.
+    pub stays: bool,
+    /// The notification this one takes the place of (an id from [`Delivery::Shown`]).
+    pub replaces: Option<u32>,
 }
 
 impl Message {
-    /// The message for a planned prompt, with the title discreet mode asks for.
+    /// The message for a planned prompt, with the title discreet mode asks for. A step
+    /// stays until answered and offers [`STEP_ACTIONS`].
     pub fn for_firing(config: &Config, library: &Library, firing: &Firing) -> Option<Message> {
         let prompt = library.get(firing.prompt.as_deref()?)?;
-        Some(Message {
-            title: prompt.shown_title(config.discreet).to_owned(),
-            body: prompt.body.clone(),
-            category: prompt.category,
-            prompt: Some(prompt.id.clone()),
-        })
+        let step = prompt.category == Category::Step;
+        let mut message = Message::note(prompt.shown_title(config.discreet), &prompt.body);
+        message.category = prompt.category;
+        message.prompt = Some(prompt.id.clone());
+        if step {
+            message.actions = STEP_ACTIONS
+                .iter()
+                .chain(&[(DEFAULT_ACTION, "Show the choices")])
+                .map(|&(k, l)| (k.to_owned(), l.to_owned()))
+                .collect();
+            message.without_actions = Some(TERMINAL_ANSWERS.to_owned());
+            message.stays = true;
+        }
+        Some(message)
     }
+
+    /// A note from closer itself: no actions, the server's own expiry.
+    pub fn note(title: &str, body: &str) -> Message {
+        Message {
+            title: title.to_owned(),
+            body: body.to_owned(),
+            category: Category::Learn,
+            prompt: None,
+            actions: Vec::new(),
+            without_actions: None,
+            stays: false,
+            replaces: None,
+        }
+    }
+}
+
+/// The label of a step's action key, for saying what the person clicked.
+pub fn step_label(key: &str) -> Option<&'static str> {
+    STEP_ACTIONS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, l)| *l)
 }
 
 /// How a message reached the person.
@@ -72,45 +144,86 @@ pub enum Answer {
     Action(String),
     /// It was closed without an action; the reason as the server gave it.
     Closed(String),
-    /// closer closed it to keep at most `max_open` open.
+    /// closer closed it: to keep at most `max_open` open, or because it was answered.
     Replaced,
 }
 
 /// An answer to one notification.
 #[derive(Debug, Clone)]
 pub struct Event {
+    /// The id it was first shown as ([`Delivery::Shown`]), also after the choices were
+    /// shown again under a new id.
     pub id: u32,
     pub prompt: Option<String>,
     pub answer: Answer,
 }
 
-#[derive(Debug)]
+/// What the server said it can do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Server {
+    pub name: String,
+    pub version: String,
+    pub actions: bool,
+    pub body_markup: bool,
+}
+
+/// A notification on screen: the id it was first shown as, and what it shows.
+#[derive(Debug, Clone)]
 struct Open {
-    id: u32,
-    replace: oneshot::Sender<()>,
-    task: JoinHandle<()>,
+    origin: u32,
+    message: Message,
+    /// Order of showing, to close the oldest first.
+    seq: u64,
+    /// An action was chosen: what is left is to close it, and its closing says nothing new.
+    answered: bool,
+}
+
+/// Open notifications by the id the server knows them by now.
+type Shown = Arc<Mutex<HashMap<u32, Open>>>;
+
+/// The connection, and the listener task on it.
+#[derive(Debug)]
+struct Bus {
+    connection: zbus::Connection,
+    shown: Shown,
+    /// Notified when the server's name changes owner.
+    owner_changed: Arc<Notify>,
+    listener: JoinHandle<()>,
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
 }
 
 /// Sends notifications and reports their answers on a channel.
 #[derive(Debug)]
 pub struct Notifier {
     max_open: usize,
-    open: VecDeque<Open>,
     events: mpsc::UnboundedSender<Event>,
-    /// Whether the server takes actions; None until asked.
-    actions: Option<bool>,
+    bus: Option<Bus>,
+    /// The server, once reached; None while it is away or not asked yet.
+    server: Option<Server>,
     /// Set while the server is away: when to look for it again, and the next wait.
     retry: Option<(Instant, Duration)>,
+    first_retry: Duration,
+    seq: u64,
 }
 
 impl Notifier {
     pub fn new(max_open: usize, events: mpsc::UnboundedSender<Event>) -> Notifier {
         Notifier {
             max_open: max_open.max(1),
-            open: VecDeque::new(),
             events,
-            actions: None,
+            bus: None,
+            server: None,
             retry: None,
+            first_retry: std::env::var(RETRY_ENV)
+                .ok()
+                .and_then(|s| humantime::parse_duration(&s).ok())
+                .unwrap_or(FIRST_RETRY),
+            seq: 0,
         }
     }
 
@@ -118,11 +231,34 @@ impl Notifier {
         self.max_open = max_open.max(1);
     }
 
-    /// Looks for the notification server; says once when it is missing or back.
+    /// The server as last reached; None while it is away.
+    pub fn server(&self) -> Option<&Server> {
+        self.server.as_ref()
+    }
+
+    /// Looks for the notification server and reads what it can do; says once when it is
+    /// missing or back.
     pub async fn probe(&mut self) -> bool {
-        match timeout(CALL_TIMEOUT, capabilities()).await {
-            Ok(Ok(caps)) => {
-                self.actions = Some(caps.iter().any(|c| c == "actions"));
+        match timeout(CALL_TIMEOUT, self.reach()).await {
+            Ok(Ok(server)) => {
+                let can: Vec<&str> = [
+                    (server.actions, "actions"),
+                    (server.body_markup, "body-markup"),
+                ]
+                .iter()
+                .filter_map(|&(has, name)| has.then_some(name))
+                .collect();
+                info!(
+                    "notification server: {} {} (with {})",
+                    server.name,
+                    server.version,
+                    if can.is_empty() {
+                        "neither actions nor markup".to_owned()
+                    } else {
+                        can.join(", ")
+                    }
+                );
+                self.server = Some(server);
                 if self.retry.take().is_some() {
                     info!("the notification server is back; prompts go to the desktop again");
                 }
@@ -139,25 +275,43 @@ impl Notifier {
         }
     }
 
-    /// Waits until it is time to look for the server again; never, while it is here.
+    /// Waits until it is time to look for the server again: the backoff while it is away,
+    /// or at once when the bus says its name changed owner (it came back, or another
+    /// server took over). Never, while nothing changes.
     pub async fn until_retry(&self) {
-        match self.retry {
-            Some((at, _)) => tokio::time::sleep_until(at).await,
-            None => std::future::pending().await,
+        let backoff = async {
+            match self.retry {
+                Some((at, _)) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        let owner = async {
+            match &self.bus {
+                Some(bus) => bus.owner_changed.notified().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = backoff => {}
+            () = owner => debug!("the notification server's name changed owner"),
         }
     }
 
     /// Shows `message`, or prints it when no server can be reached.
     pub async fn send(&mut self, message: &Message) -> Delivery {
-        if self.retry.is_none() && self.actions.is_none() {
+        if self.retry.is_none() && self.server.is_none() {
             self.probe().await;
         }
         if self.retry.is_some() {
             print(message);
             return Delivery::Printed;
         }
-        match timeout(CALL_TIMEOUT, self.show(message)).await {
-            Ok(Ok(id)) => Delivery::Shown(id),
+        let replaces = message.replaces.and_then(|origin| self.take(origin));
+        match timeout(CALL_TIMEOUT, self.notify(message, replaces.unwrap_or(0))).await {
+            Ok(Ok(id)) => {
+                self.remember(id, id, message.clone()).await;
+                Delivery::Shown(id)
+            }
             Ok(Err(e)) => {
                 self.away(&e.to_string());
                 print(message);
@@ -171,63 +325,204 @@ impl Notifier {
         }
     }
 
+    /// Shows the step first shown as `origin` again, with how to answer spelled out under
+    /// the body (what a click on its body asks for, see [`DEFAULT_ACTION`]); the answer to
+    /// it still comes as `origin`.
+    pub async fn show_choices(&mut self, origin: u32, message: &Message) {
+        let mut again = message.clone();
+        again.body = format!("{}\n\n{TERMINAL_ANSWERS}", message.body);
+        // Some servers close a notification whose default action was invoked: show it anew.
+        let old = self.take(origin);
+        if let Some(old) = old {
+            self.close_id(old).await;
+        }
+        match timeout(CALL_TIMEOUT, self.notify(&again, 0)).await {
+            Ok(Ok(id)) => self.remember(id, origin, message.clone()).await,
+            Ok(Err(e)) => warn!("cannot show the choices again: {e}"),
+            Err(_) => warn!("cannot show the choices again: no answer within 5 s"),
+        }
+    }
+
+    /// Closes the notification first shown as `origin` (once it is answered, say), if it is
+    /// still open; the server's `NotificationClosed` for it is not reported.
+    pub async fn close(&mut self, origin: u32) {
+        if let Some(id) = self.take(origin) {
+            self.close_id(id).await;
+        }
+    }
+
+    /// The notifications still open, by the id each was first shown as, with their prompt.
+    pub fn open(&self) -> Vec<(u32, Option<String>)> {
+        let Some(bus) = &self.bus else {
+            return Vec::new();
+        };
+        let shown = lock(&bus.shown);
+        let mut open: Vec<&Open> = shown.values().collect();
+        open.sort_by_key(|o| o.seq);
+        open.iter()
+            .map(|o| (o.origin, o.message.prompt.clone()))
+            .collect()
+    }
+
+    /// The message first shown as `origin`, while it is open.
+    pub fn message(&self, origin: u32) -> Option<Message> {
+        let bus = self.bus.as_ref()?;
+        let shown = lock(&bus.shown);
+        shown
+            .values()
+            .find(|o| o.origin == origin)
+            .map(|o| o.message.clone())
+    }
+
     /// Closes every open notification (at shutdown), waiting at most half a second in
     /// all: a frozen server must not hold up a stop.
     pub async fn close_all(&mut self) {
-        let tasks: Vec<JoinHandle<()>> = self
-            .open
-            .drain(..)
-            .map(|open| {
-                let _ = open.replace.send(());
-                open.task
-            })
-            .collect();
+        let origins: Vec<u32> = self.open().into_iter().map(|(o, _)| o).collect();
         let _ = timeout(Duration::from_millis(500), async {
-            for task in tasks {
-                let _ = task.await;
+            for origin in origins {
+                self.close(origin).await;
             }
         })
         .await;
     }
 
-    async fn show(&mut self, message: &Message) -> notify_rust::error::Result<u32> {
-        let mut notification = Notification::new();
-        notification
-            .appname("closer")
-            .summary(&message.title)
-            .body(&message.body)
-            .urgency(Urgency::Normal)
-            .hint(Hint::Category(format!("x-closer.{}", message.category)));
-        if message.category == Category::Step && self.actions == Some(true) {
-            for (key, label) in STEP_ACTIONS {
-                notification.action(key, label);
-            }
+    /// The bus connection, connecting (and starting the listener) the first time.
+    async fn connection(&mut self) -> zbus::Result<zbus::Connection> {
+        if let Some(bus) = &self.bus {
+            return Ok(bus.connection.clone());
         }
-        let handle = notification.show_async().await?;
-        let id = handle.id();
-        let (replace, replaced) = oneshot::channel();
-        let events = self.events.clone();
-        let prompt = message.prompt.clone();
-        let task = tokio::spawn(async move {
-            let answer = tokio::select! {
-                answer = wait_for_answer(&handle) => answer,
-                _ = replaced => {
-                    let _ = timeout(CALL_TIMEOUT, handle.close_async()).await;
-                    Answer::Replaced
-                }
-            };
-            let _ = events.send(Event { id, prompt, answer });
-            // The handle, and with it the connection, goes only now.
+        let connection = zbus::Connection::session().await?;
+        let shown: Shown = Arc::default();
+        let owner_changed = Arc::new(Notify::new());
+        let listener = listen(
+            connection.clone(),
+            shown.clone(),
+            owner_changed.clone(),
+            self.events.clone(),
+        )
+        .await?;
+        self.bus = Some(Bus {
+            connection: connection.clone(),
+            shown,
+            owner_changed,
+            listener,
         });
-        self.open.retain(|o| !o.task.is_finished());
-        self.open.push_back(Open { id, replace, task });
-        while self.open.len() > self.max_open {
-            if let Some(oldest) = self.open.pop_front() {
-                tracing::debug!("closing notification {} to make room", oldest.id);
-                let _ = oldest.replace.send(());
+        Ok(connection)
+    }
+
+    /// Connects and asks the server what it is and what it can do.
+    async fn reach(&mut self) -> zbus::Result<Server> {
+        let connection = self.connection().await?;
+        let capabilities: Vec<String> = call(&connection, "GetCapabilities", &())
+            .await?
+            .body()
+            .deserialize()?;
+        // Optional in practice: a server that fails it still shows notifications.
+        let (name, _vendor, version, _spec): (String, String, String, String) =
+            match call(&connection, "GetServerInformation", &()).await {
+                Ok(reply) => reply.body().deserialize()?,
+                Err(_) => Default::default(),
+            };
+        let has = |c: &str| capabilities.iter().any(|x| x == c);
+        Ok(Server {
+            name,
+            version,
+            actions: has("actions"),
+            body_markup: has("body-markup"),
+        })
+    }
+
+    /// One `Notify` call, adapted to the server; returns the id it gave.
+    async fn notify(&mut self, message: &Message, replaces_id: u32) -> zbus::Result<u32> {
+        let server = self.server.clone().unwrap_or_default();
+        let connection = self.connection().await?;
+        let mut body = message.body.clone();
+        let mut actions: Vec<&str> = Vec::new();
+        if server.actions {
+            for (key, label) in &message.actions {
+                actions.extend([key.as_str(), label.as_str()]);
+            }
+        } else if let Some(line) = &message.without_actions {
+            body = format!("{body}\n\n{line}");
+        }
+        if server.body_markup {
+            body = escape(&body);
+        }
+        let category = format!("x-closer.{}", message.category);
+        let hints: HashMap<&str, Variant> = HashMap::from([
+            ("urgency", Variant::U8(1)),
+            ("category", Variant::from(category.as_str())),
+            ("desktop-entry", Variant::from(APP_ID)),
+        ]);
+        let expire: i32 = if message.stays { 0 } else { -1 };
+        let reply = call(
+            &connection,
+            "Notify",
+            &(
+                APP_ID,
+                replaces_id,
+                APP_ID,
+                message.title.as_str(),
+                body.as_str(),
+                actions,
+                hints,
+                expire,
+            ),
+        )
+        .await?;
+        reply.body().deserialize()
+    }
+
+    /// Keeps `id` as open (reported as `origin`), closing the oldest beyond `max_open`.
+    async fn remember(&mut self, id: u32, origin: u32, message: Message) {
+        let Some(bus) = &self.bus else { return };
+        self.seq += 1;
+        let excess: Vec<u32> = {
+            let mut shown = lock(&bus.shown);
+            shown.insert(
+                id,
+                Open {
+                    origin,
+                    message,
+                    seq: self.seq,
+                    answered: false,
+                },
+            );
+            let mut by_age: Vec<(u64, u32)> = shown.iter().map(|(&id, o)| (o.seq, id)).collect();
+            by_age.sort_unstable();
+            let n = by_age.len().saturating_sub(self.max_open);
+            by_age[..n].iter().map(|&(_, id)| id).collect()
+        };
+        for id in excess {
+            let open = lock(&bus.shown).remove(&id);
+            if let Some(open) = open {
+                debug!("closing notification {id} to make room");
+                let _ = self.events.send(Event {
+                    id: open.origin,
+                    prompt: open.message.prompt,
+                    answer: Answer::Replaced,
+                });
+                close_call(&bus.connection, id).await;
             }
         }
-        Ok(id)
+    }
+
+    /// Forgets the notification first shown as `origin`; returns the id it has now.
+    fn take(&mut self, origin: u32) -> Option<u32> {
+        let bus = self.bus.as_ref()?;
+        let mut shown = lock(&bus.shown);
+        let id = shown
+            .iter()
+            .find(|(_, o)| o.origin == origin)
+            .map(|(&id, _)| id)?;
+        shown.remove(&id);
+        Some(id)
+    }
+
+    async fn close_id(&self, id: u32) {
+        if let Some(bus) = &self.bus {
+            close_call(&bus.connection, id).await;
+        }
     }
 
     fn away(&mut self, why: &str) {
@@ -237,49 +532,179 @@ impl Notifier {
                     "no notification server could be reached ({why}); prompts are printed here \
                      until one appears"
                 );
-                FIRST_RETRY
+                self.first_retry
             }
-            Some((_, wait)) => (wait * 2).min(MAX_RETRY),
+            Some((_, wait)) => (wait * 2).min(MAX_RETRY.max(self.first_retry)),
         };
         self.retry = Some((Instant::now() + wait, wait));
-        self.actions = None;
+        self.server = None;
     }
 }
 
-async fn wait_for_answer(handle: &notify_rust::NotificationHandle) -> Answer {
-    let mut answer = Answer::Closed("unknown".into());
-    handle
-        .wait_for_action_async(|response: &NotificationResponse| {
-            answer = match response {
-                NotificationResponse::Action(key) => Answer::Action(key.clone()),
-                NotificationResponse::Default => Answer::Action("default".into()),
-                NotificationResponse::Closed(reason) => {
-                    Answer::Closed(format!("{reason:?}").to_lowercase())
-                }
-                other => Answer::Closed(format!("{other:?}")),
-            };
-        })
-        .await;
-    answer
+/// A method call on the notification server, under [`CALL_TIMEOUT`].
+async fn call<B>(
+    connection: &zbus::Connection,
+    method: &str,
+    body: &B,
+) -> zbus::Result<zbus::Message>
+where
+    B: serde::Serialize + zbus::zvariant::DynamicType,
+{
+    let reply = connection.call_method(Some(BUS_NAME), OBJECT_PATH, Some(BUS_NAME), method, body);
+    match timeout(CALL_TIMEOUT, reply).await {
+        Ok(reply) => reply,
+        Err(_) => Err(zbus::Error::Failure(format!(
+            "`{method}` had no answer within {} s",
+            CALL_TIMEOUT.as_secs()
+        ))),
+    }
 }
 
-/// The server's capabilities, asked on a connection of its own (notify-rust has no
-/// async call for this).
-async fn capabilities() -> zbus::Result<Vec<String>> {
-    let connection = zbus::Connection::session().await?;
-    let reply = connection
-        .call_method(
-            Some(BUS_NAME),
-            OBJECT_PATH,
-            Some(BUS_NAME),
-            "GetCapabilities",
-            &(),
-        )
+/// `CloseNotification`; an id the server no longer knows is not an error worth a word.
+async fn close_call(connection: &zbus::Connection, id: u32) {
+    if let Err(e) = call(connection, "CloseNotification", &(id,)).await {
+        debug!("closing notification {id}: {e}");
+    }
+}
+
+/// Subscribes to the server's signals and to its name's owner, then forwards them from a
+/// task until the connection ends.
+async fn listen(
+    connection: zbus::Connection,
+    shown: Shown,
+    owner_changed: Arc<Notify>,
+    events: mpsc::UnboundedSender<Event>,
+) -> zbus::Result<JoinHandle<()>> {
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(BUS_NAME)
+        .build()?;
+    let mut signals = zbus::MessageStream::for_match_rule(rule, &connection, None).await?;
+    let dbus = zbus::fdo::DBusProxy::new(&connection).await?;
+    let mut owners = dbus
+        .receive_name_owner_changed_with_args(&[(0, BUS_NAME)])
         .await?;
-    reply.body().deserialize()
+    Ok(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                Some(Ok(message)) = signals.next() => {
+                    if let Some(event) = answer_in(&message, &shown) {
+                        let _ = events.send(event);
+                    }
+                }
+                Some(change) = owners.next() => {
+                    let gone = change.args().is_ok_and(|a| a.new_owner().is_none());
+                    if gone {
+                        let closed: Vec<Open> = lock(&shown).drain().map(|(_, o)| o).collect();
+                        for open in closed {
+                            let _ = events.send(Event {
+                                id: open.origin,
+                                prompt: open.message.prompt,
+                                answer: Answer::Closed("the notification server went away".into()),
+                            });
+                        }
+                    }
+                    owner_changed.notify_one();
+                }
+                else => break,
+            }
+        }
+    }))
+}
+
+/// The event an `ActionInvoked` or `NotificationClosed` signal means for a notification
+/// this `Notifier` has open; None for any other signal. An answered notification stays known
+/// until it is closed (by [`Notifier::close`], or by the server, which is then not reported).
+fn answer_in(message: &zbus::Message, shown: &Shown) -> Option<Event> {
+    let header = message.header();
+    let member = header.member()?.as_str();
+    let (id, answer) = match member {
+        "ActionInvoked" => {
+            let (id, key): (u32, String) = message.body().deserialize().ok()?;
+            (id, Answer::Action(key))
+        }
+        "NotificationClosed" => {
+            let (id, reason): (u32, u32) = message.body().deserialize().ok()?;
+            (id, Answer::Closed(close_reason(reason).to_owned()))
+        }
+        _ => return None,
+    };
+    let mut shown = lock(shown);
+    let open = match &answer {
+        Answer::Action(key) => {
+            let open = shown.get_mut(&id)?;
+            open.answered |= key != DEFAULT_ACTION;
+            open.clone()
+        }
+        _ => shown.remove(&id).filter(|o| !o.answered)?,
+    };
+    Some(Event {
+        id: open.origin,
+        prompt: open.message.prompt,
+        answer,
+    })
+}
+
+/// The spec's reasons for `NotificationClosed`.
+fn close_reason(reason: u32) -> &'static str {
+    match reason {
+        1 => "expired",
+        2 => "dismissed",
+        3 => "closed by a call",
+        _ => "undefined",
+    }
+}
+
+/// The body as text in a server that reads markup: `&`, `<` and `>` escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The fallback: the prompt on stderr, where journald or the terminal shows it.
 fn print(message: &Message) {
     eprintln!("closer: {}: {}", message.title, message.body);
+    if let Some(line) = &message.without_actions {
+        eprintln!("closer: {line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_characters_are_escaped_and_nothing_else() {
+        let cases = [
+            ("2 < 3 > 1", "2 &lt; 3 &gt; 1"),
+            ("tea & cake", "tea &amp; cake"),
+            ("<a href=\"x\">y</a>", "&lt;a href=\"x\"&gt;y&lt;/a&gt;"),
+            ("&amp;", "&amp;amp;"),
+            ("plain 'words' \"quoted\"", "plain 'words' \"quoted\""),
+            ("", ""),
+        ];
+        for (text, escaped) in cases {
+            assert_eq!(escape(text), escaped, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_three_answers_that_matter_come_first() {
+        let keys: Vec<&str> = STEP_ACTIONS.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["done", "hard", "skip", "snooze"]);
+        assert_eq!(step_label("hard"), Some("It was hard"));
+        assert_eq!(step_label(DEFAULT_ACTION), None);
+    }
 }

@@ -12,6 +12,63 @@ use anyhow::Context as _;
 const UNIT_TEMPLATE: &str = include_str!("../service/closer.service");
 const PLIST_TEMPLATE: &str = include_str!("../service/closer.plist");
 
+/// The desktop entry and icon desktops use to name closer's notifications (GNOME offers
+/// per-app notification settings only for an app with a desktop entry), as paths under the
+/// user's data dir (`$XDG_DATA_HOME`, `~/.local/share`) with their contents.
+const DESKTOP_FILES: &[(&str, &[u8])] = &[
+    (
+        "applications/closer.desktop",
+        include_bytes!("../assets/closer.desktop"),
+    ),
+    (
+        "icons/hicolor/scalable/apps/closer.svg",
+        include_bytes!("../assets/closer.svg"),
+    ),
+    (
+        "icons/hicolor/256x256/apps/closer.png",
+        include_bytes!("../assets/closer.png"),
+    ),
+];
+
+/// Writes the desktop entry and icons under `data_dir`; returns the paths written.
+pub fn install_desktop_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    use std::io::Write as _;
+    DESKTOP_FILES
+        .iter()
+        .map(|(rel, bytes)| {
+            let path = data_dir.join(rel);
+            if let Some(dir) = path.parent() {
+                crate::files::create_private_dir(dir)
+                    .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+            }
+            crate::files::write_private(&path, |f| f.write_all(bytes))
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// Removes the desktop entry and icons from `data_dir`; returns the paths removed.
+pub fn remove_desktop_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    for (rel, _) in DESKTOP_FILES {
+        let path = data_dir.join(rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => anyhow::bail!("cannot remove {}: {e}", path.display()),
+        }
+    }
+    Ok(removed)
+}
+
+/// The user's data dir, where desktops look for desktop entries and icons.
+#[cfg(not(target_os = "macos"))]
+fn data_dir() -> anyhow::Result<PathBuf> {
+    let dirs = directories::BaseDirs::new().context("cannot find your home directory; set HOME")?;
+    Ok(dirs.data_dir().to_owned())
+}
+
 /// The systemd unit's name.
 pub const UNIT: &str = "closer.service";
 /// The launchd agent's label.
@@ -355,6 +412,9 @@ mod systemd {
         pub fn install(&self, target: Target) -> anyhow::Result<Status> {
             super::write_service_file(&self.file, &self.render(target)?)?;
             println!("Wrote {}.", self.file.display());
+            for path in super::install_desktop_files(&super::data_dir()?)? {
+                println!("Wrote {}.", path.display());
+            }
             let enabled =
                 systemctl(&["daemon-reload"]).and_then(|_| systemctl(&["enable", "--now", UNIT]));
             enabled.with_context(|| format!("the unit is written, but {UNIT} is not enabled"))?;
@@ -369,6 +429,9 @@ mod systemd {
         }
 
         pub fn uninstall(&self) -> anyhow::Result<Status> {
+            for path in super::remove_desktop_files(&super::data_dir()?)? {
+                println!("Removed {}.", path.display());
+            }
             if !self.file.exists() {
                 println!(
                     "{UNIT} is not installed (no unit at {}).",

@@ -49,7 +49,8 @@ fn steps_reach_the_server_with_four_answers_and_a_click_reaches_the_log() {
                 ("done", "Did it"),
                 ("hard", "It was hard"),
                 ("skip", "Not today"),
-                ("snooze", "Later")
+                ("snooze", "Later"),
+                ("default", "Show the choices")
             ]
         );
         assert_eq!(n.hints["urgency"]["data"], 1, "{:?}", n.hints);
@@ -138,12 +139,12 @@ fn send_shows_one_prompt_and_reports_the_answer() {
         .spawn()
         .unwrap();
     let sent = desktop.wait_for_notifications(1, WAIT);
-    assert_eq!(sent[0].actions.len(), 4);
+    assert_eq!(sent[0].actions.len(), 5);
     desktop.click("done");
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("You answered: done."), "{stdout}");
+    assert!(stdout.contains("You answered: Did it."), "{stdout}");
 }
 
 #[test]

@@ -7,7 +7,9 @@ use tokio::sync::mpsc;
 use crate::Status;
 use crate::cli::SendArgs;
 use crate::journal::{AnswerKind, NewAnswer, NewSent};
-use crate::notify::{Answer, Delivery, Message, Notifier};
+use crate::notify::{
+    Answer, DEFAULT_ACTION, Delivery, Message, Notifier, TERMINAL_ANSWERS, step_label,
+};
 use crate::paths::Paths;
 use crate::planner::Planner;
 use crate::record;
@@ -67,35 +69,55 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
     };
     println!("#{sent_id} {}: {}", message.title, message.body);
     journal.set_notification(sent_id, n)?;
-    if args.no_wait {
+    if args.no_wait || message.actions.is_empty() || args.wait.is_zero() {
         return Ok(Status::Success);
     }
-    println!("Shown as notification {n}. Waiting for an answer (Ctrl-C to stop waiting)…");
-    let event = tokio::select! {
-        Some(event) = answers.recv() => event,
-        _ = tokio::signal::ctrl_c() => return Ok(Status::Success),
-    };
-    match event.answer {
-        Answer::Action(key) => {
-            println!("You answered: {key}.");
-            if let Ok(kind) = key.parse::<AnswerKind>() {
-                let answer = NewAnswer {
-                    sent_id,
-                    at: Utc::now(),
-                    kind,
-                    distress: None,
-                    happened: None,
-                    source: "notification",
-                };
-                let recorded =
-                    record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
-                if let Some(crate::progress::Decision::Move(m)) = recorded.decision {
-                    println!("{} ladder: {}.", m.ladder, m.reason);
-                }
+    if !notifier.server().is_some_and(|s| s.actions) {
+        // The server shows no buttons: the body says how to answer, and so does this.
+        println!("Shown as notification {n}; this desktop shows no answer buttons.");
+        println!("{TERMINAL_ANSWERS}");
+        return Ok(Status::Success);
+    }
+    let wait = humantime::format_duration(args.wait);
+    println!("Shown as notification {n}. Waiting {wait} for an answer (Ctrl-C to stop waiting)…");
+    let deadline = tokio::time::Instant::now() + args.wait;
+    let key = loop {
+        let event = tokio::select! {
+            Some(event) = answers.recv() => event,
+            () = tokio::time::sleep_until(deadline) => {
+                println!("No answer within {wait}. {TERMINAL_ANSWERS}");
+                return Ok(Status::Success);
             }
+            _ = tokio::signal::ctrl_c() => return Ok(Status::Success),
+        };
+        match event.answer {
+            Answer::Action(key) if key == DEFAULT_ACTION => {
+                notifier.show_choices(n, &message).await;
+            }
+            Answer::Action(key) => break key,
+            Answer::Closed(reason) => {
+                println!("The notification was closed ({reason}). {TERMINAL_ANSWERS}");
+                return Ok(Status::Success);
+            }
+            Answer::Replaced => return Ok(Status::Success),
         }
-        Answer::Closed(reason) => println!("The notification was closed ({reason})."),
-        Answer::Replaced => {}
+    };
+    // Some servers leave an answered notification on screen.
+    notifier.close(n).await;
+    println!("You answered: {}.", step_label(&key).unwrap_or(&key));
+    if let Ok(kind) = key.parse::<AnswerKind>() {
+        let answer = NewAnswer {
+            sent_id,
+            at: Utc::now(),
+            kind,
+            distress: None,
+            happened: None,
+            source: "notification",
+        };
+        let recorded = record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
+        if let Some(crate::progress::Decision::Move(m)) = recorded.decision {
+            println!("{} ladder: {}.", m.ladder, m.reason);
+        }
     }
     Ok(Status::Success)
 }

@@ -156,7 +156,12 @@ fn print(r: &Report) {
         println!("  nothing sent yet");
     }
     for row in &r.today {
-        let answered = if row.answered { "  (answered)" } else { "" };
+        // A step stays answerable from the terminal, also once its notification is gone.
+        let answered = match (row.answered, row.category.as_str()) {
+            (true, _) => "  (answered)",
+            (false, "step") => "  (waiting: `closer done`, `closer hard` or `closer skip`)",
+            _ => "",
+        };
         println!(
             "  {}  {:10}  {}{answered}",
             &row.time[11..16],

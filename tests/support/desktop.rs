@@ -1,14 +1,21 @@
-//! A private desktop for integration tests: a session D-Bus, Xvfb and dunst, all torn down on drop.
+//! A private desktop for integration tests: a session D-Bus, Xvfb (or a headless sway) and a
+//! real notification server of a chosen [`Server`] kind, all torn down on drop.
 //!
 //! Everything lives in one temporary directory: the bus config, dunst's `dunstrc`, the
 //! `busctl monitor --json=short` log every query reads, and the logs quoted in panics.
 //!
-//! Clicking works as it does for a person using dunst's context menu: dunst's `dmenu` setting
-//! points at `menu.sh`, which records the menu dunst offers (lines like
-//! `#Did it (Title) [2,done]`, i.e. `#LABEL (SUMMARY) [ID,KEY]`) and prints the line ending in
-//! the wanted `[ID,KEY]`; `click` opens that menu through dunst's own D-Bus method
-//! `org.dunstproject.cmd0.ContextMenuCall` (what `dunstctl context` calls), and dunst answers
-//! with `ActionInvoked(ID, KEY)`.
+//! Each server is answered as a person would answer it there:
+//! - dunst: its context menu. dunst's `dmenu` setting points at `menu.sh`, which records the
+//!   menu dunst offers (lines like `#Did it (Title) [2,done]`, i.e. `#LABEL (SUMMARY) [ID,KEY]`)
+//!   and prints the line ending in the wanted `[ID,KEY]`; `click` opens that menu through
+//!   dunst's own D-Bus method `org.dunstproject.cmd0.ContextMenuCall` (what `dunstctl context`
+//!   calls), and dunst answers with `ActionInvoked(ID, KEY)`.
+//! - xfce4-notifyd and notification-daemon (X11): a mouse click (xdotool) on the button. The
+//!   button is found in a screenshot of the notification's window (ImageMagick's `import`):
+//!   the lowest band of dark (text) pixels holds the button labels, one cluster of columns a
+//!   button, in the order of the actions.
+//! - mako (Wayland, under a headless sway run as an unprivileged user, since sway refuses
+//!   root): `makoctl invoke -n ID KEY`, which is what mako's own bindings run.
 #![allow(dead_code)] // Each test binary uses only part of this module.
 
 use std::collections::HashMap;
@@ -30,23 +37,76 @@ const CLICK_TIMEOUT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(50);
 const STOP_GRACE: Duration = Duration::from_secs(3);
 const DISPLAYS: std::ops::RangeInclusive<u32> = 90..=140;
+/// The unprivileged user sway and mako run as (nobody).
+const NOBODY: u32 = 65534;
 
 // Files in the desktop's temporary directory.
 const BUS_LOG: &str = "bus.jsonl";
 const MENU: &str = "menu";
 const WANTED: &str = "wanted";
 
-/// A private session bus, X display and (optionally) dunst; every child is stopped on drop.
+/// The notification servers the tests run, each from its Debian package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// dunst (X11): no buttons, a menu of the actions.
+    Dunst,
+    /// xfce4-notifyd (X11): buttons, body-markup, expires after ~10 s unless told not to.
+    Xfce,
+    /// notification-daemon (X11): buttons; vanishes without `NotificationClosed`.
+    NotificationDaemon,
+    /// mako (Wayland, headless sway): no buttons; `makoctl invoke`.
+    Mako,
+}
+
+impl Server {
+    /// The command that starts it.
+    fn program(self) -> &'static str {
+        match self {
+            Server::Dunst => "dunst",
+            Server::Xfce => "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd",
+            Server::NotificationDaemon => "/usr/lib/notification-daemon/notification-daemon",
+            Server::Mako => "mako",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Server::Dunst => "dunst",
+            Server::Xfce => "xfce4-notifyd",
+            Server::NotificationDaemon => "notification-daemon",
+            Server::Mako => "mako",
+        }
+    }
+}
+
+/// A private session bus, X display (or headless sway) and (optionally) a notification
+/// server; every child is stopped on drop.
 #[derive(Debug)]
 pub struct Desktop {
-    // Fields drop in this order: the monitor and dunst go before the display and the bus.
+    // Fields drop in this order: the monitor and the server go before the display and the bus.
     monitor: Process,
     server: Option<Process>,
+    sway: Option<Process>,
     xvfb: Process,
     bus: Process,
+    kind: Server,
     bus_address: String,
     display: String,
+    /// sway's `wayland-N`, for mako.
+    wayland: Option<String>,
+    /// More environment for the children [`Desktop::env`] is given to.
+    extra_env: Vec<(String, String)>,
     dir: TempDir,
+}
+
+/// A top-level X window: its id and geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Window {
+    id: u64,
+    x: i32,
+    y: i32,
+    width: u32,
+    height: u32,
 }
 
 /// One `org.freedesktop.Notifications.Notify` call seen on the bus.
@@ -56,6 +116,7 @@ pub struct Notify {
     pub id: Option<u32>,
     pub app_name: String,
     pub replaces_id: u32,
+    pub app_icon: String,
     pub summary: String,
     pub body: String,
     /// (key, label) pairs.
@@ -78,13 +139,24 @@ impl Desktop {
     /// dunst's own timeouts are 0 (never expire), so a notification stays until it is
     /// clicked, closed, or its Notify asked for a positive `expire_timeout`.
     pub fn start() -> Desktop {
-        let mut desktop = Desktop::start_without_server();
-        desktop.start_server();
-        desktop
+        Desktop::start_with(Server::Dunst)
     }
 
     /// Same as [`Desktop::start`], but without dunst: a bus with no notification server.
     pub fn start_without_server() -> Desktop {
+        Desktop::start_without(Server::Dunst)
+    }
+
+    /// Starts a private desktop with `kind` as its notification server, and waits until the
+    /// server owns the name.
+    pub fn start_with(kind: Server) -> Desktop {
+        let mut desktop = Desktop::start_without(kind);
+        desktop.start_server();
+        desktop
+    }
+
+    /// A desktop made for `kind` (Xvfb, and a headless sway for mako), with no server yet.
+    pub fn start_without(kind: Server) -> Desktop {
         let dir = tempfile::Builder::new()
             .prefix("closer-desktop-")
             .tempdir()
@@ -93,15 +165,28 @@ impl Desktop {
         let (bus, bus_address) = start_bus(dir.path());
         let (xvfb, display) = start_xvfb(dir.path());
         let monitor = start_monitor(dir.path(), &bus_address);
-        Desktop {
+        let mut desktop = Desktop {
             monitor,
             server: None,
+            sway: None,
             xvfb,
             bus,
+            kind,
             bus_address,
             display,
+            wayland: None,
+            extra_env: Vec::new(),
             dir,
+        };
+        if kind == Server::Mako {
+            desktop.start_sway();
         }
+        desktop
+    }
+
+    /// The kind of notification server this desktop runs.
+    pub fn kind(&self) -> Server {
+        self.kind
     }
 
     /// The private bus's address, for `DBUS_SESSION_BUS_ADDRESS`.
@@ -111,10 +196,17 @@ impl Desktop {
 
     /// Environment for a child process: `DBUS_SESSION_BUS_ADDRESS` and `DISPLAY`.
     pub fn env(&self) -> Vec<(String, String)> {
-        vec![
+        let mut env = vec![
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.bus_address.clone()),
             ("DISPLAY".into(), self.display.clone()),
-        ]
+        ];
+        env.extend(self.extra_env.iter().cloned());
+        env
+    }
+
+    /// Adds `name=value` to what [`Desktop::env`] gives children (closer among them).
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.extra_env.push((name.to_owned(), value.to_owned()));
     }
 
     /// Runs `busctl --address=ADDR -- ARGS...` (so `-1` is an argument, not an option).
@@ -132,34 +224,44 @@ impl Desktop {
         self.busctl(&["status", NOTIFICATIONS]).status.success()
     }
 
-    /// Starts dunst and waits (at most 10 s) until it owns `org.freedesktop.Notifications`.
+    /// Starts the server and waits (at most 10 s) until it owns `org.freedesktop.Notifications`.
     pub fn start_server(&mut self) {
-        assert!(self.server.is_none(), "dunst is already running");
-        let mut dunst = Process::spawn(
-            "dunst",
-            Command::new("dunst")
-                .arg("-config")
-                .arg(self.dir.path().join("dunstrc"))
-                .env_remove("WAYLAND_DISPLAY")
-                .envs(self.env())
-                .stdout(append_log(self.dir.path(), "dunst.log"))
-                .stderr(append_log(self.dir.path(), "dunst.log")),
+        let name = self.kind.name();
+        assert!(self.server.is_none(), "{name} is already running");
+        let log = format!("{name}.log");
+        let mut command = match self.kind {
+            Server::Mako => self.as_nobody(self.kind.program()),
+            kind => {
+                let mut command = Command::new(kind.program());
+                command.env_remove("WAYLAND_DISPLAY").envs(self.env());
+                command
+            }
+        };
+        if self.kind == Server::Dunst {
+            command.arg("-config").arg(self.dir.path().join("dunstrc"));
+        }
+        let mut server = Process::spawn(
+            name,
+            command
+                .current_dir(self.dir.path())
+                .stdout(append_log(self.dir.path(), &log))
+                .stderr(append_log(self.dir.path(), &log)),
         );
         let owned = poll_until(deadline(START_TIMEOUT), POLL, || {
-            (dunst.has_exited() || self.has_notification_server()).then_some(())
+            (server.has_exited() || self.has_notification_server()).then_some(())
         });
-        if owned.is_none() || dunst.has_exited() {
+        if owned.is_none() || server.has_exited() {
             panic!(
-                "dunst did not take {NOTIFICATIONS} within {START_TIMEOUT:?}; its output:\n{}",
-                self.log("dunst.log")
+                "{name} did not take {NOTIFICATIONS} within {START_TIMEOUT:?}; its output:\n{}",
+                self.log(&log)
             );
         }
-        self.server = Some(dunst);
+        self.server = Some(server);
     }
 
-    /// Stops dunst (SIGTERM, then waits) and waits until its name is gone from the bus.
+    /// Stops the server (SIGTERM, then waits) and waits until its name is gone from the bus.
     pub fn stop_server(&mut self) {
-        let mut dunst = self.server.take().expect("dunst is not running");
+        let mut dunst = self.server.take().expect("the server is not running");
         dunst.stop();
         let gone = poll_until(deadline(START_TIMEOUT), POLL, || {
             (!self.has_notification_server()).then_some(())
@@ -209,27 +311,250 @@ impl Desktop {
         self.messages().iter().filter_map(parse_signal).collect()
     }
 
-    /// Chooses the action `action_key` of the most recent notification in dunst's context
-    /// menu, and waits (at most 5 s) until dunst emitted `ActionInvoked` for it.
+    /// Chooses the action `action_key` of the most recent notification as a person would on
+    /// this server (see the module's header), and waits (at most 5 s) until the server
+    /// emitted `ActionInvoked` for it.
     pub fn click(&self, action_key: &str) {
         let deadline = deadline(CLICK_TIMEOUT);
         let id = self.latest_notification_id(deadline);
-        let entry = format!("[{id},{action_key}]");
-        self.write(WANTED, &entry);
         let invoked = Signal::ActionInvoked {
             id,
             key: action_key.to_owned(),
         };
         let before = self.count(&invoked);
-        let menu = self.choose_from_menu(&entry, deadline);
+        let how = match self.kind {
+            Server::Dunst => {
+                let entry = format!("[{id},{action_key}]");
+                self.write(WANTED, &entry);
+                let menu = self.choose_from_menu(&entry, deadline);
+                format!("dunst's menu offered {entry}; menu:\n{menu}")
+            }
+            Server::Mako => {
+                let out = self.makoctl(&["invoke", "-n", &id.to_string(), action_key]);
+                assert!(out.status.success(), "makoctl invoke failed: {out:?}");
+                format!("makoctl invoke -n {id} {action_key}")
+            }
+            Server::Xfce | Server::NotificationDaemon => self.click_button(action_key, deadline),
+        };
         let seen = poll_until(deadline, POLL, || {
             (self.count(&invoked) > before).then_some(())
         });
         assert!(
             seen.is_some(),
-            "dunst's menu offered {entry} but no {invoked:?} came; menu:\n{menu}\nsignals: {:?}",
+            "{how}, but no {invoked:?} came; signals: {:?}",
             self.signals()
         );
+    }
+
+    /// Whether notification `id` is closed: the server said so (`NotificationClosed`), or
+    /// it is no longer on screen (mako's list; no notification window left on X11, after a
+    /// `CloseNotification` for it, for servers that close without a word).
+    pub fn is_closed(&self, id: u32) -> bool {
+        if self
+            .signals()
+            .iter()
+            .any(|s| matches!(s, Signal::Closed { id: i, .. } if *i == id))
+        {
+            return true;
+        }
+        match self.kind {
+            Server::Mako => !self.mako_ids().contains(&id),
+            Server::Dunst => false,
+            Server::Xfce | Server::NotificationDaemon => {
+                self.close_calls().contains(&id) && self.notification_windows().is_empty()
+            }
+        }
+    }
+
+    /// Waits (at most `timeout`) until notification `id` is closed; see [`Desktop::is_closed`].
+    pub fn wait_closed(&self, id: u32, timeout: Duration) {
+        let closed = poll_until(deadline(timeout), POLL, || self.is_closed(id).then_some(()));
+        assert!(
+            closed.is_some(),
+            "notification {id} is still open after {timeout:?}; signals {:?}, close calls {:?}",
+            self.signals(),
+            self.close_calls()
+        );
+    }
+
+    /// The ids closed by a `CloseNotification` call, oldest first.
+    pub fn close_calls(&self) -> Vec<u32> {
+        self.messages()
+            .iter()
+            .filter(|m| is(m, "method_call", "CloseNotification"))
+            .filter_map(|m| u32::try_from(m["payload"]["data"][0].as_u64()?).ok())
+            .collect()
+    }
+
+    /// The ids mako shows now (`makoctl list`).
+    pub fn mako_ids(&self) -> Vec<u32> {
+        let out = self.makoctl(&["list"]);
+        let list: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        list["data"][0]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| u32::try_from(n["id"]["data"].as_u64()?).ok())
+            .collect()
+    }
+
+    /// Runs `makoctl ARGS` against this desktop's bus (makoctl speaks D-Bus only).
+    pub fn makoctl(&self, args: &[&str]) -> Output {
+        Command::new("makoctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run makoctl: {e} (bash scripts/test.sh installs it)")
+            })
+    }
+
+    /// Clicks the button of `action_key` on the newest notification window; says how.
+    fn click_button(&self, action_key: &str, deadline: Instant) -> String {
+        let notify = self.notifications().pop().expect("a notification to click");
+        // The default action is the body, not a button (xfce4-notifyd draws it last).
+        let index = notify
+            .actions
+            .iter()
+            .filter(|(key, _)| key != "default")
+            .position(|(key, _)| key == action_key)
+            .unwrap_or_else(|| panic!("no action {action_key} in {notify:#?}"));
+        let found = poll_until(deadline, POLL, || {
+            let window = *self.notification_windows().last()?;
+            let (y, xs) = buttons(&self.grab(window), window.width, window.height)?;
+            let x = *xs.get(index)?;
+            Some((window, x, y, xs.len()))
+        });
+        let Some((window, x, y, n)) = found else {
+            panic!(
+                "no button {index} ({action_key}) found on a notification window; windows: {:?}",
+                self.notification_windows()
+            )
+        };
+        let (x, y) = (window.x + x as i32, window.y + y as i32);
+        let moved = self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
+        assert!(moved.status.success(), "xdotool failed: {moved:?}");
+        format!("clicked button {index} of {n} ({action_key}) at {x},{y} in {window:?}")
+    }
+
+    /// The visible top-level windows a notification server could have drawn (not the root,
+    /// not 1x1 helpers), oldest first.
+    fn notification_windows(&self) -> Vec<Window> {
+        let out = self.xdotool(&["search", "--onlyvisible", "--name", ""]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|id| id.trim().parse().ok())
+            .filter_map(|id| self.geometry(id))
+            .filter(|w| w.width > 16 && w.height > 16 && w.width < 1280)
+            .collect()
+    }
+
+    fn geometry(&self, id: u64) -> Option<Window> {
+        let out = self.xdotool(&["getwindowgeometry", "--shell", &id.to_string()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}=")))
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        Some(Window {
+            id,
+            x: field("X")?.try_into().ok()?,
+            y: field("Y")?.try_into().ok()?,
+            width: field("WIDTH")?.try_into().ok()?,
+            height: field("HEIGHT")?.try_into().ok()?,
+        })
+    }
+
+    /// A screenshot of `window`'s area, 8-bit grey, row by row.
+    fn grab(&self, window: Window) -> Vec<u8> {
+        let crop = format!(
+            "{}x{}+{}+{}",
+            window.width, window.height, window.x, window.y
+        );
+        let out = Command::new("import")
+            .args(["-window", "root", "-crop", &crop, "+repage"])
+            .args(["-colorspace", "gray", "-depth", "8", "gray:-"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run import: {e} (bash scripts/test.sh installs it)")
+            });
+        out.stdout
+    }
+
+    fn xdotool(&self, args: &[&str]) -> Output {
+        Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run xdotool: {e} (bash scripts/test.sh installs it)")
+            })
+    }
+
+    /// A command that runs `program` as nobody on the headless sway, like a desktop session.
+    fn as_nobody(&self, program: &str) -> Command {
+        let mut command = Command::new("setpriv");
+        command
+            .args([
+                "--reuid",
+                &NOBODY.to_string(),
+                "--regid",
+                &NOBODY.to_string(),
+            ])
+            .args(["--clear-groups", "env", "-i"])
+            .arg(format!(
+                "PATH={}",
+                std::env::var("PATH").unwrap_or_default()
+            ))
+            .arg(format!("XDG_RUNTIME_DIR={}", self.file("run").display()))
+            .arg(format!("DBUS_SESSION_BUS_ADDRESS={}", self.bus_address))
+            .args(["WLR_BACKENDS=headless", "WLR_LIBINPUT_NO_DEVICES=1"])
+            .arg("WLR_RENDERER=pixman");
+        if let Some(wayland) = &self.wayland {
+            command.arg(format!("WAYLAND_DISPLAY={wayland}"));
+        }
+        command.arg(program);
+        command
+    }
+
+    /// Starts sway headless as nobody (it refuses root), with its own runtime dir; waits
+    /// for its Wayland socket.
+    fn start_sway(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let run = self.file("run");
+        fs::create_dir(&run).expect("cannot create sway's runtime dir");
+        fs::set_permissions(&run, fs::Permissions::from_mode(0o700)).expect("chmod run");
+        std::os::unix::fs::chown(&run, Some(NOBODY), Some(NOBODY)).expect("chown run");
+        self.write(
+            "sway.conf",
+            "output HEADLESS-1 resolution 1280x800\nseat seat0 fallback true\n",
+        );
+        let mut command = self.as_nobody("sway");
+        command.arg("-c").arg(self.file("sway.conf"));
+        let mut sway = Process::spawn(
+            "sway",
+            command
+                .stdout(append_log(self.dir.path(), "sway.log"))
+                .stderr(append_log(self.dir.path(), "sway.log")),
+        );
+        let socket = poll_until(deadline(START_TIMEOUT), POLL, || {
+            if sway.has_exited() {
+                return Some(None);
+            }
+            fs::read_dir(&run)
+                .ok()?
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .find(|n| n.starts_with("wayland-") && !n.ends_with(".lock"))
+                .map(Some)
+        })
+        .flatten();
+        let Some(socket) = socket else {
+            panic!("sway did not start; its log:\n{}", self.log("sway.log"))
+        };
+        self.wayland = Some(socket);
+        self.sway = Some(sway);
     }
 
     /// Opens dunst's context menu until it offers `entry` (so menu.sh picks it); returns the menu.
@@ -340,6 +665,9 @@ impl Drop for Process {
 
 /// Writes the bus config, dunstrc and the dmenu stand-in into `dir`.
 fn write_config(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // mako and sway run as nobody: they must reach the bus socket in here.
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod the desktop dir");
     let d = dir.display();
     // No <servicedir> and no <standard_session_servicedirs/>: nothing is auto-activated.
     let bus = format!(
@@ -353,6 +681,7 @@ fn write_config(dir: &Path) {
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
+    <allow user="*"/>
   </policy>
 </busconfig>
 "#
@@ -494,7 +823,7 @@ fn replies_by_call(messages: &[Value]) -> Replies {
 
 /// A Notify call and whether it was answered; None if it does not fit the spec's signature.
 fn parse_notify(message: &Value, replies: &Replies) -> Option<(Notify, bool)> {
-    let [app, replaces, _icon, summary, body, actions, hints, timeout] =
+    let [app, replaces, icon, summary, body, actions, hints, timeout] =
         message["payload"]["data"].as_array()?.as_slice()
     else {
         return None;
@@ -506,6 +835,7 @@ fn parse_notify(message: &Value, replies: &Replies) -> Option<(Notify, bool)> {
         id: reply.copied().flatten(),
         app_name: string(app)?,
         replaces_id: replaces.as_u64()?.try_into().ok()?,
+        app_icon: string(icon)?,
         summary: string(summary)?,
         body: string(body)?,
         actions: action_pairs(actions)?,
@@ -562,6 +892,46 @@ fn first_line(out: ChildStdout, timeout: Duration) -> Option<String> {
         );
     });
     receive.recv_timeout(timeout).ok().flatten()
+}
+
+/// Where the buttons are in a grey screenshot of a notification (`width` x `height`): the
+/// middle row of the lowest band of dark (text) pixels, and the middle of each cluster of
+/// dark columns in that band, left to right; None when there is no such band.
+fn buttons(grey: &[u8], width: u32, height: u32) -> Option<(u32, Vec<u32>)> {
+    // Margins keep out the window's edges and shadow; gaps between words are narrower
+    // than gaps between buttons.
+    const MARGIN: u32 = 12;
+    const DARK: u8 = 100;
+    const GAP: u32 = 12;
+    let (w, h) = (width as usize, height as usize);
+    if grey.len() < w * h || width <= 2 * MARGIN || height <= 2 * MARGIN {
+        return None;
+    }
+    let dark = |x: u32, y: u32| grey[y as usize * w + x as usize] < DARK;
+    let columns = MARGIN..width - MARGIN;
+    let row_dark = |y: u32| columns.clone().any(|x| dark(x, y));
+    let bottom = (MARGIN..height - MARGIN).rev().find(|&y| row_dark(y))?;
+    // A band may have a light row or two in it (a descender below a baseline).
+    let mut top = bottom;
+    while top > MARGIN && (top.saturating_sub(3).max(MARGIN)..top).any(row_dark) {
+        top -= 1;
+    }
+    let mut centers = Vec::new();
+    let mut cluster: Option<(u32, u32)> = None;
+    for x in columns.clone() {
+        if (top..=bottom).any(|y| dark(x, y)) {
+            cluster = match cluster {
+                Some((start, end)) if x - end <= GAP => Some((start, x)),
+                Some((start, end)) => {
+                    centers.push((start + end) / 2);
+                    Some((x, x))
+                }
+                None => Some((x, x)),
+            };
+        }
+    }
+    centers.extend(cluster.map(|(start, end)| (start + end) / 2));
+    Some(((top + bottom) / 2, centers))
 }
 
 /// Calls `f` every `step` until it returns Some or `deadline` passes.

@@ -1,0 +1,263 @@
+//! A step on every desktop the tests can run: the real `closer run` against dunst,
+//! xfce4-notifyd, notification-daemon (X11, under Xvfb) and mako (Wayland, a headless sway),
+//! each answered as a person would answer there; the answer reaches the journal and the
+//! notification then closes. Plus what each server does differently: markup, expiry,
+//! vanishing without a word, leaving an answered notification on screen, and coming back.
+mod support;
+
+use std::time::{Duration, Instant};
+
+use closer::journal::{AnswerKind, Entry, Journal};
+use support::desktop::{Desktop, Notify, Server};
+use support::home::{Daemon, Home};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A config with one step two seconds from now, and nothing after it until tomorrow.
+fn one_step_config() -> String {
+    let at = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
+    format!(
+        "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\n\
+         [[schedule]]\nname = \"now\"\nsend = \"step\"\ncron = \"{}\"\n",
+        at.format("%S %M %H * * *")
+    )
+}
+
+/// The answers in `home`'s journal: (kind, source).
+fn answers(home: &Home) -> Vec<(AnswerKind, String)> {
+    let (journal, _) = Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
+    let entries = journal.entries(None).unwrap();
+    entries
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::Answer(a) => Some((a.kind, a.source)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Starts the daemon on `desktop` and waits for its one step; checks how it was sent.
+fn one_step(desktop: &Desktop, home: &Home) -> (Daemon, Notify) {
+    let daemon = home.daemon(Some(desktop));
+    let sent = desktop.wait_for_notifications(1, WAIT);
+    let step = sent[0].clone();
+    assert_eq!(step.expire_timeout, 0, "a step stays until answered");
+    assert_eq!(step.app_icon, "closer");
+    assert_eq!(
+        step.hints["desktop-entry"]["data"], "closer",
+        "{:?}",
+        step.hints
+    );
+    daemon.wait_for_log("sent step `", 1, WAIT);
+    (daemon, step)
+}
+
+/// Sends a step on `server`, clicks "It was hard" there, and sees it recorded and closed.
+fn a_step_is_answered_and_closed(server: Server) -> (Desktop, Home, Notify) {
+    let desktop = Desktop::start_with(server);
+    let home = Home::with_config(&one_step_config());
+    let (mut daemon, step) = one_step(&desktop, &home);
+    let id = step.id.expect("the server gave the step an id");
+
+    desktop.click("hard");
+    daemon.wait_for_log(": hard (\"It was hard\")", 1, WAIT);
+    assert_eq!(answers(&home), [(AnswerKind::Hard, "notification".into())]);
+    desktop.wait_closed(id, WAIT);
+
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(3)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    (desktop, home, step)
+}
+
+#[test]
+fn dunst_a_step_is_answered_from_its_menu_and_closed() {
+    let (_, _, step) = a_step_is_answered_and_closed(Server::Dunst);
+    // dunst reads no markup: the body goes as written.
+    assert!(!step.body.contains("&amp;"), "{}", step.body);
+}
+
+#[test]
+fn xfce_a_step_is_answered_with_a_click_and_closed() {
+    a_step_is_answered_and_closed(Server::Xfce);
+}
+
+#[test]
+fn notification_daemon_a_step_is_answered_with_a_click_and_closed() {
+    a_step_is_answered_and_closed(Server::NotificationDaemon);
+}
+
+#[test]
+fn mako_a_step_is_answered_with_makoctl_and_closed_though_mako_keeps_it() {
+    a_step_is_answered_and_closed(Server::Mako);
+}
+
+#[test]
+fn xfce_reads_markup_so_the_body_is_escaped_and_the_summary_is_not() {
+    let desktop = Desktop::start_with(Server::Xfce);
+    let home = Home::with_config(&format!(
+        "{}[notifications]\ndiscreet = false\n",
+        one_step_config()
+    ));
+    // Every shipped step, rewritten with the characters markup would eat.
+    let list = home.run(&["list", "--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
+    let mut pack = String::new();
+    for row in rows.iter().filter(|r| r["category"] == "step") {
+        pack += &format!(
+            "[[prompt]]\nid = \"{}\"\ncategory = \"step\"\nladder = \"{}\"\nrung = {}\n\
+             distress = {}\ntitle = \"Tea & <cake>\"\nbody = \"2 < 3 > 1 & <b>not bold</b>\"\n\n",
+            row["id"].as_str().unwrap(),
+            row["ladder"].as_str().unwrap(),
+            row["rung"],
+            row["distress"]
+        );
+    }
+    home.write("config/closer/content/markup.toml", &pack);
+    let (_daemon, step) = one_step(&desktop, &home);
+    assert_eq!(
+        step.body,
+        "2 &lt; 3 &gt; 1 &amp; &lt;b&gt;not bold&lt;/b&gt;"
+    );
+    assert_eq!(step.summary, "Tea & <cake>");
+}
+
+#[test]
+fn notification_daemon_a_terminal_answer_closes_the_step_on_screen() {
+    let desktop = Desktop::start_with(Server::NotificationDaemon);
+    let home = Home::with_config(&one_step_config());
+    let (daemon, step) = one_step(&desktop, &home);
+    let id = step.id.unwrap();
+
+    let done = home.run(&["done"]);
+    assert_eq!(done.code, Some(0), "{done:?}");
+    desktop.wait_closed(id, WAIT);
+    assert_eq!(desktop.close_calls(), [id], "{}", daemon.log());
+    assert_eq!(answers(&home), [(AnswerKind::Done, "terminal".into())]);
+}
+
+#[test]
+fn a_step_whose_server_went_away_stays_answerable_and_waiting() {
+    let mut desktop = Desktop::start_with(Server::Dunst);
+    let home = Home::with_config(&one_step_config());
+    let (daemon, _) = one_step(&desktop, &home);
+    desktop.stop_server();
+    daemon.wait_for_log("closed: the notification server went away", 1, WAIT);
+
+    let status = home.run(&["status"]);
+    assert!(
+        status.stdout.contains("(waiting: `closer done`"),
+        "{status:?}"
+    );
+    let hard = home.run(&["hard"]);
+    assert_eq!(hard.code, Some(0), "{hard:?}");
+    assert_eq!(answers(&home), [(AnswerKind::Hard, "terminal".into())]);
+    assert!(home.run(&["status"]).stdout.contains("(answered)"));
+}
+
+#[test]
+fn a_returning_server_is_seen_at_once_not_at_the_next_backoff() {
+    let mut desktop = Desktop::start_with(Server::Dunst);
+    // A backoff far longer than the test: only the bus can say the server is back.
+    desktop.set_env("CLOSER_FIRST_RETRY", "10m");
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n\
+         [[schedule]]\nname = \"often\"\nsend = \"compassion\"\ncron = \"*/2 * * * * *\"\n",
+    );
+    let daemon = home.daemon(Some(&desktop));
+    desktop.wait_for_notifications(1, WAIT);
+
+    desktop.stop_server();
+    daemon.wait_for_log("no notification server could be reached", 1, WAIT);
+    daemon.wait_for_log("to stderr", 1, WAIT);
+    let before = desktop.notifications().len();
+
+    desktop.start_server();
+    let back = Instant::now();
+    daemon.wait_for_log("the notification server is back", 1, WAIT);
+    desktop.wait_for_notifications(before + 1, Duration::from_secs(6));
+    assert!(
+        back.elapsed() < Duration::from_secs(6),
+        "took {:?}",
+        back.elapsed()
+    );
+}
+
+#[test]
+fn send_prints_the_label_and_does_not_wait_forever() {
+    let desktop = Desktop::start_with(Server::Xfce);
+    let home = Home::with_config(&one_step_config());
+    let started = Instant::now();
+    let out = home
+        .cmd(&["send", "--wait", "1s"])
+        .envs(desktop.env())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout.contains("No answer within 1s."), "{stdout}");
+    assert!(stdout.contains("`closer done`"), "{stdout}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+
+    let waiting = home
+        .cmd(&["send", "--wait", "30s"])
+        .envs(desktop.env())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    desktop.wait_for_notifications(2, WAIT);
+    desktop.click("skip");
+    let out = waiting.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("You answered: Not today."), "{stdout}");
+    let id = desktop.notifications()[1].id.unwrap();
+    desktop.wait_closed(id, WAIT);
+}
+
+#[test]
+fn service_install_puts_the_desktop_entry_and_icons_where_desktops_look() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::empty();
+    // A systemctl that does nothing: this test is about the desktop files.
+    home.write("bin/systemctl", "#!/bin/sh\n");
+    let bin = home.path("bin");
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let run = |args: &[&str]| home.cmd(args).env("PATH", &path).output().unwrap();
+    let files = [
+        "data/applications/closer.desktop",
+        "data/icons/hicolor/scalable/apps/closer.svg",
+        "data/icons/hicolor/256x256/apps/closer.png",
+    ];
+
+    let out = run(&["service", "install"]);
+    assert!(out.status.success(), "{out:?}");
+    for (file, asset) in files.iter().zip([
+        "assets/closer.desktop",
+        "assets/closer.svg",
+        "assets/closer.png",
+    ]) {
+        let installed = std::fs::read(home.path(file)).unwrap();
+        let asset = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(asset));
+        assert_eq!(installed, asset.unwrap(), "{file}");
+    }
+    let check = std::process::Command::new("desktop-file-validate")
+        .arg(home.path(files[0]))
+        .output()
+        .expect("desktop-file-validate runs (bash scripts/test.sh installs it)");
+    assert!(check.status.success(), "{check:?}");
+
+    let out = run(&["service", "uninstall"]);
+    assert!(out.status.success(), "{out:?}");
+    for file in files {
+        assert!(!home.path(file).exists(), "{file} is left behind");
+    }
+}
