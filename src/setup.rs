@@ -23,8 +23,14 @@ pub struct Setup {
 
 impl Setup {
     pub fn load(paths: &Paths) -> anyhow::Result<Setup> {
-        let (config, mut problems, _) = Config::read(&paths.config)?;
-        let (library, content_problems) = Library::load(Some(&paths.user_content));
+        let (config, mut problems) = if paths.defaults {
+            (Config::default_config(), Vec::new())
+        } else {
+            let (config, problems, _) = Config::read(&paths.config)?;
+            (config, problems)
+        };
+        let user_content = (!paths.defaults).then_some(paths.user_content.as_path());
+        let (library, content_problems) = Library::load(user_content);
         problems.extend(content_problems);
         let planner = Planner::new(&config, &library, 0);
         for (i, rule) in config.schedule.iter().enumerate() {

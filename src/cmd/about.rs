@@ -59,11 +59,13 @@ In a crisis
 
 Your data
   Everything stays on this machine, readable only by you.
-  config: {config}
-  state:  {state}
+  config:  {config}
+  journal: {journal}
+  state:   {state}
 ",
         directories = directories.join("\n"),
         config = paths.config.display(),
+        journal = paths.journal().display(),
         state = paths.state.display(),
     );
     Ok(Status::Success)
