@@ -171,3 +171,21 @@ fn run_defaults_uses_the_built_in_config_and_leaves_the_users_aside() {
     );
     assert!(log.contains("colour"), "{log}");
 }
+
+#[test]
+fn the_content_pack_guides_example_passes_check() {
+    let guide = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/content-packs.md"
+    ))
+    .unwrap();
+    let (_, rest) = guide.split_once("```toml\n").unwrap();
+    let (example, _) = rest.split_once("```").unwrap();
+    let home = Home::empty();
+    home.write("config/closer/content/mine.toml", example);
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let run = home.run(&["list", "--json"]);
+    assert!(run.stdout.contains("mine-slow-morning"), "{}", run.stdout);
+    assert!(run.stdout.contains("Thank a neighbour"), "{}", run.stdout);
+}

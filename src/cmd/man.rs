@@ -6,8 +6,9 @@
 //! The command pages come from the clap definitions (clap_mangen), so they say what the
 //! binary parses. closer(5) comes from `CONFIG_KEYS` below; tests check it against the key
 //! lists `config.rs` reads with, the shipped default config and the config checker, so a
-//! key cannot be added, renamed or given a new default without its documentation. Writes
-//! only into the directory it is given; rendering is pure.
+//! key cannot be added, renamed or given a new default without its documentation (and
+//! docs/content-packs.md against the keys a prompt may have). Writes only into the
+//! directory it is given; rendering is pure.
 
 use std::path::PathBuf;
 
@@ -541,6 +542,18 @@ mod tests {
             let (_, problems) = config::load(&Source::new("example", text.clone()));
             assert!(problems.is_empty(), "{text}: {problems:?}");
         }
+    }
+
+    /// docs/content-packs.md's table names every key a prompt may have, and no other.
+    #[test]
+    fn the_content_pack_guide_has_every_prompt_field() {
+        let guide = include_str!("../../docs/content-packs.md");
+        let fields: Vec<&str> = guide
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `")?.split_once('`'))
+            .map(|(field, _)| field)
+            .collect();
+        assert_eq!(fields, crate::content::PROMPT_KEYS);
     }
 
     #[test]
