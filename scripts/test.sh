@@ -10,6 +10,9 @@ section() { printf '\n==> %s\n' "$*"; }
 # since --no-install-recommends brings none).
 needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-analyze:systemd
   chromium:chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core)
+# man reads the manual pages, and the shells parse the completion scripts (tests/packaging.rs,
+# scripts/deb-check.sh); dpkg builds and installs the Debian package.
+needed+=(man:man-db zsh:zsh fish:fish dpkg-deb:dpkg)
 
 # Prints the packages whose command or file is missing, one a line.
 missing_packages() {
@@ -48,3 +51,11 @@ cargo clippy --all-targets --locked -- -D warnings
 section "cargo test --locked"
 # Unit and integration tests (the latter against a private bus, Xvfb and dunst).
 cargo test --locked
+
+section "scripts/deb-check.sh"
+# The Debian package: built (release, fat LTO), checked, installed, run, removed.
+bash scripts/deb-check.sh
+
+section "scripts/install-check.sh"
+# The README's install steps, as written, in a fresh HOME.
+bash scripts/install-check.sh
