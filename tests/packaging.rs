@@ -118,6 +118,24 @@ fn about_names_the_config_the_journal_and_the_state() {
     }
 }
 
+#[test]
+fn about_and_completions_survive_a_closed_pipe() {
+    let home = Home::empty();
+    for args in [&["about"][..], &["completions", "bash"][..]] {
+        // A pipe whose reading end is closed before closer writes a byte.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = home.cmd(args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: cannot write"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 /// Starts `closer ARGS` (a daemon) and returns its stderr once `needle` appeared in it.
 fn daemon_log_until(home: &Home, args: &[&str], needle: &str) -> String {
     let log = home.path("daemon.log");
