@@ -14,6 +14,15 @@ as_root() {
   fi
 }
 
+section "cargo package --list: the crate carries its content and default config"
+# content/*.toml and config/default.toml are built in with include_str!: without them in
+# the crate, `cargo install closer` could not build.
+listed=$(cargo package --list --locked --allow-dirty 2>/dev/null)
+for file in content/*.toml config/default.toml service/closer.service LICENSE-MIT LICENSE-APACHE; do
+  grep -qxF "$file" <<<"$listed" || fail "cargo package leaves out $file"
+done
+echo "$(wc -l <<<"$listed") files, content/ and config/ among them"
+
 section "scripts/package.sh"
 start=$SECONDS
 bash scripts/package.sh
