@@ -17,6 +17,9 @@ needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
   /usr/lib/notification-daemon/notification-daemon:notification-daemon
   mako:mako-notifier makoctl:mako-notifier sway:sway setpriv:util-linux
   xdotool:xdotool import:imagemagick desktop-file-validate:desktop-file-utils)
+# man reads the manual pages, and the shells parse the completion scripts (tests/packaging.rs,
+# scripts/deb-check.sh); dpkg builds and installs the Debian package.
+needed+=(man:man-db zsh:zsh fish:fish dpkg-deb:dpkg)
 
 # Prints the packages whose command or file is missing, one a line.
 missing_packages() {
@@ -55,3 +58,11 @@ cargo clippy --all-targets --locked -- -D warnings
 section "cargo test --locked"
 # Unit and integration tests (the latter against a private bus, Xvfb and dunst).
 cargo test --locked
+
+section "scripts/deb-check.sh"
+# The Debian package: built (release, fat LTO), checked, installed, run, removed.
+bash scripts/deb-check.sh
+
+section "scripts/install-check.sh"
+# The README's install steps, as written, in a fresh HOME.
+bash scripts/install-check.sh

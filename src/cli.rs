@@ -21,9 +21,16 @@ Start with `closer init` (writes the config), `closer next` (shows what comes wh
 `closer run` (the daemon; usually run as a user service). `closer about` says where to
 find help.";
 
+/// The exit codes, shown at the end of `--help` and in the manual page.
+pub const EXIT_STATUS: &str = "\
+Exit status:
+  0  success
+  1  an error, or (for `check` and `service status`) a problem found
+  2  the command line is wrong (an unknown command, a missing or invalid argument)";
+
 /// The command line.
 #[derive(Debug, Parser)]
-#[command(name = "closer", version, about = ABOUT, long_about = LONG_ABOUT)]
+#[command(name = "closer", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXIT_STATUS)]
 pub struct Cli {
     /// Use this config file instead of ~/.config/closer/config.toml. Your own content
     /// packs are read from `content/` beside it.
@@ -42,10 +49,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the daemon in the foreground: send each prompt when it is due.
     ///
-    /// This is what the user service runs. It logs one line per prompt to stderr, reloads
-    /// its config on SIGHUP, and stops on SIGTERM or Ctrl-C. Without a notification server
-    /// it prints the prompts to stderr instead, and keeps trying to reach one.
-    Run,
+    /// This is what the user service runs. It logs one line per prompt to stderr, picks up
+    /// edits to its config by itself (SIGHUP rereads it too), and stops on SIGTERM or Ctrl-C.
+    /// Without a notification server it prints the prompts to stderr instead, and keeps
+    /// trying to reach one.
+    Run(RunArgs),
 
     /// Show the upcoming prompts, exactly as the daemon will send them.
     Next(NextArgs),
@@ -105,8 +113,24 @@ pub enum Command {
     /// Run closer as a user service (systemd or launchd): install, uninstall, status, start, stop.
     Service(crate::cmd::service::ServiceArgs),
 
-    /// What closer is and is not, and where to find professional or crisis help.
+    /// What closer is and is not, where to find professional or crisis help, and where
+    /// your data is.
     About,
+
+    /// Print the completion script for a shell (bash, zsh, fish, …) to stdout.
+    Completions(crate::cmd::completions::CompletionsArgs),
+
+    /// Write the manual pages, closer(1) and closer(5), into a directory (for packagers).
+    #[command(hide = true)]
+    Man(crate::cmd::man::ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run on the built-in default config, leaving your config file and content packs
+    /// aside: to try closer before writing a config.
+    #[arg(long, conflicts_with = "config")]
+    pub defaults: bool,
 }
 
 /// Which step an answer is for, and when.

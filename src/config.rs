@@ -119,7 +119,9 @@ impl Config {
     }
 }
 
-const TOP_KEYS: &[&str] = &[
+/// The keys each part of the file may hold; anything else is reported as unknown. The
+/// manual page `closer(5)` documents each of them (a test checks that none is missing).
+pub(crate) const TOP_KEYS: &[&str] = &[
     "timezone",
     "notifications",
     "limits",
@@ -127,7 +129,26 @@ const TOP_KEYS: &[&str] = &[
     "help",
     "schedule",
 ];
-const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
+pub(crate) const NOTIFICATION_KEYS: &[&str] = &["discreet", "max_open", "weekly_summary"];
+pub(crate) const LIMIT_KEYS: &[&str] = &[
+    "quiet_hours",
+    "in_quiet_hours",
+    "max_per_day",
+    "min_gap",
+    "catch_up",
+    "snooze",
+];
+pub(crate) const CONTENT_KEYS: &[&str] = &["ladders", "supporter"];
+pub(crate) const HELP_KEYS: &[&str] = &["crisis"];
+pub(crate) const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
+/// The tables among `TOP_KEYS`, with their keys (`schedule` is an array of tables).
+pub(crate) const TABLES: &[(&str, &[&str])] = &[
+    ("notifications", NOTIFICATION_KEYS),
+    ("limits", LIMIT_KEYS),
+    ("content", CONTENT_KEYS),
+    ("help", HELP_KEYS),
+    ("schedule", RULE_KEYS),
+];
 
 /// Reads and checks a configuration; every problem found is returned beside what was valid.
 /// `local` is this machine's time zone, if it can be told: what "local" means.
@@ -149,7 +170,7 @@ pub fn load(src: &Source, local: Option<Tz>) -> (Config, Vec<Diagnostic>) {
             table,
             span,
             "notifications",
-            &["discreet", "max_open", "weekly_summary"],
+            NOTIFICATION_KEYS,
             &mut diags,
         );
         if let Some(v) = f.parse_with(
@@ -182,35 +203,14 @@ pub fn load(src: &Source, local: Option<Tz>) -> (Config, Vec<Diagnostic>) {
 
     if let Some((table, span)) = top.table("limits", &mut diags) {
         read_limits(
-            &Fields::new(
-                src,
-                table,
-                span,
-                "limits",
-                &[
-                    "quiet_hours",
-                    "in_quiet_hours",
-                    "max_per_day",
-                    "min_gap",
-                    "catch_up",
-                    "snooze",
-                ],
-                &mut diags,
-            ),
+            &Fields::new(src, table, span, "limits", LIMIT_KEYS, &mut diags),
             &mut config.limits,
             &mut diags,
         );
     }
 
     if let Some((table, span)) = top.table("content", &mut diags) {
-        let f = Fields::new(
-            src,
-            table,
-            span,
-            "content",
-            &["ladders", "supporter"],
-            &mut diags,
-        );
+        let f = Fields::new(src, table, span, "content", CONTENT_KEYS, &mut diags);
         if let Some(ladders) = f.parse_with(
             "ladders",
             "a list of ladder names",
@@ -229,7 +229,7 @@ pub fn load(src: &Source, local: Option<Tz>) -> (Config, Vec<Diagnostic>) {
     }
 
     if let Some((table, span)) = top.table("help", &mut diags) {
-        let f = Fields::new(src, table, span, "help", &["crisis"], &mut diags);
+        let f = Fields::new(src, table, span, "help", HELP_KEYS, &mut diags);
         if let Some(v) = f.get::<String>("crisis", "a string", &mut diags) {
             config.crisis = v.into_inner().trim().to_owned();
         }

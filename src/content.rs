@@ -376,7 +376,7 @@ fn read_user_packs(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
         .collect()
 }
 
-const PROMPT_KEYS: &[&str] = &[
+pub(crate) const PROMPT_KEYS: &[&str] = &[
     "id",
     "category",
     "title",

@@ -11,7 +11,7 @@ use closer::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Run | Command::Send(_)) {
+    if !matches!(cli.command, Command::Run(_) | Command::Send(_)) {
         end_quietly_on_a_closed_pipe();
     }
     match closer::run(cli) {

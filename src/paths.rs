@@ -18,6 +18,9 @@ pub struct Paths {
     pub data: PathBuf,
     /// Runtime files such as the lock (`$XDG_RUNTIME_DIR/closer`).
     pub runtime: PathBuf,
+    /// Read the built-in default config instead of `config`, and no user packs
+    /// (`closer run --defaults`). The journal, state and runtime dirs are the usual ones.
+    pub defaults: bool,
 }
 
 impl Paths {
@@ -44,7 +47,16 @@ impl Paths {
             state,
             data,
             runtime,
+            defaults: false,
         })
+    }
+
+    /// These paths, reading the built-in default config and no user packs.
+    pub fn with_defaults(self) -> Paths {
+        Paths {
+            defaults: true,
+            ..self
+        }
     }
 
     /// The journal of everything the person told closer.

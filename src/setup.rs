@@ -33,8 +33,15 @@ pub struct Setup {
 impl Setup {
     /// Reads the config (the built-in default when there is no file) and the content.
     pub fn load(paths: &Paths) -> anyhow::Result<Setup> {
-        let (src, from_file) = match read_config(&paths.config)? {
+        // `--defaults`: the built-in config and no user packs, whatever is on disk.
+        let config_file = if paths.defaults {
+            None
+        } else {
+            read_config(&paths.config)?
+        };
+        let (src, from_file) = match config_file {
             Some(src) => (src, true),
+            None if paths.defaults => (Source::new("(built-in default)", DEFAULT_TOML), false),
             None => (
                 Source::new(
                     format!("(built-in default; no file at {})", paths.config.display()),
@@ -43,16 +50,17 @@ impl Setup {
                 false,
             ),
         };
-        let mut setup = Setup::validate(&src, &paths.user_content, local_zone());
+        let user_content = (!paths.defaults).then_some(paths.user_content.as_path());
+        let mut setup = Setup::validate(&src, user_content, local_zone());
         setup.from_file = from_file;
         Ok(setup)
     }
 
     /// The one check of a config's text with the content beside it: what `check`
     /// reports, what `edit` refuses and what the daemon will not reload are the same.
-    pub fn validate(src: &Source, user_content: &Path, local: Option<Tz>) -> Setup {
+    pub fn validate(src: &Source, user_content: Option<&Path>, local: Option<Tz>) -> Setup {
         let (config, mut problems) = config::load(src, local);
-        let (library, content_problems) = Library::load(Some(user_content));
+        let (library, content_problems) = Library::load(user_content);
         problems.extend(content_problems);
         let planner = Planner::new(&config, &library, 0);
         for (i, rule) in config.schedule.iter().enumerate() {

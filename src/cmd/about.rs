@@ -1,5 +1,7 @@
 //! `closer about`: what closer is and is not, and where to find help.
 
+use std::io::Write as _;
+
 use crate::Status;
 use crate::paths::Paths;
 use crate::setup::Setup;
@@ -31,7 +33,7 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
         .iter()
         .map(|(name, url)| format!("    {url}  {name}"))
         .collect();
-    print!(
+    let text = format!(
         "\
 closer: small, spaced steps toward closeness, and a kinder inner voice.
 
@@ -59,12 +61,19 @@ In a crisis
 
 Your data
   Everything stays on this machine, readable only by you.
-  config: {config}
-  state:  {state}
+  config:  {config}
+  journal: {journal}
+  state:   {state}
 ",
         directories = directories.join("\n"),
         config = paths.config.display(),
+        journal = paths.journal().display(),
         state = paths.state.display(),
     );
+    // One write, and a closed pipe (`closer about | head -1`) an error rather than a panic.
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::anyhow!("cannot write to stdout: {e}"))?;
     Ok(Status::Success)
 }

@@ -58,7 +58,7 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
         }
         let problems = Setup::validate(
             &Source::new(path, text.as_str()),
-            &paths.user_content,
+            Some(&paths.user_content),
             local_zone(),
         )
         .problems;

@@ -4,12 +4,14 @@
 mod about;
 mod answer;
 mod check;
+pub mod completions;
 mod edit;
 mod forget;
 mod init;
 mod ladder;
 mod list;
 mod log;
+pub mod man;
 mod next;
 mod pause;
 pub mod report;
@@ -23,7 +25,14 @@ use crate::paths::Paths;
 
 pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
     match command {
-        Command::Run => runtime()?.block_on(crate::daemon::run(paths)),
+        Command::Run(args) if args.defaults => {
+            tracing::info!(
+                "running on the built-in default config; {} and your content packs are left aside",
+                paths.config.display()
+            );
+            runtime()?.block_on(crate::daemon::run(&paths.clone().with_defaults()))
+        }
+        Command::Run(_) => runtime()?.block_on(crate::daemon::run(paths)),
         Command::Check => check::run(paths),
         Command::Next(args) => next::run(paths, &args),
         Command::Send(args) => runtime()?.block_on(send::run(paths, &args)),
@@ -43,6 +52,8 @@ pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
         Command::Pause(args) => pause::pause(paths, &args),
         Command::Resume => pause::resume(paths),
         Command::Report(args) => report::run(paths, &args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
 

@@ -1,0 +1,209 @@
+//! What a packaged closer offers beside its commands, run as the real binary in a private
+//! home: completion scripts that the real shells accept, the manual pages, the exit codes
+//! in `--help`, `about` naming every directory, and `run --defaults`.
+mod support;
+
+use std::fs;
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::home::Home;
+
+#[test]
+fn completions_are_valid_scripts_for_each_shell() {
+    let home = Home::empty();
+    for (shell, checker, file) in [
+        ("bash", "bash", "closer.bash"),
+        ("zsh", "zsh", "_closer"),
+        ("fish", "fish", "closer.fish"),
+    ] {
+        let run = home.run(&["completions", shell]);
+        assert_eq!(run.code, Some(0), "{run:?}");
+        for command in ["next", "report", "service", "completions"] {
+            assert!(run.stdout.contains(command), "{shell}: no {command}");
+        }
+        // The shell itself parses the script (-n: read, do not run).
+        let path = home.path(file);
+        fs::write(&path, &run.stdout).unwrap();
+        let out = Command::new(checker).arg("-n").arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{shell} rejects the script: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let run = home.run(&["completions", "tcsh"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+}
+
+#[test]
+fn bash_completes_subcommands() {
+    let home = Home::empty();
+    let script = home.run(&["completions", "bash"]).stdout;
+    home.write("closer.bash", &script);
+    let probe = format!(
+        "source {}; COMP_WORDS=(closer rep); COMP_CWORD=1; COMP_LINE='closer rep'; \
+         COMP_POINT=10; _closer closer rep closer; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        home.path("closer.bash").display()
+    );
+    let out = Command::new("bash").arg("-c").arg(probe).output().unwrap();
+    let words = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(words.trim(), "report", "{out:?}");
+}
+
+#[test]
+fn man_writes_both_sections_and_every_subcommand() {
+    let home = Home::empty();
+    let dir = home.path("man");
+    let run = home.run(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    for page in ["closer.1", "closer-run.1", "closer-report.1", "closer.5"] {
+        let text = fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}");
+    }
+    let main = fs::read_to_string(dir.join("closer.1")).unwrap();
+    assert!(main.contains("EXIT STATUS"));
+    // man itself reads them (man-db is in scripts/test.sh's list).
+    let out = Command::new("man")
+        .args(["-l", "-P", "cat"])
+        .arg(dir.join("closer.5"))
+        .env("MANWIDTH", "100")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("max_per_day"), "{text}");
+    assert!(text.contains("Default: 4"), "{text}");
+    // Hidden: packagers call it, users need not see it.
+    let help = home.run(&["--help"]).stdout;
+    assert!(!help.contains("  man "), "{help}");
+}
+
+#[test]
+fn help_lists_the_exit_codes_and_a_usage_error_exits_2() {
+    let home = Home::empty();
+    let help = home.run(&["--help"]);
+    assert_eq!(help.code, Some(0));
+    for line in [
+        "Exit status:",
+        "0  success",
+        "1  an error",
+        "2  the command line",
+    ] {
+        assert!(help.stdout.contains(line), "{line:?}:\n{}", help.stdout);
+    }
+    assert_eq!(home.run(&["no-such-command"]).code, Some(2));
+    assert_eq!(home.run(&["next", "--count", "many"]).code, Some(2));
+    // An error that is not the command line's: an invalid config.
+    let home = Home::with_config("max_per_day = \"lots\"\n");
+    assert_eq!(home.run(&["check"]).code, Some(1));
+}
+
+#[test]
+fn about_names_the_config_the_journal_and_the_state() {
+    let home = Home::empty();
+    let run = home.run(&["about"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    for path in [
+        home.config_path(),
+        home.path("data/closer/journal.sqlite3"),
+        home.path("state/closer"),
+    ] {
+        let shown = path.display().to_string();
+        assert!(
+            run.stdout.contains(&shown),
+            "{shown} missing:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn about_and_completions_survive_a_closed_pipe() {
+    let home = Home::empty();
+    for args in [&["about"][..], &["completions", "bash"][..]] {
+        // A pipe whose reading end is closed before closer writes a byte.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = home.cmd(args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: cannot write"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// Starts `closer ARGS` (a daemon) and returns its stderr once `needle` appeared in it.
+fn daemon_log_until(home: &Home, args: &[&str], needle: &str) -> String {
+    let log = home.path("daemon.log");
+    let mut child = home
+        .cmd(args)
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut text = String::new();
+    while Instant::now() < deadline {
+        text.clear();
+        fs::File::open(&log)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        if text.contains(needle) || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    text
+}
+
+#[test]
+fn run_defaults_uses_the_built_in_config_and_leaves_the_users_aside() {
+    // The user's config has one rule and a problem; the built-in one has three rules.
+    let home = Home::with_config(
+        "colour = \"blue\"\n[[schedule]]\nname = \"mine\"\nsend = \"compassion\"\nat = \"12:00\"\n",
+    );
+    home.write(
+        "config/closer/content/broken.toml",
+        "this is not a content pack",
+    );
+    let log = daemon_log_until(&home, &["run", "--defaults"], "closer is running");
+    assert!(
+        log.contains("closer is running with 3 schedule rules"),
+        "{log}"
+    );
+    assert!(log.contains("built-in default config"), "{log}");
+    assert!(!log.contains("colour"), "{log}");
+    assert!(!log.contains("broken.toml"), "{log}");
+    // Without the flag, the same home runs on the user's config.
+    let log = daemon_log_until(&home, &["run"], "closer is running");
+    assert!(
+        log.contains("closer is running with 1 schedule rule "),
+        "{log}"
+    );
+    assert!(log.contains("colour"), "{log}");
+}
+
+#[test]
+fn the_content_pack_guides_example_passes_check() {
+    let guide = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/content-packs.md"
+    ))
+    .unwrap();
+    let (_, rest) = guide.split_once("```toml\n").unwrap();
+    let (example, _) = rest.split_once("```").unwrap();
+    let home = Home::empty();
+    home.write("config/closer/content/mine.toml", example);
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let run = home.run(&["list", "--json"]);
+    assert!(run.stdout.contains("mine-slow-morning"), "{}", run.stdout);
+    assert!(run.stdout.contains("Thank a neighbour"), "{}", run.stdout);
+}
