@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::TimeDelta;
 use chrono_tz::Tz;
 
-use crate::content::{Category, Ladder, Prompt};
+use crate::content::{Category, Fear, Ladder, Prompt};
 use crate::diag::{Diagnostic, Source};
 use crate::fields::{self, Fields};
 use crate::schedule::Trigger;
@@ -33,6 +33,10 @@ pub struct Config {
     pub limits: Limits,
     pub ladders: Vec<Ladder>,
     pub supporter: bool,
+    /// How many people are near: with `Few`, steps that need nobody close are preferred.
+    pub people: People,
+    /// The fears the person wants to work on first; steps touching them are preferred.
+    pub fears: Vec<Fear>,
     /// A crisis line or contact the user trusts, shown by `closer about`; may be empty.
     pub crisis: String,
     pub schedule: Vec<Rule>,
@@ -47,6 +51,15 @@ pub struct Limits {
     pub catch_up: TimeDelta,
     /// How long "Later" waits before the same prompt comes again.
     pub snooze: TimeDelta,
+}
+
+/// `[content] people`: how many people are near enough for a step with someone close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum People {
+    /// Nobody close yet: prefer steps done alone, with a stranger, a colleague or online.
+    Few,
+    /// Some people near: every step as likely as the next.
+    Some,
 }
 
 /// What becomes of a prompt due in quiet hours.
@@ -101,8 +114,12 @@ impl Config {
                 Ladder::Emotional,
                 Ladder::Experiential,
                 Ladder::Spiritual,
+                Ladder::Social,
+                Ladder::Receiving,
             ],
             supporter: false,
+            people: People::Some,
+            fears: Vec::new(),
             crisis: String::new(),
             schedule: Vec::new(),
         }
@@ -218,7 +235,7 @@ pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
             table,
             span,
             "content",
-            &["ladders", "supporter"],
+            &["ladders", "supporter", "people", "fears"],
             &mut diags,
         );
         if let Some(ladders) = f.parse_with(
@@ -235,6 +252,34 @@ pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
         }
         if let Some(v) = f.get::<bool>("supporter", "true or false", &mut diags) {
             config.supporter = v.into_inner();
+        }
+        if let Some(v) =
+            f.parse_with(
+                "people",
+                "\"few\" or \"some\"",
+                &mut diags,
+                |s: &String| match s.as_str() {
+                    "few" => Ok(People::Few),
+                    "some" => Ok(People::Some),
+                    _ => Err(format!(
+                        "`{s}` is not a choice here; expected \"few\" or \"some\""
+                    )),
+                },
+            )
+        {
+            config.people = v;
+        }
+        if let Some(v) = f.parse_with(
+            "fears",
+            "a list of fears",
+            &mut diags,
+            |list: &Vec<String>| {
+                list.iter()
+                    .map(|s| s.parse::<Fear>())
+                    .collect::<Result<Vec<_>, _>>()
+            },
+        ) {
+            config.fears = v;
         }
     }
 

@@ -67,41 +67,67 @@ fn at(prompt: &Prompt, key: &str, message: String) -> Diagnostic {
 }
 
 fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
-    let mut by_ladder: BTreeMap<Ladder, Vec<&Prompt>> = BTreeMap::new();
+    let mut by_ladder: BTreeMap<Ladder, BTreeMap<u8, Vec<&Prompt>>> = BTreeMap::new();
     for p in library.iter().filter(|p| p.category == Category::Step) {
-        if let Some(ladder) = p.ladder {
-            by_ladder.entry(ladder).or_default().push(p);
+        if let Some((ladder, rung)) = p.group() {
+            by_ladder
+                .entry(ladder)
+                .or_default()
+                .entry(rung)
+                .or_default()
+                .push(p);
         }
     }
-    for (ladder, mut steps) in by_ladder {
-        steps.sort_by_key(|p| p.rung);
-        if !RUNGS.contains(&steps.len()) {
+    // Each ladder's distress, rung by rung, to find series copied from another ladder.
+    let mut series: Vec<(Ladder, &Prompt, Vec<f32>)> = Vec::new();
+    for (ladder, rungs) in by_ladder {
+        // Variants of a rung are wordings of one step: the rung is counted, ordered and
+        // spaced once, with the distress its first variant gives and the others share.
+        let first: Vec<&Prompt> = rungs.values().map(|v| v[0]).collect();
+        for variants in rungs.values() {
+            for v in &variants[1..] {
+                if v.distress != variants[0].distress {
+                    problems.push(at(
+                        v,
+                        "prompt.distress",
+                        format!(
+                            "distress {} differs from {} given by `{}`, another wording of rung {}; the variants of a rung share its distress",
+                            v.distress.unwrap_or(0.0),
+                            variants[0].distress.unwrap_or(0.0),
+                            variants[0].id,
+                            v.rung.unwrap_or(0)
+                        ),
+                    ));
+                }
+            }
+        }
+        if !RUNGS.contains(&first.len()) {
             problems.push(at(
-                steps[0],
+                first[0],
                 "prompt.rung",
                 format!(
                     "the {ladder} ladder has {} rungs; a ladder has {} to {}",
-                    steps.len(),
+                    first.len(),
                     RUNGS.start(),
                     RUNGS.end()
                 ),
             ));
         }
-        for (i, step) in steps.iter().enumerate() {
+        for (i, step) in first.iter().enumerate() {
             let expected = i as u8 + 1;
             if step.rung != Some(expected) {
                 problems.push(at(
                     step,
                     "prompt.rung",
                     format!(
-                        "the {ladder} ladder's rungs should run 1, 2, 3… without gaps or repeats; this one is {} where {expected} was expected",
+                        "the {ladder} ladder's rungs should run 1, 2, 3… without gaps; this one is {} where {expected} was expected",
                         step.rung.unwrap_or(0)
                     ),
                 ));
                 break;
             }
         }
-        for pair in steps.windows(2) {
+        for pair in first.windows(2) {
             let (lower, upper) = (
                 pair[0].distress.unwrap_or(0.0),
                 pair[1].distress.unwrap_or(0.0),
@@ -123,7 +149,29 @@ fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
                 ));
             }
         }
+        let distress = first.iter().map(|p| p.distress.unwrap_or(0.0)).collect();
+        series.push((ladder, first[0], distress));
     }
+    for (i, (a, _, da)) in series.iter().enumerate() {
+        for (b, first, db) in &series[i + 1..] {
+            if copied(da, db) {
+                problems.push(at(
+                    first,
+                    "prompt.distress",
+                    format!(
+                        "the {b} ladder's distress runs {} from its third rung, as the {a} ladder's does; estimate each ladder's rungs on their own",
+                        db[2..].iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Whether two ladders carry the same distress series from their third rung up (the
+/// first rungs, done alone, are alike by nature).
+fn copied(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.len() > 4 && a[2..] == b[2..]
 }
 
 fn discreet_titles(library: &Library, problems: &mut Vec<Diagnostic>) {
@@ -220,8 +268,25 @@ mod tests {
     fn the_shipped_content_has_every_ladder_and_enough_of_each_message() {
         let (library, _) = Library::load(None);
         for ladder in Ladder::ALL {
-            let rungs = library.iter().filter(|p| p.ladder == Some(*ladder)).count();
-            assert!(RUNGS.contains(&rungs), "{ladder}: {rungs} rungs");
+            let rungs: BTreeMap<u8, usize> = library
+                .iter()
+                .filter(|p| p.ladder == Some(*ladder))
+                .fold(BTreeMap::new(), |mut m, p| {
+                    *m.entry(p.rung.unwrap_or(0)).or_default() += 1;
+                    m
+                });
+            assert!(
+                RUNGS.contains(&rungs.len()),
+                "{ladder}: {} rungs",
+                rungs.len()
+            );
+            // Every rung has two or three wordings, so the same words do not wear out.
+            for (rung, variants) in rungs {
+                assert!(
+                    (2..=3).contains(&variants),
+                    "{ladder} rung {rung}: {variants} variants"
+                );
+            }
         }
         let minimum = [
             (Category::Compassion, 60),

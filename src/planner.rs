@@ -9,7 +9,9 @@
 //! a kinder one; while steps go unanswered only every other step is sent; while steps are
 //! paused for very high distress a compassion message stands in; a finished rung due for
 //! review comes back; a snoozed prompt comes again. Last, a prompt is chosen from the
-//! pool without repeating one until the pool is used up.
+//! pool, weighted toward the fears and the kind of step the person asked for: messages
+//! without repeating one until the pool is used up, steps with a rung's wordings taking
+//! turns; never the same words twice in a row.
 //!
 //! Invariants: a rule's occurrence is answered at most once — once a later occurrence of
 //! the same rule was sent, earlier ones are gone; nothing is planned at or before `after`;
@@ -21,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-use crate::config::{Config, QuietPolicy};
-use crate::content::{Category, Ladder, Library, Prompt};
+use crate::config::{Config, People, QuietPolicy};
+use crate::content::{Category, Ladder, Library, Needs, Prompt};
 use crate::progress::Review;
 use crate::seed::{hash_str, mix};
 
@@ -415,8 +417,12 @@ impl<'a> Planner<'a> {
             .collect()
     }
 
-    /// Chooses a prompt of `category` for `at`: none that was sent since the pool was
-    /// last used up, and not the one sent last; which of the rest is fixed by the seed.
+    /// Chooses a prompt of `category` for `at`, drawn by [`Planner::weight`] with a roll
+    /// fixed by the seed. Never the prompt of this pool sent last, so the same words
+    /// never come twice in a row. Messages: none sent since the pool was last used up.
+    /// Steps: a rung's variants take turns (the one its rung showed last steps aside for
+    /// another as preferred), and no round is forced, so the weights shape how often a
+    /// ladder's rung comes and not only in which order.
     pub fn choose(
         &self,
         category: Category,
@@ -428,30 +434,69 @@ impl<'a> Planner<'a> {
         let ids: BTreeSet<&str> = pool.iter().map(|p| p.id.as_str()).collect();
         let mut used = BTreeSet::new();
         let mut last = None;
+        // The variant each rung showed last.
+        let mut shown: BTreeMap<(Ladder, u8), &str> = BTreeMap::new();
         for id in timeline.iter().filter_map(|s| s.prompt.as_deref()) {
-            if ids.contains(id) {
-                used.insert(id);
-                last = Some(id);
+            if let Some(id) = ids.get(id) {
+                used.insert(*id);
+                last = Some(*id);
                 if used.len() == ids.len() {
                     used.clear();
                 }
+                if let Some(group) = self.library.get(id).and_then(Prompt::group) {
+                    shown.insert(group, id);
+                }
             }
         }
-        let mut candidates: Vec<&Prompt> = pool
-            .into_iter()
-            .filter(|p| !used.contains(p.id.as_str()))
-            .collect();
+        let mut candidates: Vec<&Prompt> = if category == Category::Step {
+            pool.iter()
+                .copied()
+                .filter(|p| {
+                    let Some(group) = p.group() else { return true };
+                    shown.get(&group) != Some(&p.id.as_str())
+                        || !pool.iter().any(|q| {
+                            q.group() == Some(group)
+                                && q.id != p.id
+                                && self.weight(q) >= self.weight(p)
+                        })
+                })
+                .collect()
+        } else {
+            pool.into_iter()
+                .filter(|p| !used.contains(p.id.as_str()))
+                .collect()
+        };
         if candidates.len() > 1 {
             candidates.retain(|p| Some(p.id.as_str()) != last);
         }
-        if candidates.is_empty() {
+        let total: u64 = candidates.iter().map(|p| self.weight(p)).sum();
+        if total == 0 {
             return None;
         }
         let roll = mix(
             mix(self.seed, hash_str(category.as_str())),
             at.timestamp() as u64,
-        );
-        Some(candidates[(roll % candidates.len() as u64) as usize])
+        ) % total;
+        let mut below = 0;
+        candidates.into_iter().find(|p| {
+            below += self.weight(p);
+            roll < below
+        })
+    }
+
+    /// How strongly the draw leans toward `prompt`: three times for a fear the person
+    /// chose to work on (`[content] fears`), three times for a step that needs nobody
+    /// close when they have few people near (`[content] people = "few"`).
+    pub fn weight(&self, prompt: &Prompt) -> u64 {
+        let fear = !self.config.fears.is_empty()
+            && prompt.fear.iter().any(|f| self.config.fears.contains(f));
+        let alone = self.config.people == People::Few
+            && prompt.category == Category::Step
+            && prompt.needs() != Needs::Close;
+        [fear, alone]
+            .iter()
+            .map(|&on| if on { 3 } else { 1 })
+            .product()
     }
 
     /// The next occurrence of `rule` after `from`, with quiet hours applied.
