@@ -90,6 +90,10 @@ pub enum Command {
     /// Show the prompts and ladders your config turns on, with their ids.
     List(ListArgs),
 
+    /// Why a step is on its ladder, and the safety habit it lets go of: each ladder's
+    /// current step, or the step or ladder you name.
+    Why(WhyArgs),
+
     /// Check the config and every content pack, and say what is wrong and where.
     ///
     /// Exits 0 when everything is valid and 1 otherwise; each problem names the file, line
@@ -240,7 +244,8 @@ pub struct ListArgs {
     pub filter: Option<String>,
 
     /// Print JSON: an array of {id, category, title, discreet_title, body}, with ladder,
-    /// rung and distress for steps.
+    /// rung, distress, group (the rung its variants share), needs, fear, why and fade
+    /// for steps.
     #[arg(long)]
     pub json: bool,
 }
@@ -254,4 +259,11 @@ pub struct SendArgs {
     /// Do not wait for an answer; exit once the notification is shown.
     #[arg(long)]
     pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    /// A step's prompt id, or a ladder; every ladder's current step when left out.
+    #[arg(value_name = "STEP|LADDER")]
+    pub step: Option<String>,
 }

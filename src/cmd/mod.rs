@@ -16,6 +16,7 @@ pub mod report;
 mod send;
 pub mod service;
 mod status;
+mod why;
 
 use crate::Status;
 use crate::cli::Command;
@@ -43,6 +44,7 @@ pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
         Command::Pause(args) => pause::pause(paths, &args),
         Command::Resume => pause::resume(paths),
         Command::Report(args) => report::run(paths, &args),
+        Command::Why(args) => why::run(paths, &args),
     }
 }
 

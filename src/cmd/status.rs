@@ -30,6 +30,9 @@ struct LadderRow {
     rung: u8,
     of: u8,
     reason: String,
+    /// Why the current step helps (its first wording's reason); `closer why` says more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -92,6 +95,11 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
                 rung: standing.rung,
                 of: top(&setup.library, *l),
                 reason: standing.reason,
+                why: setup
+                    .library
+                    .iter()
+                    .find(|p| p.group() == Some((*l, standing.rung)))
+                    .and_then(|p| p.why.clone()),
             }
         })
         .collect();
@@ -149,6 +157,9 @@ fn print(r: &Report) {
             l.of,
             l.reason
         );
+        if let Some(why) = &l.why {
+            println!("  {:width$}  why this step: {why}", "");
+        }
     }
     println!("\nToday");
     if r.today.is_empty() {
