@@ -231,8 +231,10 @@ fn words(text: &str) -> BTreeSet<String> {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::content::{Event, Fear, Needs};
     use crate::diag::Source;
     use crate::planner::Planner;
+    use crate::record::top;
 
     fn library(text: &str) -> Library {
         let mut library = Library::default();
@@ -305,6 +307,219 @@ mod tests {
                 p.body.chars().count() <= crate::content::MAX_BODY,
                 "{}",
                 p.id
+            );
+        }
+    }
+
+    /// Shipped prompts the default config sends: on by default, and not sensitive (those
+    /// wait for an opt-in).
+    fn default_on<'a>(library: &'a Library, config: &Config) -> Vec<&'a Prompt> {
+        library
+            .iter()
+            .filter(|p| config.enables(p) && !p.sensitive)
+            .collect()
+    }
+
+    #[test]
+    fn every_fear_has_at_least_six_default_steps() {
+        let (library, _) = Library::load(None);
+        let config = Config::default_config();
+        let steps: Vec<&Prompt> = default_on(&library, &config)
+            .into_iter()
+            .filter(|p| p.category == Category::Step)
+            .collect();
+        for fear in Fear::ALL {
+            let n = steps.iter().filter(|p| p.fear.contains(fear)).count();
+            assert!(n >= 6, "{fear}: {n} default steps");
+        }
+    }
+
+    #[test]
+    fn every_step_says_why_what_it_lets_go_of_and_whom_it_needs() {
+        let (library, _) = Library::load(None);
+        for p in library.iter().filter(|p| p.category == Category::Step) {
+            assert!(p.why.is_some(), "{} has no `why`", p.id);
+            assert!(p.fade.is_some(), "{} has no `fade`", p.id);
+            assert!(p.needs.is_some(), "{} has no `needs`", p.id);
+        }
+    }
+
+    #[test]
+    fn the_first_rungs_work_with_nobody_close_and_the_sexual_ladder_without_a_partner() {
+        let (library, _) = Library::load(None);
+        let config = Config::default_config();
+        let has = |ladder: Ladder, rung: u8, ok: &dyn Fn(&Prompt) -> bool| {
+            library
+                .iter()
+                .any(|p| p.group() == Some((ladder, rung)) && ok(p))
+        };
+        for ladder in &config.ladders {
+            for rung in 1..=5 {
+                assert!(
+                    has(*ladder, rung, &|p| p.needs() != Needs::Close),
+                    "{ladder} rung {rung} needs someone close in every wording"
+                );
+            }
+        }
+        for rung in 1..=top(&library, Ladder::Sexual) {
+            assert!(
+                has(Ladder::Sexual, rung, &|p| !p.body.contains("partner")),
+                "sexual rung {rung} needs a partner in every wording"
+            );
+        }
+    }
+
+    /// Words that push, shame or promise: none may appear in a shipped body.
+    const PRESSURE: &[&str] = &[
+        "should",
+        "must",
+        "you have to",
+        "you need to",
+        "you ought",
+        "streak",
+        "failure",
+        "failing",
+        "lazy",
+        "no excuses",
+        "you'll feel better",
+        "guaranteed",
+        "cured",
+        "don't give up",
+    ];
+
+    #[test]
+    fn no_body_pressures_or_assumes_a_partner() {
+        let (library, _) = Library::load(None);
+        for p in library.iter() {
+            let body = p.body.to_lowercase();
+            for word in PRESSURE {
+                let found = body.match_indices(word).any(|(i, w)| {
+                    let letter = |c: char| c.is_alphanumeric();
+                    !body[..i].ends_with(letter) && !body[i + w.len()..].starts_with(letter)
+                });
+                assert!(!found, "{} says \"{word}\": {}", p.id, p.body);
+            }
+            // A partner is only assumed in opt-in content; elsewhere friends and family
+            // stand beside one.
+            let opt_in =
+                p.category == Category::Support || p.ladder.is_some_and(Ladder::off_by_default);
+            if !opt_in && body.contains("partner") {
+                assert!(
+                    !body.contains("your partner") && body.contains("friend"),
+                    "{} assumes a partner: {}",
+                    p.id,
+                    p.body
+                );
+            }
+            assert!(
+                p.body.chars().count() <= crate::content::MAX_BODY,
+                "{}",
+                p.id
+            );
+        }
+    }
+
+    #[test]
+    fn when_it_went_badly_there_are_messages_that_say_so() {
+        let (library, _) = Library::load(None);
+        let after: Vec<&Prompt> = library
+            .iter()
+            .filter(|p| p.after.contains(&Event::FearedHappened))
+            .collect();
+        assert!(after.len() >= 5, "{} messages", after.len());
+        // The ones that play it down wait for answers where the feared thing did not happen.
+        for id in ["setback-did-it-happen", "setback-went-badly"] {
+            let p = library.get(id).unwrap();
+            assert!(
+                !p.after.is_empty() && !p.after.contains(&Event::FearedHappened),
+                "{id}"
+            );
+        }
+        // A message that names today belongs to a part of the day.
+        for p in library.iter().filter(|p| p.category != Category::Step) {
+            let body = p.body.to_lowercase();
+            if ["today", "tonight", "this morning", "this evening"]
+                .iter()
+                .any(|w| body.contains(w))
+            {
+                assert!(p.time.is_some(), "{} names the day without a `time`", p.id);
+            }
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Coverage {
+        topic: Vec<Topic>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Topic {
+        name: String,
+        #[serde(default)]
+        opt_in: bool,
+        prompts: Vec<String>,
+    }
+
+    /// The topics of the article closer grew from, one by one.
+    const TOPICS: &[&str] = &[
+        "kinds of intimacy",
+        "intimacy needs vulnerability",
+        "warning signs: a run of short relationships",
+        "warning signs: affairs",
+        "warning signs: pushing a partner away",
+        "warning signs: physical closeness used in place of emotional",
+        "communicating needs",
+        "fear of being left (abandonment)",
+        "fear of being swallowed up (engulfment)",
+        "fear of rejection and social anxiety",
+        "childhood roots",
+        "trouble taking in affection",
+        "fear set off by good feelings",
+        "naming emotions",
+        "small steps and meeting new people",
+        "talking openly about the fear with someone trusted",
+        "the avoidance loop",
+        "mindfulness and daily enjoyment",
+        "CBT and reframing",
+        "medication is a doctor's decision",
+        "finding professional help and the right therapist",
+        "depression, anxiety or substance use alongside the fear",
+        "accepting uncertainty",
+        "only with people you trust",
+        "self-compassion and limits",
+        "the past is not the only blueprint",
+        "the inner voice",
+        "goals",
+        "patience and setbacks",
+        "for supporters: patience",
+        "for supporters: appreciating the commitment",
+        "for supporters: not taking it personally",
+        "for supporters: not prying",
+        "for supporters: encouraging help",
+    ];
+
+    #[test]
+    fn the_coverage_file_maps_every_topic_to_prompts_that_can_be_sent() {
+        let coverage: Coverage = toml::from_str(include_str!("../content/coverage.toml")).unwrap();
+        let names: Vec<&str> = coverage.topic.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, TOPICS);
+        let (library, _) = Library::load(None);
+        let config = Config::default_config();
+        let on = default_on(&library, &config);
+        for topic in &coverage.topic {
+            assert!(!topic.prompts.is_empty(), "{}", topic.name);
+            for id in &topic.prompts {
+                let p = library.get(id);
+                assert!(p.is_some(), "{}: no prompt `{id}`", topic.name);
+            }
+            let sent = topic
+                .prompts
+                .iter()
+                .any(|id| on.iter().any(|p| &p.id == id));
+            assert!(
+                sent || topic.opt_in,
+                "{}: no prompt the default config sends; mark the topic opt_in if it is",
+                topic.name
             );
         }
     }

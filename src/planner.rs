@@ -1050,6 +1050,66 @@ mod tests {
         assert!(ids.windows(2).all(|w| w[0] != w[1]));
     }
 
+    /// The steps `choose` draws at `n` moments an hour apart, each sent before the next.
+    fn draws(planner: &Planner, rungs: &BTreeMap<Ladder, u8>, n: usize) -> Vec<&'static str> {
+        let mut timeline: Vec<Sent> = Vec::new();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let at = utc("2027-01-04T09:00:00Z") + TimeDelta::hours(i as i64);
+            let p = planner
+                .choose(Category::Step, &timeline, rungs, at)
+                .unwrap();
+            timeline.push(Sent {
+                at,
+                rule: "step".into(),
+                due: at,
+                category: Category::Step,
+                prompt: Some(p.id.clone()),
+                answered: true,
+            });
+            ids.push(String::leak(p.id.clone()) as &str);
+        }
+        ids
+    }
+
+    #[test]
+    fn the_draw_leans_toward_the_fears_chosen_and_steps_for_few_people() {
+        let library = Library::load(None).0;
+        let rungs: BTreeMap<Ladder, u8> = Ladder::ALL.iter().map(|l| (*l, 7)).collect();
+        let share = |toml: &str, hit: &dyn Fn(&Prompt) -> bool| {
+            let (config, _) = config::load(&Source::new("t.toml", toml));
+            let planner = Planner::new(&config, &library, 11);
+            let ids = draws(&planner, &rungs, 600);
+            ids.iter()
+                .filter(|id| hit(library.get(id).unwrap()))
+                .count() as f64
+                / 600.0
+        };
+        let alone = |p: &Prompt| p.needs() != Needs::Close;
+        let some = share("[content]\npeople = \"some\"\n", &alone);
+        let few = share("[content]\npeople = \"few\"\n", &alone);
+        assert!(few > some + 0.1, "few {few} vs some {some}");
+        let left = |p: &Prompt| p.fear.contains(&crate::content::Fear::Abandonment);
+        let any = share("", &left);
+        let chosen = share("[content]\nfears = [\"abandonment\"]\n", &left);
+        assert!(chosen > any + 0.1, "chosen {chosen} vs any {any}");
+    }
+
+    #[test]
+    fn a_rungs_wordings_take_turns_and_never_come_twice_in_a_row() {
+        let (config, library) = setup("[content]\nladders = [\"emotional\"]\n");
+        let planner = Planner::new(&config, &library, 5);
+        let rungs: BTreeMap<Ladder, u8> = [(Ladder::Emotional, 3)].into();
+        let variants = planner.pool(Category::Step, &rungs).len();
+        assert_eq!(variants, 3);
+        let ids = draws(&planner, &rungs, 30);
+        assert!(ids.windows(2).all(|w| w[0] != w[1]), "{ids:?}");
+        let seen: BTreeSet<_> = ids.iter().collect();
+        assert_eq!(seen.len(), variants, "{ids:?}");
+        // The same inputs give the same draws.
+        assert_eq!(ids, draws(&planner, &rungs, 30));
+    }
+
     #[test]
     fn steps_come_from_enabled_ladders_only() {
         let toml = format!(
