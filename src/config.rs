@@ -553,6 +553,8 @@ mod tests {
         assert!(config.weekly_summary.is_none());
         assert_eq!(config.ladders, base.ladders);
         assert_eq!(config.supporter, base.supporter);
+        assert_eq!(config.people, base.people);
+        assert_eq!(config.fears, base.fears);
         assert_eq!(config.crisis, base.crisis);
         assert_eq!(config.limits.quiet_hours, base.limits.quiet_hours);
         assert_eq!(config.limits.in_quiet_hours, base.limits.in_quiet_hours);
@@ -612,6 +614,25 @@ at = "12:00"
         assert_eq!(config.schedule.len(), 1);
         assert_eq!(config.schedule[0].name, "fine");
         assert_eq!(config.limits.max_per_day, 4);
+    }
+
+    #[test]
+    fn people_and_fears_are_read_and_wrong_words_named() {
+        let (config, diags) =
+            check("[content]\npeople = \"few\"\nfears = [\"engulfment\", \"abandonment\"]\n");
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(config.people, People::Few);
+        assert_eq!(config.fears, [Fear::Engulfment, Fear::Abandonment]);
+        let (config, diags) = check("[content]\npeople = \"none\"\nfears = [\"loss\"]\n");
+        assert_eq!(
+            diags,
+            [
+                "/home/u/.config/closer/config.toml:2:10: `content.people`: `none` is not a choice here; expected \"few\" or \"some\"",
+                "/home/u/.config/closer/config.toml:3:9: `content.fears`: `loss` is not one of \"abandonment\", \"engulfment\", \"rejection\""
+            ]
+        );
+        assert_eq!(config.people, People::Some);
+        assert!(config.fears.is_empty());
     }
 
     #[test]
