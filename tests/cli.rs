@@ -313,7 +313,8 @@ fn list_shows_only_what_the_config_turns_on() {
         "[content]\nladders = [\"emotional\", \"sexual\"]\nsupporter = true\n",
     );
     let sexual = list_ids(&home, &["sexual"]);
-    assert_eq!(sexual.len(), 12, "{sexual:?}");
+    // Twelve rungs, each in two wordings.
+    assert_eq!(sexual.len(), 24, "{sexual:?}");
     assert!(!list_ids(&home, &["support"]).is_empty());
     assert!(list_ids(&home, &["intellectual"]).is_empty());
 }
@@ -331,13 +332,22 @@ fn list_json_rows_carry_the_step_fields() {
             "category",
             "discreet_title",
             "distress",
+            "fade",
+            "fear",
+            "group",
             "id",
             "ladder",
+            "needs",
             "rung",
-            "title"
+            "title",
+            "why"
         ]
     );
     assert_eq!(first["rung"], 1);
+    assert_eq!(first["group"], "emotional:1");
+    assert_eq!(first["needs"], "nobody");
+    // The variants of a rung share its group.
+    assert_eq!(rows[1]["group"], "emotional:1");
     let run = Home::empty().run(&["list", "learn", "--json"]);
     let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
     assert!(rows[0].get("rung").is_none());
@@ -406,4 +416,44 @@ fn about_says_self_help_not_therapy_and_shows_the_users_crisis_contact() {
     let home = Home::with_config("[help]\ncrisis = \"Call Sam, my sister\"\n");
     let run = home.run(&["about"]);
     assert!(run.stdout.contains("Call Sam, my sister"), "{}", run.stdout);
+}
+
+#[test]
+fn why_explains_each_ladders_current_step_and_refuses_what_is_not_a_step() {
+    let home = Home::empty();
+    let run = home.run(&["why"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    for ladder in [
+        "intellectual",
+        "emotional",
+        "experiential",
+        "spiritual",
+        "social",
+        "receiving",
+    ] {
+        assert!(
+            run.stdout
+                .contains(&format!("{ladder} ladder, rung 1 of 12: ")),
+            "{ladder}: {run:?}"
+        );
+    }
+    assert!(!run.stdout.contains("sexual"), "{run:?}");
+    assert!(run.stdout.contains("  why:        "), "{run:?}");
+    assert!(run.stdout.contains("  lets go of: "), "{run:?}");
+
+    let run = home.run(&["why", "social-swap-names"]);
+    assert!(
+        run.stdout
+            .starts_with("social ladder, rung 6 of 12: Swap names\n"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("* social-swap-names"), "{run:?}");
+
+    let run = home.run(&["why", "compassion-weather"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("`compassion-weather` is a compassion message, not a step"),
+        "{run:?}"
+    );
 }
