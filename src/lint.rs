@@ -584,6 +584,41 @@ mod tests {
     }
 
     #[test]
+    fn variants_share_their_rung_and_copied_series_are_reported() {
+        let distress = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 5.5, 6.0, 7.0];
+        let mut text = String::new();
+        for ladder in ["emotional", "spiritual"] {
+            for (i, d) in distress.iter().enumerate() {
+                text += &step(
+                    &format!("{ladder}-{i}"),
+                    i as u8 + 1,
+                    *d,
+                    &format!("{ladder} {i} one"),
+                )
+                .replace("\"emotional\"", &format!("\"{ladder}\""));
+            }
+        }
+        // A second wording of emotional rung 2: counted once, but its distress must match.
+        text += &step("emotional-1b", 2, 1.5, "Another wording entirely");
+        text += &step("emotional-2b", 3, 2.5, "Yet a third wording here");
+        let problems: Vec<String> = lint(&library(&text))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].contains(
+                "distress 2.5 differs from 2 given by `emotional-2`, another wording of rung 3"
+            ),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].contains("the spiritual ladder's distress runs 2, 2.5, 3, 4, 5, 5.5, 6, 7 from its third rung, as the emotional ladder's does"),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
     fn telling_titles_and_repeated_bodies_are_reported() {
         let text = "[[prompt]]\nid = \"a\"\ncategory = \"learn\"\ntitle = \"T\"\ndiscreet_title = \"About your partners\"\n\
                     body = \"Fear tends to shrink when you meet it in small steps.\"\n\n\
