@@ -500,7 +500,7 @@ mod tests {
 
     #[test]
     fn the_coverage_file_maps_every_topic_to_prompts_that_can_be_sent() {
-        let coverage: Coverage = toml::from_str(include_str!("../content/coverage.toml")).unwrap();
+        let coverage: Coverage = toml::from_str(include_str!("../docs/coverage.toml")).unwrap();
         let names: Vec<&str> = coverage.topic.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, TOPICS);
         let (library, _) = Library::load(None);
