@@ -2,6 +2,12 @@
 //! are in order and closely spaced, discreet titles say nothing about closeness, and no
 //! two bodies say the same thing. `closer check` runs these over the shipped packs and the
 //! user's, after user packs have replaced shipped prompts. Pure.
+//!
+//! Steps with the same ladder and rung are wordings (variants) of one rung: a rung is
+//! counted, ordered and spaced once, and its variants share its distress. No two ladders
+//! may carry the same distress series (each is estimated rung by rung). Variants are held
+//! to the near-duplicate check like any two prompts: wording that repeats itself is what
+//! variants exist to avoid.
 
 use std::collections::{BTreeMap, BTreeSet};
 
