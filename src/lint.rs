@@ -5,7 +5,7 @@
 //!
 //! Steps with the same ladder and rung are wordings (variants) of one rung: a rung is
 //! counted, ordered and spaced once, and its variants share its distress. No two ladders
-//! may carry the same distress series (each is estimated rung by rung). Variants are held
+//! ought to carry the same distress series (`closer check` warns). Variants are held
 //! to the near-duplicate check like any two prompts: wording that repeats itself is what
 //! variants exist to avoid.
 
@@ -84,8 +84,6 @@ fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
                 .push(p);
         }
     }
-    // Each ladder's distress, rung by rung, to find series copied from another ladder.
-    let mut series: Vec<(Ladder, &Prompt, Vec<f32>)> = Vec::new();
     for (ladder, rungs) in by_ladder {
         // Variants of a rung are wordings of one step: the rung is counted, ordered and
         // spaced once, with the distress its first variant gives and the others share.
@@ -155,13 +153,32 @@ fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        let distress = first.iter().map(|p| p.distress.unwrap_or(0.0)).collect();
-        series.push((ladder, first[0], distress));
     }
+}
+
+/// What `closer check` points out without failing: two ladders carrying the same
+/// distress series from their third rung up, a sign one was copied rather than estimated.
+pub fn warnings(library: &Library) -> Vec<Diagnostic> {
+    // Each ladder's distress, rung by rung, as its first wording of each rung gives it.
+    let mut series: BTreeMap<Ladder, (&Prompt, BTreeMap<u8, f32>)> = BTreeMap::new();
+    for p in library.iter().filter(|p| p.category == Category::Step) {
+        if let Some((ladder, rung)) = p.group() {
+            let (first, rungs) = series.entry(ladder).or_insert((p, BTreeMap::new()));
+            if p.rung < first.rung {
+                *first = p;
+            }
+            rungs.entry(rung).or_insert(p.distress.unwrap_or(0.0));
+        }
+    }
+    let series: Vec<(Ladder, &Prompt, Vec<f32>)> = series
+        .into_iter()
+        .map(|(l, (first, rungs))| (l, first, rungs.into_values().collect()))
+        .collect();
+    let mut warnings = Vec::new();
     for (i, (a, _, da)) in series.iter().enumerate() {
         for (b, first, db) in &series[i + 1..] {
             if copied(da, db) {
-                problems.push(at(
+                warnings.push(at(
                     first,
                     "prompt.distress",
                     format!(
@@ -172,6 +189,7 @@ fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
             }
         }
     }
+    warnings
 }
 
 /// Whether two ladders carry the same distress series from their third rung up (the
@@ -262,6 +280,7 @@ mod tests {
         let (library, diags) = Library::load(None);
         assert!(diags.is_empty(), "{diags:#?}");
         let problems = lint(&library);
+        assert!(warnings(&library).is_empty(), "{:#?}", warnings(&library));
         assert!(
             problems.is_empty(),
             "{:#?}",
@@ -607,20 +626,20 @@ mod tests {
         // A second wording of emotional rung 2: counted once, but its distress must match.
         text += &step("emotional-1b", 2, 1.5, "Another wording entirely");
         text += &step("emotional-2b", 3, 2.5, "Yet a third wording here");
-        let problems: Vec<String> = lint(&library(&text))
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(problems.len(), 2, "{problems:#?}");
+        let library = library(&text);
+        let problems: Vec<String> = lint(&library).iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
         assert!(
             problems[0].contains(
                 "distress 2.5 differs from 2 given by `emotional-2`, another wording of rung 3"
             ),
             "{problems:#?}"
         );
+        let warnings: Vec<String> = warnings(&library).iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
         assert!(
-            problems[1].contains("the spiritual ladder's distress runs 2, 2.5, 3, 4, 5, 5.5, 6, 7 from its third rung, as the emotional ladder's does"),
-            "{problems:#?}"
+            warnings[0].contains("the spiritual ladder's distress runs 2, 2.5, 3, 4, 5, 5.5, 6, 7 from its third rung, as the emotional ladder's does"),
+            "{warnings:#?}"
         );
     }
 

@@ -457,3 +457,33 @@ fn why_explains_each_ladders_current_step_and_refuses_what_is_not_a_step() {
         "{run:?}"
     );
 }
+
+#[test]
+fn check_warns_of_a_copied_distress_series_without_failing() {
+    let home = Home::empty();
+    let rows = |ladder: &str| -> Vec<Value> {
+        serde_json::from_str(&home.run(&["list", ladder, "--json"]).stdout).unwrap()
+    };
+    // The spiritual ladder, every wording, with the intellectual ladder's numbers.
+    let intellectual = rows("intellectual");
+    let mut pack = String::new();
+    for row in rows("spiritual") {
+        let distress = intellectual
+            .iter()
+            .find(|r| r["rung"] == row["rung"])
+            .unwrap()["distress"]
+            .clone();
+        pack += &format!(
+            "[[prompt]]\nid = {}\ncategory = \"step\"\nladder = \"spiritual\"\nrung = {}\ndistress = {distress}\ntitle = {}\nbody = {}\n\n",
+            row["id"], row["rung"], row["title"], row["body"]
+        );
+    }
+    home.write("config/closer/content/copied.toml", &pack);
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stdout.contains("copied.toml:1:1: `prompt.distress`: the spiritual ladder's distress runs 2, 2.5, 3.5, 4, 4.5, 5.5, 6, 6.5, 7.5, 8 from its third rung, as the intellectual ladder's does"),
+        "{run:?}"
+    );
+    assert!(run.stdout.starts_with("warning: "), "{run:?}");
+}
