@@ -361,14 +361,27 @@ impl<'a> Planner<'a> {
                 })
             });
             if let Some(r) = review {
-                let step = self.library.iter().find(|p| {
-                    p.category == Category::Step
-                        && p.ladder == Some(r.ladder)
-                        && p.rung == Some(r.rung)
-                        && self.config.enables(p)
-                });
-                if step.is_some() {
-                    return step;
+                // The rung's wordings take turns here too: not the one it showed last.
+                let variants: Vec<&Prompt> = self
+                    .library
+                    .iter()
+                    .filter(|p| {
+                        p.category == Category::Step
+                            && p.group() == Some((r.ladder, r.rung))
+                            && self.config.enables(p)
+                    })
+                    .collect();
+                let last = timeline
+                    .iter()
+                    .rev()
+                    .filter_map(|s| s.prompt.as_deref())
+                    .find(|id| variants.iter().any(|p| p.id == *id));
+                let step = variants
+                    .iter()
+                    .find(|p| Some(p.id.as_str()) != last)
+                    .or(variants.first());
+                if let Some(step) = step {
+                    return Some(step);
                 }
             }
         }
@@ -829,6 +842,30 @@ mod tests {
             .collect();
         assert_eq!(places[0], (Some(Ladder::Emotional), Some(1)), "{plan:?}");
         assert!(places[1..].iter().all(|(_, r)| *r == Some(3)), "{places:?}");
+    }
+
+    #[test]
+    fn a_review_brings_the_rung_back_in_other_words() {
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
+        let rungs: BTreeMap<Ladder, u8> = config.ladders.iter().map(|l| (*l, 3)).collect();
+        let review = |last: &str| State {
+            rungs: rungs.clone(),
+            sent: vec![sent("2027-01-01T09:00:00Z", Category::Step, last, true)],
+            reviews: vec![Review {
+                due: utc("2027-01-05T00:00:00Z"),
+                ladder: Ladder::Emotional,
+                rung: 1,
+            }],
+            ..State::default()
+        };
+        for (last, then) in [
+            ("emotional-name-a-feeling", "emotional-three-checks"),
+            ("emotional-three-checks", "emotional-name-a-feeling"),
+        ] {
+            let plan = planner.upcoming(&review(last), utc("2027-01-04T12:00:00Z"), 1);
+            assert_eq!(plan[0].prompt.as_deref(), Some(then), "after {last}");
+        }
     }
 
     #[test]
