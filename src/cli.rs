@@ -159,7 +159,7 @@ fn parse_yes_no(s: &str) -> Result<bool, String> {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Print JSON: {running, pid, ladders: [{ladder, rung, reason}], today, next}.
+    /// Print JSON: {running, pid, ladders: [{ladder, rung, reason, why}], today, next}.
     #[arg(long)]
     pub json: bool,
 }
