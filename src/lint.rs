@@ -360,12 +360,13 @@ mod tests {
     }
 
     #[test]
-    fn every_step_says_why_what_it_lets_go_of_and_whom_it_needs() {
+    fn every_step_says_why_what_it_lets_go_of_whom_it_needs_and_its_fear() {
         let (library, _) = Library::load(None);
         for p in library.iter().filter(|p| p.category == Category::Step) {
             assert!(p.why.is_some(), "{} has no `why`", p.id);
             assert!(p.fade.is_some(), "{} has no `fade`", p.id);
             assert!(p.needs.is_some(), "{} has no `needs`", p.id);
+            assert!(!p.fear.is_empty(), "{} has no `fear`", p.id);
         }
     }
 
