@@ -95,9 +95,14 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
                 rung: standing.rung,
                 of: top(&setup.library, *l),
                 reason: standing.reason,
-                why: setup
-                    .library
+                // The reason of the wording last sent for this rung, or of its first.
+                why: history
+                    .state
+                    .sent
                     .iter()
+                    .rev()
+                    .filter_map(|s| setup.library.get(s.prompt.as_deref()?))
+                    .chain(setup.library.iter())
                     .find(|p| p.group() == Some((*l, standing.rung)))
                     .and_then(|p| p.why.clone()),
             }
