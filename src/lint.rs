@@ -395,6 +395,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_rung_has_a_wording_that_waits_for_no_event() {
+        // Moving up needs a rung done on two days; a wording that waits for someone else
+        // to act first ("when someone compliments you") may not come twice, so each rung
+        // has at least one that can be done on any day.
+        const WAITING: &[&str] = &[
+            "When someone ",
+            "If someone ",
+            "Next time ",
+            "When you get ",
+        ];
+        let (library, _) = Library::load(None);
+        let mut rungs: BTreeMap<(Ladder, u8), bool> = BTreeMap::new();
+        for p in library.iter().filter(|p| p.category == Category::Step) {
+            let any_day = !WAITING.iter().any(|w| p.body.starts_with(w));
+            *rungs.entry(p.group().unwrap()).or_default() |= any_day;
+        }
+        for ((ladder, rung), any_day) in rungs {
+            assert!(
+                any_day,
+                "{ladder} rung {rung} waits for an event in every wording"
+            );
+        }
+    }
+
     /// Words that push, shame or promise: none may appear in a shipped body.
     const PRESSURE: &[&str] = &[
         "should",
