@@ -98,6 +98,10 @@ pub enum Command {
     /// Show the prompts and ladders your config turns on, with their ids.
     List(ListArgs),
 
+    /// Why a step is on its ladder, and the safety habit it lets go of: each ladder's
+    /// current step, or the step or ladder you name.
+    Why(WhyArgs),
+
     /// Check the config and every content pack, and say what is wrong and where.
     ///
     /// Exits 0 when everything is valid and 1 otherwise; each problem names the file, line
@@ -179,7 +183,7 @@ fn parse_yes_no(s: &str) -> Result<bool, String> {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Print JSON: {running, pid, ladders: [{ladder, rung, reason}], today, next}.
+    /// Print JSON: {running, pid, ladders: [{ladder, rung, reason, why}], today, next}.
     #[arg(long)]
     pub json: bool,
 }
@@ -270,7 +274,8 @@ pub struct ListArgs {
     pub filter: Option<String>,
 
     /// Print JSON: an array of {id, category, title, discreet_title, body}, with ladder,
-    /// rung and distress for steps.
+    /// rung, distress, group (the rung its variants share), needs, fear, why and fade
+    /// for steps.
     #[arg(long)]
     pub json: bool,
 }
@@ -298,4 +303,11 @@ fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
         .ok()
         .filter(|w| w.as_secs() <= 24 * 60 * 60)
         .ok_or_else(|| format!("`{s}` is too long a wait; at most a day, such as \"24h\""))
+}
+
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    /// A step's prompt id, or a ladder; every ladder's current step when left out.
+    #[arg(value_name = "STEP|LADDER")]
+    pub step: Option<String>,
 }

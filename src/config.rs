@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use chrono::TimeDelta;
 use chrono_tz::Tz;
 
-use crate::content::{Category, Ladder, Prompt};
+use crate::content::{Category, Fear, Ladder, Prompt};
 use crate::diag::{Diagnostic, Source};
 use crate::fields::{self, Fields};
 use crate::schedule::Trigger;
@@ -33,6 +33,10 @@ pub struct Config {
     pub limits: Limits,
     pub ladders: Vec<Ladder>,
     pub supporter: bool,
+    /// How many people are near: with `Few`, steps that need nobody close are preferred.
+    pub people: People,
+    /// The fears the person wants to work on first; steps touching them are preferred.
+    pub fears: Vec<Fear>,
     /// A crisis line or contact the user trusts, shown by `closer about`; may be empty.
     pub crisis: String,
     pub schedule: Vec<Rule>,
@@ -47,6 +51,15 @@ pub struct Limits {
     pub catch_up: TimeDelta,
     /// How long "Later" waits before the same prompt comes again.
     pub snooze: TimeDelta,
+}
+
+/// `[content] people`: how many people are near enough for a step with someone close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum People {
+    /// Nobody close yet: prefer steps done alone, with a stranger, a colleague or online.
+    Few,
+    /// Some people near: every step as likely as the next.
+    Some,
 }
 
 /// What becomes of a prompt due in quiet hours.
@@ -101,8 +114,12 @@ impl Config {
                 Ladder::Emotional,
                 Ladder::Experiential,
                 Ladder::Spiritual,
+                Ladder::Social,
+                Ladder::Receiving,
             ],
             supporter: false,
+            people: People::Some,
+            fears: Vec::new(),
             crisis: String::new(),
             schedule: Vec::new(),
         }
@@ -138,7 +155,7 @@ pub(crate) const LIMIT_KEYS: &[&str] = &[
     "catch_up",
     "snooze",
 ];
-pub(crate) const CONTENT_KEYS: &[&str] = &["ladders", "supporter"];
+pub(crate) const CONTENT_KEYS: &[&str] = &["ladders", "supporter", "people", "fears"];
 pub(crate) const HELP_KEYS: &[&str] = &["crisis"];
 pub(crate) const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
 /// The tables among `TOP_KEYS`, with their keys (`schedule` is an array of tables).
@@ -225,6 +242,34 @@ pub fn load(src: &Source, local: Option<Tz>) -> (Config, Vec<Diagnostic>) {
         }
         if let Some(v) = f.get::<bool>("supporter", "true or false", &mut diags) {
             config.supporter = v.into_inner();
+        }
+        if let Some(v) =
+            f.parse_with(
+                "people",
+                "\"few\" or \"some\"",
+                &mut diags,
+                |s: &String| match s.as_str() {
+                    "few" => Ok(People::Few),
+                    "some" => Ok(People::Some),
+                    _ => Err(format!(
+                        "`{s}` is not a choice here; expected \"few\" or \"some\""
+                    )),
+                },
+            )
+        {
+            config.people = v;
+        }
+        if let Some(v) = f.parse_with(
+            "fears",
+            "a list of fears",
+            &mut diags,
+            |list: &Vec<String>| {
+                list.iter()
+                    .map(|s| s.parse::<Fear>())
+                    .collect::<Result<Vec<_>, _>>()
+            },
+        ) {
+            config.fears = v;
         }
     }
 
@@ -492,6 +537,8 @@ mod tests {
         assert!(config.weekly_summary.is_none());
         assert_eq!(config.ladders, base.ladders);
         assert_eq!(config.supporter, base.supporter);
+        assert_eq!(config.people, base.people);
+        assert_eq!(config.fears, base.fears);
         assert_eq!(config.crisis, base.crisis);
         assert_eq!(config.limits.quiet_hours, base.limits.quiet_hours);
         assert_eq!(config.limits.in_quiet_hours, base.limits.in_quiet_hours);
@@ -551,6 +598,25 @@ at = "12:00"
         assert_eq!(config.schedule.len(), 1);
         assert_eq!(config.schedule[0].name, "fine");
         assert_eq!(config.limits.max_per_day, 4);
+    }
+
+    #[test]
+    fn people_and_fears_are_read_and_wrong_words_named() {
+        let (config, diags) =
+            check("[content]\npeople = \"few\"\nfears = [\"engulfment\", \"abandonment\"]\n");
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(config.people, People::Few);
+        assert_eq!(config.fears, [Fear::Engulfment, Fear::Abandonment]);
+        let (config, diags) = check("[content]\npeople = \"none\"\nfears = [\"loss\"]\n");
+        assert_eq!(
+            diags,
+            [
+                "/home/u/.config/closer/config.toml:2:10: `content.people`: `none` is not a choice here; expected \"few\" or \"some\"",
+                "/home/u/.config/closer/config.toml:3:9: `content.fears`: `loss` is not one of \"abandonment\", \"engulfment\", \"rejection\""
+            ]
+        );
+        assert_eq!(config.people, People::Some);
+        assert!(config.fears.is_empty());
     }
 
     #[test]

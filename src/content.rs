@@ -69,7 +69,8 @@ word_enum!(
 );
 
 word_enum!(
-    /// A face of intimacy; each has its own ladder of steps.
+    /// A ladder of steps: one for each face of intimacy, one for meeting people
+    /// (`social`) and one for taking in kindness and naming the fear (`receiving`).
     Ladder {
         Intellectual = "intellectual",
         Emotional = "emotional",
@@ -77,6 +78,19 @@ word_enum!(
         Physical = "physical",
         Sexual = "sexual",
         Spiritual = "spiritual",
+        Social = "social",
+        Receiving = "receiving",
+    }
+);
+
+word_enum!(
+    /// Who a step needs: `nobody` (done alone), `anyone` (a stranger, a colleague, someone
+    /// online: nobody close yet), or `close` (a friend, relative or partner already near).
+    /// `[content] people = "few"` makes closer prefer steps that need nobody close.
+    Needs {
+        Nobody = "nobody",
+        Anyone = "anyone",
+        Close = "close",
     }
 );
 
@@ -137,6 +151,8 @@ impl Ladder {
 pub const MAX_BODY: usize = 200;
 /// The longest title, in characters.
 pub const MAX_TITLE: usize = 60;
+/// The longest `why` line, in characters.
+pub const MAX_WHY: usize = 160;
 
 /// One message closer can send.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -152,6 +168,11 @@ pub struct Prompt {
     pub fear: Vec<Fear>,
     /// A safety behaviour this step lets go of.
     pub fade: Option<String>,
+    /// Why this step: one line, shown by `closer why` and `closer status`, never in a
+    /// notification.
+    pub why: Option<String>,
+    /// Who the step needs; None reads as `close`.
+    pub needs: Option<Needs>,
     /// The events this message answers; empty for a message that fits any moment.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<Event>,
@@ -180,6 +201,17 @@ pub struct Part {
 }
 
 impl Prompt {
+    /// Who this step needs; a step that does not say needs someone close.
+    pub fn needs(&self) -> Needs {
+        self.needs.unwrap_or(Needs::Close)
+    }
+
+    /// The rung this prompt is a variant of: steps with the same ladder and rung are
+    /// wordings of one rung, and progression treats them as one.
+    pub fn group(&self) -> Option<(Ladder, u8)> {
+        self.ladder.zip(self.rung)
+    }
+
     /// The title to show: the discreet one when `discreet` is on.
     pub fn shown_title(&self, discreet: bool) -> &str {
         if discreet {
@@ -209,6 +241,14 @@ pub const SHIPPED: &[(&str, &str)] = &[
     (
         "ladder-spiritual.toml",
         include_str!("../content/ladder-spiritual.toml"),
+    ),
+    (
+        "ladder-social.toml",
+        include_str!("../content/ladder-social.toml"),
+    ),
+    (
+        "ladder-receiving.toml",
+        include_str!("../content/ladder-receiving.toml"),
     ),
     (
         "ladder-physical.toml",
@@ -387,6 +427,8 @@ pub(crate) const PROMPT_KEYS: &[&str] = &[
     "distress",
     "fear",
     "fade",
+    "why",
+    "needs",
     "after",
     "time",
     "sensitive",
@@ -454,9 +496,13 @@ fn read_prompt(
                 .collect::<Result<Vec<_>, _>>()
         })
         .unwrap_or_default();
-    let fade = f
-        .get::<String>("fade", "a string", diags)
-        .map(|s| s.into_inner());
+    let fade = f.parse_with("fade", "a string", diags, |s: &String| {
+        check_text(s, MAX_TITLE, "fade")
+    });
+    let why = f.parse_with("why", "a string", diags, |s: &String| {
+        check_text(s, MAX_WHY, "why")
+    });
+    let needs = f.parse_with("needs", "a string", diags, |s: &String| s.parse::<Needs>());
     let after = f
         .parse_with("after", "a list of events", diags, |list: &Vec<String>| {
             list.iter()
@@ -523,7 +569,7 @@ fn read_prompt(
             }
         }
     } else {
-        for key in ["ladder", "rung", "distress", "fade"] {
+        for key in ["ladder", "rung", "distress", "fade", "why", "needs"] {
             if f.raw(key).is_some() {
                 f.report(
                     key,
@@ -544,6 +590,8 @@ fn read_prompt(
         distress,
         fear,
         fade,
+        why,
+        needs,
         after,
         time,
         sensitive,

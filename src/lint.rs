@@ -2,6 +2,12 @@
 //! are in order and closely spaced, discreet titles say nothing about closeness, and no
 //! two bodies say the same thing. `closer check` runs these over the shipped packs and the
 //! user's, after user packs have replaced shipped prompts. Pure.
+//!
+//! Steps with the same ladder and rung are wordings (variants) of one rung: a rung is
+//! counted, ordered and spaced once, and its variants share its distress. No two ladders
+//! ought to carry the same distress series (`closer check` warns). Variants are held
+//! to the near-duplicate check like any two prompts: wording that repeats itself is what
+//! variants exist to avoid.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,41 +73,65 @@ fn at(prompt: &Prompt, key: &str, message: String) -> Diagnostic {
 }
 
 fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
-    let mut by_ladder: BTreeMap<Ladder, Vec<&Prompt>> = BTreeMap::new();
+    let mut by_ladder: BTreeMap<Ladder, BTreeMap<u8, Vec<&Prompt>>> = BTreeMap::new();
     for p in library.iter().filter(|p| p.category == Category::Step) {
-        if let Some(ladder) = p.ladder {
-            by_ladder.entry(ladder).or_default().push(p);
+        if let Some((ladder, rung)) = p.group() {
+            by_ladder
+                .entry(ladder)
+                .or_default()
+                .entry(rung)
+                .or_default()
+                .push(p);
         }
     }
-    for (ladder, mut steps) in by_ladder {
-        steps.sort_by_key(|p| p.rung);
-        if !RUNGS.contains(&steps.len()) {
+    for (ladder, rungs) in by_ladder {
+        // Variants of a rung are wordings of one step: the rung is counted, ordered and
+        // spaced once, with the distress its first variant gives and the others share.
+        let first: Vec<&Prompt> = rungs.values().map(|v| v[0]).collect();
+        for variants in rungs.values() {
+            for v in &variants[1..] {
+                if v.distress != variants[0].distress {
+                    problems.push(at(
+                        v,
+                        "prompt.distress",
+                        format!(
+                            "distress {} differs from {} given by `{}`, another wording of rung {}; the variants of a rung share its distress",
+                            v.distress.unwrap_or(0.0),
+                            variants[0].distress.unwrap_or(0.0),
+                            variants[0].id,
+                            v.rung.unwrap_or(0)
+                        ),
+                    ));
+                }
+            }
+        }
+        if !RUNGS.contains(&first.len()) {
             problems.push(at(
-                steps[0],
+                first[0],
                 "prompt.rung",
                 format!(
                     "the {ladder} ladder has {} rungs; a ladder has {} to {}",
-                    steps.len(),
+                    first.len(),
                     RUNGS.start(),
                     RUNGS.end()
                 ),
             ));
         }
-        for (i, step) in steps.iter().enumerate() {
+        for (i, step) in first.iter().enumerate() {
             let expected = i as u8 + 1;
             if step.rung != Some(expected) {
                 problems.push(at(
                     step,
                     "prompt.rung",
                     format!(
-                        "the {ladder} ladder's rungs should run 1, 2, 3… without gaps or repeats; this one is {} where {expected} was expected",
+                        "the {ladder} ladder's rungs should run 1, 2, 3… without gaps; this one is {} where {expected} was expected",
                         step.rung.unwrap_or(0)
                     ),
                 ));
                 break;
             }
         }
-        for pair in steps.windows(2) {
+        for pair in first.windows(2) {
             let (lower, upper) = (
                 pair[0].distress.unwrap_or(0.0),
                 pair[1].distress.unwrap_or(0.0),
@@ -124,6 +154,48 @@ fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// What `closer check` points out without failing: two ladders carrying the same
+/// distress series from their third rung up, a sign one was copied rather than estimated.
+pub fn warnings(library: &Library) -> Vec<Diagnostic> {
+    // Each ladder's distress, rung by rung, as its first wording of each rung gives it.
+    let mut series: BTreeMap<Ladder, (&Prompt, BTreeMap<u8, f32>)> = BTreeMap::new();
+    for p in library.iter().filter(|p| p.category == Category::Step) {
+        if let Some((ladder, rung)) = p.group() {
+            let (first, rungs) = series.entry(ladder).or_insert((p, BTreeMap::new()));
+            if p.rung < first.rung {
+                *first = p;
+            }
+            rungs.entry(rung).or_insert(p.distress.unwrap_or(0.0));
+        }
+    }
+    let series: Vec<(Ladder, &Prompt, Vec<f32>)> = series
+        .into_iter()
+        .map(|(l, (first, rungs))| (l, first, rungs.into_values().collect()))
+        .collect();
+    let mut warnings = Vec::new();
+    for (i, (a, _, da)) in series.iter().enumerate() {
+        for (b, first, db) in &series[i + 1..] {
+            if copied(da, db) {
+                warnings.push(at(
+                    first,
+                    "prompt.distress",
+                    format!(
+                        "the {b} ladder's distress runs {} from its third rung, as the {a} ladder's does; estimate each ladder's rungs on their own",
+                        db[2..].iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// Whether two ladders carry the same distress series from their third rung up (the
+/// first rungs, done alone, are alike by nature).
+fn copied(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.len() > 4 && a[2..] == b[2..]
 }
 
 fn discreet_titles(library: &Library, problems: &mut Vec<Diagnostic>) {
@@ -183,8 +255,10 @@ fn words(text: &str) -> BTreeSet<String> {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::content::{Event, Fear, Needs};
     use crate::diag::Source;
     use crate::planner::Planner;
+    use crate::record::top;
 
     fn library(text: &str) -> Library {
         let mut library = Library::default();
@@ -206,6 +280,7 @@ mod tests {
         let (library, diags) = Library::load(None);
         assert!(diags.is_empty(), "{diags:#?}");
         let problems = lint(&library);
+        assert!(warnings(&library).is_empty(), "{:#?}", warnings(&library));
         assert!(
             problems.is_empty(),
             "{:#?}",
@@ -220,8 +295,25 @@ mod tests {
     fn the_shipped_content_has_every_ladder_and_enough_of_each_message() {
         let (library, _) = Library::load(None);
         for ladder in Ladder::ALL {
-            let rungs = library.iter().filter(|p| p.ladder == Some(*ladder)).count();
-            assert!(RUNGS.contains(&rungs), "{ladder}: {rungs} rungs");
+            let rungs: BTreeMap<u8, usize> = library
+                .iter()
+                .filter(|p| p.ladder == Some(*ladder))
+                .fold(BTreeMap::new(), |mut m, p| {
+                    *m.entry(p.rung.unwrap_or(0)).or_default() += 1;
+                    m
+                });
+            assert!(
+                RUNGS.contains(&rungs.len()),
+                "{ladder}: {} rungs",
+                rungs.len()
+            );
+            // Every rung has two or three wordings, so the same words do not wear out.
+            for (rung, variants) in rungs {
+                assert!(
+                    (2..=3).contains(&variants),
+                    "{ladder} rung {rung}: {variants} variants"
+                );
+            }
         }
         let minimum = [
             (Category::Compassion, 60),
@@ -240,6 +332,245 @@ mod tests {
                 p.body.chars().count() <= crate::content::MAX_BODY,
                 "{}",
                 p.id
+            );
+        }
+    }
+
+    /// Shipped prompts the default config sends: on by default, and not sensitive (those
+    /// wait for an opt-in).
+    fn default_on<'a>(library: &'a Library, config: &Config) -> Vec<&'a Prompt> {
+        library
+            .iter()
+            .filter(|p| config.enables(p) && !p.sensitive)
+            .collect()
+    }
+
+    #[test]
+    fn every_fear_has_at_least_six_default_steps() {
+        let (library, _) = Library::load(None);
+        let config = Config::default_config();
+        let steps: Vec<&Prompt> = default_on(&library, &config)
+            .into_iter()
+            .filter(|p| p.category == Category::Step)
+            .collect();
+        for fear in Fear::ALL {
+            let n = steps.iter().filter(|p| p.fear.contains(fear)).count();
+            assert!(n >= 6, "{fear}: {n} default steps");
+        }
+    }
+
+    #[test]
+    fn every_step_says_why_what_it_lets_go_of_whom_it_needs_and_its_fear() {
+        let (library, _) = Library::load(None);
+        for p in library.iter().filter(|p| p.category == Category::Step) {
+            assert!(p.why.is_some(), "{} has no `why`", p.id);
+            assert!(p.fade.is_some(), "{} has no `fade`", p.id);
+            assert!(p.needs.is_some(), "{} has no `needs`", p.id);
+            assert!(!p.fear.is_empty(), "{} has no `fear`", p.id);
+        }
+    }
+
+    #[test]
+    fn the_first_rungs_work_with_nobody_close_and_the_sexual_ladder_without_a_partner() {
+        let (library, _) = Library::load(None);
+        let config = Config::default_config();
+        let has = |ladder: Ladder, rung: u8, ok: &dyn Fn(&Prompt) -> bool| {
+            library
+                .iter()
+                .any(|p| p.group() == Some((ladder, rung)) && ok(p))
+        };
+        for ladder in &config.ladders {
+            for rung in 1..=5 {
+                assert!(
+                    has(*ladder, rung, &|p| p.needs() != Needs::Close),
+                    "{ladder} rung {rung} needs someone close in every wording"
+                );
+            }
+        }
+        for rung in 1..=top(&library, Ladder::Sexual) {
+            assert!(
+                has(Ladder::Sexual, rung, &|p| !p.body.contains("partner")),
+                "sexual rung {rung} needs a partner in every wording"
+            );
+        }
+    }
+
+    #[test]
+    fn every_rung_has_a_wording_that_waits_for_no_event() {
+        // Moving up needs a rung done on two days; a wording that waits for someone else
+        // to act first ("when someone compliments you") may not come twice, so each rung
+        // has at least one that can be done on any day.
+        const WAITING: &[&str] = &[
+            "When someone ",
+            "If someone ",
+            "Next time ",
+            "When you get ",
+        ];
+        let (library, _) = Library::load(None);
+        let mut rungs: BTreeMap<(Ladder, u8), bool> = BTreeMap::new();
+        for p in library.iter().filter(|p| p.category == Category::Step) {
+            let any_day = !WAITING.iter().any(|w| p.body.starts_with(w));
+            *rungs.entry(p.group().unwrap()).or_default() |= any_day;
+        }
+        for ((ladder, rung), any_day) in rungs {
+            assert!(
+                any_day,
+                "{ladder} rung {rung} waits for an event in every wording"
+            );
+        }
+    }
+
+    /// Words that push, shame or promise: none may appear in a shipped body.
+    const PRESSURE: &[&str] = &[
+        "should",
+        "must",
+        "you have to",
+        "you need to",
+        "you ought",
+        "streak",
+        "failure",
+        "failing",
+        "lazy",
+        "no excuses",
+        "you'll feel better",
+        "guaranteed",
+        "cured",
+        "don't give up",
+    ];
+
+    #[test]
+    fn no_body_pressures_or_assumes_a_partner() {
+        let (library, _) = Library::load(None);
+        for p in library.iter() {
+            let body = p.body.to_lowercase();
+            for word in PRESSURE {
+                let found = body.match_indices(word).any(|(i, w)| {
+                    let letter = |c: char| c.is_alphanumeric();
+                    !body[..i].ends_with(letter) && !body[i + w.len()..].starts_with(letter)
+                });
+                assert!(!found, "{} says \"{word}\": {}", p.id, p.body);
+            }
+            // A partner is only assumed in opt-in content; elsewhere friends and family
+            // stand beside one.
+            let opt_in =
+                p.category == Category::Support || p.ladder.is_some_and(Ladder::off_by_default);
+            if !opt_in && body.contains("partner") {
+                assert!(
+                    !body.contains("your partner") && body.contains("friend"),
+                    "{} assumes a partner: {}",
+                    p.id,
+                    p.body
+                );
+            }
+            assert!(
+                p.body.chars().count() <= crate::content::MAX_BODY,
+                "{}",
+                p.id
+            );
+        }
+    }
+
+    #[test]
+    fn when_it_went_badly_there_are_messages_that_say_so() {
+        let (library, _) = Library::load(None);
+        let after: Vec<&Prompt> = library
+            .iter()
+            .filter(|p| p.after.contains(&Event::FearedHappened))
+            .collect();
+        assert!(after.len() >= 5, "{} messages", after.len());
+        // The ones that play it down wait for answers where the feared thing did not happen.
+        for id in ["setback-did-it-happen", "setback-went-badly"] {
+            let p = library.get(id).unwrap();
+            assert!(
+                !p.after.is_empty() && !p.after.contains(&Event::FearedHappened),
+                "{id}"
+            );
+        }
+        // A message that names today belongs to a part of the day.
+        for p in library.iter().filter(|p| p.category != Category::Step) {
+            let body = p.body.to_lowercase();
+            if ["today", "tonight", "this morning", "this evening"]
+                .iter()
+                .any(|w| body.contains(w))
+            {
+                assert!(p.time.is_some(), "{} names the day without a `time`", p.id);
+            }
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Coverage {
+        topic: Vec<Topic>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Topic {
+        name: String,
+        #[serde(default)]
+        opt_in: bool,
+        prompts: Vec<String>,
+    }
+
+    /// The topics of the article closer grew from, one by one.
+    const TOPICS: &[&str] = &[
+        "kinds of intimacy",
+        "intimacy needs vulnerability",
+        "warning signs: a run of short relationships",
+        "warning signs: affairs",
+        "warning signs: pushing a partner away",
+        "warning signs: physical closeness used in place of emotional",
+        "communicating needs",
+        "fear of being left (abandonment)",
+        "fear of being swallowed up (engulfment)",
+        "fear of rejection and social anxiety",
+        "childhood roots",
+        "trouble taking in affection",
+        "fear set off by good feelings",
+        "naming emotions",
+        "small steps and meeting new people",
+        "talking openly about the fear with someone trusted",
+        "the avoidance loop",
+        "mindfulness and daily enjoyment",
+        "CBT and reframing",
+        "medication is a doctor's decision",
+        "finding professional help and the right therapist",
+        "depression, anxiety or substance use alongside the fear",
+        "accepting uncertainty",
+        "only with people you trust",
+        "self-compassion and limits",
+        "the past is not the only blueprint",
+        "the inner voice",
+        "goals",
+        "patience and setbacks",
+        "for supporters: patience",
+        "for supporters: appreciating the commitment",
+        "for supporters: not taking it personally",
+        "for supporters: not prying",
+        "for supporters: encouraging help",
+    ];
+
+    #[test]
+    fn the_coverage_file_maps_every_topic_to_prompts_that_can_be_sent() {
+        let coverage: Coverage = toml::from_str(include_str!("../docs/coverage.toml")).unwrap();
+        let names: Vec<&str> = coverage.topic.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, TOPICS);
+        let (library, _) = Library::load(None);
+        let config = Config::default_config();
+        let on = default_on(&library, &config);
+        for topic in &coverage.topic {
+            assert!(!topic.prompts.is_empty(), "{}", topic.name);
+            for id in &topic.prompts {
+                let p = library.get(id);
+                assert!(p.is_some(), "{}: no prompt `{id}`", topic.name);
+            }
+            let sent = topic
+                .prompts
+                .iter()
+                .any(|id| on.iter().any(|p| &p.id == id));
+            assert!(
+                sent || topic.opt_in,
+                "{}: no prompt the default config sends; mark the topic opt_in if it is",
+                topic.name
             );
         }
     }
@@ -300,6 +631,41 @@ mod tests {
         assert!(
             problems[1].contains("this one is 3 where 2 was expected"),
             "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn variants_share_their_rung_and_copied_series_are_reported() {
+        let distress = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 5.5, 6.0, 7.0];
+        let mut text = String::new();
+        for ladder in ["emotional", "spiritual"] {
+            for (i, d) in distress.iter().enumerate() {
+                text += &step(
+                    &format!("{ladder}-{i}"),
+                    i as u8 + 1,
+                    *d,
+                    &format!("{ladder} {i} one"),
+                )
+                .replace("\"emotional\"", &format!("\"{ladder}\""));
+            }
+        }
+        // A second wording of emotional rung 2: counted once, but its distress must match.
+        text += &step("emotional-1b", 2, 1.5, "Another wording entirely");
+        text += &step("emotional-2b", 3, 2.5, "Yet a third wording here");
+        let library = library(&text);
+        let problems: Vec<String> = lint(&library).iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].contains(
+                "distress 2.5 differs from 2 given by `emotional-2`, another wording of rung 3"
+            ),
+            "{problems:#?}"
+        );
+        let warnings: Vec<String> = warnings(&library).iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(
+            warnings[0].contains("the spiritual ladder's distress runs 2, 2.5, 3, 4, 5, 5.5, 6, 7 from its third rung, as the emotional ladder's does"),
+            "{warnings:#?}"
         );
     }
 

@@ -9,7 +9,9 @@
 //! a kinder one; while steps go unanswered only every other step is sent; while steps are
 //! paused for very high distress a compassion message stands in; a finished rung due for
 //! review comes back; a snoozed prompt comes again. Last, a prompt is chosen from the
-//! pool without repeating one until the pool is used up.
+//! pool, weighted toward the fears and the kind of step the person asked for: messages
+//! without repeating one until the pool is used up, steps with a rung's wordings taking
+//! turns; never the same words twice in a row.
 //!
 //! Invariants: a rule's occurrence is answered at most once — once a later occurrence of
 //! the same rule was sent, earlier ones are gone; nothing is planned at or before `after`;
@@ -21,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-use crate::config::{Config, QuietPolicy};
-use crate::content::{Category, Ladder, Library, Prompt};
+use crate::config::{Config, People, QuietPolicy};
+use crate::content::{Category, Ladder, Library, Needs, Prompt};
 use crate::progress::Review;
 use crate::seed::{hash_str, mix};
 
@@ -386,14 +388,27 @@ impl<'a> Planner<'a> {
                 })
             });
             if let Some(r) = review {
-                let step = self.library.iter().find(|p| {
-                    p.category == Category::Step
-                        && p.ladder == Some(r.ladder)
-                        && p.rung == Some(r.rung)
-                        && self.config.enables(p)
-                });
-                if step.is_some() {
-                    return step;
+                // The rung's wordings take turns here too: not the one it showed last.
+                let variants: Vec<&Prompt> = self
+                    .library
+                    .iter()
+                    .filter(|p| {
+                        p.category == Category::Step
+                            && p.group() == Some((r.ladder, r.rung))
+                            && self.config.enables(p)
+                    })
+                    .collect();
+                let last = timeline
+                    .iter()
+                    .rev()
+                    .filter_map(|s| s.prompt.as_deref())
+                    .find(|id| variants.iter().any(|p| p.id == *id));
+                let step = variants
+                    .iter()
+                    .find(|p| Some(p.id.as_str()) != last)
+                    .or(variants.first());
+                if let Some(step) = step {
+                    return Some(step);
                 }
             }
         }
@@ -442,8 +457,12 @@ impl<'a> Planner<'a> {
             .collect()
     }
 
-    /// Chooses a prompt of `category` for `at`: none that was sent since the pool was
-    /// last used up, and not the one sent last; which of the rest is fixed by the seed.
+    /// Chooses a prompt of `category` for `at`, drawn by [`Planner::weight`] with a roll
+    /// fixed by the seed. Never the prompt of this pool sent last, so the same words
+    /// never come twice in a row. Messages: none sent since the pool was last used up.
+    /// Steps: a rung's variants take turns (the one its rung showed last steps aside for
+    /// another as preferred), and no round is forced, so the weights shape how often a
+    /// ladder's rung comes and not only in which order.
     pub fn choose(
         &self,
         category: Category,
@@ -455,30 +474,69 @@ impl<'a> Planner<'a> {
         let ids: BTreeSet<&str> = pool.iter().map(|p| p.id.as_str()).collect();
         let mut used = BTreeSet::new();
         let mut last = None;
+        // The variant each rung showed last.
+        let mut shown: BTreeMap<(Ladder, u8), &str> = BTreeMap::new();
         for id in timeline.iter().filter_map(|s| s.prompt.as_deref()) {
-            if ids.contains(id) {
-                used.insert(id);
-                last = Some(id);
+            if let Some(id) = ids.get(id) {
+                used.insert(*id);
+                last = Some(*id);
                 if used.len() == ids.len() {
                     used.clear();
                 }
+                if let Some(group) = self.library.get(id).and_then(Prompt::group) {
+                    shown.insert(group, id);
+                }
             }
         }
-        let mut candidates: Vec<&Prompt> = pool
-            .into_iter()
-            .filter(|p| !used.contains(p.id.as_str()))
-            .collect();
+        let mut candidates: Vec<&Prompt> = if category == Category::Step {
+            pool.iter()
+                .copied()
+                .filter(|p| {
+                    let Some(group) = p.group() else { return true };
+                    shown.get(&group) != Some(&p.id.as_str())
+                        || !pool.iter().any(|q| {
+                            q.group() == Some(group)
+                                && q.id != p.id
+                                && self.weight(q) >= self.weight(p)
+                        })
+                })
+                .collect()
+        } else {
+            pool.into_iter()
+                .filter(|p| !used.contains(p.id.as_str()))
+                .collect()
+        };
         if candidates.len() > 1 {
             candidates.retain(|p| Some(p.id.as_str()) != last);
         }
-        if candidates.is_empty() {
+        let total: u64 = candidates.iter().map(|p| self.weight(p)).sum();
+        if total == 0 {
             return None;
         }
         let roll = mix(
             mix(self.seed, hash_str(category.as_str())),
             at.timestamp() as u64,
-        );
-        Some(candidates[(roll % candidates.len() as u64) as usize])
+        ) % total;
+        let mut below = 0;
+        candidates.into_iter().find(|p| {
+            below += self.weight(p);
+            roll < below
+        })
+    }
+
+    /// How strongly the draw leans toward `prompt`: three times for a fear the person
+    /// chose to work on (`[content] fears`), three times for a step that needs nobody
+    /// close when they have few people near (`[content] people = "few"`).
+    pub fn weight(&self, prompt: &Prompt) -> u64 {
+        let fear = !self.config.fears.is_empty()
+            && prompt.fear.iter().any(|f| self.config.fears.contains(f));
+        let alone = self.config.people == People::Few
+            && prompt.category == Category::Step
+            && prompt.needs() != Needs::Close;
+        [fear, alone]
+            .iter()
+            .map(|&on| if on { 3 } else { 1 })
+            .product()
     }
 
     /// The next occurrence of `rule` after `from`, with quiet hours applied.
@@ -821,6 +879,30 @@ mod tests {
     }
 
     #[test]
+    fn a_review_brings_the_rung_back_in_other_words() {
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
+        let rungs: BTreeMap<Ladder, u8> = config.ladders.iter().map(|l| (*l, 3)).collect();
+        let review = |last: &str| State {
+            rungs: rungs.clone(),
+            sent: vec![sent("2027-01-01T09:00:00Z", Category::Step, last, true)],
+            reviews: vec![Review {
+                due: utc("2027-01-05T00:00:00Z"),
+                ladder: Ladder::Emotional,
+                rung: 1,
+            }],
+            ..State::default()
+        };
+        for (last, then) in [
+            ("emotional-name-a-feeling", "emotional-three-checks"),
+            ("emotional-three-checks", "emotional-name-a-feeling"),
+        ] {
+            let plan = planner.upcoming(&review(last), utc("2027-01-04T12:00:00Z"), 1);
+            assert_eq!(plan[0].prompt.as_deref(), Some(then), "after {last}");
+        }
+    }
+
+    #[test]
     fn after_a_suspend_only_the_latest_recent_prompt_goes_out_and_nothing_twice() {
         // The daemon's wake, with the clock passed in: asleep from 08:30 until 12:20.
         let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
@@ -1115,6 +1197,66 @@ mod tests {
         assert_eq!(first.len(), size, "the first round repeats");
         assert_eq!(second.len(), size, "the second round repeats");
         assert!(ids.windows(2).all(|w| w[0] != w[1]));
+    }
+
+    /// The steps `choose` draws at `n` moments an hour apart, each sent before the next.
+    fn draws(planner: &Planner, rungs: &BTreeMap<Ladder, u8>, n: usize) -> Vec<&'static str> {
+        let mut timeline: Vec<Sent> = Vec::new();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let at = utc("2027-01-04T09:00:00Z") + TimeDelta::hours(i as i64);
+            let p = planner
+                .choose(Category::Step, &timeline, rungs, at)
+                .unwrap();
+            timeline.push(Sent {
+                at,
+                rule: "step".into(),
+                due: at,
+                category: Category::Step,
+                prompt: Some(p.id.clone()),
+                answered: true,
+            });
+            ids.push(String::leak(p.id.clone()) as &str);
+        }
+        ids
+    }
+
+    #[test]
+    fn the_draw_leans_toward_the_fears_chosen_and_steps_for_few_people() {
+        let library = Library::load(None).0;
+        let rungs: BTreeMap<Ladder, u8> = Ladder::ALL.iter().map(|l| (*l, 7)).collect();
+        let share = |toml: &str, hit: &dyn Fn(&Prompt) -> bool| {
+            let (config, _) = config::load(&Source::new("t.toml", toml), None);
+            let planner = Planner::new(&config, &library, 11);
+            let ids = draws(&planner, &rungs, 600);
+            ids.iter()
+                .filter(|id| hit(library.get(id).unwrap()))
+                .count() as f64
+                / 600.0
+        };
+        let alone = |p: &Prompt| p.needs() != Needs::Close;
+        let some = share("[content]\npeople = \"some\"\n", &alone);
+        let few = share("[content]\npeople = \"few\"\n", &alone);
+        assert!(few > some + 0.1, "few {few} vs some {some}");
+        let left = |p: &Prompt| p.fear.contains(&crate::content::Fear::Abandonment);
+        let any = share("", &left);
+        let chosen = share("[content]\nfears = [\"abandonment\"]\n", &left);
+        assert!(chosen > any + 0.1, "chosen {chosen} vs any {any}");
+    }
+
+    #[test]
+    fn a_rungs_wordings_take_turns_and_never_come_twice_in_a_row() {
+        let (config, library) = setup("[content]\nladders = [\"emotional\"]\n");
+        let planner = Planner::new(&config, &library, 5);
+        let rungs: BTreeMap<Ladder, u8> = [(Ladder::Emotional, 3)].into();
+        let variants = planner.pool(Category::Step, &rungs).len();
+        assert_eq!(variants, 3);
+        let ids = draws(&planner, &rungs, 30);
+        assert!(ids.windows(2).all(|w| w[0] != w[1]), "{ids:?}");
+        let seen: BTreeSet<_> = ids.iter().collect();
+        assert_eq!(seen.len(), variants, "{ids:?}");
+        // The same inputs give the same draws.
+        assert_eq!(ids, draws(&planner, &rungs, 30));
     }
 
     #[test]

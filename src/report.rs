@@ -462,6 +462,8 @@ fn about(ladder: Ladder) -> &'static str {
         Ladder::Physical => "non-sexual touch and closeness",
         Ladder::Sexual => "talking about boundaries and preferences",
         Ladder::Spiritual => "sharing values and meaning",
+        Ladder::Social => "meeting people",
+        Ladder::Receiving => "taking in kindness and naming the fear",
     }
 }
 

@@ -313,7 +313,8 @@ fn list_shows_only_what_the_config_turns_on() {
         "[content]\nladders = [\"emotional\", \"sexual\"]\nsupporter = true\n",
     );
     let sexual = list_ids(&home, &["sexual"]);
-    assert_eq!(sexual.len(), 12, "{sexual:?}");
+    // Twelve rungs, each in two wordings.
+    assert_eq!(sexual.len(), 24, "{sexual:?}");
     assert!(!list_ids(&home, &["support"]).is_empty());
     assert!(list_ids(&home, &["intellectual"]).is_empty());
 }
@@ -331,13 +332,22 @@ fn list_json_rows_carry_the_step_fields() {
             "category",
             "discreet_title",
             "distress",
+            "fade",
+            "fear",
+            "group",
             "id",
             "ladder",
+            "needs",
             "rung",
-            "title"
+            "title",
+            "why"
         ]
     );
     assert_eq!(first["rung"], 1);
+    assert_eq!(first["group"], "emotional:1");
+    assert_eq!(first["needs"], "nobody");
+    // The variants of a rung share its group.
+    assert_eq!(rows[1]["group"], "emotional:1");
     let run = Home::empty().run(&["list", "learn", "--json"]);
     let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
     assert!(rows[0].get("rung").is_none());
@@ -645,4 +655,74 @@ fn edit_refuses_what_check_and_the_daemon_refuse_and_keeps_a_link_a_link() {
     assert!(run.stdout.contains("applies it by itself"), "{run:?}");
     assert!(home.config_path().is_symlink());
     assert!(std::fs::read_to_string(&target).unwrap().contains("03:15"));
+}
+
+#[test]
+fn why_explains_each_ladders_current_step_and_refuses_what_is_not_a_step() {
+    let home = Home::empty();
+    let run = home.run(&["why"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    for ladder in [
+        "intellectual",
+        "emotional",
+        "experiential",
+        "spiritual",
+        "social",
+        "receiving",
+    ] {
+        assert!(
+            run.stdout
+                .contains(&format!("{ladder} ladder, rung 1 of 12: ")),
+            "{ladder}: {run:?}"
+        );
+    }
+    assert!(!run.stdout.contains("sexual"), "{run:?}");
+    assert!(run.stdout.contains("  why:        "), "{run:?}");
+    assert!(run.stdout.contains("  lets go of: "), "{run:?}");
+
+    let run = home.run(&["why", "social-swap-names"]);
+    assert!(
+        run.stdout
+            .starts_with("social ladder, rung 6 of 12: Swap names\n"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("* social-swap-names"), "{run:?}");
+
+    let run = home.run(&["why", "compassion-weather"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("`compassion-weather` is a compassion message, not a step"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn check_warns_of_a_copied_distress_series_without_failing() {
+    let home = Home::empty();
+    let rows = |ladder: &str| -> Vec<Value> {
+        serde_json::from_str(&home.run(&["list", ladder, "--json"]).stdout).unwrap()
+    };
+    // The spiritual ladder, every wording, with the intellectual ladder's numbers.
+    let intellectual = rows("intellectual");
+    let mut pack = String::new();
+    for row in rows("spiritual") {
+        let distress = intellectual
+            .iter()
+            .find(|r| r["rung"] == row["rung"])
+            .unwrap()["distress"]
+            .clone();
+        pack += &format!(
+            "[[prompt]]\nid = {}\ncategory = \"step\"\nladder = \"spiritual\"\nrung = {}\ndistress = {distress}\ntitle = {}\nbody = {}\n\n",
+            row["id"], row["rung"], row["title"], row["body"]
+        );
+    }
+    home.write("config/closer/content/copied.toml", &pack);
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stdout.contains("copied.toml:1:1: `prompt.distress`: the spiritual ladder's distress runs 2, 2.5, 3.5, 4, 4.5, 5.5, 6, 6.5, 7.5, 8 from its third rung, as the intellectual ladder's does"),
+        "{run:?}"
+    );
+    assert!(run.stdout.starts_with("warning: "), "{run:?}");
 }

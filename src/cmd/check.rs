@@ -10,6 +10,9 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
     // The content as a whole: ladders, discreet titles, repeats. Only here: these are
     // questions of quality, and the daemon runs fine without asking them.
     setup.problems.extend(crate::lint::lint(&setup.library));
+    for warning in crate::lint::warnings(&setup.library) {
+        println!("warning: {warning}");
+    }
     for problem in &setup.problems {
         println!("{problem}");
     }

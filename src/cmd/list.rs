@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::Status;
 use crate::cli::ListArgs;
-use crate::content::{Category, Event, Ladder, Part, Prompt, TimeOfDay};
+use crate::content::{Category, Event, Fear, Ladder, Needs, Part, Prompt, TimeOfDay};
 use crate::paths::Paths;
 use crate::setup::Setup;
 
@@ -30,6 +30,18 @@ struct Row<'a> {
     sensitive: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     series: Option<&'a Part>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    fear: &'a [Fear],
+    /// The rung this step is a wording of, as "ladder:rung": steps with the same group
+    /// are variants of one step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    needs: Option<Needs>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fade: Option<&'a str>,
 }
 
 /// What `closer list` was asked to show.
@@ -97,6 +109,11 @@ pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
                 time: p.time,
                 sensitive: p.sensitive,
                 series: p.series.as_ref(),
+                fear: &p.fear,
+                group: p.group().map(|(l, r)| format!("{l}:{r}")),
+                needs: p.group().map(|_| p.needs()),
+                why: p.why.as_deref(),
+                fade: p.fade.as_deref(),
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);

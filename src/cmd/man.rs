@@ -297,13 +297,35 @@ pub const CONFIG_KEYS: &[KeyDoc] = &[
     KeyDoc {
         table: "content",
         key: "ladders",
-        default: Some("[\"intellectual\", \"emotional\", \"experiential\", \"spiritual\"]"),
-        example: "[\"emotional\", \"experiential\", \"physical\"]",
+        default: Some(
+            "[\"intellectual\", \"emotional\", \"experiential\", \"spiritual\", \"social\", \"receiving\"]",
+        ),
+        example: "[\"emotional\", \"social\", \"physical\"]",
         text: "The ladders of small steps you get: \"intellectual\" (sharing ideas), \
                \"emotional\" (sharing feelings), \"experiential\" (doing things together), \
-               \"spiritual\" (sharing values and meaning). Off unless listed: \"physical\" \
-               (non-sexual touch and closeness) and \"sexual\" (talking about boundaries and \
-               preferences; never explicit).",
+               \"spiritual\" (sharing values and meaning), \"social\" (meeting people, from a \
+               greeting to a regular group), \"receiving\" (taking in kindness, and naming the \
+               fear to someone trusted). Off unless listed: \"physical\" (non-sexual touch and \
+               closeness) and \"sexual\" (talking about boundaries and preferences; never \
+               explicit).",
+    },
+    KeyDoc {
+        table: "content",
+        key: "people",
+        default: Some("\"some\""),
+        example: "\"few\"",
+        text: "How many people are near you now: \"few\" (nobody close yet) makes closer \
+               prefer steps that need nobody close (alone, a stranger, a colleague, online); \
+               \"some\" draws every step alike.",
+    },
+    KeyDoc {
+        table: "content",
+        key: "fears",
+        default: Some("[]"),
+        example: "[\"abandonment\", \"engulfment\"]",
+        text: "The fears you would like to work on first: any of \"abandonment\" (being \
+               left), \"engulfment\" (being swallowed up) and \"rejection\"; steps touching \
+               them come more often.",
     },
     KeyDoc {
         table: "content",

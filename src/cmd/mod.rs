@@ -18,6 +18,7 @@ pub mod report;
 mod send;
 pub mod service;
 mod status;
+mod why;
 
 use crate::Status;
 use crate::cli::Command;
@@ -54,6 +55,7 @@ pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
         Command::Report(args) => report::run(paths, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::Why(args) => why::run(paths, &args),
     }
 }
 

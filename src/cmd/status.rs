@@ -30,6 +30,9 @@ struct LadderRow {
     rung: u8,
     of: u8,
     reason: String,
+    /// Why the current step helps (its first wording's reason); `closer why` says more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +96,16 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
                 rung: standing.rung,
                 of: top(&setup.library, *l),
                 reason: standing.reason,
+                // The reason of the wording last sent for this rung, or of its first.
+                why: history
+                    .state
+                    .sent
+                    .iter()
+                    .rev()
+                    .filter_map(|s| setup.library.get(s.prompt.as_deref()?))
+                    .chain(setup.library.iter())
+                    .find(|p| p.group() == Some((*l, standing.rung)))
+                    .and_then(|p| p.why.clone()),
             }
         })
         .collect();
@@ -150,6 +163,9 @@ fn print(r: &Report) {
             l.of,
             l.reason
         );
+        if let Some(why) = &l.why {
+            println!("  {:width$}  why this step: {why}", "");
+        }
     }
     println!("\nToday");
     if r.today.is_empty() {

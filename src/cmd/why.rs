@@ -1,0 +1,119 @@
+//! `closer why [STEP]`: why a step is on its ladder and which safety habit it lets go of.
+//! Only here and in `closer status`: a notification never carries the reasons, so a
+//! glance at the screen shows no more than the step.
+
+use crate::Status;
+use crate::cli::WhyArgs;
+use crate::content::{Category, Ladder, Library, Prompt};
+use crate::paths::Paths;
+use crate::record::top;
+use crate::setup::Setup;
+
+pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
+    let setup = Setup::load(paths)?;
+    let library = &setup.library;
+    let steps: Vec<(Ladder, u8)> = match args.step.as_deref() {
+        Some(word) => match (library.get(word), word.parse::<Ladder>()) {
+            (Some(p), _) => match p.group() {
+                Some(group) => {
+                    println!("{}", explain(library, group, Some(&p.id)));
+                    return Ok(Status::Success);
+                }
+                None => anyhow::bail!(
+                    "`{word}` is a {} message, not a step; `closer why` explains steps (`closer list step` shows their ids)",
+                    p.category
+                ),
+            },
+            (None, Ok(ladder)) => {
+                let (_, history) = setup.history(paths)?;
+                vec![(ladder, history.standing(ladder).rung)]
+            }
+            (None, Err(_)) => anyhow::bail!(
+                "`{word}` is neither a step id nor a ladder ({}); `closer list step` shows the step ids",
+                Ladder::expected()
+            ),
+        },
+        None => {
+            let (config, history) = setup.history(paths)?;
+            config
+                .ladders
+                .iter()
+                .map(|l| (*l, history.standing(*l).rung))
+                .collect()
+        }
+    };
+    let text: Vec<String> = steps
+        .into_iter()
+        .map(|group| explain(library, group, None))
+        .collect();
+    println!("{}", text.join("\n\n"));
+    Ok(Status::Success)
+}
+
+/// The reasons for one rung of a ladder: its place, why it helps, what it lets go of,
+/// and its wordings (the one asked about marked).
+pub fn explain(library: &Library, (ladder, rung): (Ladder, u8), asked: Option<&str>) -> String {
+    let variants: Vec<&Prompt> = library
+        .iter()
+        .filter(|p| p.category == Category::Step && p.group() == Some((ladder, rung)))
+        .collect();
+    let Some(first) = variants
+        .iter()
+        .find(|p| Some(p.id.as_str()) == asked)
+        .or(variants.first())
+    else {
+        return format!("{ladder} ladder, rung {rung}: no step here in the content.");
+    };
+    let mut out = format!(
+        "{ladder} ladder, rung {rung} of {}: {}",
+        top(library, ladder),
+        first.title
+    );
+    if let Some(why) = &first.why {
+        out += &format!("\n  why:        {why}");
+    }
+    if let Some(fade) = &first.fade {
+        out += &format!("\n  lets go of: {fade}");
+    }
+    out += "\n  wordings:";
+    for p in variants {
+        let mark = if Some(p.id.as_str()) == asked {
+            "*"
+        } else {
+            " "
+        };
+        out += &format!("\n   {mark} {:<40} needs {}", p.id, p.needs());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rung_is_explained_with_its_reason_and_every_wording() {
+        let (library, _) = Library::load(None);
+        let text = explain(
+            &library,
+            (Ladder::Emotional, 3),
+            Some("emotional-thanks-to-a-colleague"),
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "emotional ladder, rung 3 of 12: Thank someone by name"
+        );
+        assert!(lines[1].starts_with("  why:        Small thanks"), "{text}");
+        assert!(lines[2].starts_with("  lets go of: keeping"), "{text}");
+        assert!(
+            text.contains("* emotional-thanks-to-a-colleague") && text.contains("needs anyone"),
+            "{text}"
+        );
+        assert!(text.contains("   emotional-small-thanks"), "{text}");
+        assert_eq!(
+            explain(&library, (Ladder::Emotional, 15), None),
+            "emotional ladder, rung 15: no step here in the content."
+        );
+    }
+}
