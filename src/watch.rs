@@ -1,6 +1,8 @@
 //! Noticing edits without polling: the config file, the user's content packs, and the
 //! system time zone, through inotify. Editors replace files rather than write them in
 //! place, so directories are watched, not files, and a burst of events becomes one change.
+//! Waiting for a change is cancel-safe (the daemon waits for it in a `select!`): an event
+//! read is never dropped with the future that read it.
 //! Linux only; elsewhere nothing is watched and SIGHUP does the same job.
 
 use std::ffi::OsString;
@@ -37,6 +39,10 @@ mod linux {
     pub struct Watcher {
         fd: AsyncFd<Inotify>,
         targets: Targets,
+        /// A change read and not reported yet, and when its burst is over. Kept here, not
+        /// in the future, so that a `changed()` dropped while it waits (the daemon's
+        /// `select!` woke for the timer) loses nothing: the next call goes on waiting.
+        pending: Option<(Change, tokio::time::Instant)>,
     }
 
     /// What is watched, to tell events apart.
@@ -88,21 +94,30 @@ mod linux {
                 content_dir: content.to_owned(),
                 etc,
             };
-            Ok(Watcher { fd, targets })
+            Ok(Watcher {
+                fd,
+                targets,
+                pending: None,
+            })
         }
 
-        /// Waits for the next change that matters.
+        /// Waits for the next change that matters. Cancel-safe: an event read is kept
+        /// until a call returns it.
         pub async fn changed(&mut self) -> io::Result<Change> {
             loop {
-                if let Some(change) = self.read().await? {
+                if let Some((mut change, settled)) = self.pending {
                     // Let the editor finish, then take whatever else it did as part of this.
-                    tokio::time::sleep(SETTLE).await;
+                    tokio::time::sleep_until(settled).await;
                     while let Some(more) = self.try_read()? {
                         if more == Change::Config {
-                            return Ok(Change::Config);
+                            change = Change::Config;
                         }
                     }
+                    self.pending = None;
                     return Ok(change);
+                }
+                if let Some(change) = self.read().await? {
+                    self.pending = Some((change, tokio::time::Instant::now() + SETTLE));
                 }
             }
         }

@@ -242,3 +242,27 @@ fn a_deleted_or_dangling_config_keeps_the_running_schedule_and_is_said_once() {
     daemon.wait_for_log("reloaded", 1, WAIT);
     daemon.wait_for_log("sent compassion", 1, WAIT);
 }
+
+#[test]
+fn every_edit_moved_over_the_config_is_applied_under_a_one_second_schedule() {
+    // As editors and dotfile tools save: a new file renamed over the old one. The
+    // schedule fires every second, so edits arrive while the daemon is busy sending.
+    let config = |n: usize| {
+        format!(
+            "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n\
+             [[schedule]]\nname = \"edit {n}\"\nsend = \"learn\"\ncron = \"* * * * * *\"\n"
+        )
+    };
+    let home = Home::with_config(&config(0));
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("closer is running", 1, WAIT);
+    for n in 1..=20 {
+        let draft = home.path("config/closer/.config.toml.draft");
+        std::fs::write(&draft, config(n)).unwrap();
+        std::fs::rename(&draft, home.config_path()).unwrap();
+        // Each edit is noticed (the next waits for it; a missed one never is).
+        daemon.wait_for_log("reloaded", n, WAIT);
+    }
+    // And applied: the rule goes by its last name.
+    daemon.wait_for_log("for \"edit 20\"", 1, WAIT);
+}
