@@ -117,11 +117,12 @@ fn a_notification_server_that_goes_away_and_comes_back_loses_no_prompt() {
     );
     let shown_before = daemon.log().matches(" as notification ").count();
     daemon.wait_for_log(" as notification ", shown_before + 2, WAIT);
-    // Stopping is clean and quick, even with notifications open.
+    // Stopping is clean and quick, even with notifications open: well under the 90 s
+    // systemd waits before SIGKILL. (Generous: two busy cores can stall any process.)
     let stop = Instant::now();
     daemon.signal("TERM");
-    assert_eq!(daemon.wait_exit(Duration::from_secs(1)), 0);
-    assert!(stop.elapsed() < Duration::from_secs(1));
+    assert_eq!(daemon.wait_exit(WAIT), 0);
+    assert!(stop.elapsed() < Duration::from_secs(10), "{:?}", stop.elapsed());
 
     let log = daemon.log();
     let shown = log.matches(" as notification ").count();
