@@ -122,7 +122,11 @@ fn a_notification_server_that_goes_away_and_comes_back_loses_no_prompt() {
     let stop = Instant::now();
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(WAIT), 0);
-    assert!(stop.elapsed() < Duration::from_secs(10), "{:?}", stop.elapsed());
+    assert!(
+        stop.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        stop.elapsed()
+    );
 
     let log = daemon.log();
     let shown = log.matches(" as notification ").count();
