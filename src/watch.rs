@@ -1,7 +1,8 @@
 //! Noticing edits without polling: the config file, the user's content packs, and the
 //! system time zone, through inotify. Editors replace files rather than write them in
 //! place, so directories are watched, not files, and a burst of events becomes one change.
-//! Waiting for a change is cancel-safe (the daemon waits for it in a `select!`): an event
+//! A config that is a symbolic link is followed: the directory of the file it names is
+//! watched too. Waiting for a change is cancel-safe (the daemon waits for it in a `select!`): an event
 //! read is never dropped with the future that read it.
 //! Linux only; elsewhere nothing is watched and SIGHUP does the same job.
 
@@ -54,6 +55,25 @@ mod linux {
         content_name: OsString,
         content_dir: std::path::PathBuf,
         etc: Option<WatchDescriptor>,
+        /// The config's path, to follow it when it is a link.
+        config: std::path::PathBuf,
+        /// When the config is a symbolic link (a dotfile manager's): the directory of the
+        /// file it names, watched too, and that file's name. Edits land there.
+        link: Option<(WatchDescriptor, OsString)>,
+    }
+
+    /// Watches the directory of the file a symlinked `config` names (even one not there
+    /// yet); None when `config` is not a link.
+    fn follow(inotify: &Inotify, config: &Path) -> Option<(WatchDescriptor, OsString)> {
+        if !config.is_symlink() {
+            return None;
+        }
+        let target = std::fs::canonicalize(config).ok().or_else(|| {
+            let target = std::fs::read_link(config).ok()?;
+            Some(config.parent()?.join(target))
+        })?;
+        let wd = inotify.watches().add(target.parent()?, mask()).ok()?;
+        Some((wd, target.file_name()?.to_owned()))
     }
 
     fn mask() -> WatchMask {
@@ -86,7 +106,10 @@ mod linux {
             // as long as the `AsyncFd` that owns it.
             #[allow(unsafe_code)]
             let fd = unsafe { AsyncFd::register_with_interest(inotify, Interest::READABLE) }?;
+            let link = follow(fd.get_ref(), config);
             let targets = Targets {
+                config: config.to_owned(),
+                link,
                 config_dir,
                 config_name: config.file_name().map(OsString::from).unwrap_or_default(),
                 content: content_watch,
@@ -149,7 +172,12 @@ mod linux {
         let mut content_appeared = false;
         for event in inotify.read_events(&mut buffer)? {
             let name = event.name.map(OsString::from);
-            if event.wd == w.config_dir {
+            if w.link
+                .as_ref()
+                .is_some_and(|(wd, file)| *wd == event.wd && name.as_ref() == Some(file))
+            {
+                change = Some(Change::Config);
+            } else if event.wd == w.config_dir {
                 if name.as_ref() == Some(&w.config_name) {
                     change = Some(Change::Config);
                 } else if name.as_ref() == Some(&w.content_name) {
@@ -174,6 +202,10 @@ mod linux {
         }
         if content_appeared {
             w.content = inotify.watches().add(&w.content_dir, mask()).ok();
+        }
+        if change == Some(Change::Config) {
+            // The config may have become a link, or a link to somewhere else.
+            w.link = follow(inotify, &w.config);
         }
         Ok(change)
     }

@@ -271,3 +271,27 @@ fn every_edit_moved_over_the_config_is_applied_under_a_one_second_schedule() {
     // And applied: the rule goes by its last name.
     daemon.wait_for_log("for \"edit 20\"", 1, WAIT);
 }
+
+#[test]
+fn an_edit_of_a_symlinked_config_is_applied_by_itself() {
+    // A dotfile manager's link: the file itself lives elsewhere, and edits land there.
+    let home = Home::empty();
+    home.write("dotfiles/closer.toml", &every_two_seconds("learn"));
+    std::fs::create_dir_all(home.path("config/closer")).unwrap();
+    std::os::unix::fs::symlink(home.path("dotfiles/closer.toml"), home.config_path()).unwrap();
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("sent learn", 1, WAIT);
+
+    let editor = home.path("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i s/learn/compassion/ \"$1\"\n").unwrap();
+    std::fs::set_permissions(
+        &editor,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .unwrap();
+    let out = home.cmd(&["edit"]).env("EDITOR", &editor).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(home.config_path().is_symlink());
+    daemon.wait_for_log("reloaded", 1, WAIT);
+    daemon.wait_for_log("sent compassion", 1, WAIT);
+}
