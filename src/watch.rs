@@ -1,7 +1,9 @@
 //! Noticing edits without polling: the config file, the user's content packs, and the
 //! system time zone, through inotify. Editors replace files rather than write them in
 //! place, so directories are watched, not files, and a burst of events becomes one change.
-//! A config that is a symbolic link is followed: the directory of the file it names is
+//! A config file that is being created is read when its writer closes it (CLOSE_WRITE),
+//! not at its creation, so half a file is never taken for the config. A config that is a
+//! symbolic link is followed: the directory of the file it names is
 //! watched too. Waiting for a change is cancel-safe (the daemon waits for it in a `select!`): an event
 //! read is never dropped with the future that read it.
 //! Linux only; elsewhere nothing is watched and SIGHUP does the same job.
@@ -59,12 +61,23 @@ mod linux {
         config: std::path::PathBuf,
         /// When the config is a symbolic link (a dotfile manager's): the directory of the
         /// file it names, watched too, and that file's name. Edits land there.
-        link: Option<(WatchDescriptor, OsString)>,
+        link: Option<(WatchDescriptor, OsString, std::path::PathBuf)>,
+    }
+
+    /// Whether `event` is a regular file just created at `path`: its writer has yet to
+    /// write it, and its CLOSE_WRITE follows. Reading it now could find half a config.
+    /// (A link is created whole.)
+    fn still_being_written(event: &inotify::Event<&std::ffi::OsStr>, path: &Path) -> bool {
+        event.mask.contains(inotify::EventMask::CREATE)
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
     }
 
     /// Watches the directory of the file a symlinked `config` names (even one not there
     /// yet); None when `config` is not a link.
-    fn follow(inotify: &Inotify, config: &Path) -> Option<(WatchDescriptor, OsString)> {
+    fn follow(
+        inotify: &Inotify,
+        config: &Path,
+    ) -> Option<(WatchDescriptor, OsString, std::path::PathBuf)> {
         if !config.is_symlink() {
             return None;
         }
@@ -73,7 +86,7 @@ mod linux {
             Some(config.parent()?.join(target))
         })?;
         let wd = inotify.watches().add(target.parent()?, mask()).ok()?;
-        Some((wd, target.file_name()?.to_owned()))
+        Some((wd, target.file_name()?.to_owned(), target))
     }
 
     fn mask() -> WatchMask {
@@ -172,14 +185,19 @@ mod linux {
         let mut content_appeared = false;
         for event in inotify.read_events(&mut buffer)? {
             let name = event.name.map(OsString::from);
-            if w.link
+            if let Some((_, _, target)) = w
+                .link
                 .as_ref()
-                .is_some_and(|(wd, file)| *wd == event.wd && name.as_ref() == Some(file))
+                .filter(|(wd, file, _)| *wd == event.wd && name.as_ref() == Some(file))
             {
-                change = Some(Change::Config);
+                if !still_being_written(&event, target) {
+                    change = Some(Change::Config);
+                }
             } else if event.wd == w.config_dir {
                 if name.as_ref() == Some(&w.config_name) {
-                    change = Some(Change::Config);
+                    if !still_being_written(&event, &w.config) {
+                        change = Some(Change::Config);
+                    }
                 } else if name.as_ref() == Some(&w.content_name) {
                     content_appeared = true;
                     change = Some(Change::Config);

@@ -295,3 +295,32 @@ fn an_edit_of_a_symlinked_config_is_applied_by_itself() {
     daemon.wait_for_log("reloaded", 1, WAIT);
     daemon.wait_for_log("sent compassion", 1, WAIT);
 }
+
+#[test]
+fn a_config_written_slowly_is_read_once_it_is_whole() {
+    use std::io::Write;
+    let home = Home::with_config(&every_two_seconds("learn"));
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("closer is running", 1, WAIT);
+    std::fs::remove_file(home.config_path()).unwrap();
+    daemon.wait_for_log("the file is gone", 1, WAIT);
+
+    // A new file, written in two parts a second apart (a slow copy): half of it is not
+    // a config, and must not be read as one.
+    let whole = every_two_seconds("compassion");
+    let (first, second) = whole.split_at(whole.find("min_gap").unwrap() + 5);
+    let mut file = std::fs::File::create(home.config_path()).unwrap();
+    file.write_all(first.as_bytes()).unwrap();
+    file.flush().unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    file.write_all(second.as_bytes()).unwrap();
+    drop(file);
+    daemon.wait_for_log("reloaded", 1, WAIT);
+    daemon.wait_for_log("sent compassion", 1, WAIT);
+    let log = daemon.log();
+    let warned = log
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("keeping the running schedule:"))
+        .count();
+    assert_eq!(warned, 1, "half a file was read as the config:\n{log}");
+}
