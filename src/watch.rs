@@ -1,7 +1,7 @@
 //! Noticing edits without polling: the config file, the user's content packs, and the
 //! system time zone, through inotify. Editors replace files rather than write them in
 //! place, so directories are watched, not files, and a burst of events becomes one change.
-//! A config file that is being created is read when its writer closes it (CLOSE_WRITE),
+//! A config file or pack that is being created is read when its writer closes it (CLOSE_WRITE),
 //! not at its creation, so half a file is never taken for the config. A config that is a
 //! symbolic link is followed: the directory of the file it names is
 //! watched too. Waiting for a change is cancel-safe (the daemon waits for it in a `select!`): an event
@@ -203,9 +203,10 @@ mod linux {
                     change = Some(Change::Config);
                 }
             } else if Some(&event.wd) == w.content.as_ref() {
-                if name
+                if let Some(n) = name
                     .as_ref()
-                    .is_some_and(|n| Path::new(n).extension().is_some_and(|x| x == "toml"))
+                    .filter(|n| Path::new(n).extension().is_some_and(|x| x == "toml"))
+                    && !still_being_written(&event, &w.content_dir.join(n))
                 {
                     change = Some(Change::Config);
                 }

@@ -324,3 +324,27 @@ fn a_config_written_slowly_is_read_once_it_is_whole() {
         .count();
     assert_eq!(warned, 1, "half a file was read as the config:\n{log}");
 }
+
+#[test]
+fn a_content_pack_written_slowly_is_read_once_it_is_whole() {
+    use std::io::Write;
+    let home = Home::with_config(&every_two_seconds("learn"));
+    std::fs::create_dir_all(home.path("config/closer/content")).unwrap();
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("closer is running", 1, WAIT);
+    let pack = "[[prompt]]\nid = \"learn-mine\"\ncategory = \"learn\"\ntitle = \"Mine\"\n\
+                body = \"Something I wrote down for myself.\"\n";
+    let (first, second) = pack.split_at(pack.find("category").unwrap() + 4);
+    let mut file = std::fs::File::create(home.path("config/closer/content/mine.toml")).unwrap();
+    file.write_all(first.as_bytes()).unwrap();
+    file.flush().unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    file.write_all(second.as_bytes()).unwrap();
+    drop(file);
+    daemon.wait_for_log("reloaded", 1, WAIT);
+    let log = daemon.log();
+    assert!(
+        !log.contains("keeping the running schedule"),
+        "half a pack was read:\n{log}"
+    );
+}
