@@ -190,9 +190,9 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// How many days back to show (1 to 36600).
+    /// How many days back to show (1 to 1000000).
     #[arg(long, default_value_t = 7, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=36_600))]
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub days: u32,
 
     /// Print JSON: an array of events with time, event (sent, answer or move) and details.

@@ -10,6 +10,10 @@
 //! disk, say) is kept in memory, planned with, and written at the next wake; what is still
 //! unwritten at a stop goes to the recovery file (`crate::recovery`), replayed at the next
 //! start. A journal that could not be opened is tried again at every wake.
+//!
+//! The signal handlers exist before the lock names the pid (so an early SIGHUP from
+//! `closer pause` cannot end it); the clock is read once at the top of each turn of the
+//! loop and that `now` is passed down.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -95,7 +99,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         }
         let wake = planner.wake(&history.state, cursor, now);
         if !wake.send.is_empty() || !wake.missed.is_empty() {
-            send_due(&planner, &mut memory, &mut notifier, &wake, &history).await;
+            send_due(&planner, &mut memory, &mut notifier, &wake, &history, now).await;
             // A clock set backwards must not send again what was sent.
             cursor = cursor.max(now);
             continue;
@@ -116,11 +120,11 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             .into_iter()
             .chain(summary_at)
             .min()
-            .unwrap_or_else(timer::never);
+            .unwrap_or_else(|| timer::never(now));
         tokio::select! {
             woke = timer.wait_until(wake_at) => {
                 if woke? == timer::Wake::ClockChanged {
-                    info!("the clock changed; planning again from {}", local(&config, Utc::now()));
+                    info!("the clock changed; planning again");
                 }
             }
             _ = sigterm.recv() => break,
@@ -362,6 +366,8 @@ impl Memory {
             return false;
         };
         // Stored first, logged after: a logged answer is a kept answer.
+        // An answer is dated when it arrives, which is not the turn's `now`: the daemon
+        // may have waited hours for it.
         let paused = self.store_answer(event.id, kind, Utc::now(), config, library);
         let kept = if self.pending.iter().any(|(n, _, _)| *n == event.id) {
             " (kept in memory until it can be written)"
@@ -476,13 +482,13 @@ impl Memory {
     }
 
     /// Whether the "fewer steps" note is still to be said; marks it said.
-    fn say_fewer_once(&self) -> bool {
+    fn say_fewer_once(&self, now: DateTime<Utc>) -> bool {
         let Some(journal) = &self.journal else {
             return false;
         };
         match journal.setting(keys::FEWER_SAID) {
             Ok(None) => journal
-                .set_setting(keys::FEWER_SAID, Some(&Utc::now().to_rfc3339()))
+                .set_setting(keys::FEWER_SAID, Some(&now.to_rfc3339()))
                 .is_ok(),
             _ => false,
         }
@@ -500,6 +506,7 @@ async fn send_due(
     notifier: &mut Notifier,
     wake: &Wake,
     history: &History,
+    now: DateTime<Utc>,
 ) {
     let config = planner.config;
     // Each missed prompt is named, up to a screenful; a rule firing every second would
@@ -525,7 +532,7 @@ async fn send_due(
     }
     let mut timeline = history.state.sent.clone();
     timeline.extend(wake.send.iter().map(|f| planner.sent(f)));
-    if planner.fewer(&timeline) && memory.say_fewer_once() {
+    if planner.fewer(&timeline) && memory.say_fewer_once(now) {
         let note = "No answer to the last few steps, which is fine. closer will send fewer \
                     of them for now; answering one brings them back.";
         info!("{note}");

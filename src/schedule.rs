@@ -48,7 +48,11 @@ impl Trigger {
             format!("`{pattern}` is not a valid cron pattern ({e}); expected 5 fields such as \"0 13 * * *\", or 6 with seconds first")
         })?;
         // A pattern that never matches (the 30th of February) is a mistake worth naming.
-        let probe = Utc::now().with_timezone(&Tz::UTC);
+        // From a fixed moment, so parsing never reads the clock: without years a pattern
+        // repeats, so one that ever matches matches within a few years of any start.
+        let probe = DateTime::from_timestamp(946_684_800, 0) // 2000-01-01
+            .expect("a valid instant")
+            .with_timezone(&Tz::UTC);
         cron.find_next_occurrence(&probe, false)
             .map_err(|_| format!("`{pattern}` never comes due"))?;
         Ok(Trigger::Cron(Box::new(cron)))

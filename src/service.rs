@@ -94,20 +94,32 @@ impl Target {
     }
 }
 
-/// The systemd unit that runs `exec run`, started with `target`.
-pub fn render_unit(exec: &Path, target: Target) -> String {
+/// The systemd unit that runs `exec [--config config] run`, started with `target`.
+pub fn render_unit(exec: &Path, config: Option<&Path>, target: Target) -> String {
+    let args = config.map_or_else(String::new, |c| format!(" --config {}", systemd_word(c)));
     fill(
         UNIT_TEMPLATE,
-        &[("EXEC", &systemd_word(exec)), ("TARGET", target.unit())],
+        &[
+            ("EXEC", &systemd_word(exec)),
+            ("ARGS", &args),
+            ("TARGET", target.unit()),
+        ],
     )
 }
 
-/// The launchd agent that runs `exec run` at login and logs to `log`.
-pub fn render_plist(exec: &Path, log: &Path) -> String {
+/// The launchd agent that runs `exec [--config config] run` at login and logs to `log`.
+pub fn render_plist(exec: &Path, config: Option<&Path>, log: &Path) -> String {
+    let args = config.map_or_else(String::new, |c| {
+        format!(
+            "\n\t\t<string>--config</string>\n\t\t<string>{}</string>",
+            xml_escape(&c.to_string_lossy())
+        )
+    });
     fill(
         PLIST_TEMPLATE,
         &[
             ("EXEC", &xml_escape(&exec.to_string_lossy())),
+            ("ARGS", &args),
             ("LOG", &xml_escape(&log.to_string_lossy())),
         ],
     )
@@ -382,6 +394,8 @@ mod systemd {
     pub struct Service {
         pub file: PathBuf,
         pub exe: PathBuf,
+        /// The config the service runs with, when not the standard one (absolute).
+        pub config: Option<PathBuf>,
     }
 
     fn systemctl(args: &[&str]) -> Result<String, CommandFailed> {
@@ -389,12 +403,13 @@ mod systemd {
     }
 
     impl Service {
-        pub fn for_this_user() -> anyhow::Result<Service> {
+        pub fn for_this_user(config: Option<PathBuf>) -> anyhow::Result<Service> {
             let dirs = directories::BaseDirs::new()
                 .context("cannot find your home directory; set HOME")?;
             Ok(Service {
                 file: super::unit_path(dirs.config_dir()),
                 exe: super::this_exe()?,
+                config,
             })
         }
 
@@ -406,7 +421,22 @@ mod systemd {
                     self.exe.display()
                 );
             }
-            Ok(super::render_unit(&self.exe, target))
+            if let Some(config) = self
+                .config
+                .as_deref()
+                .filter(|c| !super::systemd_accepts(c))
+            {
+                anyhow::bail!(
+                    "systemd will not pass a path that holds a quote, a backslash or a control \
+                     character: {}; move the config to a plainer path",
+                    config.display()
+                );
+            }
+            Ok(super::render_unit(
+                &self.exe,
+                self.config.as_deref(),
+                target,
+            ))
         }
 
         pub fn install(&self, target: Target) -> anyhow::Result<Status> {
@@ -521,6 +551,8 @@ mod launchd {
         pub file: PathBuf,
         pub log: PathBuf,
         pub exe: PathBuf,
+        /// The config the agent runs with, when not the standard one (absolute).
+        pub config: Option<PathBuf>,
     }
 
     /// `gui/<uid>`, the domain of the logged-in user's agents.
@@ -529,7 +561,7 @@ mod launchd {
     }
 
     impl Service {
-        pub fn for_this_user() -> anyhow::Result<Service> {
+        pub fn for_this_user(config: Option<PathBuf>) -> anyhow::Result<Service> {
             let dirs = directories::BaseDirs::new()
                 .context("cannot find your home directory; set HOME")?;
             let home = dirs.home_dir();
@@ -537,12 +569,17 @@ mod launchd {
                 file: super::plist_path(home),
                 log: home.join("Library/Logs/closer.log"),
                 exe: super::this_exe()?,
+                config,
             })
         }
 
         /// launchd has no targets: the agent starts at login either way.
         pub fn render(&self, _target: Target) -> anyhow::Result<String> {
-            Ok(super::render_plist(&self.exe, &self.log))
+            Ok(super::render_plist(
+                &self.exe,
+                self.config.as_deref(),
+                &self.log,
+            ))
         }
 
         pub fn install(&self, target: Target) -> anyhow::Result<Status> {
@@ -633,14 +670,14 @@ mod tests {
             ("/tmp/@LOG@/@TARGET@/closer", "/tmp/@LOG@/@TARGET@/closer"),
             ("/home/zoë/closer", "/home/zoë/closer"),
         ] {
-            let unit = render_unit(Path::new(exec), Target::Default);
+            let unit = render_unit(Path::new(exec), None, Target::Default);
             assert!(
                 unit.contains(&format!("\nExecStart={word} run\n")),
                 "{exec:?}:\n{unit}"
             );
             assert_eq!(installed_exec(&unit), Some(PathBuf::from(exec)), "{unit}");
         }
-        let unit = render_unit(Path::new("/usr/bin/closer"), Target::Graphical);
+        let unit = render_unit(Path::new("/usr/bin/closer"), None, Target::Graphical);
         for line in [
             "After=graphical-session.target",
             "PartOf=graphical-session.target",
@@ -649,6 +686,22 @@ mod tests {
             assert!(unit.lines().any(|l| l == line), "no {line:?} in:\n{unit}");
         }
         assert!(!unit.contains("@EXEC@") && !unit.contains("@TARGET@"));
+        // With a config of the person's choosing, it stays the program's first argument.
+        let config = Path::new("/home/a b/closer.toml");
+        let unit = render_unit(Path::new("/usr/bin/closer"), Some(config), Target::Default);
+        assert!(
+            unit.contains("\nExecStart=/usr/bin/closer --config \"/home/a b/closer.toml\" run\n"),
+            "{unit}"
+        );
+        assert_eq!(
+            installed_exec(&unit),
+            Some(PathBuf::from("/usr/bin/closer"))
+        );
+        let plist = render_plist(Path::new("/usr/bin/closer"), Some(config), Path::new("/l"));
+        assert!(
+            plist.contains("<string>--config</string>\n\t\t<string>/home/a b/closer.toml</string>"),
+            "{plist}"
+        );
     }
 
     #[test]
@@ -690,7 +743,7 @@ mod tests {
     #[test]
     fn a_rendered_plist_escapes_its_paths_and_reads_back() {
         let exec = Path::new("/Users/a&b/<bin>/closer @LOG@");
-        let plist = render_plist(exec, Path::new("/Users/a&b/Library/Logs/closer.log"));
+        let plist = render_plist(exec, None, Path::new("/Users/a&b/Library/Logs/closer.log"));
         assert!(plist.contains("<string>/Users/a&amp;b/&lt;bin&gt;/closer @LOG@</string>"));
         assert!(plist.contains("<string>/Users/a&amp;b/Library/Logs/closer.log</string>"));
         assert!(plist.contains(&format!("<string>{LABEL}</string>")));

@@ -1,7 +1,7 @@
 //! Reading the config and the content together, as every command does, and checking
 //! that each schedule rule has something to send; and [`inputs`], the one path from the
-//! config and the journal to what the planner plans with, for `next`, `status`, `send`
-//! and the daemon alike, so a preview shows what the daemon will send.
+//! config and the journal to what the planner plans with, for `next`, `status` and the
+//! daemon alike, so a preview shows what the daemon will send.
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
@@ -108,9 +108,15 @@ impl Setup {
         )?)
     }
 
-    /// [`Setup::preview`] now, as a pair.
+    /// The config and the journal's history as they stand, no restart applied (`send`,
+    /// which tries the setup with the rungs as recorded).
     pub fn history(&self, paths: &Paths) -> anyhow::Result<(Config, History)> {
-        let inputs = self.preview(paths, Utc::now())?;
+        let inputs = if paths.journal().exists() {
+            let journal = open_journal(paths)?;
+            inputs(&self.config, Some(&journal), Utc::now(), Restarts::Ignore)?
+        } else {
+            inputs(&self.config, None, Utc::now(), Restarts::Ignore)?
+        };
         Ok((inputs.config, inputs.history))
     }
 }
@@ -126,12 +132,13 @@ pub struct Inputs {
     pub restarts: Vec<Move>,
 }
 
-/// Whether the restarts after a long break are written to the journal (the daemon) or
-/// only applied to what is planned with (a preview).
+/// Whether the restarts after a long break are written to the journal (the daemon), only
+/// applied to what is planned with (a preview: `next`, `status`), or left out (`send`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Restarts {
     Record,
     Preview,
+    Ignore,
 }
 
 /// The planner's inputs at `now`: the config as the person set it, and the journal's
@@ -155,6 +162,7 @@ pub fn inputs(
     let mut history = History::load(journal, &config)?;
     let moves = match restarts {
         Restarts::Record => crate::record::restarts(journal, &history, &config.ladders, now)?,
+        Restarts::Ignore => Vec::new(),
         Restarts::Preview => config
             .ladders
             .iter()

@@ -1,6 +1,11 @@
 //! Noticing edits without polling: the config file, the user's content packs, and the
 //! system time zone, through inotify. Editors replace files rather than write them in
 //! place, so directories are watched, not files, and a burst of events becomes one change.
+//! A config file or pack that is being created is read when its writer closes it (CLOSE_WRITE),
+//! not at its creation, so half a file is never taken for the config. A config that is a
+//! symbolic link is followed: the directory of the file it names is
+//! watched too. Waiting for a change is cancel-safe (the daemon waits for it in a `select!`): an event
+//! read is never dropped with the future that read it.
 //! Linux only; elsewhere nothing is watched and SIGHUP does the same job.
 
 use std::ffi::OsString;
@@ -37,6 +42,10 @@ mod linux {
     pub struct Watcher {
         fd: AsyncFd<Inotify>,
         targets: Targets,
+        /// A change read and not reported yet, and when its burst is over. Kept here, not
+        /// in the future, so that a `changed()` dropped while it waits (the daemon's
+        /// `select!` woke for the timer) loses nothing: the next call goes on waiting.
+        pending: Option<(Change, tokio::time::Instant)>,
     }
 
     /// What is watched, to tell events apart.
@@ -48,6 +57,36 @@ mod linux {
         content_name: OsString,
         content_dir: std::path::PathBuf,
         etc: Option<WatchDescriptor>,
+        /// The config's path, to follow it when it is a link.
+        config: std::path::PathBuf,
+        /// When the config is a symbolic link (a dotfile manager's): the directory of the
+        /// file it names, watched too, and that file's name. Edits land there.
+        link: Option<(WatchDescriptor, OsString, std::path::PathBuf)>,
+    }
+
+    /// Whether `event` is a regular file just created at `path`: its writer has yet to
+    /// write it, and its CLOSE_WRITE follows. Reading it now could find half a config.
+    /// (A link is created whole.)
+    fn still_being_written(event: &inotify::Event<&std::ffi::OsStr>, path: &Path) -> bool {
+        event.mask.contains(inotify::EventMask::CREATE)
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+    }
+
+    /// Watches the directory of the file a symlinked `config` names (even one not there
+    /// yet); None when `config` is not a link.
+    fn follow(
+        inotify: &Inotify,
+        config: &Path,
+    ) -> Option<(WatchDescriptor, OsString, std::path::PathBuf)> {
+        if !config.is_symlink() {
+            return None;
+        }
+        let target = std::fs::canonicalize(config).ok().or_else(|| {
+            let target = std::fs::read_link(config).ok()?;
+            Some(config.parent()?.join(target))
+        })?;
+        let wd = inotify.watches().add(target.parent()?, mask()).ok()?;
+        Some((wd, target.file_name()?.to_owned(), target))
     }
 
     fn mask() -> WatchMask {
@@ -80,7 +119,10 @@ mod linux {
             // as long as the `AsyncFd` that owns it.
             #[allow(unsafe_code)]
             let fd = unsafe { AsyncFd::register_with_interest(inotify, Interest::READABLE) }?;
+            let link = follow(fd.get_ref(), config);
             let targets = Targets {
+                config: config.to_owned(),
+                link,
                 config_dir,
                 config_name: config.file_name().map(OsString::from).unwrap_or_default(),
                 content: content_watch,
@@ -88,21 +130,30 @@ mod linux {
                 content_dir: content.to_owned(),
                 etc,
             };
-            Ok(Watcher { fd, targets })
+            Ok(Watcher {
+                fd,
+                targets,
+                pending: None,
+            })
         }
 
-        /// Waits for the next change that matters.
+        /// Waits for the next change that matters. Cancel-safe: an event read is kept
+        /// until a call returns it.
         pub async fn changed(&mut self) -> io::Result<Change> {
             loop {
-                if let Some(change) = self.read().await? {
+                if let Some((mut change, settled)) = self.pending {
                     // Let the editor finish, then take whatever else it did as part of this.
-                    tokio::time::sleep(SETTLE).await;
+                    tokio::time::sleep_until(settled).await;
                     while let Some(more) = self.try_read()? {
                         if more == Change::Config {
-                            return Ok(Change::Config);
+                            change = Change::Config;
                         }
                     }
+                    self.pending = None;
                     return Ok(change);
+                }
+                if let Some(change) = self.read().await? {
+                    self.pending = Some((change, tokio::time::Instant::now() + SETTLE));
                 }
             }
         }
@@ -134,17 +185,28 @@ mod linux {
         let mut content_appeared = false;
         for event in inotify.read_events(&mut buffer)? {
             let name = event.name.map(OsString::from);
-            if event.wd == w.config_dir {
-                if name.as_ref() == Some(&w.config_name) {
+            if let Some((_, _, target)) = w
+                .link
+                .as_ref()
+                .filter(|(wd, file, _)| *wd == event.wd && name.as_ref() == Some(file))
+            {
+                if !still_being_written(&event, target) {
                     change = Some(Change::Config);
+                }
+            } else if event.wd == w.config_dir {
+                if name.as_ref() == Some(&w.config_name) {
+                    if !still_being_written(&event, &w.config) {
+                        change = Some(Change::Config);
+                    }
                 } else if name.as_ref() == Some(&w.content_name) {
                     content_appeared = true;
                     change = Some(Change::Config);
                 }
             } else if Some(&event.wd) == w.content.as_ref() {
-                if name
+                if let Some(n) = name
                     .as_ref()
-                    .is_some_and(|n| Path::new(n).extension().is_some_and(|x| x == "toml"))
+                    .filter(|n| Path::new(n).extension().is_some_and(|x| x == "toml"))
+                    && !still_being_written(&event, &w.content_dir.join(n))
                 {
                     change = Some(Change::Config);
                 }
@@ -159,6 +221,10 @@ mod linux {
         }
         if content_appeared {
             w.content = inotify.watches().add(&w.content_dir, mask()).ok();
+        }
+        if change == Some(Change::Config) {
+            // The config may have become a link, or a link to somewhere else.
+            w.link = follow(inotify, &w.config);
         }
         Ok(change)
     }

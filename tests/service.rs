@@ -207,3 +207,39 @@ fn install_and_uninstall_drive_systemctl_in_order() {
     );
     assert!(!unit.exists());
 }
+
+#[test]
+fn a_config_given_with_config_goes_into_the_unit_as_an_absolute_path() {
+    let home = Home::empty();
+    home.write("my configs/closer.toml", "");
+    let out = home
+        .cmd(&[
+            "--config",
+            "my configs/closer.toml",
+            "service",
+            "install",
+            "--print",
+        ])
+        .current_dir(home.dir.path())
+        .output()
+        .unwrap();
+    let run = Run::from(out);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let unit = run.stdout;
+    let config = home.path("my configs/closer.toml");
+    let exec = format!(
+        "\nExecStart={} --config \"{}\" run\n",
+        this_closer().display(),
+        config.display()
+    );
+    assert!(unit.contains(&exec), "no {exec:?} in:\n{unit}");
+    let out = verify(&unit);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "{stderr}\n{unit}"
+    );
+    // The standard config needs no flag.
+    let standard = printed_unit(&home, &[]);
+    assert!(!standard.contains("--config"), "{standard}");
+}

@@ -1,6 +1,8 @@
 //! `closer service`: install, remove, start, stop and check closer as a user service
 //! (systemd on Linux, launchd on macOS). The work is in `crate::service`.
 
+use anyhow::Context as _;
+
 use crate::Status;
 use crate::paths::Paths;
 use crate::service::{Service, Target};
@@ -38,9 +40,19 @@ pub struct InstallArgs {
     pub target: Target,
 }
 
-/// The service runs `closer run` with the standard paths, so `paths` plays no part here.
-pub fn run(_paths: &Paths, args: &ServiceArgs) -> anyhow::Result<Status> {
-    let service = Service::for_this_user()?;
+/// The service runs `closer run` with the standard paths, or with `--config` (made
+/// absolute) when this command was given one.
+pub fn run(paths: &Paths, args: &ServiceArgs) -> anyhow::Result<Status> {
+    let standard = Paths::resolve(None)?.config;
+    let config =
+        if paths.config == standard {
+            None
+        } else {
+            Some(std::path::absolute(&paths.config).with_context(|| {
+                format!("cannot make {} an absolute path", paths.config.display())
+            })?)
+        };
+    let service = Service::for_this_user(config)?;
     match &args.action {
         ServiceAction::Install(install) if install.print => {
             print!("{}", service.render(install.target)?);
