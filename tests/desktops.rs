@@ -261,3 +261,33 @@ fn service_install_puts_the_desktop_entry_and_icons_where_desktops_look() {
         assert!(!home.path(file).exists(), "{file} is left behind");
     }
 }
+
+#[test]
+fn notify_osd_takes_no_actions_so_the_body_says_how_to_answer_and_send_does_not_wait() {
+    let desktop = Desktop::start_with(Server::NotifyOsd);
+    let home = Home::with_config(&one_step_config());
+    let started = Instant::now();
+    let out = home.cmd(&["send"]).envs(desktop.env()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout.contains("this desktop shows no answer buttons"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Waiting"), "{stdout}");
+    // Far sooner than the default wait of two minutes.
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let sent = desktop.wait_for_notifications(1, WAIT);
+    assert!(sent[0].actions.is_empty(), "{:?}", sent[0].actions);
+    assert!(
+        sent[0].body.ends_with(
+            "\n\nTo answer, run `closer done`, `closer hard` or `closer skip` in a terminal."
+        ),
+        "{}",
+        sent[0].body
+    );
+    let done = home.run(&["done"]);
+    assert_eq!(done.code, Some(0), "{done:?}");
+    assert_eq!(answers(&home), [(AnswerKind::Done, "terminal".into())]);
+}

@@ -56,6 +56,8 @@ pub enum Server {
     NotificationDaemon,
     /// mako (Wayland, headless sway): no buttons; `makoctl invoke`.
     Mako,
+    /// notify-osd (X11): no `actions` capability at all; nothing to click.
+    NotifyOsd,
 }
 
 impl Server {
@@ -66,6 +68,7 @@ impl Server {
             Server::Xfce => "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd",
             Server::NotificationDaemon => "/usr/lib/notification-daemon/notification-daemon",
             Server::Mako => "mako",
+            Server::NotifyOsd => "/usr/lib/x86_64-linux-gnu/notify-osd",
         }
     }
 
@@ -75,6 +78,7 @@ impl Server {
             Server::Xfce => "xfce4-notifyd",
             Server::NotificationDaemon => "notification-daemon",
             Server::Mako => "mako",
+            Server::NotifyOsd => "notify-osd",
         }
     }
 }
@@ -335,6 +339,7 @@ impl Desktop {
                 format!("makoctl invoke -n {id} {action_key}")
             }
             Server::Xfce | Server::NotificationDaemon => self.click_button(action_key, deadline),
+            Server::NotifyOsd => panic!("notify-osd takes no actions: there is nothing to click"),
         };
         let seen = poll_until(deadline, POLL, || {
             (self.count(&invoked) > before).then_some(())
@@ -359,7 +364,7 @@ impl Desktop {
         }
         match self.kind {
             Server::Mako => !self.mako_ids().contains(&id),
-            Server::Dunst => false,
+            Server::Dunst | Server::NotifyOsd => false,
             Server::Xfce | Server::NotificationDaemon => {
                 self.close_calls().contains(&id) && self.notification_windows().is_empty()
             }
