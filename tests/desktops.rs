@@ -291,3 +291,35 @@ fn notify_osd_takes_no_actions_so_the_body_says_how_to_answer_and_send_does_not_
     assert_eq!(done.code, Some(0), "{done:?}");
     assert_eq!(answers(&home), [(AnswerKind::Done, "terminal".into())]);
 }
+
+#[test]
+fn a_frozen_server_is_given_up_on_after_the_call_timeout_and_nothing_is_sent_twice() {
+    let desktop = Desktop::start_with(Server::Dunst);
+    let home = Home::with_config(&one_step_config());
+    let mut daemon = home.daemon(Some(&desktop));
+    daemon.wait_for_log("closer is running", 1, WAIT);
+    desktop.signal_server("STOP");
+
+    let log = daemon.wait_for_log("no notification server could be reached", 1, WAIT);
+    assert!(log.contains("within 5 s"), "{log}");
+    daemon.wait_for_log("to stderr", 1, WAIT);
+    assert!(
+        daemon.log().contains("closer: "),
+        "the prompt was not printed"
+    );
+
+    // Thawed, the server shows the call it had queued; closer sends nothing again.
+    desktop.signal_server("CONT");
+    daemon.wait_for_log("the notification server is back", 1, WAIT);
+    assert_eq!(desktop.notifications().len(), 1);
+    let (journal, _) = Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
+    let sent = journal.entries(None).unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(3)),
+        0,
+        "{}",
+        daemon.log()
+    );
+}

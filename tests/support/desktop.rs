@@ -276,6 +276,21 @@ impl Desktop {
         );
     }
 
+    /// Sends the server a signal by name ("STOP" freezes it: it then answers no call;
+    /// "CONT" thaws it).
+    pub fn signal_server(&self, name: &str) {
+        let server = self.server.as_ref().expect("the server is not running");
+        let pid = server.child.id().to_string();
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(&pid)
+            .status();
+        assert!(
+            matches!(sent, Ok(s) if s.success()),
+            "kill -{name} {pid} failed"
+        );
+    }
+
     /// Every `Notify` call seen so far, oldest first.
     pub fn notifications(&self) -> Vec<Notify> {
         self.notify_calls().into_iter().map(|(n, _)| n).collect()
