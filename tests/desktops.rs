@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use closer::journal::{AnswerKind, Entry, Journal};
-use support::desktop::{Desktop, Notify, Server};
+use support::desktop::{Desktop, Notify, Server, Signal};
 use support::home::{Daemon, Home};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -322,4 +322,39 @@ fn a_frozen_server_is_given_up_on_after_the_call_timeout_and_nothing_is_sent_twi
         "{}",
         daemon.log()
     );
+}
+
+#[test]
+fn xfce_expires_a_message_but_a_step_stays_until_answered() {
+    let desktop = Desktop::start_with(Server::Xfce);
+    let step = one_step_config();
+    let cron = step.lines().find(|l| l.starts_with("cron")).unwrap();
+    let home = Home::with_config(&format!(
+        "{step}[[schedule]]\nname = \"kind words\"\nsend = \"compassion\"\n{cron}\n"
+    ));
+    let daemon = home.daemon(Some(&desktop));
+    let sent = desktop.wait_for_notifications(2, WAIT);
+    let (steps, messages): (Vec<&Notify>, Vec<&Notify>) =
+        sent.iter().partition(|n| !n.actions.is_empty());
+    let (step, message) = (steps[0], messages[0]);
+    assert_eq!((step.expire_timeout, message.expire_timeout), (0, -1));
+
+    // xfce4-notifyd's own expiry is about 10 s.
+    let expired = Signal::Closed {
+        id: message.id.unwrap(),
+        reason: 1,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !desktop.signals().contains(&expired) {
+        assert!(Instant::now() < deadline, "{:?}", desktop.signals());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        !desktop.is_closed(step.id.unwrap()),
+        "{:?}",
+        desktop.signals()
+    );
+    desktop.click("done");
+    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    desktop.wait_closed(step.id.unwrap(), WAIT);
 }

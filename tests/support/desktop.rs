@@ -330,12 +330,12 @@ impl Desktop {
         self.messages().iter().filter_map(parse_signal).collect()
     }
 
-    /// Chooses the action `action_key` of the most recent notification as a person would on
+    /// Chooses the action `action_key` of the most recent notification offering it, as a person would on
     /// this server (see the module's header), and waits (at most 5 s) until the server
     /// emitted `ActionInvoked` for it.
     pub fn click(&self, action_key: &str) {
         let deadline = deadline(CLICK_TIMEOUT);
-        let id = self.latest_notification_id(deadline);
+        let id = self.latest_notification_id(action_key, deadline);
         let invoked = Signal::ActionInvoked {
             id,
             key: action_key.to_owned(),
@@ -431,7 +431,12 @@ impl Desktop {
 
     /// Clicks the button of `action_key` on the newest notification window; says how.
     fn click_button(&self, action_key: &str, deadline: Instant) -> String {
-        let notify = self.notifications().pop().expect("a notification to click");
+        let notify = self
+            .notifications()
+            .into_iter()
+            .rev()
+            .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+            .expect("a notification to click");
         // The default action is the body, not a button (xfce4-notifyd draws it last).
         let index = notify
             .actions
@@ -601,9 +606,16 @@ impl Desktop {
         }
     }
 
-    /// The id dunst returned for the most recent Notify call, waiting for its reply.
-    fn latest_notification_id(&self, deadline: Instant) -> u32 {
-        poll_until(deadline, POLL, || self.notifications().last()?.id).unwrap_or_else(|| {
+    /// The id of the most recent notification that offers `action_key`, waiting for its reply.
+    fn latest_notification_id(&self, action_key: &str, deadline: Instant) -> u32 {
+        let offering = || {
+            let notifications = self.notifications();
+            notifications
+                .into_iter()
+                .rev()
+                .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+        };
+        poll_until(deadline, POLL, || offering()?.id).unwrap_or_else(|| {
             panic!(
                 "no notification with a reply from the server to click; saw {:#?}",
                 self.notifications()
