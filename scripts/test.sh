@@ -15,6 +15,7 @@ needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-ana
 # sway as nobody; desktop-file-validate checks assets/closer.desktop.
 needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
   /usr/lib/notification-daemon/notification-daemon:notification-daemon
+  /usr/lib/x86_64-linux-gnu/notify-osd:notify-osd
   mako:mako-notifier makoctl:mako-notifier sway:sway setpriv:util-linux
   xdotool:xdotool import:imagemagick desktop-file-validate:desktop-file-utils)
 # man reads the manual pages, and the shells parse the completion scripts (tests/packaging.rs,

@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use closer::journal::{AnswerKind, Entry, Journal};
-use support::desktop::{Desktop, Notify, Server};
+use support::desktop::{Desktop, Notify, Server, Signal};
 use support::home::{Daemon, Home};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -260,4 +260,101 @@ fn service_install_puts_the_desktop_entry_and_icons_where_desktops_look() {
     for file in files {
         assert!(!home.path(file).exists(), "{file} is left behind");
     }
+}
+
+#[test]
+fn notify_osd_takes_no_actions_so_the_body_says_how_to_answer_and_send_does_not_wait() {
+    let desktop = Desktop::start_with(Server::NotifyOsd);
+    let home = Home::with_config(&one_step_config());
+    let started = Instant::now();
+    let out = home.cmd(&["send"]).envs(desktop.env()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout.contains("this desktop shows no answer buttons"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Waiting"), "{stdout}");
+    // Far sooner than the default wait of two minutes.
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let sent = desktop.wait_for_notifications(1, WAIT);
+    assert!(sent[0].actions.is_empty(), "{:?}", sent[0].actions);
+    assert!(
+        sent[0].body.ends_with(
+            "\n\nTo answer, run `closer done`, `closer hard` or `closer skip` in a terminal."
+        ),
+        "{}",
+        sent[0].body
+    );
+    let done = home.run(&["done"]);
+    assert_eq!(done.code, Some(0), "{done:?}");
+    assert_eq!(answers(&home), [(AnswerKind::Done, "terminal".into())]);
+}
+
+#[test]
+fn a_frozen_server_is_given_up_on_after_the_call_timeout_and_nothing_is_sent_twice() {
+    let desktop = Desktop::start_with(Server::Dunst);
+    let home = Home::with_config(&one_step_config());
+    let mut daemon = home.daemon(Some(&desktop));
+    daemon.wait_for_log("closer is running", 1, WAIT);
+    desktop.signal_server("STOP");
+
+    let log = daemon.wait_for_log("no notification server could be reached", 1, WAIT);
+    assert!(log.contains("within 5 s"), "{log}");
+    daemon.wait_for_log("to stderr", 1, WAIT);
+    assert!(
+        daemon.log().contains("closer: "),
+        "the prompt was not printed"
+    );
+
+    // Thawed, the server shows the call it had queued; closer sends nothing again.
+    desktop.signal_server("CONT");
+    daemon.wait_for_log("the notification server is back", 1, WAIT);
+    assert_eq!(desktop.notifications().len(), 1);
+    let (journal, _) = Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
+    let sent = journal.entries(None).unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(3)),
+        0,
+        "{}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn xfce_expires_a_message_but_a_step_stays_until_answered() {
+    let desktop = Desktop::start_with(Server::Xfce);
+    let step = one_step_config();
+    let cron = step.lines().find(|l| l.starts_with("cron")).unwrap();
+    let home = Home::with_config(&format!(
+        "{step}[[schedule]]\nname = \"kind words\"\nsend = \"compassion\"\n{cron}\n"
+    ));
+    let daemon = home.daemon(Some(&desktop));
+    let sent = desktop.wait_for_notifications(2, WAIT);
+    let (steps, messages): (Vec<&Notify>, Vec<&Notify>) =
+        sent.iter().partition(|n| !n.actions.is_empty());
+    let (step, message) = (steps[0], messages[0]);
+    assert_eq!((step.expire_timeout, message.expire_timeout), (0, -1));
+
+    // xfce4-notifyd's own expiry is about 10 s.
+    let expired = Signal::Closed {
+        id: message.id.unwrap(),
+        reason: 1,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !desktop.signals().contains(&expired) {
+        assert!(Instant::now() < deadline, "{:?}", desktop.signals());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        !desktop.is_closed(step.id.unwrap()),
+        "{:?}",
+        desktop.signals()
+    );
+    desktop.click("done");
+    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    desktop.wait_closed(step.id.unwrap(), WAIT);
 }

@@ -56,6 +56,8 @@ pub enum Server {
     NotificationDaemon,
     /// mako (Wayland, headless sway): no buttons; `makoctl invoke`.
     Mako,
+    /// notify-osd (X11): no `actions` capability at all; nothing to click.
+    NotifyOsd,
 }
 
 impl Server {
@@ -66,6 +68,7 @@ impl Server {
             Server::Xfce => "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd",
             Server::NotificationDaemon => "/usr/lib/notification-daemon/notification-daemon",
             Server::Mako => "mako",
+            Server::NotifyOsd => "/usr/lib/x86_64-linux-gnu/notify-osd",
         }
     }
 
@@ -75,6 +78,7 @@ impl Server {
             Server::Xfce => "xfce4-notifyd",
             Server::NotificationDaemon => "notification-daemon",
             Server::Mako => "mako",
+            Server::NotifyOsd => "notify-osd",
         }
     }
 }
@@ -272,6 +276,21 @@ impl Desktop {
         );
     }
 
+    /// Sends the server a signal by name ("STOP" freezes it: it then answers no call;
+    /// "CONT" thaws it).
+    pub fn signal_server(&self, name: &str) {
+        let server = self.server.as_ref().expect("the server is not running");
+        let pid = server.child.id().to_string();
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(&pid)
+            .status();
+        assert!(
+            matches!(sent, Ok(s) if s.success()),
+            "kill -{name} {pid} failed"
+        );
+    }
+
     /// Every `Notify` call seen so far, oldest first.
     pub fn notifications(&self) -> Vec<Notify> {
         self.notify_calls().into_iter().map(|(n, _)| n).collect()
@@ -311,12 +330,12 @@ impl Desktop {
         self.messages().iter().filter_map(parse_signal).collect()
     }
 
-    /// Chooses the action `action_key` of the most recent notification as a person would on
+    /// Chooses the action `action_key` of the most recent notification offering it, as a person would on
     /// this server (see the module's header), and waits (at most 5 s) until the server
     /// emitted `ActionInvoked` for it.
     pub fn click(&self, action_key: &str) {
         let deadline = deadline(CLICK_TIMEOUT);
-        let id = self.latest_notification_id(deadline);
+        let id = self.latest_notification_id(action_key, deadline);
         let invoked = Signal::ActionInvoked {
             id,
             key: action_key.to_owned(),
@@ -335,6 +354,7 @@ impl Desktop {
                 format!("makoctl invoke -n {id} {action_key}")
             }
             Server::Xfce | Server::NotificationDaemon => self.click_button(action_key, deadline),
+            Server::NotifyOsd => panic!("notify-osd takes no actions: there is nothing to click"),
         };
         let seen = poll_until(deadline, POLL, || {
             (self.count(&invoked) > before).then_some(())
@@ -359,7 +379,7 @@ impl Desktop {
         }
         match self.kind {
             Server::Mako => !self.mako_ids().contains(&id),
-            Server::Dunst => false,
+            Server::Dunst | Server::NotifyOsd => false,
             Server::Xfce | Server::NotificationDaemon => {
                 self.close_calls().contains(&id) && self.notification_windows().is_empty()
             }
@@ -411,7 +431,12 @@ impl Desktop {
 
     /// Clicks the button of `action_key` on the newest notification window; says how.
     fn click_button(&self, action_key: &str, deadline: Instant) -> String {
-        let notify = self.notifications().pop().expect("a notification to click");
+        let notify = self
+            .notifications()
+            .into_iter()
+            .rev()
+            .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+            .expect("a notification to click");
         // The default action is the body, not a button (xfce4-notifyd draws it last).
         let index = notify
             .actions
@@ -581,9 +606,16 @@ impl Desktop {
         }
     }
 
-    /// The id dunst returned for the most recent Notify call, waiting for its reply.
-    fn latest_notification_id(&self, deadline: Instant) -> u32 {
-        poll_until(deadline, POLL, || self.notifications().last()?.id).unwrap_or_else(|| {
+    /// The id of the most recent notification that offers `action_key`, waiting for its reply.
+    fn latest_notification_id(&self, action_key: &str, deadline: Instant) -> u32 {
+        let offering = || {
+            let notifications = self.notifications();
+            notifications
+                .into_iter()
+                .rev()
+                .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+        };
+        poll_until(deadline, POLL, || offering()?.id).unwrap_or_else(|| {
             panic!(
                 "no notification with a reply from the server to click; saw {:#?}",
                 self.notifications()
