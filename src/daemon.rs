@@ -25,7 +25,7 @@ use crate::journal::{AnswerKind, Journal, NewAnswer, NewSent, Opened};
 use crate::notify::{Answer, Delivery, Event, Message, Notifier, STEP_ACTIONS};
 use crate::paths::Paths;
 use crate::planner::{Firing, Planner, Sent, Wake};
-use crate::progress::Decision;
+use crate::progress::{Decision, Felt};
 use crate::record;
 use crate::setup::Setup;
 use crate::timer::{self, WallTimer};
@@ -136,8 +136,12 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 reload(paths, &mut setup, &mut notifier, &mut reported).await;
             }
             Some(event) = events.recv() => {
-                if memory.answer(&event, &config, &setup.library) {
-                    say(&mut notifier, "A note for you", record::PAUSE_NOTE).await;
+                let heard = memory.answer(&event, &config, &setup.library);
+                if let Some(kind) = heard.ask {
+                    ask_how_it_went(&mut notifier, &mut memory, &event, kind).await;
+                }
+                if heard.paused {
+                    say(&mut notifier, "A note for you", &record::pause_note(&config)).await;
                 }
             }
             () = notifier.until_retry() => {
@@ -271,40 +275,99 @@ impl Memory {
         }
     }
 
-    /// Records an answer from a notification; true when steps were paused because of it.
-    fn answer(&mut self, event: &Event, config: &Config, library: &Library) -> bool {
+    /// Records an answer from a notification: what it calls for next.
+    fn answer(&mut self, event: &Event, config: &Config, library: &Library) -> Heard {
         let prompt = event.prompt.as_deref().unwrap_or("?");
         let key = match &event.answer {
             Answer::Closed(reason) => {
                 info!("notification {} (`{prompt}`) closed: {reason}", event.id);
-                return false;
+                return Heard::default();
             }
             Answer::Replaced => {
                 debug!("notification {} (`{prompt}`) closed to make room", event.id);
-                return false;
+                return Heard::default();
             }
             Answer::Action(key) => key,
         };
+        if let Some(felt) = key
+            .strip_prefix(FELT_KEY)
+            .and_then(|word| Felt::ALL.iter().find(|f| f.as_str() == word))
+        {
+            return self.follow_up(event, *felt, config, library);
+        }
         let label = STEP_ACTIONS
             .iter()
             .find(|(k, _)| k == key)
             .map_or(key.as_str(), |(_, l)| l);
         let Ok(kind) = key.parse::<AnswerKind>() else {
             debug!("notification {} (`{prompt}`): {key}", event.id);
-            return false;
+            return Heard::default();
         };
         // Stored first, logged after: a logged answer is a kept answer.
         let paused = self.store_answer(event.id, kind, Utc::now(), config, library);
-        let kept = if self.pending.iter().any(|(n, _, _)| *n == event.id) {
-            " (kept in memory until it can be written)"
-        } else {
-            ""
-        };
+        let kept = self.pending.iter().any(|(n, _, _)| *n == event.id);
         info!(
-            "answer to notification {} (`{prompt}`): {key} (\"{label}\"){kept}",
-            event.id
+            "answer to notification {} (`{prompt}`): {key} (\"{label}\"){}",
+            event.id,
+            if kept {
+                " (kept in memory until it can be written)"
+            } else {
+                ""
+            }
         );
-        paused
+        // How it went is asked once, of an answer that was kept.
+        let ask = (!kept && !Felt::after(kind).is_empty()).then_some(kind);
+        Heard { paused, ask }
+    }
+
+    /// Records how a step went, the answer to a follow-up: it completes the answer it
+    /// follows. Ignored (with a line in the log) when that answer cannot be found.
+    fn follow_up(
+        &mut self,
+        event: &Event,
+        felt: Felt,
+        config: &Config,
+        library: &Library,
+    ) -> Heard {
+        let (Some(journal), Some(&sent_id)) = (&self.journal, self.shown.get(&event.id)) else {
+            warn!(
+                "notification {}: \"{}\" came for a prompt not in the journal; not kept",
+                event.id,
+                felt.label()
+            );
+            return Heard::default();
+        };
+        match record::follow_up(journal, config, library, sent_id, felt, None) {
+            Ok(Some(recorded)) => {
+                info!(
+                    "how it went, for notification {} (`{}`): {} (\"{}\"), distress {}",
+                    event.id,
+                    event.prompt.as_deref().unwrap_or("?"),
+                    felt.as_str(),
+                    felt.label(),
+                    felt.distress()
+                );
+                if let Some(Decision::Move(m)) = &recorded.decision {
+                    info!("{} ladder: {}", m.ladder, m.reason);
+                }
+                Heard {
+                    paused: recorded.steps_paused,
+                    ask: None,
+                }
+            }
+            Ok(None) => {
+                warn!(
+                    "notification {}: \"{}\" follows no answer in the journal; not kept",
+                    event.id,
+                    felt.label()
+                );
+                Heard::default()
+            }
+            Err(e) => {
+                warn!("cannot record how it went: {e}");
+                Heard::default()
+            }
+        }
     }
 
     fn store_answer(
@@ -419,6 +482,49 @@ impl Memory {
                 .is_ok(),
             _ => false,
         }
+    }
+}
+
+/// The action keys of a follow-up: this, then the word of a [`Felt`] ("felt-easier").
+const FELT_KEY: &str = "felt-";
+
+/// What an answer from a notification calls for.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Heard {
+    /// Steps were paused because of it: say so.
+    paused: bool,
+    /// Ask how it went, after this answer.
+    ask: Option<AnswerKind>,
+}
+
+/// Asks once how the step went, in place of the notification just answered: at most
+/// three choices; closing it or letting it be costs nothing.
+async fn ask_how_it_went(
+    notifier: &mut Notifier,
+    memory: &mut Memory,
+    event: &Event,
+    kind: AnswerKind,
+) {
+    let Some(&sent_id) = memory.shown.get(&event.id) else {
+        return;
+    };
+    let body = match kind {
+        AnswerKind::Done => "Thank you. Against what you feared, how was it? No need to answer.",
+        _ => "Thank you for trying. How was it? No need to answer.",
+    };
+    let message = Message {
+        title: "How did it go?".into(),
+        body: body.into(),
+        category: Category::Step,
+        prompt: event.prompt.clone(),
+    };
+    let actions: Vec<(String, String)> = Felt::after(kind)
+        .into_iter()
+        .map(|f| (format!("{FELT_KEY}{}", f.as_str()), f.label().to_owned()))
+        .collect();
+    if let Some(n) = notifier.replace(event.id, &message, &actions).await {
+        memory.shown.insert(n, sent_id);
+        debug!("asked how it went as notification {n}");
     }
 }
 

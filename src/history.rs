@@ -18,6 +18,9 @@ pub mod keys {
     pub const PAUSED_UNTIL: &str = "paused_until";
     /// Steps paused after very high distress: the reason.
     pub const STEPS_PAUSED: &str = "steps_paused";
+    /// When steps were last restarted by `closer resume` (RFC 3339): the answers before
+    /// it no longer count toward pausing them again.
+    pub const STEPS_RESUMED: &str = "steps_resumed";
     /// When closer last said it sends fewer steps (so it says so once).
     pub const FEWER_SAID: &str = "fewer_said";
     /// When the last weekly summary went out (RFC 3339).

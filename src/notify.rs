@@ -230,6 +230,74 @@ impl Notifier {
         Ok(id)
     }
 
+    /// Shows `message` in place of notification `replaces` (its replaces_id), offering
+    /// `actions` (key, label) whatever the message's category: a question that follows an
+    /// answer, or the full text behind a discreet one. Its answer comes back as an
+    /// [`Event`] for the id returned, like any other. Nothing is printed when no server is
+    /// there: what it replaces was never shown either.
+    pub async fn replace(
+        &mut self,
+        replaces: u32,
+        message: &Message,
+        actions: &[(String, String)],
+    ) -> Option<u32> {
+        if self.retry.is_some() {
+            return None;
+        }
+        let mut notification = Notification::new();
+        notification
+            .id(replaces)
+            .appname("closer")
+            .summary(&message.title)
+            .body(&message.body)
+            .urgency(Urgency::Normal)
+            .hint(Hint::Category(format!("x-closer.{}", message.category)));
+        if self.actions == Some(true) {
+            for (key, label) in actions {
+                notification.action(key, label);
+            }
+        }
+        let handle = match timeout(CALL_TIMEOUT, notification.show_async()).await {
+            Ok(Ok(handle)) => handle,
+            Ok(Err(e)) => {
+                self.away(&e.to_string());
+                return None;
+            }
+            Err(_) => {
+                self.away("it did not answer within 5 s");
+                return None;
+            }
+        };
+        Some(self.keep(handle, message.prompt.clone()))
+    }
+
+    /// Keeps `handle` open in a task of its own until it is answered, closed or replaced
+    /// to make room (at most `max_open`); returns its id.
+    fn keep(&mut self, handle: notify_rust::NotificationHandle, prompt: Option<String>) -> u32 {
+        let id = handle.id();
+        let (replace, replaced) = oneshot::channel();
+        let events = self.events.clone();
+        let task = tokio::spawn(async move {
+            let answer = tokio::select! {
+                answer = wait_for_answer(&handle) => answer,
+                _ = replaced => {
+                    let _ = timeout(CALL_TIMEOUT, handle.close_async()).await;
+                    Answer::Replaced
+                }
+            };
+            let _ = events.send(Event { id, prompt, answer });
+        });
+        self.open.retain(|o| !o.task.is_finished());
+        self.open.push_back(Open { id, replace, task });
+        while self.open.len() > self.max_open {
+            if let Some(oldest) = self.open.pop_front() {
+                tracing::debug!("closing notification {} to make room", oldest.id);
+                let _ = oldest.replace.send(());
+            }
+        }
+        id
+    }
+
     fn away(&mut self, why: &str) {
         let wait = match self.retry {
             None => {

@@ -7,7 +7,8 @@
 //! waits), the daily cap (extras are dropped), and a pause the person asked for. Then
 //! what the person said shapes the prompt: after a hard or skipped step the next prompt is
 //! a kinder one; while steps go unanswered only every other step is sent; while steps are
-//! paused for very high distress a compassion message stands in; a finished rung due for
+//! paused after very hard days only compassion messages go out (in place of steps and
+//! setback messages; critic, reflect, learn and support messages wait); a finished rung due for
 //! review comes back; a snoozed prompt comes again. Last, a prompt is chosen from the
 //! pool without repeating one until the pool is used up.
 //!
@@ -292,6 +293,15 @@ impl<'a> Planner<'a> {
         state: &State,
     ) -> Option<Category> {
         let send = self.config.schedule[item.rule].send;
+        // While steps are paused after very hard days, only gentle compassion messages go
+        // out: in place of steps and setback messages; the other kinds wait.
+        if state.steps_paused {
+            return matches!(
+                send,
+                Category::Step | Category::Compassion | Category::Setback
+            )
+            .then_some(Category::Compassion);
+        }
         // After a hard or skipped step, the next prompt is kind, whatever was due.
         if let Some(answer_at) = state.after_setback {
             let kind_since = timeline.iter().any(|s| {
@@ -309,9 +319,6 @@ impl<'a> Planner<'a> {
         }
         if send != Category::Step {
             return Some(send);
-        }
-        if state.steps_paused {
-            return Some(Category::Compassion);
         }
         // While steps go unanswered, only every other occurrence of a step rule is sent.
         if self.fewer(timeline)
@@ -701,6 +708,30 @@ mod tests {
             categories(&planner, &state, "2027-01-04T00:00:00Z", 1),
             ["01-04 09:00 compassion"]
         );
+        // Even right after a hard step, and whatever else the schedule sends.
+        let toml = format!(
+            "{LIMITS_OFF}[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n\
+             [[schedule]]\nname = \"c\"\nsend = \"critic\"\nat = \"10:00\"\n\
+             [[schedule]]\nname = \"r\"\nsend = \"reflect\"\nat = \"11:00\"\n\
+             [[schedule]]\nname = \"b\"\nsend = \"setback\"\nat = \"12:00\"\n"
+        );
+        let (config, library) = setup(&toml);
+        let planner = Planner::new(&config, &library, 1);
+        let paused = State {
+            steps_paused: true,
+            after_setback: Some(utc("2027-01-03T20:00:00Z")),
+            ..State::default()
+        };
+        assert_eq!(
+            categories(&planner, &paused, "2027-01-04T00:00:00Z", 3),
+            [
+                "01-04 09:00 compassion",
+                "01-04 12:00 compassion",
+                "01-05 09:00 compassion"
+            ]
+        );
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
         let state = State {
             paused_until: Some(utc("2027-01-07T10:00:00Z")),
             ..State::default()

@@ -40,6 +40,9 @@ pub fn pause(paths: &Paths, args: &PauseArgs) -> anyhow::Result<Status> {
 pub fn resume(paths: &Paths) -> anyhow::Result<Status> {
     let journal = open_journal(paths)?;
     journal.set_setting(keys::PAUSED_UNTIL, None)?;
+    if journal.setting(keys::STEPS_PAUSED)?.is_some() {
+        journal.set_setting(keys::STEPS_RESUMED, Some(&Utc::now().to_rfc3339()))?;
+    }
     journal.set_setting(keys::STEPS_PAUSED, None)?;
     println!("Welcome back. Prompts and steps are on again.");
     crate::lock::wake_daemon(&paths.runtime);

@@ -20,6 +20,9 @@ struct Report {
     ladders: Vec<LadderRow>,
     paused_until: Option<String>,
     steps_paused: bool,
+    /// Why steps are paused, and who can help: the note said when they paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steps_paused_note: Option<String>,
     today: Vec<Row>,
     next: Vec<Row>,
 }
@@ -108,6 +111,10 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             }
         }),
         steps_paused: history.state.steps_paused,
+        steps_paused_note: history
+            .state
+            .steps_paused
+            .then(|| crate::record::pause_note(&config)),
         today,
         next,
     };
@@ -129,10 +136,8 @@ fn print(r: &Report) {
     if let Some(until) = &r.paused_until {
         println!("Prompts are paused until {until}; `closer resume` ends the pause.");
     }
-    if r.steps_paused {
-        println!(
-            "Steps are paused after some very hard days; kind words keep coming. `closer resume` restarts steps."
-        );
+    if let Some(note) = &r.steps_paused_note {
+        println!("{note}");
     }
     println!("\nLadders");
     let width = r
