@@ -81,6 +81,28 @@ word_enum!(
 );
 
 word_enum!(
+    /// What happened that a message answers: it is sent only after that event.
+    Event {
+        Skip = "skip",
+        Hard = "hard",
+        TooMuch = "too-much",
+        FearedHappened = "feared-happened",
+        Return = "return",
+        Done = "done",
+    }
+);
+
+word_enum!(
+    /// The part of the day a message belongs to (local time): morning before 12:00,
+    /// midday from 12:00, evening from 17:00.
+    TimeOfDay {
+        Morning = "morning",
+        Midday = "midday",
+        Evening = "evening",
+    }
+);
+
+word_enum!(
     /// The fear under the avoidance that a prompt touches.
     Fear {
         Abandonment = "abandonment",
@@ -130,12 +152,31 @@ pub struct Prompt {
     pub fear: Vec<Fear>,
     /// A safety behaviour this step lets go of.
     pub fade: Option<String>,
+    /// The events this message answers; empty for a message that fits any moment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<Event>,
+    /// The part of the day it belongs to, if it names one ("this evening").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeOfDay>,
+    /// Can touch old pain (childhood, past hurt, the body): sent only when the user opts in.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+    /// The ordered series this prompt is a part of, and which part (from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<Part>,
     /// The pack it came from.
     #[serde(skip)]
     pub origin: PathBuf,
     /// Where in that pack it starts (line, column).
     #[serde(skip)]
     pub position: (usize, usize),
+}
+
+/// A prompt's place in an ordered series, such as a thought record in three parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Part {
+    pub series: String,
+    pub part: u8,
 }
 
 impl Prompt {
@@ -209,7 +250,54 @@ impl Library {
                 library.add_pack(&src, true, &mut diags);
             }
         }
+        library.check_series(&mut diags);
         (library, diags)
+    }
+
+    /// Every series must run 1, 2, 3… in one category; a series that does not is
+    /// reported at its first prompt and left out whole, since its parts would go out of
+    /// order.
+    fn check_series(&mut self, diags: &mut Vec<Diagnostic>) {
+        let mut series: BTreeMap<&str, Vec<&Prompt>> = BTreeMap::new();
+        for p in self.prompts.values() {
+            if let Some(part) = &p.series {
+                series.entry(&part.series).or_default().push(p);
+            }
+        }
+        let mut broken = Vec::new();
+        for (name, mut parts) in series {
+            parts.sort_by_key(|p| p.series.as_ref().map(|s| s.part));
+            let numbers: Vec<u8> = parts
+                .iter()
+                .filter_map(|p| p.series.as_ref())
+                .map(|s| s.part)
+                .collect();
+            let in_order = numbers.iter().zip(1..).all(|(n, want)| *n == want);
+            let one_category = parts.iter().all(|p| p.category == parts[0].category);
+            if in_order && one_category && parts.len() > 1 {
+                continue;
+            }
+            let first = parts[0];
+            let found: Vec<String> = numbers.iter().map(u8::to_string).collect();
+            diags.push(Diagnostic {
+                path: first.origin.clone(),
+                line: first.position.0,
+                column: first.position.1,
+                key: "prompt.series".into(),
+                message: if one_category {
+                    format!(
+                        "the series `{name}` has parts {}; a series has two or more parts numbered 1, 2, 3… without gaps or repeats",
+                        found.join(", ")
+                    )
+                } else {
+                    format!("the parts of the series `{name}` are of different categories; a series is one category")
+                },
+            });
+            broken.extend(parts.iter().map(|p| p.id.clone()));
+        }
+        for id in broken {
+            self.prompts.remove(&id);
+        }
     }
 
     /// Adds the prompts of one pack; with `overrides`, a prompt replaces a loaded one
@@ -299,6 +387,11 @@ const PROMPT_KEYS: &[&str] = &[
     "distress",
     "fear",
     "fade",
+    "after",
+    "time",
+    "sensitive",
+    "series",
+    "part",
 ];
 
 /// Reads the `[[prompt]]` tables of one pack.
@@ -364,6 +457,35 @@ fn read_prompt(
     let fade = f
         .get::<String>("fade", "a string", diags)
         .map(|s| s.into_inner());
+    let after = f
+        .parse_with("after", "a list of events", diags, |list: &Vec<String>| {
+            list.iter()
+                .map(|s| s.parse::<Event>())
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap_or_default();
+    let time = f.parse_with("time", "a string", diags, |s: &String| {
+        s.parse::<TimeOfDay>()
+    });
+    let sensitive = f
+        .get::<bool>("sensitive", "true or false", diags)
+        .is_some_and(|b| b.into_inner());
+    let series = f.parse_with("series", "a string", diags, |s: &String| check_id(s));
+    let part = f.parse_with("part", "a whole number from 1 to 9", diags, |n: &i64| {
+        u8::try_from(*n)
+            .ok()
+            .filter(|p| (1..=9).contains(p))
+            .ok_or_else(|| format!("{n} is not a part; expected a whole number from 1 to 9"))
+    });
+    match (f.raw("series").is_some(), f.raw("part").is_some()) {
+        (true, false) => f.missing("part", "the part of the series, from 1", diags),
+        (false, true) => f.report(
+            "part",
+            "`part` goes with `series`: name the series this is a part of",
+            diags,
+        ),
+        _ => {}
+    }
 
     for (key, what) in [
         ("id", "a unique id such as \"compassion-heavy-day\""),
@@ -391,6 +513,15 @@ fn read_prompt(
                 );
             }
         }
+        for key in ["after", "series"] {
+            if f.raw(key).is_some() {
+                f.report(
+                    key,
+                    format!("steps have no `{key}`; it is for messages"),
+                    diags,
+                );
+            }
+        }
     } else {
         for key in ["ladder", "rung", "distress", "fade"] {
             if f.raw(key).is_some() {
@@ -413,6 +544,10 @@ fn read_prompt(
         distress,
         fear,
         fade,
+        after,
+        time,
+        sensitive,
+        series: series.zip(part).map(|(series, part)| Part { series, part }),
         origin: src.path.clone(),
         position: src.locate(start),
     })
@@ -557,6 +692,98 @@ body = "B"
                 .iter()
                 .any(|d| d.contains("10:8: `prompt.rung`: only steps")),
             "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn after_time_sensitive_and_series_are_read_and_checked() {
+        let (prompts, diags) = pack(
+            r#"[[prompt]]
+id = "setback-a"
+category = "setback"
+after = ["skip", "return"]
+time = "evening"
+sensitive = true
+series = "record-a"
+part = 2
+title = "T"
+body = "B"
+"#,
+        );
+        assert!(diags.is_empty(), "{diags:#?}");
+        let p = &prompts[0];
+        assert_eq!(p.after, [Event::Skip, Event::Return]);
+        assert_eq!(p.time, Some(TimeOfDay::Evening));
+        assert!(p.sensitive);
+        let part = Part {
+            series: "record-a".into(),
+            part: 2,
+        };
+        assert_eq!(p.series, Some(part));
+
+        let (prompts, diags) = pack(
+            r#"[[prompt]]
+id = "setback-b"
+category = "setback"
+after = ["skipped"]
+time = "noon"
+part = 1
+title = "T"
+body = "B"
+
+[[prompt]]
+id = "step-b"
+category = "step"
+ladder = "emotional"
+rung = 1
+distress = 1
+after = ["done"]
+title = "T"
+body = "B"
+"#,
+        );
+        assert!(prompts.is_empty());
+        let expected = [
+            "user/my.toml:4:9: `prompt.after`: `skipped` is not one of \"skip\", \"hard\", \"too-much\"",
+            "user/my.toml:5:8: `prompt.time`: `noon` is not one of \"morning\", \"midday\", \"evening\"",
+            "user/my.toml:6:8: `prompt.part`: `part` goes with `series`",
+            "user/my.toml:16:9: `prompt.after`: steps have no `after`",
+        ];
+        for e in expected {
+            assert!(
+                diags.iter().any(|d| d.starts_with(e)),
+                "missing {e:?} in {diags:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_series_with_a_gap_is_reported_and_left_out_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let part = |id: &str, n: u8| {
+            format!(
+                "[[prompt]]\nid = \"{id}\"\ncategory = \"critic\"\nseries = \"mine\"\npart = {n}\ntitle = \"T\"\nbody = \"Part {n}.\"\n\n"
+            )
+        };
+        let text = [part("mine-a", 1), part("mine-c", 3)].concat();
+        fs::write(dir.path().join("a.toml"), &text).unwrap();
+        let (library, diags) = Library::load(Some(dir.path()));
+        assert!(library.get("mine-a").is_none() && library.get("mine-c").is_none());
+        let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter().any(
+                |d| d.contains("a.toml:1:1: `prompt.series`: the series `mine` has parts 1, 3")
+            ),
+            "{text:#?}"
+        );
+
+        let text = [part("mine-a", 1), part("mine-b", 2)].concat();
+        fs::write(dir.path().join("a.toml"), &text).unwrap();
+        let (library, diags) = Library::load(Some(dir.path()));
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(
+            library.get("mine-b").unwrap().series.as_ref().unwrap().part,
+            2
         );
     }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::Status;
 use crate::cli::ListArgs;
-use crate::content::{Category, Ladder, Prompt};
+use crate::content::{Category, Event, Ladder, Part, Prompt, TimeOfDay};
 use crate::paths::Paths;
 use crate::setup::Setup;
 
@@ -22,6 +22,14 @@ struct Row<'a> {
     rung: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     distress: Option<f32>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    after: &'a [Event],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<TimeOfDay>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    sensitive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    series: Option<&'a Part>,
 }
 
 /// What `closer list` was asked to show.
@@ -85,6 +93,10 @@ pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
                 ladder: p.ladder,
                 rung: p.rung,
                 distress: p.distress,
+                after: &p.after,
+                time: p.time,
+                sensitive: p.sensitive,
+                series: p.series.as_ref(),
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
