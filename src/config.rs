@@ -33,6 +33,9 @@ pub struct Config {
     pub limits: Limits,
     pub ladders: Vec<Ladder>,
     pub supporter: bool,
+    /// Prompts that can touch old pain (childhood, past hurt, the body) are sent only
+    /// when this is on, and never while steps are paused.
+    pub sensitive: bool,
     /// A crisis line or contact the user trusts, shown by `closer about`; may be empty.
     pub crisis: String,
     pub schedule: Vec<Rule>,
@@ -79,8 +82,12 @@ impl Default for Limits {
 
 impl Config {
     /// Whether the user's settings let this prompt be sent at all: steps only from the
-    /// ladders turned on, supporter messages only when asked for.
+    /// ladders turned on, supporter messages only when asked for, prompts that can touch
+    /// old pain only with `[content] sensitive = true`.
     pub fn enables(&self, prompt: &Prompt) -> bool {
+        if prompt.sensitive && !self.sensitive {
+            return false;
+        }
         match prompt.category {
             Category::Step => prompt.ladder.is_some_and(|l| self.ladders.contains(&l)),
             Category::Support => self.supporter,
@@ -103,6 +110,7 @@ impl Config {
                 Ladder::Spiritual,
             ],
             supporter: false,
+            sensitive: false,
             crisis: String::new(),
             schedule: Vec::new(),
         }
@@ -218,7 +226,7 @@ pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
             table,
             span,
             "content",
-            &["ladders", "supporter"],
+            &["ladders", "supporter", "sensitive"],
             &mut diags,
         );
         if let Some(ladders) = f.parse_with(
@@ -235,6 +243,9 @@ pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
         }
         if let Some(v) = f.get::<bool>("supporter", "true or false", &mut diags) {
             config.supporter = v.into_inner();
+        }
+        if let Some(v) = f.get::<bool>("sensitive", "true or false", &mut diags) {
+            config.sensitive = v.into_inner();
         }
     }
 

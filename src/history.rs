@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Config;
-use crate::content::{Category, Ladder};
+use crate::content::{Category, Event, Ladder};
 use crate::journal::{AnswerKind, Entry, Journal, JournalError, SentRow};
-use crate::planner::{Sent, Snoozed, State};
+use crate::planner::{Answered, Sent, Snoozed, State};
 use crate::progress::{self, Move, Standing, StepAnswer};
 
 /// The keys of the settings the person changes from the terminal.
@@ -151,7 +151,13 @@ impl History {
                     if s.category != Category::Step {
                         continue;
                     }
-                    last_step_answer = Some((a.at, a.kind));
+                    let previous = last_step_answer
+                        .as_ref()
+                        .map(|(_, answered): &(AnswerKind, Answered)| answered.at);
+                    last_step_answer = Some((
+                        a.kind,
+                        Answered::new(a.at, a.kind, a.distress, a.happened, previous),
+                    ));
                     if let (Some(ladder), Some(rung)) = (s.ladder, s.rung) {
                         step_answers.push(StepAnswer {
                             at: a.at,
@@ -188,9 +194,16 @@ impl History {
                 })
                 .collect(),
             rungs: standings.iter().map(|(l, s)| (*l, s.rung)).collect(),
+            // A kind message next after a hard or skipped step, and after a step whose
+            // feared outcome happened.
             after_setback: last_step_answer
-                .filter(|(_, kind)| matches!(kind, AnswerKind::Hard | AnswerKind::Skip))
-                .map(|(at, _)| at),
+                .as_ref()
+                .filter(|(kind, answered)| {
+                    matches!(kind, AnswerKind::Hard | AnswerKind::Skip)
+                        || answered.events.contains(&Event::FearedHappened)
+                })
+                .map(|(_, answered)| answered.at),
+            last_answer: last_step_answer.map(|(_, answered)| answered),
             snoozed,
             paused_until: settings.paused_until,
             steps_paused: settings.steps_paused.is_some(),
