@@ -25,7 +25,7 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 #[derive(Debug, Clone)]
 pub struct Config {
     pub timezone: Tz,
-    pub discreet: bool,
+    pub discreet: Discreet,
     /// How many notifications may stay open at once.
     pub max_open: usize,
     /// When to send the weekly summary, if at all (a day and a time).
@@ -50,6 +50,32 @@ pub struct Limits {
     pub catch_up: TimeDelta,
     /// How long "Later" waits before the same prompt comes again.
     pub snooze: TimeDelta,
+}
+
+/// What a notification shows on a screen others may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discreet {
+    /// The prompt's own title and text.
+    Off,
+    /// A neutral title, the prompt's text (`true` in older configs).
+    Title,
+    /// A neutral title and text; clicking the notification, or `closer status`, shows it.
+    All,
+}
+
+impl Discreet {
+    /// Whether the title is a neutral one.
+    pub fn title(self) -> bool {
+        self != Discreet::Off
+    }
+}
+
+/// `true`/`false` as older configs wrote a setting, or one of its words.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum BoolOrWord {
+    Bool(bool),
+    Word(String),
 }
 
 /// What becomes of a prompt due in quiet hours.
@@ -99,7 +125,7 @@ impl Config {
     fn base(timezone: Tz) -> Config {
         Config {
             timezone,
-            discreet: true,
+            discreet: Discreet::Title,
             max_open: 3,
             weekly_summary: None,
             limits: Limits::default(),
@@ -178,8 +204,24 @@ pub fn load(src: &Source) -> (Config, Vec<Diagnostic>) {
         ) {
             config.weekly_summary = v;
         }
-        if let Some(v) = f.get::<bool>("discreet", "true or false", &mut diags) {
-            config.discreet = v.into_inner();
+        if let Some(v) = f.parse_with(
+            "discreet",
+            "\"title\", \"all\" or \"off\"",
+            &mut diags,
+            |v: &BoolOrWord| match v {
+                BoolOrWord::Bool(true) => Ok(Discreet::Title),
+                BoolOrWord::Bool(false) => Ok(Discreet::Off),
+                BoolOrWord::Word(w) => match w.as_str() {
+                    "title" => Ok(Discreet::Title),
+                    "all" => Ok(Discreet::All),
+                    "off" => Ok(Discreet::Off),
+                    _ => Err(format!(
+                        "`{w}` is not a choice here; expected \"title\", \"all\" or \"off\""
+                    )),
+                },
+            },
+        ) {
+            config.discreet = v;
         }
         if let Some(v) = f.parse_with(
             "max_open",
@@ -507,6 +549,28 @@ mod tests {
     fn check(text: &str) -> (Config, Vec<String>) {
         let (config, diags) = load(&Source::new("/home/u/.config/closer/config.toml", text));
         (config, diags.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn discreet_takes_title_all_or_off_and_the_old_true_and_false() {
+        for (value, expected) in [
+            ("true", Discreet::Title),
+            ("false", Discreet::Off),
+            ("\"title\"", Discreet::Title),
+            ("\"all\"", Discreet::All),
+            ("\"off\"", Discreet::Off),
+        ] {
+            let (config, diags) = check(&format!("[notifications]\ndiscreet = {value}\n"));
+            assert!(diags.is_empty(), "{value}: {diags:?}");
+            assert_eq!(config.discreet, expected, "{value}");
+        }
+        let (_, diags) = check("[notifications]\ndiscreet = \"body\"\n");
+        assert_eq!(
+            diags,
+            [
+                "/home/u/.config/closer/config.toml:2:12: `notifications.discreet`: `body` is not a choice here; expected \"title\", \"all\" or \"off\""
+            ]
+        );
     }
 
     #[test]

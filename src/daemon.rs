@@ -137,6 +137,9 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             }
             Some(event) = events.recv() => {
                 let heard = memory.answer(&event, &config, &setup.library);
+                if heard.reveal {
+                    reveal(&mut notifier, &mut memory, &event, &setup.library).await;
+                }
                 if let Some(kind) = heard.ask {
                     ask_how_it_went(&mut notifier, &mut memory, &event, kind).await;
                 }
@@ -289,6 +292,12 @@ impl Memory {
             }
             Answer::Action(key) => key,
         };
+        if key == "default" {
+            return Heard {
+                reveal: true,
+                ..Heard::default()
+            };
+        }
         if let Some(felt) = key
             .strip_prefix(FELT_KEY)
             .and_then(|word| Felt::ALL.iter().find(|f| f.as_str() == word))
@@ -317,7 +326,11 @@ impl Memory {
         );
         // How it went is asked once, of an answer that was kept.
         let ask = (!kept && !Felt::after(kind).is_empty()).then_some(kind);
-        Heard { paused, ask }
+        Heard {
+            paused,
+            ask,
+            reveal: false,
+        }
     }
 
     /// Records how a step went, the answer to a follow-up: it completes the answer it
@@ -352,7 +365,7 @@ impl Memory {
                 }
                 Heard {
                     paused: recorded.steps_paused,
-                    ask: None,
+                    ..Heard::default()
                 }
             }
             Ok(None) => {
@@ -471,6 +484,15 @@ impl Memory {
         say(notifier, "Your week", &lines.join("\n")).await;
     }
 
+    /// The note on past harm, the first time the physical or sexual ladder is on.
+    fn past_harm_note_once(&self, config: &Config) -> Option<&'static str> {
+        let journal = self.journal.as_ref()?;
+        record::past_harm_note_once(journal, &config.ladders, Utc::now()).unwrap_or_else(|e| {
+            warn!("cannot note in the journal that the note on past harm was said: {e}");
+            None
+        })
+    }
+
     /// Whether the "fewer steps" note is still to be said; marks it said.
     fn say_fewer_once(&self) -> bool {
         let Some(journal) = &self.journal else {
@@ -495,6 +517,36 @@ struct Heard {
     paused: bool,
     /// Ask how it went, after this answer.
     ask: Option<AnswerKind>,
+    /// Show the full text of a discreet notification, which was clicked.
+    reveal: bool,
+}
+
+/// Shows the full text of the prompt in a notification that was clicked, in its place,
+/// with the answers a step takes.
+async fn reveal(notifier: &mut Notifier, memory: &mut Memory, event: &Event, library: &Library) {
+    let Some(message) = event
+        .prompt
+        .as_deref()
+        .and_then(|id| Message::revealed(library, id))
+    else {
+        return;
+    };
+    let actions: Vec<(String, String)> = match message.category {
+        Category::Step => STEP_ACTIONS
+            .iter()
+            .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Some(n) = notifier.replace(event.id, &message, &actions).await {
+        if let Some(&sent_id) = memory.shown.get(&event.id) {
+            memory.shown.insert(n, sent_id);
+        }
+        debug!(
+            "showed notification {}'s text as notification {n}",
+            event.id
+        );
+    }
 }
 
 /// Asks once how the step went, in place of the notification just answered: at most
@@ -517,6 +569,7 @@ async fn ask_how_it_went(
         body: body.into(),
         category: Category::Step,
         prompt: event.prompt.clone(),
+        hidden: false,
     };
     let actions: Vec<(String, String)> = Felt::after(kind)
         .into_iter()
@@ -544,6 +597,12 @@ async fn send_due(
             config.schedule[firing.rule].name,
             local(config, firing.at)
         );
+    }
+    if !wake.send.is_empty()
+        && let Some(note) = memory.past_harm_note_once(config)
+    {
+        info!("{note}");
+        say(notifier, "A note for you", note).await;
     }
     for firing in &wake.send {
         let delivery = deliver(config, planner.library, notifier, firing).await;
@@ -592,6 +651,7 @@ async fn say(notifier: &mut Notifier, title: &str, body: &str) {
         body: body.into(),
         category: Category::Learn,
         prompt: None,
+        hidden: false,
     };
     notifier.send(&message).await;
 }

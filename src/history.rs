@@ -21,6 +21,9 @@ pub mod keys {
     /// When steps were last restarted by `closer resume` (RFC 3339): the answers before
     /// it no longer count toward pausing them again.
     pub const STEPS_RESUMED: &str = "steps_resumed";
+    /// When closer said, once, that fears tied to past harm belong with a therapist
+    /// (the physical or sexual ladder was turned on).
+    pub const PAST_HARM_SAID: &str = "past_harm_said";
     /// When closer last said it sends fewer steps (so it says so once).
     pub const FEWER_SAID: &str = "fewer_said";
     /// When the last weekly summary went out (RFC 3339).

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout};
 use tracing::{info, warn};
 
-use crate::config::Config;
+use crate::config::{Config, Discreet};
 use crate::content::{Category, Library};
 use crate::planner::Firing;
 
@@ -41,17 +41,40 @@ pub struct Message {
     pub body: String,
     pub category: Category,
     pub prompt: Option<String>,
+    /// The prompt's text is hidden (`discreet = "all"`): clicking it shows it.
+    pub hidden: bool,
 }
 
+/// The text shown in place of a prompt's with `discreet = "all"`.
+pub const HIDDEN_BODY: &str = "Click to read it, or run `closer status`.";
+
 impl Message {
-    /// The message for a planned prompt, with the title discreet mode asks for.
+    /// The message for a planned prompt, with the title (and text) discreet mode asks for.
     pub fn for_firing(config: &Config, library: &Library, firing: &Firing) -> Option<Message> {
         let prompt = library.get(firing.prompt.as_deref()?)?;
+        let hidden = config.discreet == Discreet::All;
         Some(Message {
-            title: prompt.shown_title(config.discreet).to_owned(),
+            title: prompt.shown_title(config.discreet.title()).to_owned(),
+            body: if hidden {
+                HIDDEN_BODY.to_owned()
+            } else {
+                prompt.body.clone()
+            },
+            category: prompt.category,
+            prompt: Some(prompt.id.clone()),
+            hidden,
+        })
+    }
+
+    /// The full text of the prompt `id`, shown when the person asks for it.
+    pub fn revealed(library: &Library, id: &str) -> Option<Message> {
+        let prompt = library.get(id)?;
+        Some(Message {
+            title: prompt.title.clone(),
             body: prompt.body.clone(),
             category: prompt.category,
             prompt: Some(prompt.id.clone()),
+            hidden: false,
         })
     }
 }
@@ -202,6 +225,9 @@ impl Notifier {
             for (key, label) in STEP_ACTIONS {
                 notification.action(key, label);
             }
+        }
+        if message.hidden && self.actions == Some(true) {
+            notification.action("default", "Show");
         }
         let handle = notification.show_async().await?;
         let id = handle.id();

@@ -43,6 +43,26 @@ pub fn pause_note(config: &Config) -> String {
     )
 }
 
+/// Said once, when the physical or sexual ladder is first on.
+pub const PAST_HARM_NOTE: &str = "If touch or closeness brings back harm from the past, that \
+    fear belongs with a therapist, not with small steps alone. Every step can be skipped.";
+
+/// The note on past harm, if `ladders` has the physical or sexual ladder and the note
+/// was never said; it is marked said (in the journal, so it is said once).
+pub fn past_harm_note_once(
+    journal: &Journal,
+    ladders: &[Ladder],
+    now: DateTime<Utc>,
+) -> Result<Option<&'static str>, JournalError> {
+    if !ladders.iter().any(|l| l.off_by_default())
+        || journal.setting(keys::PAST_HARM_SAID)?.is_some()
+    {
+        return Ok(None);
+    }
+    journal.set_setting(keys::PAST_HARM_SAID, Some(&now.to_rfc3339()))?;
+    Ok(Some(PAST_HARM_NOTE))
+}
+
 /// Records `answer` and applies the progression rules to its ladder.
 pub fn answer(
     journal: &Journal,

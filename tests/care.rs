@@ -209,3 +209,78 @@ fn five_hard_steps_with_nothing_done_between_pause_steps_until_resume() {
     let run = ok(home.run(&["hard"]));
     assert!(!run.stdout.contains("Steps are paused"), "{run:?}");
 }
+
+#[test]
+fn discreet_all_hides_the_text_until_the_notification_is_clicked() {
+    let desktop = Desktop::start();
+    let config = steps_every(30, 100, "")
+        .replace("[notifications]\n", "[notifications]\ndiscreet = \"all\"\n");
+    let home = Home::with_config(&config);
+    let daemon = home.daemon(Some(&desktop));
+
+    let step = next_notification(&desktop, 0);
+    assert_eq!(step.summary, "A small step for today", "{step:?}");
+    assert_eq!(step.body, "Click to read it, or run `closer status`.");
+    assert!(
+        actions(&step).contains(&("default", "Show")),
+        "{:?}",
+        step.actions
+    );
+    let list: Vec<Value> =
+        serde_json::from_str(&ok(home.run(&["list", "emotional", "--json"])).stdout).unwrap();
+    let first = &list[0];
+
+    // `closer status` shows the text.
+    let status = ok(home.run(&["status"]));
+    assert!(
+        status.stdout.contains(first["body"].as_str().unwrap()),
+        "{status:?}"
+    );
+
+    // Clicking it shows the full text in its place, and it can still be answered.
+    settle();
+    desktop.click("default");
+    let shown = next_notification(&desktop, 1);
+    assert_eq!(shown.replaces_id, step.id.unwrap());
+    assert_eq!(shown.summary, first["title"].as_str().unwrap());
+    assert_eq!(shown.body, first["body"].as_str().unwrap());
+    assert_eq!(actions(&shown)[0], ("done", "Did it"));
+    settle();
+    desktop.click("done");
+    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    assert_eq!(journal_answers(&home).len(), 1);
+}
+
+#[test]
+fn turning_on_the_physical_ladder_says_once_that_past_harm_belongs_with_a_therapist() {
+    let home = one_step("");
+    let first = ok(home.run(&["ladder", "enable", "physical"]));
+    assert!(
+        first.stdout.contains("belongs with a therapist"),
+        "{first:?}"
+    );
+    ok(home.run(&["ladder", "disable", "physical"]));
+    for ladder in ["physical", "sexual"] {
+        let again = ok(home.run(&["ladder", "enable", ladder]));
+        assert!(!again.stdout.contains("therapist"), "{again:?}");
+    }
+}
+
+#[test]
+fn the_daemon_says_the_note_on_past_harm_once_when_the_config_turns_a_ladder_on() {
+    let desktop = Desktop::start();
+    let config = steps_every(2, 100, "").replace(
+        "ladders = [\"emotional\"]",
+        "ladders = [\"emotional\", \"physical\"]",
+    );
+    let home = Home::with_config(&config);
+    let daemon = home.daemon(Some(&desktop));
+    daemon.wait_for_log("sent step `", 2, WAIT);
+    let notes: Vec<Notify> = desktop
+        .notifications()
+        .into_iter()
+        .filter(|n| n.body.contains("belongs with a therapist"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].summary, "A note for you");
+}

@@ -23,6 +23,9 @@ struct Report {
     /// Why steps are paused, and who can help: the note said when they paused.
     #[serde(skip_serializing_if = "Option::is_none")]
     steps_paused_note: Option<String>,
+    /// Notifications show neither title nor text: today's texts are printed here.
+    #[serde(skip)]
+    hidden: bool,
     today: Vec<Row>,
     next: Vec<Row>,
 }
@@ -42,6 +45,9 @@ struct Row {
     category: String,
     prompt: Option<String>,
     title: Option<String>,
+    /// The prompt's text: with `discreet = "all"` this is where it can be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
     answered: bool,
 }
 
@@ -69,6 +75,11 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             category: s.category.to_string(),
             prompt: s.prompt.clone(),
             title: title(s.prompt.as_deref()),
+            body: s
+                .prompt
+                .as_deref()
+                .and_then(|id| setup.library.get(id))
+                .map(|p| p.body.clone()),
             answered: s.answered,
         })
         .collect();
@@ -82,6 +93,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             category: f.category.to_string(),
             title: title(f.prompt.as_deref()),
             prompt: f.prompt,
+            body: None,
             answered: false,
         })
         .collect();
@@ -115,6 +127,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             .state
             .steps_paused
             .then(|| crate::record::pause_note(&config)),
+        hidden: config.discreet == crate::config::Discreet::All,
         today,
         next,
     };
@@ -167,6 +180,11 @@ fn print(r: &Report) {
             row.category,
             row.title.as_deref().unwrap_or("-")
         );
+        if r.hidden
+            && let Some(body) = &row.body
+        {
+            println!("                     {body}");
+        }
     }
     println!("\nNext");
     if r.next.is_empty() {
