@@ -478,6 +478,7 @@ impl Memory {
             tz: config.timezone,
             now,
             days: 7,
+            steps_paused: None,
         };
         let lines = crate::report::summary_lines(&input);
         info!("sent the weekly summary");
@@ -604,8 +605,17 @@ async fn send_due(
         info!("{note}");
         say(notifier, "A note for you", note).await;
     }
+    // A setback message carries the person's own evidence, when they have some.
+    let evidence = crate::progress::evidence(&history.step_answers, config.timezone);
     for firing in &wake.send {
-        let delivery = deliver(config, planner.library, notifier, firing).await;
+        let delivery = deliver(
+            config,
+            planner.library,
+            notifier,
+            firing,
+            evidence.as_deref(),
+        )
+        .await;
         memory.sent(planner, firing, delivery);
     }
     let mut timeline = history.state.sent.clone();
@@ -623,15 +633,21 @@ async fn deliver(
     library: &Library,
     notifier: &mut Notifier,
     firing: &Firing,
+    evidence: Option<&str>,
 ) -> Delivery {
     let rule = &config.schedule[firing.rule].name;
-    let Some(message) = Message::for_firing(config, library, firing) else {
+    let Some(mut message) = Message::for_firing(config, library, firing) else {
         warn!(
             "\"{rule}\" came due, but has no {} prompt to send",
             firing.category
         );
         return Delivery::Printed;
     };
+    if let Some(evidence) =
+        evidence.filter(|_| firing.category == Category::Setback && !message.hidden)
+    {
+        message.body = format!("{}\n{evidence}", message.body);
+    }
     let id = message.prompt.as_deref().unwrap_or("");
     let delivery = notifier.send(&message).await;
     match delivery {

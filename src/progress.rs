@@ -351,6 +351,20 @@ impl Felt {
     }
 }
 
+/// The person's own evidence, for a setback message: the latest step they did where
+/// they noted that what they feared did not happen, as a sentence with its local date.
+/// None when they never noted one: nothing is ever made up.
+pub fn evidence(answers: &[StepAnswer], tz: Tz) -> Option<String> {
+    let a = answers
+        .iter()
+        .rev()
+        .find(|a| a.kind == AnswerKind::Done && a.happened == Some(false))?;
+    Some(format!(
+        "On {} you expected a step to go badly; what you feared did not happen.",
+        a.at.with_timezone(&tz).format("%-d %B")
+    ))
+}
+
 /// A finished rung due for a review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Review {
@@ -690,6 +704,31 @@ mod tests {
         // "Harder than I feared" holds; "Too much" steps back.
         assert!(decision(&[(2, Done, Some(6), Some(true))]).starts_with("holding: distress 6"));
         assert!(decision(&[(2, Hard, Some(9), None)]).starts_with("3->2"));
+    }
+
+    #[test]
+    fn evidence_comes_only_from_a_step_where_the_feared_thing_did_not_happen() {
+        assert_eq!(evidence(&[], TZ), None);
+        let none = answers(&[
+            (2, Done, Some(2), None),
+            (3, Done, Some(6), Some(true)),
+            (4, Hard, Some(6), Some(false)),
+        ]);
+        assert_eq!(evidence(&none, TZ), None);
+        let some = answers(&[
+            (2, Done, Some(2), Some(false)),
+            (3, Done, Some(3), Some(false)),
+            (5, Done, Some(6), Some(true)),
+        ]);
+        assert_eq!(
+            evidence(&some, TZ).unwrap(),
+            "On 3 February you expected a step to go badly; what you feared did not happen."
+        );
+        // The local date: 23:30 UTC on the 3rd is the 4th in Tokyo.
+        let mut late = answers(&[(3, Done, Some(2), Some(false))]);
+        late[0].at = "2027-02-03T23:30:00Z".parse().unwrap();
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        assert!(evidence(&late, tokyo).unwrap().starts_with("On 4 February"));
     }
 
     #[test]

@@ -284,3 +284,25 @@ fn the_daemon_says_the_note_on_past_harm_once_when_the_config_turns_a_ladder_on(
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0].summary, "A note for you");
 }
+
+#[test]
+fn a_setback_message_gives_back_the_persons_own_evidence() {
+    let home = one_step("");
+    ok(home.run(&["done", "--felt", "easier"]));
+    ok(home.run(&["send", "--no-wait"]));
+    ok(home.run(&["skip"]));
+    let config = steps_every(2, 100, "").replace("send = \"step\"", "send = \"setback\"");
+    home.write("config/closer/config.toml", &config);
+    let desktop = Desktop::start();
+    let _daemon = home.daemon(Some(&desktop));
+    let setback = next_notification(&desktop, 0);
+    assert_eq!(setback.hints["category"]["data"], "x-closer.setback");
+    let today = chrono::Utc::now().format("%-d %B").to_string();
+    assert!(
+        setback.body.ends_with(&format!(
+            "\nOn {today} you expected a step to go badly; what you feared did not happen."
+        )),
+        "{:?}",
+        setback.body
+    );
+}
