@@ -306,3 +306,55 @@ fn a_setback_message_gives_back_the_persons_own_evidence() {
         setback.body
     );
 }
+
+#[test]
+fn next_shows_the_part_of_the_day_a_message_belongs_to() {
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\n\
+         [[schedule]]\nname = \"kind\"\nsend = \"compassion\"\nat = \"19:00\"\n",
+    );
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"compassion-my-evening\"\ncategory = \"compassion\"\ntime = \"evening\"\n\
+         title = \"This evening\"\nbody = \"Rest a little this evening.\"\n",
+    );
+    let next: Vec<Value> = serde_json::from_str(
+        &ok(home.run(&[
+            "next",
+            "--json",
+            "--count",
+            "40",
+            "--from",
+            "2027-01-04T00:00:00Z",
+        ]))
+        .stdout,
+    )
+    .unwrap();
+    let mine: Vec<&Value> = next
+        .iter()
+        .filter(|n| n["prompt"] == "compassion-my-evening")
+        .collect();
+    assert!(!mine.is_empty(), "{next:?}");
+    assert!(
+        mine.iter().all(|n| n["part_of_day"] == "evening"),
+        "{mine:?}"
+    );
+    let text = ok(home.run(&["next", "--count", "40", "--from", "2027-01-04T00:00:00Z"]));
+    assert!(text.stdout.contains("This evening (evening)"), "{text:?}");
+
+    // At 09:00 it never comes.
+    let morning = home.config_path();
+    let config = std::fs::read_to_string(&morning)
+        .unwrap()
+        .replace("19:00", "09:00");
+    std::fs::write(&morning, config).unwrap();
+    let next = ok(home.run(&[
+        "next",
+        "--json",
+        "--count",
+        "60",
+        "--from",
+        "2027-01-04T00:00:00Z",
+    ]));
+    assert!(!next.stdout.contains("compassion-my-evening"), "{next:?}");
+}
