@@ -318,12 +318,13 @@ fn next_shows_the_part_of_the_day_a_message_belongs_to() {
         "[[prompt]]\nid = \"compassion-my-evening\"\ncategory = \"compassion\"\ntime = \"evening\"\n\
          title = \"This evening\"\nbody = \"Rest a little this evening.\"\n",
     );
+    // More than the pool holds: every prompt comes once before any comes again.
     let next: Vec<Value> = serde_json::from_str(
         &ok(home.run(&[
             "next",
             "--json",
             "--count",
-            "40",
+            "150",
             "--from",
             "2027-01-04T00:00:00Z",
         ]))
@@ -339,7 +340,7 @@ fn next_shows_the_part_of_the_day_a_message_belongs_to() {
         mine.iter().all(|n| n["part_of_day"] == "evening"),
         "{mine:?}"
     );
-    let text = ok(home.run(&["next", "--count", "40", "--from", "2027-01-04T00:00:00Z"]));
+    let text = ok(home.run(&["next", "--count", "150", "--from", "2027-01-04T00:00:00Z"]));
     assert!(text.stdout.contains("This evening (evening)"), "{text:?}");
 
     // At 09:00 it never comes.
@@ -352,7 +353,7 @@ fn next_shows_the_part_of_the_day_a_message_belongs_to() {
         "next",
         "--json",
         "--count",
-        "60",
+        "150",
         "--from",
         "2027-01-04T00:00:00Z",
     ]));
