@@ -1,6 +1,8 @@
 //! `closer run`: the daemon. It plans, sleeps on the wall clock until the next prompt is
 //! due, sends it, records it in the journal, and plans again; answers from notifications
-//! are recorded and move the ladders; an edit of the config or a pack (or SIGHUP) reloads
+//! are recorded and move the ladders (after "Did it" or "It was hard" it asks once, in the
+//! answered notification's place, how it went; a discreet one clicked shows its text in
+//! place); an edit of the config or a pack (or SIGHUP) reloads
 //! them; SIGTERM or SIGINT stop it.
 //!
 //! Between prompts it does not wake: the only things that can wake it are the timer, a

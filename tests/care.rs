@@ -27,6 +27,12 @@ fn steps_every(every: u32, per_day: u32, crisis: &str) -> String {
     )
 }
 
+/// One step within two seconds, then none for an hour (the minimum gap): the step stays
+/// the latest notification while the test clicks it.
+fn one_step_soon() -> String {
+    steps_every(2, 100, "").replace("min_gap = \"0\"", "min_gap = \"1h\"")
+}
+
 /// Every answer in the journal, as `closer log --json` shows it.
 fn journal_answers(home: &Home) -> Vec<Value> {
     let log: Vec<Value> = serde_json::from_str(&ok(home.run(&["log", "--json"])).stdout).unwrap();
@@ -46,6 +52,28 @@ fn settle() {
     std::thread::sleep(Duration::from_millis(500));
 }
 
+/// Waits for the first Notify call from index `from` on that `pred` accepts; returns it
+/// with its index.
+fn wait_for(desktop: &Desktop, from: usize, pred: impl Fn(&Notify) -> bool) -> (usize, Notify) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let all = desktop.notifications();
+        if let Some((i, n)) = all
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, n)| n.id.is_some() && pred(n))
+        {
+            return (i, n.clone());
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no such notification after #{from} within {WAIT:?}: {all:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Waits for the Notify call after the first `seen`, and returns it.
 fn next_notification(desktop: &Desktop, seen: usize) -> Notify {
     desktop.wait_for_notifications(seen + 1, WAIT)[seen].clone()
@@ -54,7 +82,7 @@ fn next_notification(desktop: &Desktop, seen: usize) -> Notify {
 #[test]
 fn did_it_then_easier_than_feared_is_stored_on_that_one_answer() {
     let desktop = Desktop::start();
-    let home = Home::with_config(&steps_every(30, 100, ""));
+    let home = Home::with_config(&one_step_soon());
     let daemon = home.daemon(Some(&desktop));
 
     let step = next_notification(&desktop, 0);
@@ -97,25 +125,22 @@ fn did_it_then_easier_than_feared_is_stored_on_that_one_answer() {
 #[test]
 fn three_too_much_from_the_buttons_pause_steps_and_name_the_crisis_contact() {
     let desktop = Desktop::start();
-    let home = Home::with_config(&steps_every(4, 100, "Sam, 0123 456"));
+    let home = Home::with_config(&steps_every(6, 100, "Sam, 0123 456"));
     let daemon = home.daemon(Some(&desktop));
 
     let mut seen = 0;
     for round in 1..=3 {
         // After a hard step a kind message comes first; wait for the next step.
-        let step = loop {
-            let n = next_notification(&desktop, seen);
-            seen += 1;
-            if n.hints["category"]["data"] == "x-closer.step" && n.actions.len() == 4 {
-                break n;
-            }
-        };
+        let (i, step) = wait_for(&desktop, seen, |n| {
+            n.hints["category"]["data"] == "x-closer.step" && n.actions.len() == 4
+        });
+        seen = i + 1;
         settle();
         desktop.click("hard");
         daemon.wait_for_log(": hard (\"It was hard\")", round, WAIT);
-        let question = next_notification(&desktop, seen);
-        seen += 1;
-        assert_eq!(question.replaces_id, step.id.unwrap());
+        let id = step.id.unwrap();
+        let (i, question) = wait_for(&desktop, seen, |n| n.replaces_id == id);
+        seen = i + 1;
         assert_eq!(
             actions(&question),
             [("felt-ok", "Hard but OK"), ("felt-too-much", "Too much")]
@@ -125,8 +150,7 @@ fn three_too_much_from_the_buttons_pause_steps_and_name_the_crisis_contact() {
         daemon.wait_for_log("how it went, for notification", round, WAIT);
     }
 
-    let note = next_notification(&desktop, seen);
-    assert_eq!(note.summary, "A note for you");
+    let (_, note) = wait_for(&desktop, seen, |n| n.summary == "A note for you");
     assert!(note.body.contains("Sam, 0123 456"), "{}", note.body);
     assert!(note.body.contains("`closer resume`"), "{}", note.body);
 
@@ -213,8 +237,8 @@ fn five_hard_steps_with_nothing_done_between_pause_steps_until_resume() {
 #[test]
 fn discreet_all_hides_the_text_until_the_notification_is_clicked() {
     let desktop = Desktop::start();
-    let config = steps_every(30, 100, "")
-        .replace("[notifications]\n", "[notifications]\ndiscreet = \"all\"\n");
+    let config =
+        one_step_soon().replace("[notifications]\n", "[notifications]\ndiscreet = \"all\"\n");
     let home = Home::with_config(&config);
     let daemon = home.daemon(Some(&desktop));
 
