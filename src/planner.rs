@@ -97,6 +97,9 @@ const SPECIFIC_FIRST: &[Event] = &[
     Event::Done,
 ];
 
+/// How long an answer can still be answered by a message: a day ("today" stays true).
+pub const ANSWER_FRESH: TimeDelta = TimeDelta::days(1);
+
 /// More than this long without answering a step makes the next answer a return.
 pub const RETURN_AFTER: TimeDelta = TimeDelta::days(7);
 
@@ -487,10 +490,19 @@ impl<'a> Planner<'a> {
     }
 
     /// The events the message at `at` may answer: those of the latest answer to a step,
-    /// when nothing was sent since; none otherwise.
+    /// for at most [`ANSWER_FRESH`] and until a kind message (setback or compassion) was
+    /// sent after it; none otherwise.
     fn moment<'s>(&self, timeline: &[Sent], state: &'s State, at: DateTime<Utc>) -> &'s [Event] {
         match &state.last_answer {
-            Some(a) if a.at <= at && !timeline.iter().any(|s| s.at > a.at && s.at <= at) => {
+            Some(a)
+                if a.at <= at
+                    && at - a.at <= ANSWER_FRESH
+                    && !timeline.iter().any(|s| {
+                        s.at > a.at
+                            && s.at <= at
+                            && matches!(s.category, Category::Setback | Category::Compassion)
+                    }) =>
+            {
                 &a.events
             }
             _ => &[],
@@ -499,10 +511,10 @@ impl<'a> Planner<'a> {
 
     /// The prompts of `category` that fit `at`: allowed now (sensitive ones never while
     /// steps are paused), of the right part of the day, a series only by its first part;
-    /// and by what just happened — after an answer, those whose `after` names its most
-    /// particular event that any names (the untagged ones when none does); at any other
-    /// time only untagged ones, so a message that answers an event is never sent without
-    /// it.
+    /// and by what just happened — after an answer (see `moment`), those whose `after`
+    /// names its most particular event that any names (the untagged ones when none
+    /// does); at any other time only untagged ones, so a message that answers an event is
+    /// never sent without it.
     fn fitting(
         &self,
         category: Category,
@@ -1395,17 +1407,32 @@ body = "Long ago."
             ids(&planner, &State::default(), answered, 2),
             ["setback-plain"; 2]
         );
-        let state = State {
+        let since = |category| State {
             last_answer: Some(Answered::new(utc(answered), Skip, None, None, before)),
-            sent: vec![sent(
-                "2027-01-04T08:30:00Z",
-                Category::Learn,
-                "learn-x",
-                false,
-            )],
+            sent: vec![sent("2027-01-04T08:30:00Z", category, "x", false)],
             ..State::default()
         };
-        assert_eq!(ids(&planner, &state, answered, 1), ["setback-plain"]);
+        assert_eq!(
+            ids(&planner, &since(Category::Compassion), answered, 1),
+            ["setback-plain"]
+        );
+        // A message of another kind between does not answer it.
+        assert_eq!(
+            ids(&planner, &since(Category::Learn), answered, 1),
+            ["setback-skip"]
+        );
+        // A day later it is no longer news: nothing says "today" of it.
+        let late = State {
+            last_answer: Some(Answered::new(
+                utc("2027-01-03T08:00:00Z"),
+                Skip,
+                None,
+                None,
+                before,
+            )),
+            ..State::default()
+        };
+        assert_eq!(ids(&planner, &late, answered, 1), ["setback-plain"]);
 
         // A done is met as a done.
         let (config, library) = care_setup(&daily("compassion", "09:00"));
@@ -1570,18 +1597,19 @@ body = "Long ago."
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
 
         /// No message with an `after` tag is ever sent without its event: each one is the
-        /// first message after an answer that stands for one of its events.
+        /// first kind message, within a day, after an answer that stands for one of its
+        /// events.
         #[test]
         fn no_message_that_answers_an_event_goes_out_without_it(
             kind in 0..4usize,
             distress in proptest::option::of(0..=10u8),
             happened in proptest::option::of(proptest::bool::ANY),
             away_days in proptest::option::of(0..30i64),
-            answered_minutes in 0..3000i64,
-            from_minutes in 0..3000i64,
+            answered_minutes in 0..1500i64,
+            from_minutes in 0..4500i64,
             seed in proptest::num::u64::ANY,
             earlier in proptest::collection::vec((0..3000i64, 0..7usize), 0..5),
         ) {
@@ -1618,9 +1646,15 @@ body = "Long ago."
             for firing in &plan {
                 let prompt = library.get(firing.prompt.as_deref().unwrap()).unwrap();
                 if !prompt.after.is_empty() {
-                    let first_since = !timeline.iter().any(|s| s.at > answer.at && s.at <= firing.at);
+                    let kind_since = timeline.iter().any(|s| {
+                        s.at > answer.at
+                            && s.at <= firing.at
+                            && matches!(s.category, Category::Setback | Category::Compassion)
+                    });
                     proptest::prop_assert!(
-                        answer.at <= firing.at && first_since
+                        answer.at <= firing.at
+                            && firing.at - answer.at <= ANSWER_FRESH
+                            && !kind_since
                             && prompt.after.iter().any(|e| answer.events.contains(e)),
                         "{} at {} after {:?}", prompt.id, firing.at, answer
                     );
