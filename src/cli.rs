@@ -161,6 +161,12 @@ pub struct DoneArgs {
     /// Did what you feared happen?
     #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
     pub happened: Option<bool>,
+
+    /// How it went against what you feared: easier (distress 2, it did not happen), about
+    /// (4) or harder (6, it happened). Completes a "Did it" already given to the step.
+    #[arg(long, value_name = "easier|about|harder",
+          value_parser = clap::builder::PossibleValuesParser::new(["easier", "about", "harder"]))]
+    pub felt: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +177,16 @@ pub struct HardArgs {
     /// How hard it felt, from 0 to 10.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
     pub distress: Option<u8>,
+
+    /// Did what you feared happen?
+    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
+    pub happened: Option<bool>,
+
+    /// How it went: ok (hard but OK, distress 6) or too-much (distress 9; three in a row
+    /// pause steps). Completes an "It was hard" already given to the step.
+    #[arg(long, value_name = "ok|too-much",
+          value_parser = clap::builder::PossibleValuesParser::new(["ok", "too-much"]))]
+    pub felt: Option<String>,
 }
 
 fn parse_yes_no(s: &str) -> Result<bool, String> {

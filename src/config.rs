@@ -25,7 +25,7 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 #[derive(Debug, Clone)]
 pub struct Config {
     pub timezone: Tz,
-    pub discreet: bool,
+    pub discreet: Discreet,
     /// How many notifications may stay open at once.
     pub max_open: usize,
     /// When to send the weekly summary, if at all (a day and a time).
@@ -37,6 +37,9 @@ pub struct Config {
     pub people: People,
     /// The fears the person wants to work on first; steps touching them are preferred.
     pub fears: Vec<Fear>,
+    /// Prompts that can touch old pain (childhood, past hurt, the body) are sent only
+    /// when this is on, and never while steps are paused.
+    pub sensitive: bool,
     /// A crisis line or contact the user trusts, shown by `closer about`; may be empty.
     pub crisis: String,
     pub schedule: Vec<Rule>,
@@ -60,6 +63,32 @@ pub enum People {
     Few,
     /// Some people near: every step as likely as the next.
     Some,
+}
+
+/// What a notification shows on a screen others may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discreet {
+    /// The prompt's own title and text.
+    Off,
+    /// A neutral title, the prompt's text (`true` in older configs).
+    Title,
+    /// A neutral title and text; clicking the notification, or `closer status`, shows it.
+    All,
+}
+
+impl Discreet {
+    /// Whether the title is a neutral one.
+    pub fn title(self) -> bool {
+        self != Discreet::Off
+    }
+}
+
+/// `true`/`false` as older configs wrote a setting, or one of its words.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum BoolOrWord {
+    Bool(bool),
+    Word(String),
 }
 
 /// What becomes of a prompt due in quiet hours.
@@ -92,8 +121,12 @@ impl Default for Limits {
 
 impl Config {
     /// Whether the user's settings let this prompt be sent at all: steps only from the
-    /// ladders turned on, supporter messages only when asked for.
+    /// ladders turned on, supporter messages only when asked for, prompts that can touch
+    /// old pain only with `[content] sensitive = true`.
     pub fn enables(&self, prompt: &Prompt) -> bool {
+        if prompt.sensitive && !self.sensitive {
+            return false;
+        }
         match prompt.category {
             Category::Step => prompt.ladder.is_some_and(|l| self.ladders.contains(&l)),
             Category::Support => self.supporter,
@@ -105,7 +138,7 @@ impl Config {
     fn base(timezone: Tz) -> Config {
         Config {
             timezone,
-            discreet: true,
+            discreet: Discreet::Title,
             max_open: 3,
             weekly_summary: None,
             limits: Limits::default(),
@@ -120,6 +153,7 @@ impl Config {
             supporter: false,
             people: People::Some,
             fears: Vec::new(),
+            sensitive: false,
             crisis: String::new(),
             schedule: Vec::new(),
         }
@@ -155,7 +189,7 @@ pub(crate) const LIMIT_KEYS: &[&str] = &[
     "catch_up",
     "snooze",
 ];
-pub(crate) const CONTENT_KEYS: &[&str] = &["ladders", "supporter", "people", "fears"];
+pub(crate) const CONTENT_KEYS: &[&str] = &["ladders", "supporter", "people", "fears", "sensitive"];
 pub(crate) const HELP_KEYS: &[&str] = &["crisis"];
 pub(crate) const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
 /// The tables among `TOP_KEYS`, with their keys (`schedule` is an array of tables).
@@ -198,8 +232,24 @@ pub fn load(src: &Source, local: Option<Tz>) -> (Config, Vec<Diagnostic>) {
         ) {
             config.weekly_summary = v;
         }
-        if let Some(v) = f.get::<bool>("discreet", "true or false", &mut diags) {
-            config.discreet = v.into_inner();
+        if let Some(v) = f.parse_with(
+            "discreet",
+            "\"title\", \"all\" or \"off\"",
+            &mut diags,
+            |v: &BoolOrWord| match v {
+                BoolOrWord::Bool(true) => Ok(Discreet::Title),
+                BoolOrWord::Bool(false) => Ok(Discreet::Off),
+                BoolOrWord::Word(w) => match w.as_str() {
+                    "title" => Ok(Discreet::Title),
+                    "all" => Ok(Discreet::All),
+                    "off" => Ok(Discreet::Off),
+                    _ => Err(format!(
+                        "`{w}` is not a choice here; expected \"title\", \"all\" or \"off\""
+                    )),
+                },
+            },
+        ) {
+            config.discreet = v;
         }
         if let Some(v) = f.parse_with(
             "max_open",
@@ -270,6 +320,9 @@ pub fn load(src: &Source, local: Option<Tz>) -> (Config, Vec<Diagnostic>) {
             },
         ) {
             config.fears = v;
+        }
+        if let Some(v) = f.get::<bool>("sensitive", "true or false", &mut diags) {
+            config.sensitive = v.into_inner();
         }
     }
 
@@ -525,6 +578,28 @@ mod tests {
             Some(Tz::UTC),
         );
         (config, diags.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn discreet_takes_title_all_or_off_and_the_old_true_and_false() {
+        for (value, expected) in [
+            ("true", Discreet::Title),
+            ("false", Discreet::Off),
+            ("\"title\"", Discreet::Title),
+            ("\"all\"", Discreet::All),
+            ("\"off\"", Discreet::Off),
+        ] {
+            let (config, diags) = check(&format!("[notifications]\ndiscreet = {value}\n"));
+            assert!(diags.is_empty(), "{value}: {diags:?}");
+            assert_eq!(config.discreet, expected, "{value}");
+        }
+        let (_, diags) = check("[notifications]\ndiscreet = \"body\"\n");
+        assert_eq!(
+            diags,
+            [
+                "/home/u/.config/closer/config.toml:2:12: `notifications.discreet`: `body` is not a choice here; expected \"title\", \"all\" or \"off\""
+            ]
+        );
     }
 
     #[test]

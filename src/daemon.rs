@@ -1,6 +1,8 @@
 //! `closer run`: the daemon. It plans, sleeps on the wall clock until the next prompt is
 //! due, sends it, records it in the journal, and plans again; answers from notifications
-//! are recorded and move the ladders; an edit of the config or a pack (or SIGHUP) reloads
+//! are recorded and move the ladders (after "Did it" or "It was hard" it asks once, in the
+//! answered notification's place, how it went; a discreet one clicked shows its text in
+//! place); an edit of the config or a pack (or SIGHUP) reloads
 //! them; SIGTERM or SIGINT stop it.
 //!
 //! Between prompts it does not wake: the only things that can wake it are the timer, a
@@ -25,13 +27,13 @@ use tracing::{debug, error, info, warn};
 
 use crate::Status;
 use crate::config::Config;
-use crate::content::Library;
+use crate::content::{Category, Library};
 use crate::history::{History, keys};
 use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, NewSent, Opened};
 use crate::notify::{Answer, DEFAULT_ACTION, Delivery, Event, Message, Notifier, step_label};
 use crate::paths::Paths;
 use crate::planner::{Firing, Planner, Sent, Wake};
-use crate::progress::Decision;
+use crate::progress::{Decision, Felt};
 use crate::record;
 use crate::setup::{self, Restarts, Setup};
 use crate::timer::{self, WallTimer};
@@ -147,19 +149,28 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 reload(paths, &mut setup, &mut notifier, &mut reported).await;
             }
             Some(event) = events.recv() => {
-                if event.answer == Answer::Action(DEFAULT_ACTION.into()) {
-                    if let Some(message) = notifier.message(event.id) {
-                        notifier.show_choices(event.id, &message).await;
+                let heard = memory.answer(&event, &config, &setup.library);
+                if heard.reveal {
+                    // A click on the body: a hidden text is shown in full; a step shows
+                    // its choices again, with how to answer from the terminal.
+                    match notifier.message(event.id) {
+                        Some(message) if message.hidden => {
+                            reveal(&mut notifier, &mut memory, &event, &setup.library).await;
+                        }
+                        Some(message) => notifier.show_choices(event.id, &message).await,
+                        None => {}
                     }
                     continue;
                 }
-                let paused = memory.answer(&event, &config, &setup.library);
-                if matches!(event.answer, Answer::Action(_)) {
+                if let Some(kind) = heard.ask {
+                    // The question takes the answered notification's place.
+                    ask_how_it_went(&mut notifier, &mut memory, &event, kind).await;
+                } else if matches!(event.answer, Answer::Action(_)) {
                     // Some servers leave an answered notification on screen.
                     notifier.close(event.id).await;
                 }
-                if paused {
-                    say(&mut notifier, "A note for you", record::PAUSE_NOTE).await;
+                if heard.paused {
+                    say(&mut notifier, "A note for you", &record::pause_note(&config)).await;
                 }
             }
             () = notifier.until_retry() => {
@@ -346,39 +357,108 @@ impl Memory {
         }
     }
 
-    /// Records an answer from a notification; true when steps were paused because of it.
-    fn answer(&mut self, event: &Event, config: &Config, library: &Library) -> bool {
+    /// Records an answer from a notification: what it calls for next.
+    fn answer(&mut self, event: &Event, config: &Config, library: &Library) -> Heard {
         let prompt = event.prompt.as_deref().unwrap_or("?");
         let key = match &event.answer {
             Answer::Closed(reason) => {
                 info!("notification {} (`{prompt}`) closed: {reason}", event.id);
-                return false;
+                return Heard::default();
             }
             Answer::Replaced => {
                 debug!("notification {} (`{prompt}`) closed to make room", event.id);
-                return false;
+                return Heard::default();
             }
             Answer::Action(key) => key,
         };
+        if key == DEFAULT_ACTION {
+            return Heard {
+                reveal: true,
+                ..Heard::default()
+            };
+        }
+        if let Some(felt) = key
+            .strip_prefix(FELT_KEY)
+            .and_then(|word| Felt::ALL.iter().find(|f| f.as_str() == word))
+        {
+            return self.follow_up(event, *felt, config, library);
+        }
         let label = step_label(key).unwrap_or(key);
         let Ok(kind) = key.parse::<AnswerKind>() else {
             debug!("notification {} (`{prompt}`): {key}", event.id);
-            return false;
+            return Heard::default();
         };
         // Stored first, logged after: a logged answer is a kept answer.
         // An answer is dated when it arrives, which is not the turn's `now`: the daemon
         // may have waited hours for it.
         let paused = self.store_answer(event.id, kind, Utc::now(), config, library);
-        let kept = if self.pending.iter().any(|(n, _, _)| *n == event.id) {
-            " (kept in memory until it can be written)"
-        } else {
-            ""
-        };
+        let kept = self.pending.iter().any(|(n, _, _)| *n == event.id);
         info!(
-            "answer to notification {} (`{prompt}`): {key} (\"{label}\"){kept}",
-            event.id
+            "answer to notification {} (`{prompt}`): {key} (\"{label}\"){}",
+            event.id,
+            if kept {
+                " (kept in memory until it can be written)"
+            } else {
+                ""
+            }
         );
-        paused
+        // How it went is asked once, of an answer that was kept.
+        let ask = (!kept && !Felt::after(kind).is_empty()).then_some(kind);
+        Heard {
+            paused,
+            ask,
+            reveal: false,
+        }
+    }
+
+    /// Records how a step went, the answer to a follow-up: it completes the answer it
+    /// follows. Ignored (with a line in the log) when that answer cannot be found.
+    fn follow_up(
+        &mut self,
+        event: &Event,
+        felt: Felt,
+        config: &Config,
+        library: &Library,
+    ) -> Heard {
+        let (Some(journal), Some(&sent_id)) = (&self.journal, self.shown.get(&event.id)) else {
+            warn!(
+                "notification {}: \"{}\" came for a prompt not in the journal; not kept",
+                event.id,
+                felt.label()
+            );
+            return Heard::default();
+        };
+        match record::follow_up(journal, config, library, sent_id, felt, None) {
+            Ok(Some(recorded)) => {
+                info!(
+                    "how it went, for notification {} (`{}`): {} (\"{}\"), distress {}",
+                    event.id,
+                    event.prompt.as_deref().unwrap_or("?"),
+                    felt.as_str(),
+                    felt.label(),
+                    felt.distress()
+                );
+                if let Some(Decision::Move(m)) = &recorded.decision {
+                    info!("{} ladder: {}", m.ladder, m.reason);
+                }
+                Heard {
+                    paused: recorded.steps_paused,
+                    ..Heard::default()
+                }
+            }
+            Ok(None) => {
+                warn!(
+                    "notification {}: \"{}\" follows no answer in the journal; not kept",
+                    event.id,
+                    felt.label()
+                );
+                Heard::default()
+            }
+            Err(e) => {
+                warn!("cannot record how it went: {e}");
+                Heard::default()
+            }
+        }
     }
 
     fn store_answer(
@@ -475,10 +555,20 @@ impl Memory {
             tz: config.timezone,
             now,
             days: 7,
+            steps_paused: None,
         };
         let lines = crate::report::summary_lines(&input);
         info!("sent the weekly summary");
         say(notifier, "Your week", &lines.join("\n")).await;
+    }
+
+    /// The note on past harm, the first time the physical or sexual ladder is on.
+    fn past_harm_note_once(&self, config: &Config) -> Option<&'static str> {
+        let journal = self.journal.as_ref()?;
+        record::past_harm_note_once(journal, &config.ladders, Utc::now()).unwrap_or_else(|e| {
+            warn!("cannot note in the journal that the note on past harm was said: {e}");
+            None
+        })
     }
 
     /// Whether the "fewer steps" note is still to be said; marks it said.
@@ -497,6 +587,70 @@ impl Memory {
 
 /// How many missed prompts are named one by one in the log.
 const MISSED_SHOWN: usize = 24;
+
+/// The action keys of a follow-up: this, then the word of a [`Felt`] ("felt-easier").
+const FELT_KEY: &str = "felt-";
+
+/// What an answer from a notification calls for.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Heard {
+    /// Steps were paused because of it: say so.
+    paused: bool,
+    /// Ask how it went, after this answer.
+    ask: Option<AnswerKind>,
+    /// Show the full text of a discreet notification, which was clicked.
+    reveal: bool,
+}
+
+/// Shows the full text of the prompt in a notification that was clicked, in its place,
+/// with the answers a step takes.
+async fn reveal(notifier: &mut Notifier, memory: &mut Memory, event: &Event, library: &Library) {
+    let Some(message) = event
+        .prompt
+        .as_deref()
+        .and_then(|id| Message::revealed(library, id))
+    else {
+        return;
+    };
+    let actions = message.actions.clone();
+    if let Some(n) = notifier.replace(event.id, &message, &actions).await {
+        if let Some(&sent_id) = memory.shown.get(&event.id) {
+            memory.shown.insert(n, sent_id);
+        }
+        debug!(
+            "showed notification {}'s text as notification {n}",
+            event.id
+        );
+    }
+}
+
+/// Asks once how the step went, in place of the notification just answered: at most
+/// three choices; closing it or letting it be costs nothing.
+async fn ask_how_it_went(
+    notifier: &mut Notifier,
+    memory: &mut Memory,
+    event: &Event,
+    kind: AnswerKind,
+) {
+    let Some(&sent_id) = memory.shown.get(&event.id) else {
+        return;
+    };
+    let body = match kind {
+        AnswerKind::Done => "Thank you. Against what you feared, how was it? No need to answer.",
+        _ => "Thank you for trying. How was it? No need to answer.",
+    };
+    let mut message = Message::note("How did it go?", body);
+    message.category = Category::Step;
+    message.prompt = event.prompt.clone();
+    let actions: Vec<(String, String)> = Felt::after(kind)
+        .into_iter()
+        .map(|f| (format!("{FELT_KEY}{}", f.as_str()), f.label().to_owned()))
+        .collect();
+    if let Some(n) = notifier.replace(event.id, &message, &actions).await {
+        memory.shown.insert(n, sent_id);
+        debug!("asked how it went as notification {n}");
+    }
+}
 
 /// Sends what came due (after a suspend, only what the catch-up rule allows), records it,
 /// and says once when closer starts sending fewer steps.
@@ -526,8 +680,23 @@ async fn send_due(
     {
         info!("and {more} more missed (asleep or off); not sent");
     }
+    if !wake.send.is_empty()
+        && let Some(note) = memory.past_harm_note_once(config)
+    {
+        info!("{note}");
+        say(notifier, "A note for you", note).await;
+    }
+    // A setback message carries the person's own evidence, when they have some.
+    let evidence = crate::progress::evidence(&history.step_answers, config.timezone);
     for firing in &wake.send {
-        let delivery = deliver(config, planner.library, notifier, firing).await;
+        let delivery = deliver(
+            config,
+            planner.library,
+            notifier,
+            firing,
+            evidence.as_deref(),
+        )
+        .await;
         memory.sent(planner, firing, delivery);
     }
     let mut timeline = history.state.sent.clone();
@@ -545,15 +714,21 @@ async fn deliver(
     library: &Library,
     notifier: &mut Notifier,
     firing: &Firing,
+    evidence: Option<&str>,
 ) -> Delivery {
     let rule = &config.schedule[firing.rule].name;
-    let Some(message) = Message::for_firing(config, library, firing) else {
+    let Some(mut message) = Message::for_firing(config, library, firing) else {
         warn!(
             "\"{rule}\" came due, but has no {} prompt to send",
             firing.category
         );
         return Delivery::Printed;
     };
+    if let Some(evidence) =
+        evidence.filter(|_| firing.category == Category::Setback && !message.hidden)
+    {
+        message.body = format!("{}\n{evidence}", message.body);
+    }
     let id = message.prompt.as_deref().unwrap_or("");
     let delivery = notifier.send(&message).await;
     match delivery {
@@ -575,7 +750,11 @@ async fn say(notifier: &mut Notifier, title: &str, body: &str) {
 /// terminal, say). One that vanished unanswered stays answerable from the terminal.
 async fn close_answered(memory: &Memory, notifier: &mut Notifier) {
     for (n, _) in notifier.open() {
-        if memory.answered(n) {
+        // The question how an answered step went stays until it is answered or let be.
+        let asks = notifier
+            .message(n)
+            .is_some_and(|m| m.actions.iter().any(|(key, _)| key.starts_with(FELT_KEY)));
+        if !asks && memory.answered(n) {
             debug!("notification {n} was answered elsewhere; closing it");
             notifier.close(n).await;
         }

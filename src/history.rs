@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Config;
-use crate::content::{Category, Ladder};
+use crate::content::{Category, Event, Ladder};
 use crate::journal::{AnswerKind, Entry, Journal, JournalError, SentRow};
-use crate::planner::{Sent, Snoozed, State};
+use crate::planner::{Answered, Sent, Snoozed, State};
 use crate::progress::{self, Move, Standing, StepAnswer};
 
 /// The keys of the settings the person changes from the terminal.
@@ -18,6 +18,12 @@ pub mod keys {
     pub const PAUSED_UNTIL: &str = "paused_until";
     /// Steps paused after very high distress: the reason.
     pub const STEPS_PAUSED: &str = "steps_paused";
+    /// When steps were last restarted by `closer resume` (RFC 3339): the answers before
+    /// it no longer count toward pausing them again.
+    pub const STEPS_RESUMED: &str = "steps_resumed";
+    /// When closer said, once, that fears tied to past harm belong with a therapist
+    /// (the physical or sexual ladder was turned on).
+    pub const PAST_HARM_SAID: &str = "past_harm_said";
     /// When closer last said it sends fewer steps (so it says so once).
     pub const FEWER_SAID: &str = "fewer_said";
     /// When the last weekly summary went out (RFC 3339).
@@ -148,7 +154,13 @@ impl History {
                     if s.category != Category::Step {
                         continue;
                     }
-                    last_step_answer = Some((a.at, a.kind));
+                    let previous = last_step_answer
+                        .as_ref()
+                        .map(|(_, answered): &(AnswerKind, Answered)| answered.at);
+                    last_step_answer = Some((
+                        a.kind,
+                        Answered::new(a.at, a.kind, a.distress, a.happened, previous),
+                    ));
                     if let (Some(ladder), Some(rung)) = (s.ladder, s.rung) {
                         step_answers.push(StepAnswer {
                             at: a.at,
@@ -185,9 +197,16 @@ impl History {
                 })
                 .collect(),
             rungs: standings.iter().map(|(l, s)| (*l, s.rung)).collect(),
+            // A kind message next after a hard or skipped step, and after a step whose
+            // feared outcome happened.
             after_setback: last_step_answer
-                .filter(|(_, kind)| matches!(kind, AnswerKind::Hard | AnswerKind::Skip))
-                .map(|(at, _)| at),
+                .as_ref()
+                .filter(|(kind, answered)| {
+                    matches!(kind, AnswerKind::Hard | AnswerKind::Skip)
+                        || answered.events.contains(&Event::FearedHappened)
+                })
+                .map(|(_, answered)| answered.at),
+            last_answer: last_step_answer.map(|(_, answered)| answered),
             snoozed,
             paused_until: settings.paused_until,
             steps_paused: settings.steps_paused.is_some(),

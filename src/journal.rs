@@ -450,6 +450,43 @@ impl Journal {
         Ok(inserted == 1)
     }
 
+    /// The latest "done" or "hard" answer to the prompt `sent_id`, if any: what a
+    /// follow-up ("how did it go?") completes.
+    pub fn last_answer(&self, sent_id: i64) -> Result<Option<AnswerRow>, JournalError> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {ANSWER_COLUMNS} FROM answer
+                     WHERE sent_id = ?1 AND kind IN ('done', 'hard')
+                     ORDER BY at DESC, id DESC LIMIT 1"
+                ),
+                [sent_id],
+                answer_row,
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Sets the distress and whether the feared outcome happened on the recorded answer
+    /// `answer_id`, in one statement: a follow-up completes its answer, it is not another.
+    pub fn complete_answer(
+        &self,
+        answer_id: i64,
+        distress: u8,
+        happened: Option<bool>,
+    ) -> Result<(), JournalError> {
+        if distress > 10 {
+            return Err(JournalError::Distress { value: distress });
+        }
+        self.conn
+            .execute(
+                "UPDATE answer SET distress = ?1, happened = coalesce(?2, happened) WHERE id = ?3",
+                (distress, happened, answer_id),
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
     pub fn record_move(&self, m: &NewMove) -> Result<i64, JournalError> {
         self.conn
             .execute(

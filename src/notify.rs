@@ -28,8 +28,8 @@ use tokio::time::{Instant, timeout};
 use tracing::{debug, info, warn};
 use zbus::Variant;
 
-use crate::config::Config;
-use crate::content::{Category, Library};
+use crate::config::{Config, Discreet};
+use crate::content::{Category, Library, Prompt};
 use crate::planner::Firing;
 
 /// The keys and labels of the answers a step offers. The three that matter come first:
@@ -82,18 +82,35 @@ pub struct Message {
     pub stays: bool,
     /// The notification this one takes the place of (an id from [`Delivery::Shown`]).
     pub replaces: Option<u32>,
+    /// The prompt's text is hidden (`discreet = "all"`): a click on it shows it.
+    pub hidden: bool,
 }
 
+/// The text shown in place of a prompt's with `discreet = "all"`.
+pub const HIDDEN_BODY: &str = "Click to read it, or run `closer status`.";
+
 impl Message {
-    /// The message for a planned prompt, with the title discreet mode asks for. A step
-    /// stays until answered and offers [`STEP_ACTIONS`].
+    /// The message for a planned prompt, with the title (and text) discreet mode asks
+    /// for. A step stays until answered and offers [`STEP_ACTIONS`]; a hidden text
+    /// (`discreet = "all"`) is shown by a click on the notification ([`DEFAULT_ACTION`]).
     pub fn for_firing(config: &Config, library: &Library, firing: &Firing) -> Option<Message> {
         let prompt = library.get(firing.prompt.as_deref()?)?;
-        let step = prompt.category == Category::Step;
-        let mut message = Message::note(prompt.shown_title(config.discreet), &prompt.body);
+        Some(Message::for_prompt(prompt, config.discreet))
+    }
+
+    /// The full text of the prompt `id`, shown when the person asks for it.
+    pub fn revealed(library: &Library, id: &str) -> Option<Message> {
+        Some(Message::for_prompt(library.get(id)?, Discreet::Off))
+    }
+
+    fn for_prompt(prompt: &Prompt, discreet: Discreet) -> Message {
+        let hidden = discreet == Discreet::All;
+        let body = if hidden { HIDDEN_BODY } else { &prompt.body };
+        let mut message = Message::note(prompt.shown_title(discreet.title()), body);
         message.category = prompt.category;
         message.prompt = Some(prompt.id.clone());
-        if step {
+        message.hidden = hidden;
+        if prompt.category == Category::Step {
             message.actions = STEP_ACTIONS
                 .iter()
                 .chain(&[(DEFAULT_ACTION, "Show the choices")])
@@ -101,8 +118,10 @@ impl Message {
                 .collect();
             message.without_actions = Some(TERMINAL_ANSWERS.to_owned());
             message.stays = true;
+        } else if hidden {
+            message.actions = vec![(DEFAULT_ACTION.to_owned(), "Show".to_owned())];
         }
-        Some(message)
+        message
     }
 
     /// A note from closer itself: no actions, the server's own expiry.
@@ -116,6 +135,7 @@ impl Message {
             without_actions: None,
             stays: false,
             replaces: None,
+            hidden: false,
         }
     }
 }
@@ -340,6 +360,29 @@ impl Notifier {
             Ok(Ok(id)) => self.remember(id, origin, message.clone()).await,
             Ok(Err(e)) => warn!("cannot show the choices again: {e}"),
             Err(_) => warn!("cannot show the choices again: no answer within 5 s"),
+        }
+    }
+
+    /// Shows `message` in place of the notification first shown as `origin`, offering
+    /// `actions` (key, label) whatever its category: a question that follows an answer, or
+    /// the full text behind a discreet one. Its answer comes back as an [`Event`] for the id
+    /// returned. Nothing is printed when no server is there: what it replaces was not
+    /// shown either.
+    pub async fn replace(
+        &mut self,
+        origin: u32,
+        message: &Message,
+        actions: &[(String, String)],
+    ) -> Option<u32> {
+        if self.retry.is_some() {
+            return None;
+        }
+        let mut message = message.clone();
+        message.actions = actions.to_vec();
+        message.replaces = Some(origin);
+        match self.send(&message).await {
+            Delivery::Shown(id) => Some(id),
+            Delivery::Printed => None,
         }
     }
 

@@ -7,7 +7,8 @@
 //! waits), the daily cap (extras are dropped), and a pause the person asked for. Then
 //! what the person said shapes the prompt: after a hard or skipped step the next prompt is
 //! a kinder one; while steps go unanswered only every other step is sent; while steps are
-//! paused for very high distress a compassion message stands in; a finished rung due for
+//! paused after very hard days only compassion messages go out (in place of steps and
+//! setback messages; critic, reflect, learn and support messages wait); a finished rung due for
 //! review comes back; a snoozed prompt comes again. Last, a prompt is chosen from the
 //! pool, weighted toward the fears and the kind of step the person asked for: messages
 //! without repeating one until the pool is used up, steps with a rung's wordings taking
@@ -24,8 +25,9 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::config::{Config, People, QuietPolicy};
-use crate::content::{Category, Ladder, Library, Needs, Prompt};
-use crate::progress::Review;
+use crate::content::{Category, Event, Ladder, Library, Needs, Prompt, TimeOfDay};
+use crate::journal::AnswerKind;
+use crate::progress::{Review, VERY_HIGH};
 use crate::seed::{hash_str, mix};
 
 /// A prompt that was sent: what the planner remembers of the past.
@@ -66,6 +68,9 @@ pub struct State {
     pub rungs: BTreeMap<Ladder, u8>,
     /// The latest answer to a step that was hard or skipped, if it is the latest answer.
     pub after_setback: Option<DateTime<Utc>>,
+    /// The latest answer to a step and what it stands for: the first message after it
+    /// is drawn from those whose `after` fits.
+    pub last_answer: Option<Answered>,
     /// Prompts to send again.
     pub snoozed: Vec<Snoozed>,
     /// No prompts before this moment.
@@ -74,6 +79,61 @@ pub struct State {
     pub steps_paused: bool,
     /// Finished rungs due for a review.
     pub reviews: Vec<Review>,
+}
+
+/// An answer to a step, as the events a message can answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    pub at: DateTime<Utc>,
+    pub events: Vec<Event>,
+}
+
+/// The events an answer can stand for, the most particular first: a message for "too
+/// much" is a better answer to a very hard step than one for any hard step.
+const SPECIFIC_FIRST: &[Event] = &[
+    Event::TooMuch,
+    Event::FearedHappened,
+    Event::Return,
+    Event::Hard,
+    Event::Skip,
+    Event::Done,
+];
+
+/// How long an answer can still be answered by a message: a day ("today" stays true).
+pub const ANSWER_FRESH: TimeDelta = TimeDelta::days(1);
+
+/// More than this long without answering a step makes the next answer a return.
+pub const RETURN_AFTER: TimeDelta = TimeDelta::days(7);
+
+impl Answered {
+    /// What an answer stands for: done, hard or skip; too much (distress 8 or more); the
+    /// feared outcome happened; a return, when the step answered before it (`previous`)
+    /// was more than [`RETURN_AFTER`] earlier.
+    pub fn new(
+        at: DateTime<Utc>,
+        kind: AnswerKind,
+        distress: Option<u8>,
+        happened: Option<bool>,
+        previous: Option<DateTime<Utc>>,
+    ) -> Answered {
+        let mut events = Vec::new();
+        match kind {
+            AnswerKind::Done => events.push(Event::Done),
+            AnswerKind::Hard => events.push(Event::Hard),
+            AnswerKind::Skip => events.push(Event::Skip),
+            AnswerKind::Snooze => {}
+        }
+        if distress.is_some_and(|d| d >= VERY_HIGH) {
+            events.push(Event::TooMuch);
+        }
+        if happened == Some(true) {
+            events.push(Event::FearedHappened);
+        }
+        if previous.is_some_and(|p| at - p > RETURN_AFTER) {
+            events.push(Event::Return);
+        }
+        Answered { at, events }
+    }
 }
 
 /// A prompt planned for a moment.
@@ -291,7 +351,7 @@ impl<'a> Planner<'a> {
                         continue;
                     };
                     let prompt = self
-                        .pick(category, &timeline, state, item.at)
+                        .pick(category, (item.rule, item.due), &timeline, state, item.at)
                         .map(|p| p.id.clone());
                     (category, prompt)
                 }
@@ -321,6 +381,15 @@ impl<'a> Planner<'a> {
         state: &State,
     ) -> Option<Category> {
         let send = self.config.schedule[item.rule].send;
+        // While steps are paused after very hard days, only gentle compassion messages go
+        // out: in place of steps and setback messages; the other kinds wait.
+        if state.steps_paused {
+            return matches!(
+                send,
+                Category::Step | Category::Compassion | Category::Setback
+            )
+            .then_some(Category::Compassion);
+        }
         // After a hard or skipped step, the next prompt is kind, whatever was due.
         if let Some(answer_at) = state.after_setback {
             let kind_since = timeline.iter().any(|s| {
@@ -338,9 +407,6 @@ impl<'a> Planner<'a> {
         }
         if send != Category::Step {
             return Some(send);
-        }
-        if state.steps_paused {
-            return Some(Category::Compassion);
         }
         // While steps go unanswered, only every other occurrence of a step rule is sent.
         if self.fewer(timeline)
@@ -369,14 +435,19 @@ impl<'a> Planner<'a> {
         steps.len() == UNANSWERED && steps.iter().all(|s| !s.answered)
     }
 
-    /// The prompt for `category` at `at`: a finished rung due for review, or a choice from the pool.
+    /// The prompt for `category` from `rule`'s occurrence `due`, going out at `at`: a finished rung due for review, the
+    /// next part of a series the rule is in the middle of, or a choice from the pool.
     fn pick(
         &self,
         category: Category,
+        (rule, due): (usize, DateTime<Utc>),
         timeline: &[Sent],
         state: &State,
         at: DateTime<Utc>,
     ) -> Option<&'a Prompt> {
+        if let Some(next) = self.series_next(category, (rule, due), timeline, state, at) {
+            return Some(next);
+        }
         if category == Category::Step {
             let review = state.reviews.iter().filter(|r| r.due <= at).find(|r| {
                 !timeline.iter().any(|s| {
@@ -412,14 +483,114 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        self.choose(category, timeline, &state.rungs, at)
+        self.choose(category, timeline, state, at)
+    }
+
+    /// The next part of the series `rule` sent a part of last, for its occurrence `due`,
+    /// if the series goes on: a series goes out one part per occurrence of its rule, in
+    /// order. It restarts (None: the pool's choice, where only first parts stand) when an
+    /// occurrence of the rule passed without its next part (a day left out, a pause, the
+    /// daily cap), when the rule now sends another category, or when the next part may
+    /// not be sent now.
+    fn series_next(
+        &self,
+        category: Category,
+        (rule, due): (usize, DateTime<Utc>),
+        timeline: &[Sent],
+        state: &State,
+        at: DateTime<Utc>,
+    ) -> Option<&'a Prompt> {
+        let name = &self.config.schedule[rule].name;
+        let last = timeline.iter().rev().find(|s| &s.rule == name)?;
+        let part = self.library.get(last.prompt.as_deref()?)?.series.as_ref()?;
+        let next = self.library.iter().find(|p| {
+            p.series
+                .as_ref()
+                .is_some_and(|s| s.series == part.series && s.part == part.part + 1)
+        })?;
+        let trigger = &self.config.schedule[rule].trigger;
+        let left_out = trigger
+            .last_between(last.due, due, self.config.timezone, self.salt(rule))
+            .is_some();
+        let allowed = self.pool(category, &state.rungs).contains(&next)
+            && self.fits_time(next, at)
+            && !(next.sensitive && state.steps_paused);
+        (!left_out && allowed).then_some(next)
+    }
+
+    /// Whether `prompt` may go out at `at` by the part of the day it names (local time:
+    /// morning before 12:00, midday until 17:00, evening after).
+    fn fits_time(&self, prompt: &Prompt, at: DateTime<Utc>) -> bool {
+        prompt.time.is_none_or(|time| {
+            let hour = chrono::Timelike::hour(&at.with_timezone(&self.config.timezone));
+            time == match hour {
+                0..12 => TimeOfDay::Morning,
+                12..17 => TimeOfDay::Midday,
+                _ => TimeOfDay::Evening,
+            }
+        })
+    }
+
+    /// The events the message at `at` may answer: those of the latest answer to a step,
+    /// for at most [`ANSWER_FRESH`] and until a kind message (setback or compassion) was
+    /// sent after it; none otherwise.
+    fn moment<'s>(&self, timeline: &[Sent], state: &'s State, at: DateTime<Utc>) -> &'s [Event] {
+        match &state.last_answer {
+            Some(a)
+                if a.at <= at
+                    && at - a.at <= ANSWER_FRESH
+                    && !timeline.iter().any(|s| {
+                        s.at > a.at
+                            && s.at <= at
+                            && matches!(s.category, Category::Setback | Category::Compassion)
+                    }) =>
+            {
+                &a.events
+            }
+            _ => &[],
+        }
+    }
+
+    /// The prompts of `category` that fit `at`: allowed now (sensitive ones never while
+    /// steps are paused), of the right part of the day, a series only by its first part;
+    /// and by what just happened — after an answer (see `moment`), those whose `after`
+    /// names its most particular event that any names (the untagged ones when none
+    /// does); at any other time only untagged ones, so a message that answers an event is
+    /// never sent without it.
+    fn fitting(
+        &self,
+        category: Category,
+        timeline: &[Sent],
+        state: &State,
+        at: DateTime<Utc>,
+    ) -> Vec<&'a Prompt> {
+        let open: Vec<&Prompt> = self
+            .pool(category, &state.rungs)
+            .into_iter()
+            .filter(|p| !(p.sensitive && state.steps_paused))
+            .filter(|p| self.fits_time(p, at))
+            .filter(|p| p.series.as_ref().is_none_or(|s| s.part == 1))
+            .collect();
+        // The most particular event that some message answers is the one answered.
+        let events = self.moment(timeline, state, at);
+        for event in SPECIFIC_FIRST.iter().filter(|e| events.contains(e)) {
+            let answering: Vec<&Prompt> = open
+                .iter()
+                .copied()
+                .filter(|p| p.after.contains(event))
+                .collect();
+            if !answering.is_empty() {
+                return answering;
+            }
+        }
+        open.into_iter().filter(|p| p.after.is_empty()).collect()
     }
 
     /// A prompt from `rule` for right now, outside the schedule (`closer send`).
     pub fn now(&self, rule: usize, state: &State, now: DateTime<Utc>) -> Firing {
         let category = self.config.schedule[rule].send;
         let prompt = self
-            .choose(category, &state.sent, &state.rungs, now)
+            .choose(category, &state.sent, state, now)
             .map(|p| p.id.clone());
         Firing {
             at: now,
@@ -457,20 +628,21 @@ impl<'a> Planner<'a> {
             .collect()
     }
 
-    /// Chooses a prompt of `category` for `at`, drawn by [`Planner::weight`] with a roll
-    /// fixed by the seed. Never the prompt of this pool sent last, so the same words
-    /// never come twice in a row. Messages: none sent since the pool was last used up.
-    /// Steps: a rung's variants take turns (the one its rung showed last steps aside for
-    /// another as preferred), and no round is forced, so the weights shape how often a
-    /// ladder's rung comes and not only in which order.
+    /// Chooses a prompt of `category` for `at` from those that fit it (see
+    /// [`Planner::fitting`]), drawn by [`Planner::weight`] with a roll fixed by the seed.
+    /// Never the prompt of this pool sent last, so the same words never come twice in a
+    /// row. Messages: none sent since the pool was last used up. Steps: a rung's variants
+    /// take turns (the one its rung showed last steps aside for another as preferred), and
+    /// no round is forced, so the weights shape how often a ladder's rung comes and not
+    /// only in which order.
     pub fn choose(
         &self,
         category: Category,
         timeline: &[Sent],
-        rungs: &BTreeMap<Ladder, u8>,
+        state: &State,
         at: DateTime<Utc>,
     ) -> Option<&'a Prompt> {
-        let pool = self.pool(category, rungs);
+        let pool = self.fitting(category, timeline, state, at);
         let ids: BTreeSet<&str> = pool.iter().map(|p| p.id.as_str()).collect();
         let mut used = BTreeSet::new();
         let mut last = None;
@@ -793,6 +965,30 @@ mod tests {
             categories(&planner, &state, "2027-01-04T00:00:00Z", 1),
             ["01-04 09:00 compassion"]
         );
+        // Even right after a hard step, and whatever else the schedule sends.
+        let toml = format!(
+            "{LIMITS_OFF}[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n\
+             [[schedule]]\nname = \"c\"\nsend = \"critic\"\nat = \"10:00\"\n\
+             [[schedule]]\nname = \"r\"\nsend = \"reflect\"\nat = \"11:00\"\n\
+             [[schedule]]\nname = \"b\"\nsend = \"setback\"\nat = \"12:00\"\n"
+        );
+        let (config, library) = setup(&toml);
+        let planner = Planner::new(&config, &library, 1);
+        let paused = State {
+            steps_paused: true,
+            after_setback: Some(utc("2027-01-03T20:00:00Z")),
+            ..State::default()
+        };
+        assert_eq!(
+            categories(&planner, &paused, "2027-01-04T00:00:00Z", 3),
+            [
+                "01-04 09:00 compassion",
+                "01-04 12:00 compassion",
+                "01-05 09:00 compassion"
+            ]
+        );
+        let (config, library) = setup(DAILY_STEP);
+        let planner = Planner::new(&config, &library, 1);
         let state = State {
             paused_until: Some(utc("2027-01-07T10:00:00Z")),
             ..State::default()
@@ -1203,10 +1399,14 @@ mod tests {
     fn draws(planner: &Planner, rungs: &BTreeMap<Ladder, u8>, n: usize) -> Vec<&'static str> {
         let mut timeline: Vec<Sent> = Vec::new();
         let mut ids = Vec::new();
+        let state = State {
+            rungs: rungs.clone(),
+            ..State::default()
+        };
         for i in 0..n {
             let at = utc("2027-01-04T09:00:00Z") + TimeDelta::hours(i as i64);
             let p = planner
-                .choose(Category::Step, &timeline, rungs, at)
+                .choose(Category::Step, &timeline, &state, at)
                 .unwrap();
             timeline.push(Sent {
                 at,
@@ -1281,5 +1481,444 @@ mod tests {
         );
         // Supporter messages stay off unless turned on.
         assert!(planner.pool(Category::Support, &rungs).is_empty());
+    }
+
+    /// A pack where every rule of care has a prompt to show: messages for each event,
+    /// one for the evening, a three-part series, one that can touch old pain.
+    const CARE_PACK: &str = r#"
+[[prompt]]
+id = "step-one"
+category = "step"
+ladder = "emotional"
+rung = 1
+distress = 1
+title = "T"
+body = "A step."
+
+[[prompt]]
+id = "setback-plain"
+category = "setback"
+title = "T"
+body = "Any day."
+
+[[prompt]]
+id = "setback-skip"
+category = "setback"
+after = ["skip"]
+title = "T"
+body = "You skipped."
+
+[[prompt]]
+id = "setback-hard"
+category = "setback"
+after = ["hard"]
+title = "T"
+body = "It was hard."
+
+[[prompt]]
+id = "setback-too-much"
+category = "setback"
+after = ["too-much"]
+title = "T"
+body = "It was too much."
+
+[[prompt]]
+id = "setback-feared"
+category = "setback"
+after = ["feared-happened"]
+title = "T"
+body = "It happened."
+
+[[prompt]]
+id = "setback-return"
+category = "setback"
+after = ["return"]
+title = "T"
+body = "Welcome back."
+
+[[prompt]]
+id = "compassion-plain"
+category = "compassion"
+title = "T"
+body = "Kind."
+
+[[prompt]]
+id = "compassion-done"
+category = "compassion"
+after = ["done"]
+title = "T"
+body = "You did it."
+
+[[prompt]]
+id = "compassion-evening"
+category = "compassion"
+time = "evening"
+title = "T"
+body = "This evening."
+
+[[prompt]]
+id = "critic-plain"
+category = "critic"
+title = "T"
+body = "Check."
+
+[[prompt]]
+id = "critic-record-1"
+category = "critic"
+series = "record"
+part = 1
+title = "T"
+body = "One."
+
+[[prompt]]
+id = "critic-record-2"
+category = "critic"
+series = "record"
+part = 2
+title = "T"
+body = "Two."
+
+[[prompt]]
+id = "critic-record-3"
+category = "critic"
+series = "record"
+part = 3
+title = "T"
+body = "Three."
+
+[[prompt]]
+id = "reflect-plain"
+category = "reflect"
+title = "T"
+body = "Think."
+
+[[prompt]]
+id = "reflect-old-pain"
+category = "reflect"
+sensitive = true
+title = "T"
+body = "Long ago."
+"#;
+
+    fn care_setup(toml: &str) -> (Config, Library) {
+        let (config, diags) = config::load(&Source::new("test.toml", toml), None);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let mut library = Library::default();
+        let mut diags = Vec::new();
+        library.add_pack(&Source::new("care.toml", CARE_PACK), false, &mut diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        (config, library)
+    }
+
+    fn daily(send: &str, at: &str) -> String {
+        format!(
+            "{LIMITS_OFF}[content]\nladders = [\"emotional\"]\n[[schedule]]\nname = \"r\"\nsend = \"{send}\"\nat = \"{at}\"\n"
+        )
+    }
+
+    fn ids(planner: &Planner, state: &State, from: &str, n: usize) -> Vec<String> {
+        planner
+            .upcoming(state, utc(from), n)
+            .into_iter()
+            .map(|f| f.prompt.unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn the_message_after_an_answer_fits_it_and_tagged_ones_wait_for_their_event() {
+        let (config, library) = care_setup(&daily("setback", "09:00"));
+        let planner = Planner::new(&config, &library, 1);
+        let answered = "2027-01-04T08:00:00Z";
+        let before = Some(utc("2027-01-03T08:00:00Z"));
+        let long_before = Some(utc("2026-12-01T08:00:00Z"));
+        use AnswerKind::*;
+        let table = [
+            (Skip, None, None, before, "setback-skip"),
+            (Hard, None, None, before, "setback-hard"),
+            (Hard, Some(6), None, before, "setback-hard"),
+            (Hard, Some(9), None, before, "setback-too-much"),
+            (Done, Some(6), Some(true), before, "setback-feared"),
+            (Hard, Some(6), Some(true), before, "setback-feared"),
+            (Skip, None, None, long_before, "setback-return"),
+            (Skip, None, None, None, "setback-skip"),
+            // Nothing here answers a done: an untagged one.
+            (Done, Some(2), Some(false), before, "setback-plain"),
+        ];
+        for (kind, distress, happened, previous, expected) in table {
+            let state = State {
+                last_answer: Some(Answered::new(
+                    utc(answered),
+                    kind,
+                    distress,
+                    happened,
+                    previous,
+                )),
+                ..State::default()
+            };
+            let plan = ids(&planner, &state, answered, 3);
+            assert_eq!(plan[0], expected, "{kind:?} {distress:?} {happened:?}");
+            // Only the first message after the answer answers it.
+            assert_eq!(plan[1..], ["setback-plain"; 2], "{kind:?}");
+        }
+        // Without an answer, or with a message sent since, only untagged ones.
+        assert_eq!(
+            ids(&planner, &State::default(), answered, 2),
+            ["setback-plain"; 2]
+        );
+        let since = |category| State {
+            last_answer: Some(Answered::new(utc(answered), Skip, None, None, before)),
+            sent: vec![sent("2027-01-04T08:30:00Z", category, "x", false)],
+            ..State::default()
+        };
+        assert_eq!(
+            ids(&planner, &since(Category::Compassion), answered, 1),
+            ["setback-plain"]
+        );
+        // A message of another kind between does not answer it.
+        assert_eq!(
+            ids(&planner, &since(Category::Learn), answered, 1),
+            ["setback-skip"]
+        );
+        // A day later it is no longer news: nothing says "today" of it.
+        let late = State {
+            last_answer: Some(Answered::new(
+                utc("2027-01-03T08:00:00Z"),
+                Skip,
+                None,
+                None,
+                before,
+            )),
+            ..State::default()
+        };
+        assert_eq!(ids(&planner, &late, answered, 1), ["setback-plain"]);
+
+        // A done is met as a done.
+        let (config, library) = care_setup(&daily("compassion", "09:00"));
+        let planner = Planner::new(&config, &library, 1);
+        let state = State {
+            last_answer: Some(Answered::new(utc(answered), Done, Some(2), None, before)),
+            ..State::default()
+        };
+        assert_eq!(
+            ids(&planner, &state, answered, 2),
+            ["compassion-done", "compassion-plain"]
+        );
+    }
+
+    #[test]
+    fn a_feared_outcome_that_happened_is_met_kindly_before_the_next_step() {
+        let (config, library) = care_setup(&daily("step", "09:00"));
+        let planner = Planner::new(&config, &library, 1);
+        let mut entries = Vec::new();
+        let row = |id, at: &str| crate::journal::SentRow {
+            id,
+            at: utc(at),
+            due: utc(at),
+            rule: "r".into(),
+            category: Category::Step,
+            prompt: Some("step-one".into()),
+            ladder: Some(Ladder::Emotional),
+            rung: Some(1),
+            notification: None,
+        };
+        entries.push(crate::journal::Entry::Sent(row(1, "2027-01-04T09:00:00Z")));
+        entries.push(crate::journal::Entry::Answer(crate::journal::AnswerRow {
+            id: 1,
+            sent_id: 1,
+            at: utc("2027-01-04T18:00:00Z"),
+            kind: AnswerKind::Done,
+            distress: Some(6),
+            happened: Some(true),
+            source: "terminal".into(),
+        }));
+        let history = crate::history::History::digest(
+            &entries,
+            &crate::history::Settings::default(),
+            TimeDelta::hours(1),
+        );
+        assert_eq!(
+            ids(&planner, &history.state, "2027-01-04T18:00:00Z", 2),
+            ["setback-feared", "step-one"]
+        );
+    }
+
+    #[test]
+    fn a_message_for_a_part_of_the_day_goes_out_only_then() {
+        for (at, allowed) in [
+            ("08:00", false),
+            ("12:30", false),
+            ("16:59", false),
+            ("17:00", true),
+            ("21:00", true),
+        ] {
+            let (config, library) = care_setup(&daily("compassion", at));
+            let planner = Planner::new(&config, &library, 7);
+            let plan = ids(&planner, &State::default(), "2027-01-04T00:00:00Z", 6);
+            assert_eq!(
+                plan.iter().any(|id| id == "compassion-evening"),
+                allowed,
+                "{at}: {plan:?}"
+            );
+        }
+        // Local time: 17:00 in New York is evening there, whatever UTC says.
+        let toml = daily("compassion", "17:30").replace("\"UTC\"", "\"America/New_York\"");
+        let (config, library) = care_setup(&toml);
+        let planner = Planner::new(&config, &library, 7);
+        let plan = ids(&planner, &State::default(), "2027-01-04T00:00:00Z", 6);
+        assert!(plan.iter().any(|id| id == "compassion-evening"), "{plan:?}");
+    }
+
+    #[test]
+    fn a_series_goes_out_in_order_one_part_per_slot_and_restarts_when_broken() {
+        let (config, library) = care_setup(&daily("critic", "10:00"));
+        let planner = Planner::new(&config, &library, 5);
+        let plan = ids(&planner, &State::default(), "2027-01-04T00:00:00Z", 40);
+        let start = plan.iter().position(|id| id == "critic-record-1").unwrap();
+        assert_eq!(
+            plan[start..start + 3],
+            ["critic-record-1", "critic-record-2", "critic-record-3"]
+        );
+        for (i, id) in plan.iter().enumerate() {
+            if let Some(n) = id.strip_prefix("critic-record-")
+                && n != "1"
+            {
+                let before = format!("critic-record-{}", n.parse::<u8>().unwrap() - 1);
+                assert_eq!(plan[i - 1], before, "{plan:?}");
+            }
+        }
+        let part_one = |at: &str| Sent {
+            at: utc(at),
+            rule: "r".into(),
+            due: utc(at),
+            category: Category::Critic,
+            prompt: Some("critic-record-1".into()),
+            answered: false,
+        };
+        // Part 1 yesterday: part 2 today.
+        let state = State {
+            sent: vec![part_one("2027-01-04T10:00:00Z")],
+            ..State::default()
+        };
+        assert_eq!(
+            ids(&planner, &state, "2027-01-04T12:00:00Z", 1),
+            ["critic-record-2"]
+        );
+        // A day left out between: it starts again (part 2 never comes alone).
+        let state = State {
+            sent: vec![part_one("2027-01-03T10:00:00Z")],
+            ..State::default()
+        };
+        let plan = ids(&planner, &state, "2027-01-04T12:00:00Z", 1);
+        assert_ne!(plan, ["critic-record-2"]);
+        // Another rule sent part 1: this rule does not carry it on.
+        let mut other = part_one("2027-01-04T10:00:00Z");
+        other.rule = "another".into();
+        let state = State {
+            sent: vec![other],
+            ..State::default()
+        };
+        assert_ne!(
+            ids(&planner, &state, "2027-01-04T12:00:00Z", 1),
+            ["critic-record-2"]
+        );
+    }
+
+    #[test]
+    fn sensitive_prompts_only_when_turned_on_and_never_while_steps_are_paused() {
+        let toml = daily("reflect", "10:00");
+        let on = toml.replace("[content]\n", "[content]\nsensitive = true\n");
+        let (config, library) = care_setup(&toml);
+        let planner = Planner::new(&config, &library, 1);
+        let plan = ids(&planner, &State::default(), "2027-01-04T00:00:00Z", 6);
+        assert!(plan.iter().all(|id| id == "reflect-plain"), "{plan:?}");
+
+        let (config, library) = care_setup(&on);
+        let planner = Planner::new(&config, &library, 1);
+        let plan = ids(&planner, &State::default(), "2027-01-04T00:00:00Z", 6);
+        assert!(plan.iter().any(|id| id == "reflect-old-pain"), "{plan:?}");
+        // While steps are paused, reflect waits, and a compassion rule never sends one.
+        let paused = State {
+            steps_paused: true,
+            ..State::default()
+        };
+        assert!(
+            planner
+                .upcoming(&paused, utc("2027-01-04T00:00:00Z"), 3)
+                .is_empty()
+        );
+        assert!(
+            planner
+                .fitting(Category::Reflect, &[], &paused, utc("2027-01-04T10:00:00Z"))
+                .iter()
+                .all(|p| !p.sensitive)
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// No message with an `after` tag is ever sent without its event: each one is the
+        /// first kind message, within a day, after an answer that stands for one of its
+        /// events.
+        #[test]
+        fn no_message_that_answers_an_event_goes_out_without_it(
+            kind in 0..4usize,
+            distress in proptest::option::of(0..=10u8),
+            happened in proptest::option::of(proptest::bool::ANY),
+            away_days in proptest::option::of(0..30i64),
+            answered_minutes in 0..1500i64,
+            from_minutes in 0..4500i64,
+            seed in proptest::num::u64::ANY,
+            earlier in proptest::collection::vec((0..3000i64, 0..7usize), 0..5),
+        ) {
+            let toml = format!(
+                "{LIMITS_OFF}[content]\nladders = [\"emotional\"]\nsensitive = true\n\
+                 [[schedule]]\nname = \"s\"\nsend = \"setback\"\ncron = \"0 */5 * * *\"\n\
+                 [[schedule]]\nname = \"c\"\nsend = \"compassion\"\ncron = \"0 */3 * * *\"\n\
+                 [[schedule]]\nname = \"t\"\nsend = \"step\"\ncron = \"0 */7 * * *\"\n"
+            );
+            let (config, library) = care_setup(&toml);
+            let planner = Planner::new(&config, &library, seed);
+            let base = utc("2027-01-04T00:00:00Z");
+            let at = base + TimeDelta::minutes(answered_minutes);
+            let kind = [AnswerKind::Done, AnswerKind::Hard, AnswerKind::Skip, AnswerKind::Snooze][kind];
+            let answer = Answered::new(at, kind, distress, happened, away_days.map(|d| at - TimeDelta::days(d) - TimeDelta::minutes(1)));
+            let ids = ["setback-plain", "setback-skip", "compassion-plain", "compassion-done", "critic-plain", "step-one", "setback-return"];
+            let mut sent: Vec<Sent> = earlier.iter().map(|(m, i)| Sent {
+                at: base + TimeDelta::minutes(*m),
+                rule: "s".into(),
+                due: base + TimeDelta::minutes(*m),
+                category: library.get(ids[*i]).unwrap().category,
+                prompt: Some(ids[*i].into()),
+                answered: false,
+            }).collect();
+            sent.sort_by_key(|s| s.at);
+            let state = State {
+                sent: sent.clone(),
+                last_answer: Some(answer.clone()),
+                ..State::default()
+            };
+            let from = base + TimeDelta::minutes(from_minutes);
+            let plan = planner.upcoming(&state, from, 12);
+            let mut timeline = sent;
+            for firing in &plan {
+                let prompt = library.get(firing.prompt.as_deref().unwrap()).unwrap();
+                if !prompt.after.is_empty() {
+                    let kind_since = timeline.iter().any(|s| {
+                        s.at > answer.at
+                            && s.at <= firing.at
+                            && matches!(s.category, Category::Setback | Category::Compassion)
+                    });
+                    proptest::prop_assert!(
+                        answer.at <= firing.at
+                            && firing.at - answer.at <= ANSWER_FRESH
+                            && !kind_since
+                            && prompt.after.iter().any(|e| answer.events.contains(e)),
+                        "{} at {} after {:?}", prompt.id, firing.at, answer
+                    );
+                }
+                timeline.push(planner.sent(firing));
+            }
+        }
     }
 }

@@ -7,6 +7,12 @@
 //! while it is still hard; step back after very high distress or two hard or skipped
 //! steps in a row. More than 14 days away restarts a ladder one rung lower. Every move
 //! carries a one-line reason the person can read in `closer status`.
+//!
+//! After "Did it" or "It was hard" the person may say how it went against what they
+//! feared ([`Felt`]); that sets the answer's distress and whether the feared outcome
+//! happened, which these same rules read. Steps pause ([`pause_reason`]) after three very
+//! hard answers in a row ("Too much" counts as distress 9) or five hard answers with
+//! nothing done between.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -216,6 +222,147 @@ pub fn very_hard_three_times(answers: &[StepAnswer]) -> bool {
         .take(3)
         .collect();
     rated.len() == 3 && rated.iter().all(|d| *d >= VERY_HIGH)
+}
+
+/// This many "it was hard" answers with nothing done between pause steps.
+pub const HARD_WITHOUT_DONE: usize = 5;
+
+/// Why steps should pause after `answers` (every step answer since steps last resumed,
+/// oldest first, snoozes left out), if they should: three very hard answers in a row
+/// (a "Too much" is distress 9), or [`HARD_WITHOUT_DONE`] hard answers since the last
+/// step that was done (skips between do not count either way).
+pub fn pause_reason(answers: &[StepAnswer]) -> Option<&'static str> {
+    if very_hard_three_times(answers) {
+        return Some("very high distress three times in a row");
+    }
+    let hard = answers
+        .iter()
+        .rev()
+        .take_while(|a| a.kind != AnswerKind::Done)
+        .filter(|a| a.kind == AnswerKind::Hard)
+        .count();
+    (hard >= HARD_WITHOUT_DONE).then_some("five hard steps with none done between")
+}
+
+/// How a step went against what the person feared: the follow-up to "Did it"
+/// (easier, about, harder) or to "It was hard" (ok, too much). Each stands for a distress
+/// figure and, where it says so, whether the feared outcome happened:
+///
+/// | felt | after | distress | feared outcome happened |
+/// |---|---|---|---|
+/// | easier than I feared | done | 2 | no |
+/// | about as I feared | done | 4 | not said |
+/// | harder than I feared | done | 6 | yes |
+/// | hard but OK | hard | 6 | not said |
+/// | too much | hard | 9 | not said |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Felt {
+    Easier,
+    About,
+    Harder,
+    Ok,
+    TooMuch,
+}
+
+impl Felt {
+    pub const ALL: &'static [Felt] = &[
+        Felt::Easier,
+        Felt::About,
+        Felt::Harder,
+        Felt::Ok,
+        Felt::TooMuch,
+    ];
+
+    /// The word for it on the command line (`--felt`) and in action keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Felt::Easier => "easier",
+            Felt::About => "about",
+            Felt::Harder => "harder",
+            Felt::Ok => "ok",
+            Felt::TooMuch => "too-much",
+        }
+    }
+
+    /// The button's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Felt::Easier => "Easier than I feared",
+            Felt::About => "About as I feared",
+            Felt::Harder => "Harder than I feared",
+            Felt::Ok => "Hard but OK",
+            Felt::TooMuch => "Too much",
+        }
+    }
+
+    /// The answer it follows.
+    pub fn follows(self) -> AnswerKind {
+        match self {
+            Felt::Easier | Felt::About | Felt::Harder => AnswerKind::Done,
+            Felt::Ok | Felt::TooMuch => AnswerKind::Hard,
+        }
+    }
+
+    /// The choices offered after `kind` (none after a skip or a snooze).
+    pub fn after(kind: AnswerKind) -> Vec<Felt> {
+        Felt::ALL
+            .iter()
+            .copied()
+            .filter(|f| f.follows() == kind)
+            .collect()
+    }
+
+    pub fn distress(self) -> u8 {
+        match self {
+            Felt::Easier => 2,
+            Felt::About => 4,
+            Felt::Harder | Felt::Ok => 6,
+            Felt::TooMuch => 9,
+        }
+    }
+
+    /// Whether the feared outcome happened, where the choice says so.
+    pub fn happened(self) -> Option<bool> {
+        match self {
+            Felt::Easier => Some(false),
+            Felt::Harder => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Reads `s` as a choice after `kind`; the error lists the valid ones.
+    pub fn parse(s: &str, kind: AnswerKind) -> Result<Felt, String> {
+        let choices = Felt::after(kind);
+        choices
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                let words: Vec<String> = choices
+                    .iter()
+                    .map(|f| format!("\"{}\"", f.as_str()))
+                    .collect();
+                format!(
+                    "`{s}` is not how a {} step can feel; expected {}",
+                    kind.as_str(),
+                    words.join(" or ")
+                )
+            })
+    }
+}
+
+/// The person's own evidence, for a setback message: the latest step they did where
+/// they noted that what they feared did not happen, as a sentence with its local date.
+/// None when they never noted one: nothing is ever made up.
+pub fn evidence(answers: &[StepAnswer], tz: Tz) -> Option<String> {
+    let a = answers
+        .iter()
+        .rev()
+        .find(|a| a.kind == AnswerKind::Done && a.happened == Some(false))?;
+    Some(format!(
+        "On {} you expected a step to go badly; what you feared did not happen.",
+        a.at.with_timezone(&tz).format("%-d %B")
+    ))
 }
 
 /// A finished rung due for a review.
@@ -473,6 +620,115 @@ mod tests {
         ]);
         assert!(!very_hard_three_times(&mixed));
         assert!(!very_hard_three_times(&hard[..2]));
+    }
+
+    #[test]
+    fn steps_pause_after_three_too_much_or_five_hard_with_nothing_done() {
+        let too_much = (1, Hard, Some(Felt::TooMuch.distress()), None);
+        let hard = (1, Hard, None, None);
+        let table: &[(&[Given], Option<&str>)] = &[
+            (&[], None),
+            (&[too_much, too_much], None),
+            (
+                &[too_much, too_much, too_much],
+                Some("very high distress three times in a row"),
+            ),
+            // A hard answer with no distress given does not break the row of ratings.
+            (
+                &[too_much, hard, too_much, too_much],
+                Some("very high distress three times in a row"),
+            ),
+            (
+                &[too_much, (2, Done, Some(4), None), too_much, too_much],
+                None,
+            ),
+            (&[hard, hard, hard, hard], None),
+            (
+                &[hard, hard, hard, hard, hard],
+                Some("five hard steps with none done between"),
+            ),
+            // Skips between hard answers neither break nor add to the count.
+            (
+                &[hard, (2, Skip, None, None), hard, hard, hard, hard],
+                Some("five hard steps with none done between"),
+            ),
+            (&[hard, hard, (2, Done, None, None), hard, hard, hard], None),
+            (
+                &[
+                    (1, Hard, Some(Felt::Ok.distress()), None),
+                    hard,
+                    hard,
+                    hard,
+                    hard,
+                ],
+                Some("five hard steps with none done between"),
+            ),
+        ];
+        for (list, expected) in table {
+            assert_eq!(pause_reason(&answers(list)), *expected, "{list:?}");
+        }
+    }
+
+    #[test]
+    fn each_follow_up_stands_for_a_distress_and_what_happened() {
+        let table = [
+            (Felt::Easier, Done, 2, Some(false)),
+            (Felt::About, Done, 4, None),
+            (Felt::Harder, Done, 6, Some(true)),
+            (Felt::Ok, Hard, 6, None),
+            (Felt::TooMuch, Hard, 9, None),
+        ];
+        for (felt, follows, distress, happened) in table {
+            assert_eq!(felt.follows(), follows, "{felt:?}");
+            assert_eq!(felt.distress(), distress, "{felt:?}");
+            assert_eq!(felt.happened(), happened, "{felt:?}");
+            assert_eq!(Felt::parse(felt.as_str(), follows), Ok(felt));
+        }
+        assert_eq!(Felt::after(Done).len(), 3);
+        assert_eq!(Felt::after(Hard).len(), 2);
+        assert!(Felt::after(Skip).is_empty());
+        assert_eq!(
+            Felt::parse("too-much", Done).unwrap_err(),
+            "`too-much` is not how a done step can feel; expected \"easier\" or \"about\" or \"harder\""
+        );
+        // "Too much" is very high distress, as a terminal rating of 9 is.
+        assert!(Felt::TooMuch.distress() >= VERY_HIGH);
+        // Two "easier than I feared" on different days move a step up.
+        assert!(
+            decision(&[
+                (2, Done, Some(2), Some(false)),
+                (3, Done, Some(2), Some(false))
+            ])
+            .starts_with("3->4")
+        );
+        // "Harder than I feared" holds; "Too much" steps back.
+        assert!(decision(&[(2, Done, Some(6), Some(true))]).starts_with("holding: distress 6"));
+        assert!(decision(&[(2, Hard, Some(9), None)]).starts_with("3->2"));
+    }
+
+    #[test]
+    fn evidence_comes_only_from_a_step_where_the_feared_thing_did_not_happen() {
+        assert_eq!(evidence(&[], TZ), None);
+        let none = answers(&[
+            (2, Done, Some(2), None),
+            (3, Done, Some(6), Some(true)),
+            (4, Hard, Some(6), Some(false)),
+        ]);
+        assert_eq!(evidence(&none, TZ), None);
+        let some = answers(&[
+            (2, Done, Some(2), Some(false)),
+            (3, Done, Some(3), Some(false)),
+            (5, Done, Some(6), Some(true)),
+        ]);
+        assert_eq!(
+            evidence(&some, TZ).unwrap(),
+            "On 3 February you expected a step to go badly; what you feared did not happen."
+        );
+        // The local date: 23:30 UTC on the 3rd is the 4th in Tokyo.
+        let mut late = answers(&[(3, Done, Some(2), Some(false))]);
+        late[0].at = "2027-02-03T23:30:00Z".parse().unwrap();
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        assert!(evidence(&late, tokyo).unwrap().starts_with("On 4 February"));
     }
 
     #[test]

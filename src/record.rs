@@ -1,11 +1,11 @@
 //! Recording what the person answered, and what follows from it: the ladder's move, and
-//! a pause of steps after very high distress. The daemon (answers from notifications) and
+//! a pause of steps after very hard answers. The daemon (answers from notifications) and
 //! the terminal commands both come here, so both apply the same rules, and an answer is
-//! checked here and nowhere else (`check`).
+//! checked here and nowhere else (`check`). A follow-up (how a step went, against what was
+//! feared) completes the answer it follows; it never adds one.
 //!
-//! Invariant: an answer and everything that follows from it are one journal transaction.
-//! A later note on an answer (how it felt) belongs here too, as its own function beside
-//! `answer`, checked against the answer it annotates.
+//! Invariant: an answer and everything that follows from it are one journal transaction;
+//! so is a follow-up and what follows from it.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::content::{Category, Ladder, Library};
 use crate::history::{History, keys};
 use crate::journal::{AnswerKind, AnswerRow, Journal, JournalError, NewAnswer, NewMove, SentRow};
-use crate::progress::{self, Decision, Move};
+use crate::progress::{self, Decision, Felt, Move};
 
 /// What recording an answer did.
 #[derive(Debug, Clone)]
@@ -43,9 +43,47 @@ pub enum AnswerError {
 /// How far ahead of the clock an answer may be dated (clocks on two machines differ).
 pub const AHEAD: TimeDelta = TimeDelta::minutes(1);
 
-/// What closer says when it pauses steps after very high distress.
-pub const PAUSE_NOTE: &str = "The last steps felt very hard. Steps are paused; kind words keep \
-    coming. A doctor or therapist can help: `closer about` says where. `closer resume` restarts steps.";
+/// What closer says when it pauses steps: that they are paused and only kind words
+/// come, who can help — the person's own crisis contact when one is set
+/// (`[help] crisis`), `closer about` otherwise — and how to restart them.
+pub fn pause_note(config: &Config) -> String {
+    let help = if config.crisis.is_empty() {
+        "A doctor or therapist can help; `closer about` says where to find one, or a crisis line."
+            .to_owned()
+    } else {
+        format!(
+            "Your crisis contact: {}. A doctor or therapist can help too.",
+            config.crisis
+        )
+    };
+    format!(
+        "The last steps felt very hard. Steps are paused; only kind words come for now. {help} \
+         When you are ready, `closer resume` restarts steps."
+    )
+}
+
+/// Said once, when the physical or sexual ladder is first on.
+pub const PAST_HARM_NOTE: &str = "If touch or closeness brings back harm from the past, that \
+    fear belongs with a therapist, not with small steps alone. Every step can be skipped.";
+
+/// The note on past harm, if `ladders` has the physical or sexual ladder and the note
+/// was never said; it is marked said (in the journal, so it is said once).
+pub fn past_harm_note_once(
+    journal: &Journal,
+    ladders: &[Ladder],
+    now: DateTime<Utc>,
+) -> Result<Option<&'static str>, JournalError> {
+    if !ladders.iter().any(|l| l.off_by_default()) {
+        return Ok(None);
+    }
+    journal.write(|journal| {
+        if journal.setting(keys::PAST_HARM_SAID)?.is_some() {
+            return Ok(None);
+        }
+        journal.set_setting(keys::PAST_HARM_SAID, Some(&now.to_rfc3339()))?;
+        Ok(Some(PAST_HARM_NOTE))
+    })
+}
 
 /// Records `answer` (given at `now`) and applies the progression rules to its ladder, all
 /// in one journal transaction: the answer, its ladder move and a pause of steps are
@@ -88,7 +126,9 @@ pub fn answer(
         recorded.new = journal.record_answer(answer)?;
         // Answers change what comes next; the "fewer steps" note may be said again later.
         journal.set_setting(keys::FEWER_SAID, None)?;
-        apply_rules(journal, config, library, answer, &mut recorded)?;
+        if recorded.new && answer.kind != AnswerKind::Snooze {
+            apply_rules(journal, config, library, answer.at, &mut recorded)?;
+        }
         Ok(recorded)
     })
 }
@@ -138,19 +178,51 @@ pub fn check(
     Ok(())
 }
 
-/// What follows from a new answer: the ladder's decision (a move when it moves), and a
-/// pause of steps after very high distress three times in a row.
+/// Records how a step went, answered after "Did it" or "It was hard": completes that
+/// answer (the latest of its kind to the prompt `sent_id`) with the distress `felt`
+/// stands for and whether the feared outcome happened (`happened` when given, else
+/// what `felt` says), then applies the rules again. A follow-up is not a second
+/// answer. None when there is no such answer to complete.
+pub fn follow_up(
+    journal: &Journal,
+    config: &Config,
+    library: &Library,
+    sent_id: i64,
+    felt: Felt,
+    happened: Option<bool>,
+) -> Result<Option<Recorded>, JournalError> {
+    journal.write(|journal| {
+        let Some(sent) = journal.sent(sent_id)? else {
+            return Ok(None);
+        };
+        let Some(answered) = journal
+            .last_answer(sent_id)?
+            .filter(|a| a.kind == felt.follows())
+        else {
+            return Ok(None);
+        };
+        journal.complete_answer(answered.id, felt.distress(), happened.or(felt.happened()))?;
+        let mut recorded = Recorded {
+            sent,
+            new: true,
+            decision: None,
+            steps_paused: false,
+        };
+        apply_rules(journal, config, library, answered.at, &mut recorded)?;
+        Ok(Some(recorded))
+    })
+}
+
+/// For an answer to a step at its ladder's current rung: what the rules decide (a move
+/// is recorded at `at`); for any step answer: whether steps pause now.
 fn apply_rules(
     journal: &Journal,
     config: &Config,
     library: &Library,
-    answer: &NewAnswer,
+    at: DateTime<Utc>,
     recorded: &mut Recorded,
 ) -> Result<(), JournalError> {
-    if !recorded.new
-        || answer.kind == AnswerKind::Snooze
-        || recorded.sent.category != Category::Step
-    {
+    if recorded.sent.category != Category::Step {
         return Ok(());
     }
     let (Some(ladder), Some(rung)) = (recorded.sent.ladder, recorded.sent.rung) else {
@@ -167,17 +239,25 @@ fn apply_rules(
             config.timezone,
         );
         if let Decision::Move(m) = &decision {
-            record_move(journal, answer.at, m)?;
+            record_move(journal, at, m)?;
         }
         recorded.decision = Some(decision);
     }
-    if progress::very_hard_three_times(&history.step_answers)
-        && journal.setting(keys::STEPS_PAUSED)?.is_none()
-    {
-        journal.set_setting(
-            keys::STEPS_PAUSED,
-            Some("very high distress three times in a row"),
-        )?;
+    if journal.setting(keys::STEPS_PAUSED)?.is_some() {
+        return Ok(());
+    }
+    // Answers from before the last `closer resume` no longer count toward a pause.
+    let resumed: Option<DateTime<Utc>> = journal
+        .setting(keys::STEPS_RESUMED)?
+        .and_then(|v| v.parse().ok());
+    let since: Vec<_> = history
+        .step_answers
+        .iter()
+        .filter(|a| resumed.is_none_or(|r| a.at > r))
+        .cloned()
+        .collect();
+    if let Some(why) = progress::pause_reason(&since) {
+        journal.set_setting(keys::STEPS_PAUSED, Some(why))?;
         recorded.steps_paused = true;
     }
     Ok(())

@@ -37,6 +37,8 @@ pub struct ReportInput<'a> {
     pub now: DateTime<Utc>,
     /// How many days back, today included (at least 1).
     pub days: u32,
+    /// Why steps are paused, while they are.
+    pub steps_paused: Option<&'a str>,
 }
 
 /// The whole report, as HTML.
@@ -61,11 +63,23 @@ pub fn render(input: &ReportInput) -> String {
             facts.today.format("%-d %B %Y"),
         ),
     );
+    if let Some(why) = input.steps_paused {
+        w(
+            &mut out,
+            format_args!(
+                "<section class=\"paused\">\n<h2>Steps are paused</h2>\n<p>Steps are paused ({}); only kind \
+                 words come for now. A doctor or therapist can help: <code>closer about</code> says where. \
+                 <code>closer resume</code> restarts steps when you are ready.</p>\n</section>\n",
+                escape(why)
+            ),
+        );
+    }
     if facts.answers.is_empty() {
         empty_state(&mut out, &facts);
     } else {
         summary(&mut out, &facts);
         ladders(&mut out, &facts, input);
+        feared(&mut out, input, &facts);
         calendar(&mut out, &facts);
     }
     w(
@@ -706,6 +720,67 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
     w(out, format_args!("</section>\n"));
 }
 
+/// What the person feared against what happened, from the steps where they said so
+/// (a "how did it go" answer or `--happened`), newest first: only their own rows, and
+/// nothing at all when there are none.
+fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
+    let sent: BTreeMap<i64, &SentRow> = input
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Sent(s) => Some((s.id, s)),
+            _ => None,
+        })
+        .collect();
+    let mut rows: Vec<(NaiveDate, String, u8, bool)> = Vec::new();
+    for e in input.entries {
+        let Entry::Answer(a) = e else { continue };
+        let (Some(happened), Some(s)) = (a.happened, sent.get(&a.sent_id)) else {
+            continue;
+        };
+        let date = a.at.with_timezone(&input.tz).date_naive();
+        if s.category != Category::Step || date < f.first || date > f.today {
+            continue;
+        }
+        let title = s
+            .prompt
+            .as_deref()
+            .and_then(|id| input.library.get(id))
+            .map_or_else(|| "a step".to_owned(), |p| p.title.clone());
+        rows.push((date, title, a.distress.unwrap_or(0), happened));
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let not = rows.iter().filter(|r| !r.3).count();
+    let did = rows.len() - not;
+    w(
+        out,
+        format_args!(
+            "<section class=\"feared\">\n<h2>What you feared, and what happened</h2>\n\
+             <p>{} you noted that what you feared did not happen; {} it did.</p>\n<ul>\n",
+            capitalized(&count(not, "time", "times")),
+            count(did, "time", "times"),
+        ),
+    );
+    for (date, title, distress, happened) in rows.iter().rev() {
+        let what = if *happened {
+            "what you feared happened, and you met it"
+        } else {
+            "what you feared did not happen"
+        };
+        w(
+            out,
+            format_args!(
+                "<li>{}: {} — {what} (distress {distress})</li>\n",
+                date.format("%-d %B"),
+                escape(title)
+            ),
+        );
+    }
+    w(out, format_args!("</ul>\n</section>\n"));
+}
+
 fn calendar(out: &mut String, f: &Facts) {
     w(
         out,
@@ -1324,6 +1399,7 @@ body = "This is hard, and others find it hard too."
             tz: "Europe/Berlin".parse().unwrap(),
             now: t("2027-03-05T20:00:00Z"),
             days,
+            steps_paused: None,
         }
     }
 
@@ -1406,6 +1482,60 @@ body = "This is hard, and others find it hard too."
         assert_eq!(html.matches("class=\"day l").count(), 28);
         assert!(html.contains("title=\"Thu 18 Feb: 1 hard\""));
         assert!(html.contains("title=\"Fri 12 Feb: 1 skipped\""));
+    }
+
+    #[test]
+    fn feared_against_what_happened_comes_only_from_the_persons_own_rows() {
+        let library = library();
+        let mut entries = four_weeks();
+        let html = render(&input(&entries, &library, 28));
+        assert!(!html.contains("What you feared"), "no rows, no panel");
+
+        let mut b = Book {
+            next: 1000,
+            ..Book::default()
+        };
+        let s = b.sent("2027-03-02T08:00:00Z", Some(Ladder::Emotional), Some(2));
+        b.answer(s, "2027-03-02T19:00:00Z", AnswerKind::Done, Some(2));
+        let s2 = b.sent("2027-03-03T08:00:00Z", Some(Ladder::Emotional), Some(2));
+        b.answer(s2, "2027-03-03T19:00:00Z", AnswerKind::Done, Some(6));
+        for (e, happened) in b
+            .entries
+            .iter_mut()
+            .filter_map(|e| match e {
+                Entry::Answer(a) => Some(a),
+                _ => None,
+            })
+            .zip([false, true])
+        {
+            e.happened = Some(happened);
+        }
+        entries.extend(b.entries);
+        let html = render(&input(&entries, &library, 28));
+        assert!(
+            html.contains("<h2>What you feared, and what happened</h2>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("1 time you noted that what you feared did not happen; 1 time it did."),
+            "{html}"
+        );
+        assert!(
+            html.contains("2 March: ")
+                && html.contains("what you feared did not happen (distress 2)"),
+            "{html}"
+        );
+        assert!(html.contains("3 March: "), "{html}");
+
+        let paused = ReportInput {
+            steps_paused: Some("very high distress three times in a row"),
+            ..input(&entries, &library, 28)
+        };
+        let html = render(&paused);
+        assert!(
+            html.contains("Steps are paused (very high distress three times in a row)"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -5,55 +5,57 @@ use chrono::{DateTime, Utc};
 
 use crate::Status;
 use crate::cli::{DoneArgs, HardArgs, StepRef};
+use crate::config::Config;
 use crate::content::Category;
 use crate::history::Settings;
 use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, SentRow};
 use crate::paths::Paths;
-use crate::progress::Decision;
+use crate::progress::{Decision, Felt};
 use crate::record;
 use crate::setup::{Setup, open_journal};
 
 pub fn done(paths: &Paths, args: &DoneArgs) -> anyhow::Result<Status> {
-    answer(
-        paths,
-        &args.step,
-        AnswerKind::Done,
-        args.distress,
-        args.happened,
-    )
+    let how = How {
+        distress: args.distress,
+        happened: args.happened,
+        felt: args.felt.as_deref(),
+    };
+    answer(paths, &args.step, AnswerKind::Done, &how)
 }
 
 pub fn hard(paths: &Paths, args: &HardArgs) -> anyhow::Result<Status> {
-    answer(paths, &args.step, AnswerKind::Hard, args.distress, None)
+    let how = How {
+        distress: args.distress,
+        happened: args.happened,
+        felt: args.felt.as_deref(),
+    };
+    answer(paths, &args.step, AnswerKind::Hard, &how)
 }
 
 pub fn skip(paths: &Paths, args: &StepRef) -> anyhow::Result<Status> {
-    answer(paths, args, AnswerKind::Skip, None, None)
+    answer(paths, args, AnswerKind::Skip, &How::default())
 }
 
-fn answer(
-    paths: &Paths,
-    step: &StepRef,
-    kind: AnswerKind,
+/// How the step went, as the flags say.
+#[derive(Debug, Default)]
+struct How<'a> {
     distress: Option<u8>,
     happened: Option<bool>,
-) -> anyhow::Result<Status> {
+    felt: Option<&'a str>,
+}
+
+fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
-    let at = parse_time(step.at.as_deref(), "--at")?.unwrap_or_else(Utc::now);
+    let felt = how
+        .felt
+        .map(|f| Felt::parse(f, kind))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--felt: {e}"))?;
     let journal = open_journal(paths)?;
     // The ladders as the person turned them on or off from the terminal.
     let mut config = setup.config.clone();
     Settings::read(&journal)?.apply(&mut config);
     let sent = find(&journal, step.step.as_deref())?;
-    let answer = NewAnswer {
-        sent_id: sent.id,
-        at,
-        kind,
-        distress,
-        happened,
-        source: "terminal",
-    };
-    let recorded = record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
     let title = sent
         .prompt
         .as_deref()
@@ -62,6 +64,37 @@ fn answer(
             || format!("step #{}", sent.id),
             |p| format!("\"{}\"", p.title),
         );
+    // `--felt` after the same answer was given (from the notification, say) completes
+    // that answer instead of adding a second one.
+    let completes = match felt {
+        Some(_) if how.distress.is_none() && step.at.is_none() => journal
+            .last_answer(sent.id)?
+            .is_some_and(|a| a.kind == kind && a.distress.is_none()),
+        _ => false,
+    };
+    if let (true, Some(felt)) = (completes, felt) {
+        let recorded = record::follow_up(
+            &journal,
+            &config,
+            &setup.library,
+            sent.id,
+            felt,
+            how.happened,
+        )?
+        .ok_or_else(|| anyhow::anyhow!("step #{} has no answer to complete", sent.id))?;
+        println!("Noted: {title} felt \"{}\".", felt.label());
+        return outcome(paths, &config, &sent, &recorded);
+    }
+    let at = parse_time(step.at.as_deref(), "--at")?.unwrap_or_else(Utc::now);
+    let answer = NewAnswer {
+        sent_id: sent.id,
+        at,
+        kind,
+        distress: how.distress.or(felt.map(Felt::distress)),
+        happened: how.happened.or(felt.and_then(Felt::happened)),
+        source: "terminal",
+    };
+    let recorded = record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
     if !recorded.new {
         println!("That answer was already recorded.");
         return Ok(Status::Success);
@@ -73,6 +106,16 @@ fn answer(
         ),
         _ => println!("Skipped {title}. That is fine."),
     }
+    outcome(paths, &config, &sent, &recorded)
+}
+
+/// Says what the rules made of an answer, and wakes the daemon to plan with it.
+fn outcome(
+    paths: &Paths,
+    config: &Config,
+    sent: &SentRow,
+    recorded: &record::Recorded,
+) -> anyhow::Result<Status> {
     match &recorded.decision {
         Some(Decision::Move(m)) => println!("{} ladder: {}.", m.ladder, m.reason),
         Some(Decision::Hold(why)) => {
@@ -83,7 +126,7 @@ fn answer(
         None => {}
     }
     if recorded.steps_paused {
-        println!("{}", record::PAUSE_NOTE);
+        println!("{}", record::pause_note(config));
     }
     crate::lock::wake_daemon(&paths.runtime);
     Ok(Status::Success)

@@ -28,6 +28,10 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                 println!(
                     "Nothing in it is explicit, and every step can be skipped. `closer ladder disable {l}` turns it off."
                 );
+                if let Some(note) = crate::record::past_harm_note_once(&journal, &[l], Utc::now())?
+                {
+                    println!("{note}");
+                }
             }
         }
         LadderAction::Disable { ladder: word } => {

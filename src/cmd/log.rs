@@ -205,6 +205,11 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
         };
         println!("{when}  {what}");
     }
+    if paths.journal().exists()
+        && let Some(why) = open_journal(paths)?.setting(crate::history::keys::STEPS_PAUSED)?
+    {
+        println!("Steps are paused ({why}); `closer resume` restarts them.");
+    }
     Ok(Status::Success)
 }
 

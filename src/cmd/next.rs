@@ -18,6 +18,9 @@ struct Row<'a> {
     category: &'a str,
     prompt: Option<&'a str>,
     title: Option<&'a str>,
+    /// The part of the day the prompt belongs to, when it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    part_of_day: Option<&'a str>,
 }
 
 pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
@@ -54,6 +57,7 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
                 category: f.category.as_str(),
                 prompt: prompt.map(|p| p.id.as_str()),
                 title: prompt.map(|p| p.title.as_str()),
+                part_of_day: prompt.and_then(|p| p.time).map(|t| t.as_str()),
             }
         })
         .collect();
@@ -73,8 +77,11 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
             .unwrap_or(0);
         for (row, firing) in rows.iter().zip(&firings) {
             let local = firing.at.with_timezone(&config.timezone);
+            let part = row
+                .part_of_day
+                .map_or_else(String::new, |t| format!(" ({t})"));
             println!(
-                "{}  {:width$}  {:10}  {}",
+                "{}  {:width$}  {:10}  {}{part}",
                 local.format("%a %Y-%m-%d %H:%M %Z"),
                 row.schedule,
                 row.category,

@@ -41,6 +41,10 @@ pub fn resume(paths: &Paths) -> anyhow::Result<Status> {
     let journal = open_journal(paths)?;
     journal.write(|j| -> Result<(), crate::journal::JournalError> {
         j.set_setting(keys::PAUSED_UNTIL, None)?;
+        // Answers from before a resume no longer count toward the next pause of steps.
+        if j.setting(keys::STEPS_PAUSED)?.is_some() {
+            j.set_setting(keys::STEPS_RESUMED, Some(&Utc::now().to_rfc3339()))?;
+        }
         j.set_setting(keys::STEPS_PAUSED, None)
     })?;
     println!("Welcome back. Prompts and steps are on again.");

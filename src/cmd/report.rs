@@ -48,10 +48,12 @@ pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     let mut config = setup.config.clone();
     let mut entries = Vec::new();
+    let mut settings = Settings::default();
     // No journal yet: an empty report, and no journal created for it.
     if paths.journal().exists() {
         let journal = open_journal(paths)?;
-        Settings::read(&journal)?.apply(&mut config);
+        settings = Settings::read(&journal)?;
+        settings.apply(&mut config);
         entries = journal.entries(None)?;
     }
     let html = render(&ReportInput {
@@ -61,6 +63,7 @@ pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
         tz: config.timezone,
         now: Utc::now(),
         days: args.days,
+        steps_paused: settings.steps_paused.as_deref(),
     });
     let html = mark(&html);
     let out = args.out.clone().unwrap_or_else(|| paths.report());

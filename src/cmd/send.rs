@@ -67,7 +67,14 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         println!("No notification server was reached, so prompt #{sent_id} is printed above.");
         return Ok(Status::Success);
     };
-    println!("#{sent_id} {}: {}", message.title, message.body);
+    // The terminal is the person's own: it shows the text a discreet notification hides.
+    let full = message
+        .prompt
+        .as_deref()
+        .filter(|_| message.hidden)
+        .and_then(|id| Message::revealed(&setup.library, id))
+        .unwrap_or_else(|| message.clone());
+    println!("#{sent_id} {}: {}", full.title, full.body);
     journal.set_notification(sent_id, n)?;
     if args.no_wait || message.actions.is_empty() || args.wait.is_zero() {
         return Ok(Status::Success);

@@ -20,6 +20,12 @@ struct Report {
     ladders: Vec<LadderRow>,
     paused_until: Option<String>,
     steps_paused: bool,
+    /// Why steps are paused, and who can help: the note said when they paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steps_paused_note: Option<String>,
+    /// Notifications show neither title nor text: today's texts are printed here.
+    #[serde(skip)]
+    hidden: bool,
     today: Vec<Row>,
     next: Vec<Row>,
 }
@@ -42,6 +48,9 @@ struct Row {
     category: String,
     prompt: Option<String>,
     title: Option<String>,
+    /// The prompt's text: with `discreet = "all"` this is where it can be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
     answered: bool,
 }
 
@@ -70,6 +79,11 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             category: s.category.to_string(),
             prompt: s.prompt.clone(),
             title: title(s.prompt.as_deref()),
+            body: s
+                .prompt
+                .as_deref()
+                .and_then(|id| setup.library.get(id))
+                .map(|p| p.body.clone()),
             answered: s.answered,
         })
         .collect();
@@ -83,6 +97,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             category: f.category.to_string(),
             title: title(f.prompt.as_deref()),
             prompt: f.prompt,
+            body: None,
             answered: false,
         })
         .collect();
@@ -122,6 +137,11 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             }
         }),
         steps_paused: history.state.steps_paused,
+        steps_paused_note: history
+            .state
+            .steps_paused
+            .then(|| crate::record::pause_note(config)),
+        hidden: config.discreet == crate::config::Discreet::All,
         today,
         next,
     };
@@ -143,10 +163,8 @@ fn print(r: &Report) {
     if let Some(until) = &r.paused_until {
         println!("Prompts are paused until {until}; `closer resume` ends the pause.");
     }
-    if r.steps_paused {
-        println!(
-            "Steps are paused after some very hard days; kind words keep coming. `closer resume` restarts steps."
-        );
+    if let Some(note) = &r.steps_paused_note {
+        println!("{note}");
     }
     println!("\nLadders");
     let width = r
@@ -184,6 +202,11 @@ fn print(r: &Report) {
             row.category,
             row.title.as_deref().unwrap_or("-")
         );
+        if r.hidden
+            && let Some(body) = &row.body
+        {
+            println!("                     {body}");
+        }
     }
     println!("\nNext");
     if r.next.is_empty() {

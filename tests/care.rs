@@ -1,0 +1,385 @@
+//! Care that listens, end to end through the real binary: how a step went, asked once
+//! after "Did it" or "It was hard" and stored on that same answer; the safety net reached
+//! from the notification's buttons alone; the same from the terminal.
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::desktop::{Desktop, Notify};
+use support::home::{Home, Run};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, Some(0), "{run:?}");
+    run
+}
+
+/// One ladder, one step rule firing every `every` seconds, at most `per_day` prompts.
+fn steps_every(every: u32, per_day: u32, crisis: &str) -> String {
+    format!(
+        "timezone = \"UTC\"\n[notifications]\nmax_open = 5\n\
+         [content]\nladders = [\"emotional\"]\n\
+         [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = {per_day}\n\
+         [help]\ncrisis = \"{crisis}\"\n\
+         [[schedule]]\nname = \"step\"\nsend = \"step\"\ncron = \"*/{every} * * * * *\"\n"
+    )
+}
+
+/// One step within two seconds, then none for an hour (the minimum gap): the step stays
+/// the latest notification while the test clicks it.
+fn one_step_soon() -> String {
+    steps_every(2, 100, "").replace("min_gap = \"0\"", "min_gap = \"1h\"")
+}
+
+/// Every answer in the journal, as `closer log --json` shows it.
+fn journal_answers(home: &Home) -> Vec<Value> {
+    let log: Vec<Value> = serde_json::from_str(&ok(home.run(&["log", "--json"])).stdout).unwrap();
+    log.into_iter().filter(|e| e["event"] == "answer").collect()
+}
+
+fn actions(n: &Notify) -> Vec<(&str, &str)> {
+    n.actions
+        .iter()
+        .map(|(k, l)| (k.as_str(), l.as_str()))
+        .collect()
+}
+
+/// Gives the daemon's listener for a notification just shown time to subscribe to the
+/// server's signals, as a person's reaction time would.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(500));
+}
+
+/// Waits for the first Notify call from index `from` on that `pred` accepts; returns it
+/// with its index.
+fn wait_for(desktop: &Desktop, from: usize, pred: impl Fn(&Notify) -> bool) -> (usize, Notify) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let all = desktop.notifications();
+        if let Some((i, n)) = all
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, n)| n.id.is_some() && pred(n))
+        {
+            return (i, n.clone());
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no such notification after #{from} within {WAIT:?}: {all:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits for the Notify call after the first `seen`, and returns it.
+fn next_notification(desktop: &Desktop, seen: usize) -> Notify {
+    desktop.wait_for_notifications(seen + 1, WAIT)[seen].clone()
+}
+
+#[test]
+fn did_it_then_easier_than_feared_is_stored_on_that_one_answer() {
+    let desktop = Desktop::start();
+    let home = Home::with_config(&one_step_soon());
+    let daemon = home.daemon(Some(&desktop));
+
+    let step = next_notification(&desktop, 0);
+    assert_eq!(step.hints["category"]["data"], "x-closer.step");
+    settle();
+    desktop.click("done");
+    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+
+    // The question replaces the step in place, with three choices.
+    let question = next_notification(&desktop, 1);
+    assert_eq!(question.replaces_id, step.id.unwrap(), "{question:?}");
+    assert_eq!(question.summary, "How did it go?");
+    assert_eq!(
+        actions(&question),
+        [
+            ("felt-easier", "Easier than I feared"),
+            ("felt-about", "About as I feared"),
+            ("felt-harder", "Harder than I feared")
+        ]
+    );
+    settle();
+    desktop.click("felt-easier");
+    daemon.wait_for_log("how it went, for notification", 1, WAIT);
+
+    let answers = journal_answers(&home);
+    assert_eq!(
+        answers.len(),
+        1,
+        "a follow-up is not a second answer: {answers:?}"
+    );
+    assert_eq!(answers[0]["answer"], "done");
+    assert_eq!(answers[0]["source"], "notification");
+    assert_eq!(answers[0]["distress"], 2);
+    assert_eq!(answers[0]["happened"], false);
+    // Asked once: nothing more was shown.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(desktop.notifications().len(), 2);
+}
+
+#[test]
+fn three_too_much_from_the_buttons_pause_steps_and_name_the_crisis_contact() {
+    let desktop = Desktop::start();
+    let home = Home::with_config(&steps_every(6, 100, "Sam, 0123 456"));
+    let daemon = home.daemon(Some(&desktop));
+
+    let mut seen = 0;
+    for round in 1..=3 {
+        // After a hard step a kind message comes first; wait for the next step.
+        let (i, step) = wait_for(&desktop, seen, |n| {
+            n.hints["category"]["data"] == "x-closer.step" && n.actions.len() == 4
+        });
+        seen = i + 1;
+        settle();
+        desktop.click("hard");
+        daemon.wait_for_log(": hard (\"It was hard\")", round, WAIT);
+        let id = step.id.unwrap();
+        let (i, question) = wait_for(&desktop, seen, |n| n.replaces_id == id);
+        seen = i + 1;
+        assert_eq!(
+            actions(&question),
+            [("felt-ok", "Hard but OK"), ("felt-too-much", "Too much")]
+        );
+        settle();
+        desktop.click("felt-too-much");
+        daemon.wait_for_log("how it went, for notification", round, WAIT);
+    }
+
+    let (_, note) = wait_for(&desktop, seen, |n| n.summary == "A note for you");
+    assert!(note.body.contains("Sam, 0123 456"), "{}", note.body);
+    assert!(note.body.contains("`closer resume`"), "{}", note.body);
+
+    let answers = journal_answers(&home);
+    assert_eq!(answers.len(), 3, "{answers:?}");
+    assert!(answers.iter().all(|a| a["distress"] == 9), "{answers:?}");
+    let status: Value = serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap();
+    assert_eq!(status["steps_paused"], true, "{status}");
+    // While paused, only compassion messages go out.
+    assert!(
+        status["next"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["category"] == "compassion"),
+        "{status}"
+    );
+}
+
+/// Sends one step from the terminal, without a bus.
+fn one_step(crisis: &str) -> Home {
+    let home = Home::with_config(&steps_every(2, 100, crisis));
+    ok(home.run(&["send", "--no-wait"]));
+    home
+}
+
+#[test]
+fn the_terminal_says_how_it_went_and_completes_an_answer_already_given() {
+    let home = one_step("");
+    ok(home.run(&["done"]));
+    let run = ok(home.run(&["done", "--felt", "harder"]));
+    assert!(run.stdout.contains("Harder than I feared"), "{run:?}");
+    let answers = journal_answers(&home);
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0]["distress"], 6);
+    assert_eq!(answers[0]["happened"], true);
+
+    // On a fresh step, --felt gives the answer its figures; --happened overrides.
+    ok(home.run(&["send", "--no-wait"]));
+    ok(home.run(&["hard", "--felt", "ok", "--happened", "no"]));
+    let answers = journal_answers(&home);
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert_eq!(answers[1]["answer"], "hard");
+    assert_eq!(answers[1]["distress"], 6);
+    assert_eq!(answers[1]["happened"], false);
+
+    // A choice that does not fit the answer is refused, naming the valid ones.
+    let run = home.run(&["hard", "--felt", "easier"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("ok, too-much"), "{run:?}");
+}
+
+#[test]
+fn five_hard_steps_with_nothing_done_between_pause_steps_until_resume() {
+    let home = one_step("");
+    for i in 1..=5 {
+        ok(home.run(&["send", "--no-wait"]));
+        let run = ok(home.run(&["hard"]));
+        assert_eq!(
+            run.stdout.contains("Steps are paused"),
+            i == 5,
+            "answer {i}: {run:?}"
+        );
+        if i == 5 {
+            assert!(run.stdout.contains("`closer about`"), "{run:?}");
+            assert!(run.stdout.contains("`closer resume`"), "{run:?}");
+        }
+    }
+    let status = ok(home.run(&["status"]));
+    assert!(status.stdout.contains("Steps are paused"), "{status:?}");
+    let log = ok(home.run(&["log"]));
+    assert!(
+        log.stdout
+            .contains("Steps are paused (five hard steps with none done between)"),
+        "{log:?}"
+    );
+    ok(home.run(&["resume"]));
+    // The answers before the resume no longer count: one more hard one does not pause.
+    ok(home.run(&["send", "--no-wait"]));
+    let run = ok(home.run(&["hard"]));
+    assert!(!run.stdout.contains("Steps are paused"), "{run:?}");
+}
+
+#[test]
+fn discreet_all_hides_the_text_until_the_notification_is_clicked() {
+    let desktop = Desktop::start();
+    let config =
+        one_step_soon().replace("[notifications]\n", "[notifications]\ndiscreet = \"all\"\n");
+    let home = Home::with_config(&config);
+    let daemon = home.daemon(Some(&desktop));
+
+    let step = next_notification(&desktop, 0);
+    assert_eq!(step.summary, "A small step for today", "{step:?}");
+    assert_eq!(step.body, "Click to read it, or run `closer status`.");
+    assert!(
+        actions(&step).contains(&("default", "Show")),
+        "{:?}",
+        step.actions
+    );
+    let list: Vec<Value> =
+        serde_json::from_str(&ok(home.run(&["list", "emotional", "--json"])).stdout).unwrap();
+    let first = &list[0];
+
+    // `closer status` shows the text.
+    let status = ok(home.run(&["status"]));
+    assert!(
+        status.stdout.contains(first["body"].as_str().unwrap()),
+        "{status:?}"
+    );
+
+    // Clicking it shows the full text in its place, and it can still be answered.
+    settle();
+    desktop.click("default");
+    let shown = next_notification(&desktop, 1);
+    assert_eq!(shown.replaces_id, step.id.unwrap());
+    assert_eq!(shown.summary, first["title"].as_str().unwrap());
+    assert_eq!(shown.body, first["body"].as_str().unwrap());
+    assert_eq!(actions(&shown)[0], ("done", "Did it"));
+    settle();
+    desktop.click("done");
+    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    assert_eq!(journal_answers(&home).len(), 1);
+}
+
+#[test]
+fn turning_on_the_physical_ladder_says_once_that_past_harm_belongs_with_a_therapist() {
+    let home = one_step("");
+    let first = ok(home.run(&["ladder", "enable", "physical"]));
+    assert!(
+        first.stdout.contains("belongs with a therapist"),
+        "{first:?}"
+    );
+    ok(home.run(&["ladder", "disable", "physical"]));
+    for ladder in ["physical", "sexual"] {
+        let again = ok(home.run(&["ladder", "enable", ladder]));
+        assert!(!again.stdout.contains("therapist"), "{again:?}");
+    }
+}
+
+#[test]
+fn the_daemon_says_the_note_on_past_harm_once_when_the_config_turns_a_ladder_on() {
+    let desktop = Desktop::start();
+    let config = steps_every(2, 100, "").replace(
+        "ladders = [\"emotional\"]",
+        "ladders = [\"emotional\", \"physical\"]",
+    );
+    let home = Home::with_config(&config);
+    let daemon = home.daemon(Some(&desktop));
+    daemon.wait_for_log("sent step `", 2, WAIT);
+    let notes: Vec<Notify> = desktop
+        .notifications()
+        .into_iter()
+        .filter(|n| n.body.contains("belongs with a therapist"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].summary, "A note for you");
+}
+
+#[test]
+fn a_setback_message_gives_back_the_persons_own_evidence() {
+    let home = one_step("");
+    ok(home.run(&["done", "--felt", "easier"]));
+    ok(home.run(&["send", "--no-wait"]));
+    ok(home.run(&["skip"]));
+    let config = steps_every(2, 100, "").replace("send = \"step\"", "send = \"setback\"");
+    home.write("config/closer/config.toml", &config);
+    let desktop = Desktop::start();
+    let _daemon = home.daemon(Some(&desktop));
+    let setback = next_notification(&desktop, 0);
+    assert_eq!(setback.hints["category"]["data"], "x-closer.setback");
+    let today = chrono::Utc::now().format("%-d %B").to_string();
+    assert!(
+        setback.body.ends_with(&format!(
+            "\nOn {today} you expected a step to go badly; what you feared did not happen."
+        )),
+        "{:?}",
+        setback.body
+    );
+}
+
+#[test]
+fn next_shows_the_part_of_the_day_a_message_belongs_to() {
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\n\
+         [[schedule]]\nname = \"kind\"\nsend = \"compassion\"\nat = \"19:00\"\n",
+    );
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"compassion-my-evening\"\ncategory = \"compassion\"\ntime = \"evening\"\n\
+         title = \"This evening\"\nbody = \"Rest a little this evening.\"\n",
+    );
+    // More than the pool holds: every prompt comes once before any comes again.
+    let next: Vec<Value> = serde_json::from_str(
+        &ok(home.run(&[
+            "next",
+            "--json",
+            "--count",
+            "150",
+            "--from",
+            "2027-01-04T00:00:00Z",
+        ]))
+        .stdout,
+    )
+    .unwrap();
+    let mine: Vec<&Value> = next
+        .iter()
+        .filter(|n| n["prompt"] == "compassion-my-evening")
+        .collect();
+    assert!(!mine.is_empty(), "{next:?}");
+    assert!(
+        mine.iter().all(|n| n["part_of_day"] == "evening"),
+        "{mine:?}"
+    );
+    let text = ok(home.run(&["next", "--count", "150", "--from", "2027-01-04T00:00:00Z"]));
+    assert!(text.stdout.contains("This evening (evening)"), "{text:?}");
+
+    // At 09:00 it never comes.
+    let morning = home.config_path();
+    let config = std::fs::read_to_string(&morning)
+        .unwrap()
+        .replace("19:00", "09:00");
+    std::fs::write(&morning, config).unwrap();
+    let next = ok(home.run(&[
+        "next",
+        "--json",
+        "--count",
+        "150",
+        "--from",
+        "2027-01-04T00:00:00Z",
+    ]));
+    assert!(!next.stdout.contains("compassion-my-evening"), "{next:?}");
+}
