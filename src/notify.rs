@@ -111,9 +111,11 @@ impl Message {
         message.prompt = Some(prompt.id.clone());
         message.hidden = hidden;
         if prompt.category == Category::Step {
+            // A click on a hidden step shows its text; on another, its choices again.
+            let default = if hidden { "Show" } else { "Show the choices" };
             message.actions = STEP_ACTIONS
                 .iter()
-                .chain(&[(DEFAULT_ACTION, "Show the choices")])
+                .chain(&[(DEFAULT_ACTION, default)])
                 .map(|&(k, l)| (k.to_owned(), l.to_owned()))
                 .collect();
             message.without_actions = Some(TERMINAL_ANSWERS.to_owned());

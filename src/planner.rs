@@ -1379,12 +1379,17 @@ mod tests {
 
     #[test]
     fn prompts_do_not_repeat_until_the_pool_is_used_up() {
+        // Every morning at ten: the prompts that fit are the same each time (those for any
+        // moment and those for the morning).
         let toml = format!(
-            "{LIMITS_OFF}[[schedule]]\nname = \"kind\"\nsend = \"compassion\"\ncron = \"0 * * * *\"\n"
+            "{LIMITS_OFF}[[schedule]]\nname = \"kind\"\nsend = \"compassion\"\ncron = \"0 10 * * *\"\n"
         );
         let (config, library) = setup(&toml);
         let planner = Planner::new(&config, &library, 3);
-        let size = planner.pool(Category::Compassion, &BTreeMap::new()).len();
+        let at = utc("2027-01-01T10:00:00Z");
+        let size = planner
+            .fitting(Category::Compassion, &[], &State::default(), at)
+            .len();
         assert!(size > 10);
         let firings = planner.upcoming(&State::default(), utc("2027-01-01T00:00:00Z"), 2 * size);
         let ids: Vec<_> = firings.iter().map(|f| f.prompt.clone().unwrap()).collect();

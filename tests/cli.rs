@@ -159,13 +159,21 @@ fn next_json_rows_name_the_rule_category_prompt_and_title() {
     assert_eq!(rows.len(), 4);
     let content = support::home::shipped_content();
     for row in &rows {
+        // `part_of_day` only for a prompt that belongs to one.
         let keys: Vec<&str> = row
             .as_object()
             .unwrap()
             .keys()
             .map(String::as_str)
+            .filter(|k| *k != "part_of_day")
             .collect();
         assert_eq!(keys, ["category", "prompt", "schedule", "time", "title"]);
+        if let Some(part) = row.get("part_of_day") {
+            assert!(
+                ["morning", "midday", "evening"].contains(&part.as_str().unwrap()),
+                "{row}"
+            );
+        }
         let id = row["prompt"].as_str().unwrap();
         assert!(
             content.contains(&format!("id = \"{id}\"")),

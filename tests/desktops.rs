@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use closer::journal::{AnswerKind, Entry, Journal};
-use support::desktop::{Desktop, Notify, Server, Signal};
+use support::desktop::{Desktop, Notify, Server, Signal, poll_until};
 use support::home::{Daemon, Home};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -62,7 +62,27 @@ fn a_step_is_answered_and_closed(server: Server) -> (Desktop, Home, Notify) {
     desktop.click("hard");
     daemon.wait_for_log(": hard (\"It was hard\")", 1, WAIT);
     assert_eq!(answers(&home), [(AnswerKind::Hard, "notification".into())]);
-    desktop.wait_closed(id, WAIT);
+    // The step gives way, in its place, to one question: how did it go? Answered there
+    // too, it closes.
+    let question = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
+        desktop
+            .notifications()
+            .into_iter()
+            .find(|n| n.replaces_id == id && n.id.is_some())
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "no question in place of {id}: {:#?}",
+            desktop.notifications()
+        )
+    });
+    let keys: Vec<&str> = question.actions.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["felt-ok", "felt-too-much"], "{question:?}");
+    // A person takes a moment to read it.
+    std::thread::sleep(Duration::from_millis(500));
+    desktop.click("felt-ok");
+    daemon.wait_for_log("how it went, for notification", 1, WAIT);
+    desktop.wait_closed(question.id.unwrap(), WAIT);
 
     daemon.signal("TERM");
     assert_eq!(

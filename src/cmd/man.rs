@@ -227,10 +227,12 @@ pub const CONFIG_KEYS: &[KeyDoc] = &[
     KeyDoc {
         table: "notifications",
         key: "discreet",
-        default: Some("true"),
-        example: "false",
-        text: "Neutral titles, with no words about closeness on screen, for screens others may \
-               see. false shows each prompt's full title.",
+        default: Some("\"title\""),
+        example: "\"all\"",
+        text: "What shows on a screen others may see: \"title\", a neutral title with no \
+               words about closeness; \"all\", a neutral title and text, the prompt's own shown \
+               when you click the notification or run `closer status`; \"off\", each prompt's \
+               own title and text. true and false, from older configs, mean \"title\" and \"off\".",
     },
     KeyDoc {
         table: "notifications",
@@ -334,6 +336,14 @@ pub const CONFIG_KEYS: &[KeyDoc] = &[
         example: "true",
         text: "Turns on the messages for someone who supports a person with this fear \
                (send = \"support\").",
+    },
+    KeyDoc {
+        table: "content",
+        key: "sensitive",
+        default: Some("false"),
+        example: "true",
+        text: "Turns on prompts that can touch old pain (childhood, past hurt, the body). \
+               Even then they are never sent while steps are paused.",
     },
     KeyDoc {
         table: "help",

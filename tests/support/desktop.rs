@@ -967,7 +967,11 @@ fn buttons(grey: &[u8], width: u32, height: u32) -> Option<(u32, Vec<u32>)> {
 }
 
 /// Calls `f` every `step` until it returns Some or `deadline` passes.
-fn poll_until<T>(deadline: Instant, step: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+pub fn poll_until<T>(
+    deadline: Instant,
+    step: Duration,
+    mut f: impl FnMut() -> Option<T>,
+) -> Option<T> {
     loop {
         if let Some(value) = f() {
             return Some(value);
