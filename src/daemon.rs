@@ -254,7 +254,7 @@ impl Memory {
         if let Some(journal) = &self.journal {
             match Settings::read(journal).and_then(|s| {
                 s.apply(&mut config);
-                History::load(journal, &config)
+                History::load(journal, &config, Utc::now())
             }) {
                 Ok(h) => history = h,
                 Err(e) => warn!("cannot read the journal: {e}; planning from what is in memory"),

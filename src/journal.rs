@@ -31,7 +31,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The schema, one step per version: `MIGRATIONS[i]` takes `user_version` from `i` to
 /// `i + 1`. Only ever append. Times are RFC 3339 UTC text with milliseconds
 /// (`2025-01-31T20:15:00.000Z`), so they sort as text.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE sent (
     id           INTEGER PRIMARY KEY,
     at           TEXT NOT NULL,
@@ -73,7 +74,11 @@ CREATE TABLE setting (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
-"];
+",
+    "
+CREATE INDEX sent_ladder_rung ON sent (ladder, rung, at);
+",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -490,6 +495,77 @@ impl Journal {
         Ok(entries)
     }
 
+    /// What planning needs from before `since` and after: every entry at or after it,
+    /// every move (they are few, and make each ladder's standing), and the prompts that
+    /// those answers answer. Not in time order: see `sort_entries`.
+    pub fn window(&self, since: DateTime<Utc>) -> Result<Vec<Entry>, JournalError> {
+        let since = time_text(since);
+        let read = || -> rusqlite::Result<Vec<Entry>> {
+            let _tx = if self.conn.is_autocommit() {
+                Some(self.conn.unchecked_transaction()?)
+            } else {
+                None
+            };
+            let mut entries = Vec::new();
+            let sent = self.read_table("sent", SENT_COLUMNS, &since, sent_row)?;
+            let known: std::collections::HashSet<i64> = sent.iter().map(|s| s.id).collect();
+            entries.extend(sent.into_iter().map(Entry::Sent));
+            let answers = self.read_table("answer", ANSWER_COLUMNS, &since, answer_row)?;
+            let older: std::collections::BTreeSet<i64> = answers
+                .iter()
+                .map(|a| a.sent_id)
+                .filter(|id| !known.contains(id))
+                .collect();
+            entries.extend(answers.into_iter().map(Entry::Answer));
+            let moves = self.read_table("move", MOVE_COLUMNS, "", move_row)?;
+            entries.extend(moves.into_iter().map(Entry::Move));
+            for id in older {
+                if let Some(sent) = self.one_sent_raw("WHERE id = ?1", id)? {
+                    entries.push(Entry::Sent(sent));
+                }
+            }
+            Ok(entries)
+        };
+        read().map_err(|e| self.error(e))
+    }
+
+    /// The latest `limit` answers (snoozes aside) to steps of `ladder` — at `rung`, at or
+    /// after `since`, when given — with the prompts they answer. Indexed: its cost does
+    /// not grow with the journal's age.
+    pub fn step_answers_on(
+        &self,
+        ladder: Ladder,
+        rung: Option<u8>,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<Entry>, JournalError> {
+        let read = || -> rusqlite::Result<Vec<Entry>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT a.id, a.sent_id, a.at, a.kind, a.distress, a.happened, a.source
+                 FROM sent s JOIN answer a ON a.sent_id = s.id
+                 WHERE s.ladder = ?1 AND s.category = 'step' AND a.kind != 'snooze'
+                   AND (?2 IS NULL OR s.rung = ?2) AND a.at >= ?3
+                 ORDER BY a.at DESC, a.id DESC LIMIT ?4",
+            )?;
+            let since = since.map(time_text).unwrap_or_default();
+            let mut rows = stmt.query((ladder.as_str(), rung, since, limit))?;
+            let mut answers = Vec::new();
+            while let Some(row) = rows.next()? {
+                answers.extend(self.readable("answer", row, answer_row)?);
+            }
+            drop(rows);
+            let mut entries = Vec::new();
+            for a in answers {
+                if let Some(sent) = self.one_sent_raw("WHERE id = ?1", a.sent_id)? {
+                    entries.push(Entry::Sent(sent));
+                }
+                entries.push(Entry::Answer(a));
+            }
+            Ok(entries)
+        };
+        read().map_err(|e| self.error(e))
+    }
+
     /// A small key-value store for settings that the person changes from the terminal
     /// (paused until, ladder on/off overrides).
     pub fn setting(&self, key: &str) -> Result<Option<String>, JournalError> {
@@ -524,19 +600,25 @@ impl Journal {
         condition: &str,
         param: impl rusqlite::ToSql,
     ) -> Result<Option<SentRow>, JournalError> {
-        let read = || -> rusqlite::Result<Option<SentRow>> {
-            let mut stmt = self
-                .conn
-                .prepare(&format!("SELECT {SENT_COLUMNS} FROM sent {condition}"))?;
-            let mut rows = stmt.query([param])?;
-            while let Some(row) = rows.next()? {
-                if let Some(sent) = self.readable("sent", row, sent_row)? {
-                    return Ok(Some(sent));
-                }
+        self.one_sent_raw(condition, param)
+            .map_err(|e| self.error(e))
+    }
+
+    fn one_sent_raw(
+        &self,
+        condition: &str,
+        param: impl rusqlite::ToSql,
+    ) -> rusqlite::Result<Option<SentRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {SENT_COLUMNS} FROM sent {condition}"))?;
+        let mut rows = stmt.query([param])?;
+        while let Some(row) = rows.next()? {
+            if let Some(sent) = self.readable("sent", row, sent_row)? {
+                return Ok(Some(sent));
             }
-            Ok(None)
-        };
-        read().map_err(|e| self.error(e))
+        }
+        Ok(None)
     }
 
     /// `read`'s value for `row`; None, with one warning naming the table and the row's id,
@@ -657,6 +739,12 @@ impl Journal {
             sent_id,
         }
     }
+}
+
+/// Puts `entries` in time order (ties: sent, then answer, then move, then id), each once.
+pub fn sort_entries(entries: &mut Vec<Entry>) {
+    entries.sort_by_key(|e| (e.at(), e.tie()));
+    entries.dedup_by_key(|e| e.tie());
 }
 
 /// Deletes the journal at `path` and its -wal, -shm and every `.corrupt-*` copy beside
@@ -851,6 +939,9 @@ fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
     )
     .map_err(err)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+    // Reads are indexed and small: a small page cache keeps the daemon's memory flat
+    // however old the journal (SQLite's default is 2 MiB).
+    conn.pragma_update(None, "cache_size", -256).map_err(err)?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(err)?;
     conn.pragma_update(None, "synchronous", "FULL")
@@ -1465,7 +1556,7 @@ mod tests {
                 err,
                 JournalError::TooNew {
                     found: 99,
-                    known: 1,
+                    known: 2,
                     ..
                 }
             ),

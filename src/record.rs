@@ -88,7 +88,7 @@ pub fn answer(
         recorded.new = journal.record_answer(answer)?;
         // Answers change what comes next; the "fewer steps" note may be said again later.
         journal.set_setting(keys::FEWER_SAID, None)?;
-        apply_rules(journal, config, library, answer, &mut recorded)?;
+        apply_rules(journal, config, library, answer, now, &mut recorded)?;
         Ok(recorded)
     })
 }
@@ -145,6 +145,7 @@ fn apply_rules(
     config: &Config,
     library: &Library,
     answer: &NewAnswer,
+    now: DateTime<Utc>,
     recorded: &mut Recorded,
 ) -> Result<(), JournalError> {
     if !recorded.new
@@ -156,7 +157,7 @@ fn apply_rules(
     let (Some(ladder), Some(rung)) = (recorded.sent.ladder, recorded.sent.rung) else {
         return Ok(());
     };
-    let history = History::load(journal, config)?;
+    let history = History::load(journal, config, now)?;
     let standing = history.standing(ladder);
     if rung == standing.rung {
         let decision = progress::decide(

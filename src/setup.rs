@@ -64,7 +64,7 @@ impl Setup {
         }
         let journal = open_journal(paths)?;
         Settings::read(&journal)?.apply(&mut config);
-        let history = History::load(&journal, &config)?;
+        let history = History::load(&journal, &config, chrono::Utc::now())?;
         Ok((config, history))
     }
 }
