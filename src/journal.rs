@@ -7,8 +7,12 @@
 //! loss; the daemon and the CLI may hold it open at once (every write is one statement
 //! or one `BEGIN IMMEDIATE` transaction — `Journal::write` — under a 5 s busy timeout, so
 //! two processes' writes are serialised, and what belongs together is stored together or
-//! not at all); an answer is stored at most once. A damaged file is never repaired or deleted: `open` moves it aside and
-//! starts a fresh one. This module stores and reads; it never decides anything.
+//! not at all); an answer is stored at most once, and so is a prompt recorded again
+//! (`record_shown`). A symlink in the journal's place is refused, never followed. A row
+//! with a value closer does not know is skipped with one warning naming its table and id,
+//! and `unreadable` gives it as stored, for `export`. A damaged file is never repaired or
+//! deleted: `open` moves it aside and starts a fresh one. This module stores and reads; it
+//! never decides anything.
 
 use std::fs;
 use std::io;
