@@ -479,6 +479,11 @@ impl Journal {
         )
     }
 
+    /// The latest sending of the prompt `prompt` (its id in the content), if any.
+    pub fn latest_sent_of(&self, prompt: &str) -> Result<Option<SentRow>, JournalError> {
+        self.one_sent("WHERE prompt = ?1 ORDER BY at DESC, id DESC", prompt)
+    }
+
     pub fn sent(&self, id: i64) -> Result<Option<SentRow>, JournalError> {
         self.one_sent("WHERE id = ?1", id)
     }
@@ -1448,6 +1453,8 @@ mod tests {
         };
         let compassion = j.record_sent(&kind_words).unwrap();
         assert_eq!(j.latest_step().unwrap().unwrap().id, second);
+        assert_eq!(j.latest_sent_of("emotional-3").unwrap().unwrap().id, compassion);
+        assert_eq!(j.latest_sent_of("emotional-4").unwrap(), None);
 
         // The notification server reused id 5.
         j.set_notification(first, 5).unwrap();

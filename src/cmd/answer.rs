@@ -7,7 +7,7 @@ use crate::Status;
 use crate::cli::{DoneArgs, HardArgs, StepRef};
 use crate::content::Category;
 use crate::history::Settings;
-use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, SentRow};
+use crate::journal::{AnswerKind, Journal, NewAnswer, SentRow};
 use crate::paths::Paths;
 use crate::progress::Decision;
 use crate::record;
@@ -99,17 +99,9 @@ fn find(journal: &Journal, step: Option<&str>) -> anyhow::Result<SentRow> {
             Ok(n) => journal.sent(n)?.ok_or_else(|| {
                 anyhow::anyhow!("there is no prompt #{n}; `closer log` shows the numbers")
             })?,
-            Err(_) => journal
-                .entries(None)?
-                .into_iter()
-                .rev()
-                .find_map(|e| match e {
-                    Entry::Sent(row) if row.prompt.as_deref() == Some(s) => Some(row),
-                    _ => None,
-                })
-                .ok_or_else(|| {
-                    anyhow::anyhow!("`{s}` has not been sent; `closer log` shows what was")
-                })?,
+            Err(_) => journal.latest_sent_of(s)?.ok_or_else(|| {
+                anyhow::anyhow!("`{s}` has not been sent; `closer log` shows what was")
+            })?,
         },
     };
     if sent.category != Category::Step {
