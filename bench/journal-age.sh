@@ -5,6 +5,7 @@
 #   RUNS=30        hyperfine runs of `closer status` per journal
 #   WAKES=20       SIGHUPs sent to each daemon (each one is a wake that reads the journal)
 #   KEEP_WORK=1    keep the temp folder (homes, journals, logs) afterwards
+#   SKIP_BUILD=1   measure the release binary already built
 #
 # It makes two homes side by side, one with an empty journal and one with ten years of
 # history (14,600 prompts sent, 7,300 answers, a ladder move every 100 days, written
@@ -41,8 +42,10 @@ for cmd in sqlite3 hyperfine; do
     DEBIAN_FRONTEND=noninteractive apt-get -qq -y -o DPkg::Lock::Timeout=120 install "$cmd" >/dev/null
   fi
 done
-log "building closer (release)"
-(cd "$REPO" && cargo build --release --quiet)
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  log "building closer (release)"
+  (cd "$REPO" && cargo build --release --quiet)
+fi
 
 # A home: its own XDG dirs, a config with one rule that sends on 1 January only, so the
 # daemon sits between wakes, and no session bus (prompts would go to stderr).
@@ -129,15 +132,18 @@ S_TEN="$(mean_ms ten-years)"
 # --- the daemon on each ---------------------------------------------------------------
 kib() { awk -v k="$2" '$1 == k ":" { print $2 }' "/proc/$1/smaps_rollup"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Starts `closer run` in home $1; its pid goes to $STARTED (and to DAEMONS, for cleanup).
 start_daemon() {
   local h="$WORK/$1" env
   mapfile -t env < <(home_env "$h")
-  "${env[@]}" "$CLOSER" run --verbose 2>"$h/daemon.log" &
-  DAEMONS+=("$!")
-  echo "$!"
+  "${env[@]}" "$CLOSER" run --verbose >/dev/null 2>"$h/daemon.log" </dev/null &
+  STARTED=$!
+  DAEMONS+=("$STARTED")
 }
-P_EMPTY="$(start_daemon empty)"
-P_TEN="$(start_daemon tenyear)"
+start_daemon empty
+P_EMPTY=$STARTED
+start_daemon tenyear
+P_TEN=$STARTED
 sleep 3
 T0_EMPTY="$(cpu_ticks "$P_EMPTY")"
 T0_TEN="$(cpu_ticks "$P_TEN")"

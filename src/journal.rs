@@ -292,8 +292,20 @@ impl Journal {
     /// `PRAGMA quick_check` is moved aside to `journal.sqlite3.corrupt-<UTC timestamp>`
     /// (with its -wal/-shm) and a fresh journal is created: `Opened::Recovered`.
     pub fn open(path: &Path) -> Result<(Journal, Opened), JournalError> {
+        Journal::open_with(path, Check::EveryPage)
+    }
+
+    /// `open` for a short-lived terminal command: a file that is not a database is moved
+    /// aside as `open` does, but its pages are not all read first (`quick_check` costs
+    /// time in proportion to the journal's size, at every command); a damaged page is an
+    /// error when it is read. The daemon's `open` checks every page once, at its start.
+    pub fn open_for_command(path: &Path) -> Result<(Journal, Opened), JournalError> {
+        Journal::open_with(path, Check::Header)
+    }
+
+    fn open_with(path: &Path, check: Check) -> Result<(Journal, Opened), JournalError> {
         let before = prepare_file(path)?;
-        match connect(path) {
+        match connect(path, check) {
             Err(JournalError::Corrupt { why, .. }) => {
                 // Another process may have moved it aside already; then use its fresh one.
                 let moved_to = if file_id(path) == before {
@@ -302,7 +314,7 @@ impl Journal {
                     None
                 };
                 prepare_file(path)?;
-                let (journal, opened) = connect(path)?;
+                let (journal, opened) = connect(path, check)?;
                 let opened = match moved_to {
                     Some(moved_to) => Opened::Recovered { moved_to, why },
                     None => opened,
@@ -937,8 +949,17 @@ fn prepare_file(path: &Path) -> Result<Option<(u64, u64)>, JournalError> {
     Ok(file_id(path))
 }
 
+/// How much of the file `open` reads to find damage.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    /// `PRAGMA quick_check`: every page.
+    EveryPage,
+    /// The header and the schema.
+    Header,
+}
+
 /// Opens the connection, checks the file and migrates the schema.
-fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
+fn connect(path: &Path, check: Check) -> Result<(Journal, Opened), JournalError> {
     let err = |e| sqlite_error(path, e);
     let mut conn = Connection::open_with_flags(
         path,
@@ -969,13 +990,22 @@ fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
             );
         }
     }
-    let check: String = conn
-        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
-        .map_err(err)?;
-    if check != "ok" {
+    let report: String = match check {
+        Check::EveryPage => conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(err)?,
+        // Reading the schema fails on a file that is not a database.
+        Check::Header => conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|_| "ok".to_owned())
+            .map_err(err)?,
+    };
+    if report != "ok" {
         return Err(JournalError::Corrupt {
             path: path.to_path_buf(),
-            why: format!("quick check failed: {}", one_line(&check)),
+            why: format!("quick check failed: {}", one_line(&report)),
         });
     }
     let created = migrate(&mut conn, path)?;
@@ -1453,7 +1483,10 @@ mod tests {
         };
         let compassion = j.record_sent(&kind_words).unwrap();
         assert_eq!(j.latest_step().unwrap().unwrap().id, second);
-        assert_eq!(j.latest_sent_of("emotional-3").unwrap().unwrap().id, compassion);
+        assert_eq!(
+            j.latest_sent_of("emotional-3").unwrap().unwrap().id,
+            compassion
+        );
         assert_eq!(j.latest_sent_of("emotional-4").unwrap(), None);
 
         // The notification server reused id 5.
@@ -1616,6 +1649,15 @@ mod tests {
         fs::write(&path, &garbage).unwrap();
         let why = assert_recovers(&path, &garbage);
         assert!(why.contains("not a database"), "{why}");
+    }
+
+    #[test]
+    fn a_command_open_moves_aside_a_file_that_is_not_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        fs::write(&path, "not a journal at all\n".repeat(300)).unwrap();
+        let (_j, opened) = Journal::open_for_command(&path).unwrap();
+        assert!(matches!(opened, Opened::Recovered { .. }), "{opened:?}");
     }
 
     #[test]

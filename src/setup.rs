@@ -72,7 +72,7 @@ impl Setup {
 /// Opens the journal for a terminal command, saying so if it had to start afresh.
 pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
     let path = paths.journal();
-    let (journal, opened) = Journal::open(&path)
+    let (journal, opened) = Journal::open_for_command(&path)
         .with_context(|| format!("cannot open the journal {}", path.display()))?;
     if let Opened::Recovered { moved_to, why } = opened {
         eprintln!(
