@@ -76,7 +76,6 @@ EOF
 # answered (mostly done, now and then hard), a move every 100 days on one of three ladders.
 fill_ten_years() {
   sqlite3 "$1" <<'EOF'
-PRAGMA journal_mode = WAL;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 14599)
 INSERT INTO sent (id, at, due, rule, category, prompt, ladder, rung)
