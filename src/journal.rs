@@ -561,13 +561,19 @@ impl Journal {
         limit: u32,
     ) -> Result<Vec<Entry>, JournalError> {
         let read = || -> rusqlite::Result<Vec<Entry>> {
-            let mut stmt = self.conn.prepare(
+            // With a rung, the (ladder, rung, at) index finds just that rung's prompts.
+            let rung_test = if rung.is_some() {
+                "s.rung = ?2"
+            } else {
+                "?2 IS NULL"
+            };
+            let mut stmt = self.conn.prepare(&format!(
                 "SELECT a.id, a.sent_id, a.at, a.kind, a.distress, a.happened, a.source
                  FROM sent s JOIN answer a ON a.sent_id = s.id
-                 WHERE s.ladder = ?1 AND s.category = 'step' AND a.kind != 'snooze'
-                   AND (?2 IS NULL OR s.rung = ?2) AND a.at >= ?3
-                 ORDER BY a.at DESC, a.id DESC LIMIT ?4",
-            )?;
+                 WHERE s.ladder = ?1 AND {rung_test} AND s.category = 'step'
+                   AND a.kind != 'snooze' AND a.at >= ?3
+                 ORDER BY a.at DESC, a.id DESC LIMIT ?4"
+            ))?;
             let since = since.map(time_text).unwrap_or_default();
             let mut rows = stmt.query((ladder.as_str(), rung, since, limit))?;
             let mut answers = Vec::new();
