@@ -428,7 +428,7 @@ impl Memory {
             );
             return Heard::default();
         };
-        match record::follow_up(journal, config, library, sent_id, felt, None) {
+        match record::follow_up(journal, config, library, sent_id, felt, None, Utc::now()) {
             Ok(Some(recorded)) => {
                 info!(
                     "how it went, for notification {} (`{}`): {} (\"{}\"), distress {}",

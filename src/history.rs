@@ -1,6 +1,12 @@
 //! What the journal says, digested: the planner's `State` (what was sent and answered,
 //! where each ladder stands, what is snoozed or paused) and what `closer status` shows.
 //! Pure over the journal's entries and settings; `load` is the one place that reads.
+//!
+//! `load` reads a window, not the whole journal, so that a wake's cost and the daemon's
+//! memory do not grow with the journal's age: the entries of the last [`WINDOW`] before
+//! `now` (and any dated later), every move, and — through indexed queries — what a ladder's rules
+//! need from before that (the latest [`AT_RUNG`] answers at its current rung, and its
+//! latest answer). A review of a finished rung more than [`WINDOW`] overdue is dropped.
 
 use std::collections::BTreeMap;
 
@@ -83,6 +89,12 @@ impl Settings {
     }
 }
 
+/// How far back from now planning reads the journal.
+pub const WINDOW: TimeDelta = TimeDelta::days(92);
+
+/// How many answers at a ladder's current rung the rules are given, at most.
+pub const AT_RUNG: u32 = 64;
+
 /// The journal, digested.
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -97,11 +109,70 @@ pub struct History {
 }
 
 impl History {
-    /// Reads the whole journal and digests it.
-    pub fn load(journal: &Journal, config: &Config) -> Result<History, JournalError> {
-        let entries = journal.entries(None)?;
+    /// Reads what planning and the ladders' rules need from the journal (see the module
+    /// header) and digests it.
+    pub fn load(
+        journal: &Journal,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Result<History, JournalError> {
         let settings = Settings::read(journal)?;
-        Ok(History::digest(&entries, &settings, config.limits.snooze))
+        let since = now - WINDOW;
+        let mut entries = journal.window(since)?;
+        let moves: Vec<(DateTime<Utc>, Move)> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Move(m) => Some((
+                    m.at,
+                    Move {
+                        ladder: m.ladder,
+                        from: m.from,
+                        to: m.to,
+                        reason: m.reason.clone(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        let standings = progress::standings(&moves);
+        // The ladders answered on in the window: their latest answer is in it.
+        let step_ladders: BTreeMap<i64, Ladder> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Sent(s) if s.category == Category::Step => Some((s.id, s.ladder?)),
+                _ => None,
+            })
+            .collect();
+        let answered: std::collections::BTreeSet<Ladder> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Answer(a) if a.kind != AnswerKind::Snooze => {
+                    step_ladders.get(&a.sent_id).copied()
+                }
+                _ => None,
+            })
+            .collect();
+        for ladder in Ladder::ALL {
+            let standing = standings
+                .get(ladder)
+                .cloned()
+                .unwrap_or_else(Standing::start);
+            if standing.since.is_none_or(|at| at < since) {
+                entries.extend(journal.step_answers_on(
+                    *ladder,
+                    Some(standing.rung),
+                    standing.since,
+                    AT_RUNG,
+                )?);
+            }
+            if !answered.contains(ladder) {
+                entries.extend(journal.step_answers_on(*ladder, None, None, 1)?);
+            }
+        }
+        crate::journal::sort_entries(&mut entries);
+        let mut history = History::digest(&entries, &settings, config.limits.snooze);
+        history.state.reviews.retain(|r| r.due >= since);
+        Ok(history)
     }
 
     pub fn digest(entries: &[Entry], settings: &Settings, snooze: TimeDelta) -> History {
@@ -249,5 +320,112 @@ impl History {
             .max();
         let moved = self.standings.get(&ladder).and_then(|s| s.since);
         answered.max(moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{NewAnswer, NewMove, NewSent};
+    use chrono::TimeZone;
+
+    /// Two years of a step a day, answered every other day, with a move now and then:
+    /// the window gives the rules what the whole journal would.
+    #[test]
+    fn the_window_gives_the_rules_what_the_whole_journal_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        let (config, _) = crate::config::load(&crate::diag::Source::new("t.toml", ""), None);
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0).unwrap();
+        // The physical ladder is left on rung 2 early, and answered once more a year on.
+        journal
+            .record_move(&NewMove {
+                at: start,
+                ladder: Ladder::Physical,
+                from: 1,
+                to: 2,
+                reason: "set by you".into(),
+            })
+            .unwrap();
+        journal
+            .write(|journal| -> Result<(), JournalError> {
+                for day in 0..730 {
+                    let at = start + TimeDelta::days(day);
+                    let ladder = if day == 400 {
+                        Ladder::Physical
+                    } else {
+                        Ladder::Emotional
+                    };
+                    let rung = if ladder == Ladder::Physical {
+                        2
+                    } else {
+                        1 + (day / 200) as u8
+                    };
+                    let id = journal
+                        .record_sent(&NewSent {
+                            at,
+                            due: at,
+                            rule: "daily".into(),
+                            category: Category::Step,
+                            prompt: Some(format!("{ladder}-{rung}")),
+                            ladder: Some(ladder),
+                            rung: Some(rung),
+                        })
+                        .unwrap();
+                    if day % 2 == 0 || day == 400 {
+                        journal
+                            .record_answer(&NewAnswer {
+                                sent_id: id,
+                                at: at + TimeDelta::hours(1),
+                                kind: AnswerKind::Done,
+                                distress: Some((day % 11) as u8),
+                                happened: None,
+                                source: "terminal",
+                            })
+                            .unwrap();
+                    }
+                    if day % 200 == 199 {
+                        journal
+                            .record_move(&NewMove {
+                                at: at + TimeDelta::hours(2),
+                                ladder: Ladder::Emotional,
+                                from: rung,
+                                to: rung + 1,
+                                reason: "up".into(),
+                            })
+                            .unwrap();
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        let now = start + TimeDelta::days(730);
+        let window = History::load(&journal, &config, now).unwrap();
+        let whole = History::digest(
+            &journal.entries(None).unwrap(),
+            &Settings::read(&journal).unwrap(),
+            config.limits.snooze,
+        );
+        assert!(window.state.sent.len() < 200, "{}", window.state.sent.len());
+        assert_eq!(whole.state.sent.len(), 730);
+        assert_eq!(window.standings, whole.standings);
+        assert_eq!(window.state.rungs, whole.state.rungs);
+        for ladder in [Ladder::Emotional, Ladder::Physical, Ladder::Spiritual] {
+            // The latest AT_RUNG of them, which is all the rules look at.
+            let all = whole.answers_at_rung(ladder);
+            let latest = &all[all.len().saturating_sub(AT_RUNG as usize)..];
+            assert_eq!(window.answers_at_rung(ladder), latest, "{ladder}");
+            assert_eq!(window.last_activity(ladder), whole.last_activity(ladder));
+        }
+        assert_eq!(window.state.after_setback, whole.state.after_setback);
+        let last3 = |h: &History| {
+            h.step_answers
+                .iter()
+                .rev()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(last3(&window), last3(&whole));
     }
 }

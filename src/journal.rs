@@ -7,8 +7,12 @@
 //! loss; the daemon and the CLI may hold it open at once (every write is one statement
 //! or one `BEGIN IMMEDIATE` transaction — `Journal::write` — under a 5 s busy timeout, so
 //! two processes' writes are serialised, and what belongs together is stored together or
-//! not at all); an answer is stored at most once. A damaged file is never repaired or deleted: `open` moves it aside and
-//! starts a fresh one. This module stores and reads; it never decides anything.
+//! not at all); an answer is stored at most once, and so is a prompt recorded again
+//! (`record_shown`). A symlink in the journal's place is refused, never followed. A row
+//! with a value closer does not know is skipped with one warning naming its table and id,
+//! and `unreadable` gives it as stored, for `export`. A damaged file is never repaired or
+//! deleted: `open` moves it aside and starts a fresh one. This module stores and reads; it
+//! never decides anything.
 
 use std::fs;
 use std::io;
@@ -31,7 +35,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The schema, one step per version: `MIGRATIONS[i]` takes `user_version` from `i` to
 /// `i + 1`. Only ever append. Times are RFC 3339 UTC text with milliseconds
 /// (`2025-01-31T20:15:00.000Z`), so they sort as text.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE sent (
     id           INTEGER PRIMARY KEY,
     at           TEXT NOT NULL,
@@ -73,7 +78,11 @@ CREATE TABLE setting (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
-"];
+",
+    "
+CREATE INDEX sent_ladder_rung ON sent (ladder, rung, at);
+",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -283,8 +292,20 @@ impl Journal {
     /// `PRAGMA quick_check` is moved aside to `journal.sqlite3.corrupt-<UTC timestamp>`
     /// (with its -wal/-shm) and a fresh journal is created: `Opened::Recovered`.
     pub fn open(path: &Path) -> Result<(Journal, Opened), JournalError> {
+        Journal::open_with(path, Check::EveryPage)
+    }
+
+    /// `open` for a short-lived terminal command: a file that is not a database is moved
+    /// aside as `open` does, but its pages are not all read first (`quick_check` costs
+    /// time in proportion to the journal's size, at every command); a damaged page is an
+    /// error when it is read. The daemon's `open` checks every page once, at its start.
+    pub fn open_for_command(path: &Path) -> Result<(Journal, Opened), JournalError> {
+        Journal::open_with(path, Check::Header)
+    }
+
+    fn open_with(path: &Path, check: Check) -> Result<(Journal, Opened), JournalError> {
         let before = prepare_file(path)?;
-        match connect(path) {
+        match connect(path, check) {
             Err(JournalError::Corrupt { why, .. }) => {
                 // Another process may have moved it aside already; then use its fresh one.
                 let moved_to = if file_id(path) == before {
@@ -293,7 +314,7 @@ impl Journal {
                     None
                 };
                 prepare_file(path)?;
-                let (journal, opened) = connect(path)?;
+                let (journal, opened) = connect(path, check)?;
                 let opened = match moved_to {
                     Some(moved_to) => Opened::Recovered { moved_to, why },
                     None => opened,
@@ -507,6 +528,11 @@ impl Journal {
         )
     }
 
+    /// The latest sending of the prompt `prompt` (its id in the content), if any.
+    pub fn latest_sent_of(&self, prompt: &str) -> Result<Option<SentRow>, JournalError> {
+        self.one_sent("WHERE prompt = ?1 ORDER BY at DESC, id DESC", prompt)
+    }
+
     pub fn sent(&self, id: i64) -> Result<Option<SentRow>, JournalError> {
         self.one_sent("WHERE id = ?1", id)
     }
@@ -525,6 +551,83 @@ impl Journal {
         let mut entries = self.read_entries(&since).map_err(|e| self.error(e))?;
         entries.sort_by_key(|e| (e.at(), e.tie()));
         Ok(entries)
+    }
+
+    /// What planning needs from before `since` and after: every entry at or after it,
+    /// every move (they are few, and make each ladder's standing), and the prompts that
+    /// those answers answer. Not in time order: see `sort_entries`.
+    pub fn window(&self, since: DateTime<Utc>) -> Result<Vec<Entry>, JournalError> {
+        let since = time_text(since);
+        let read = || -> rusqlite::Result<Vec<Entry>> {
+            let _tx = if self.conn.is_autocommit() {
+                Some(self.conn.unchecked_transaction()?)
+            } else {
+                None
+            };
+            let mut entries = Vec::new();
+            let sent = self.read_table("sent", SENT_COLUMNS, &since, sent_row)?;
+            let known: std::collections::HashSet<i64> = sent.iter().map(|s| s.id).collect();
+            entries.extend(sent.into_iter().map(Entry::Sent));
+            let answers = self.read_table("answer", ANSWER_COLUMNS, &since, answer_row)?;
+            let older: std::collections::BTreeSet<i64> = answers
+                .iter()
+                .map(|a| a.sent_id)
+                .filter(|id| !known.contains(id))
+                .collect();
+            entries.extend(answers.into_iter().map(Entry::Answer));
+            let moves = self.read_table("move", MOVE_COLUMNS, "", move_row)?;
+            entries.extend(moves.into_iter().map(Entry::Move));
+            for id in older {
+                if let Some(sent) = self.one_sent_raw("WHERE id = ?1", id)? {
+                    entries.push(Entry::Sent(sent));
+                }
+            }
+            Ok(entries)
+        };
+        read().map_err(|e| self.error(e))
+    }
+
+    /// The latest `limit` answers (snoozes aside) to steps of `ladder` — at `rung`, at or
+    /// after `since`, when given — with the prompts they answer. Indexed: its cost does
+    /// not grow with the journal's age.
+    pub fn step_answers_on(
+        &self,
+        ladder: Ladder,
+        rung: Option<u8>,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<Entry>, JournalError> {
+        let read = || -> rusqlite::Result<Vec<Entry>> {
+            // With a rung, the (ladder, rung, at) index finds just that rung's prompts.
+            let rung_test = if rung.is_some() {
+                "s.rung = ?2"
+            } else {
+                "?2 IS NULL"
+            };
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT a.id, a.sent_id, a.at, a.kind, a.distress, a.happened, a.source
+                 FROM sent s JOIN answer a ON a.sent_id = s.id
+                 WHERE s.ladder = ?1 AND {rung_test} AND s.category = 'step'
+                   AND a.kind != 'snooze' AND a.at >= ?3
+                 ORDER BY a.at DESC, a.id DESC LIMIT ?4"
+            ))?;
+            let since = since.map(time_text).unwrap_or_default();
+            let mut rows = stmt.query((ladder.as_str(), rung, since, limit))?;
+            let mut answers = Vec::new();
+            while let Some(row) = rows.next()? {
+                answers.extend(self.readable("answer", row, answer_row)?);
+            }
+            drop(rows);
+            let mut entries = Vec::new();
+            for a in answers {
+                if let Some(sent) = self.one_sent_raw("WHERE id = ?1", a.sent_id)? {
+                    entries.push(Entry::Sent(sent));
+                }
+                entries.push(Entry::Answer(a));
+            }
+            Ok(entries)
+        };
+        read().map_err(|e| self.error(e))
     }
 
     /// A small key-value store for settings that the person changes from the terminal
@@ -561,19 +664,25 @@ impl Journal {
         condition: &str,
         param: impl rusqlite::ToSql,
     ) -> Result<Option<SentRow>, JournalError> {
-        let read = || -> rusqlite::Result<Option<SentRow>> {
-            let mut stmt = self
-                .conn
-                .prepare(&format!("SELECT {SENT_COLUMNS} FROM sent {condition}"))?;
-            let mut rows = stmt.query([param])?;
-            while let Some(row) = rows.next()? {
-                if let Some(sent) = self.readable("sent", row, sent_row)? {
-                    return Ok(Some(sent));
-                }
+        self.one_sent_raw(condition, param)
+            .map_err(|e| self.error(e))
+    }
+
+    fn one_sent_raw(
+        &self,
+        condition: &str,
+        param: impl rusqlite::ToSql,
+    ) -> rusqlite::Result<Option<SentRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {SENT_COLUMNS} FROM sent {condition}"))?;
+        let mut rows = stmt.query([param])?;
+        while let Some(row) = rows.next()? {
+            if let Some(sent) = self.readable("sent", row, sent_row)? {
+                return Ok(Some(sent));
             }
-            Ok(None)
-        };
-        read().map_err(|e| self.error(e))
+        }
+        Ok(None)
     }
 
     /// `read`'s value for `row`; None, with one warning naming the table and the row's id,
@@ -694,6 +803,12 @@ impl Journal {
             sent_id,
         }
     }
+}
+
+/// Puts `entries` in time order (ties: sent, then answer, then move, then id), each once.
+pub fn sort_entries(entries: &mut Vec<Entry>) {
+    entries.sort_by_key(|e| (e.at(), e.tie()));
+    entries.dedup_by_key(|e| e.tie());
 }
 
 /// Deletes the journal at `path` and its -wal, -shm and every `.corrupt-*` copy beside
@@ -877,8 +992,17 @@ fn prepare_file(path: &Path) -> Result<Option<(u64, u64)>, JournalError> {
     Ok(file_id(path))
 }
 
+/// How much of the file `open` reads to find damage.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    /// `PRAGMA quick_check`: every page.
+    EveryPage,
+    /// The header and the schema.
+    Header,
+}
+
 /// Opens the connection, checks the file and migrates the schema.
-fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
+fn connect(path: &Path, check: Check) -> Result<(Journal, Opened), JournalError> {
     let err = |e| sqlite_error(path, e);
     let mut conn = Connection::open_with_flags(
         path,
@@ -888,6 +1012,9 @@ fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
     )
     .map_err(err)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+    // Reads are indexed and small: a small page cache keeps the daemon's memory flat
+    // however old the journal (SQLite's default is 2 MiB).
+    conn.pragma_update(None, "cache_size", -256).map_err(err)?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(err)?;
     conn.pragma_update(None, "synchronous", "FULL")
@@ -906,13 +1033,22 @@ fn connect(path: &Path) -> Result<(Journal, Opened), JournalError> {
             );
         }
     }
-    let check: String = conn
-        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
-        .map_err(err)?;
-    if check != "ok" {
+    let report: String = match check {
+        Check::EveryPage => conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(err)?,
+        // Reading the schema fails on a file that is not a database.
+        Check::Header => conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|_| "ok".to_owned())
+            .map_err(err)?,
+    };
+    if report != "ok" {
         return Err(JournalError::Corrupt {
             path: path.to_path_buf(),
-            why: format!("quick check failed: {}", one_line(&check)),
+            why: format!("quick check failed: {}", one_line(&report)),
         });
     }
     let created = migrate(&mut conn, path)?;
@@ -1390,6 +1526,11 @@ mod tests {
         };
         let compassion = j.record_sent(&kind_words).unwrap();
         assert_eq!(j.latest_step().unwrap().unwrap().id, second);
+        assert_eq!(
+            j.latest_sent_of("emotional-3").unwrap().unwrap().id,
+            compassion
+        );
+        assert_eq!(j.latest_sent_of("emotional-4").unwrap(), None);
 
         // The notification server reused id 5.
         j.set_notification(first, 5).unwrap();
@@ -1502,7 +1643,7 @@ mod tests {
                 err,
                 JournalError::TooNew {
                     found: 99,
-                    known: 1,
+                    known: 2,
                     ..
                 }
             ),
@@ -1551,6 +1692,15 @@ mod tests {
         fs::write(&path, &garbage).unwrap();
         let why = assert_recovers(&path, &garbage);
         assert!(why.contains("not a database"), "{why}");
+    }
+
+    #[test]
+    fn a_command_open_moves_aside_a_file_that_is_not_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        fs::write(&path, "not a journal at all\n".repeat(300)).unwrap();
+        let (_j, opened) = Journal::open_for_command(&path).unwrap();
+        assert!(matches!(opened, Opened::Recovered { .. }), "{opened:?}");
     }
 
     #[test]

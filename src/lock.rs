@@ -72,12 +72,20 @@ pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
     Ok(Lock { _file: file, path })
 }
 
-/// Takes the lock in the data dir `data`, then in `runtime`; held together.
+/// Takes the lock in the data dir `data`, then in `runtime`; held together. A data dir
+/// that cannot be made yet (the daemon then runs without its journal) only warns.
 pub fn acquire_both(runtime: &Path, data: &Path) -> Result<(Lock, Option<Lock>), LockError> {
     let data_lock = if data == runtime {
         None
     } else {
-        Some(acquire(data)?)
+        match acquire(data) {
+            Ok(lock) => Some(lock),
+            Err(e @ LockError::Held { .. }) => return Err(e),
+            Err(e) => {
+                tracing::warn!("{e}; only the runtime dir's lock keeps a second daemon out");
+                None
+            }
+        }
     };
     Ok((acquire(runtime)?, data_lock))
 }

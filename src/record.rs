@@ -127,7 +127,7 @@ pub fn answer(
         // Answers change what comes next; the "fewer steps" note may be said again later.
         journal.set_setting(keys::FEWER_SAID, None)?;
         if recorded.new && answer.kind != AnswerKind::Snooze {
-            apply_rules(journal, config, library, answer.at, &mut recorded)?;
+            apply_rules(journal, config, library, answer.at, now, &mut recorded)?;
         }
         Ok(recorded)
     })
@@ -190,6 +190,7 @@ pub fn follow_up(
     sent_id: i64,
     felt: Felt,
     happened: Option<bool>,
+    now: DateTime<Utc>,
 ) -> Result<Option<Recorded>, JournalError> {
     journal.write(|journal| {
         let Some(sent) = journal.sent(sent_id)? else {
@@ -208,7 +209,7 @@ pub fn follow_up(
             decision: None,
             steps_paused: false,
         };
-        apply_rules(journal, config, library, answered.at, &mut recorded)?;
+        apply_rules(journal, config, library, answered.at, now, &mut recorded)?;
         Ok(Some(recorded))
     })
 }
@@ -220,6 +221,7 @@ fn apply_rules(
     config: &Config,
     library: &Library,
     at: DateTime<Utc>,
+    now: DateTime<Utc>,
     recorded: &mut Recorded,
 ) -> Result<(), JournalError> {
     if recorded.sent.category != Category::Step {
@@ -228,7 +230,7 @@ fn apply_rules(
     let (Some(ladder), Some(rung)) = (recorded.sent.ladder, recorded.sent.rung) else {
         return Ok(());
     };
-    let history = History::load(journal, config)?;
+    let history = History::load(journal, config, now)?;
     let standing = history.standing(ladder);
     if rung == standing.rung {
         let decision = progress::decide(

@@ -159,7 +159,7 @@ pub fn inputs(
         });
     };
     Settings::read(journal)?.apply(&mut config);
-    let mut history = History::load(journal, &config)?;
+    let mut history = History::load(journal, &config, now)?;
     let moves = match restarts {
         Restarts::Record => crate::record::restarts(journal, &history, &config.ladders, now)?,
         Restarts::Ignore => Vec::new(),
@@ -283,7 +283,7 @@ pub fn local_zone() -> Option<Tz> {
 /// Opens the journal for a terminal command, saying so if it had to start afresh.
 pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
     let path = paths.journal();
-    let (journal, opened) = Journal::open(&path)
+    let (journal, opened) = Journal::open_for_command(&path)
         .with_context(|| format!("cannot open the journal {}", path.display()))?;
     if let Opened::Recovered { moved_to, why } = opened {
         eprintln!(

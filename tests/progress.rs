@@ -429,7 +429,8 @@ fn rows_closer_cannot_read_are_skipped_with_a_warning_and_exported_raw() {
     let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
     db.execute_batch(
         "INSERT INTO sent (id, at, due, rule, category) VALUES
-             (7, '2026-01-01T09:00:00.000Z', '2026-01-01T09:00:00.000Z', 'x', 'gossip');
+             (7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'),
+              strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'), 'x', 'gossip');
          INSERT INTO sent (id, at, due, rule, category, prompt, ladder, rung) VALUES
              (8, '9000-01-01T00:00:00.000Z', '9000-01-01T00:00:00.000Z', 's', 'step',
               'emotional-1', 'romantic', 1);

@@ -8,7 +8,7 @@ use crate::cli::{DoneArgs, HardArgs, StepRef};
 use crate::config::Config;
 use crate::content::Category;
 use crate::history::Settings;
-use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, SentRow};
+use crate::journal::{AnswerKind, Journal, NewAnswer, SentRow};
 use crate::paths::Paths;
 use crate::progress::{Decision, Felt};
 use crate::record;
@@ -80,6 +80,7 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
             sent.id,
             felt,
             how.happened,
+            Utc::now(),
         )?
         .ok_or_else(|| anyhow::anyhow!("step #{} has no answer to complete", sent.id))?;
         println!("Noted: {title} felt \"{}\".", felt.label());
@@ -142,17 +143,9 @@ fn find(journal: &Journal, step: Option<&str>) -> anyhow::Result<SentRow> {
             Ok(n) => journal.sent(n)?.ok_or_else(|| {
                 anyhow::anyhow!("there is no prompt #{n}; `closer log` shows the numbers")
             })?,
-            Err(_) => journal
-                .entries(None)?
-                .into_iter()
-                .rev()
-                .find_map(|e| match e {
-                    Entry::Sent(row) if row.prompt.as_deref() == Some(s) => Some(row),
-                    _ => None,
-                })
-                .ok_or_else(|| {
-                    anyhow::anyhow!("`{s}` has not been sent; `closer log` shows what was")
-                })?,
+            Err(_) => journal.latest_sent_of(s)?.ok_or_else(|| {
+                anyhow::anyhow!("`{s}` has not been sent; `closer log` shows what was")
+            })?,
         },
     };
     if sent.category != Category::Step {

@@ -47,7 +47,7 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
             if !(1..=highest).contains(rung) {
                 anyhow::bail!("the {l} ladder has rungs 1 to {highest}");
             }
-            let history = History::load(&journal, &setup.config)?;
+            let history = History::load(&journal, &setup.config, Utc::now())?;
             let from = history.standing(l).rung;
             let m = Move {
                 ladder: l,

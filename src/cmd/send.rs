@@ -54,16 +54,24 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         .prompt
         .as_deref()
         .and_then(|id| setup.library.get(id));
-    let sent_id = journal.record_sent(&NewSent {
-        at: firing.at,
-        due: firing.due,
-        rule: schedule[rule].name.clone(),
-        category: firing.category,
-        prompt: message.prompt.clone(),
-        ladder: prompt.and_then(|p| p.ladder),
-        rung: prompt.and_then(|p| p.rung),
-    })?;
-    let Delivery::Shown(n) = delivery else {
+    let shown = match delivery {
+        Delivery::Shown(n) => Some(n),
+        Delivery::Printed => None,
+    };
+    // The prompt and the notification it was shown as, stored together.
+    let sent_id = journal.record_shown(
+        &NewSent {
+            at: firing.at,
+            due: firing.due,
+            rule: schedule[rule].name.clone(),
+            category: firing.category,
+            prompt: message.prompt.clone(),
+            ladder: prompt.and_then(|p| p.ladder),
+            rung: prompt.and_then(|p| p.rung),
+        },
+        shown,
+    )?;
+    let Some(n) = shown else {
         println!("No notification server was reached, so prompt #{sent_id} is printed above.");
         return Ok(Status::Success);
     };
@@ -75,7 +83,6 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         .and_then(|id| Message::revealed(&setup.library, id))
         .unwrap_or_else(|| message.clone());
     println!("#{sent_id} {}: {}", full.title, full.body);
-    journal.set_notification(sent_id, n)?;
     if args.no_wait || message.actions.is_empty() || args.wait.is_zero() {
         return Ok(Status::Success);
     }
