@@ -109,11 +109,12 @@ pub fn holder(dir: &Path) -> Option<u32> {
     }
 }
 
-/// Asks a running daemon to read its config and journal again (SIGHUP), so a change made
-/// from the terminal takes effect now rather than at its next prompt.
-pub fn wake_daemon(dir: &Path) {
+/// Asks the daemon running with these dirs to read its config and journal again (SIGHUP),
+/// so a change made from the terminal takes effect now rather than at its next prompt.
+pub fn wake_daemon(runtime: &Path, data: &Path) {
     #[cfg(unix)]
-    if let Some(pid) = holder(dir).and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+    if let Some(pid) = running(runtime, data).and_then(|p| rustix::process::Pid::from_raw(p as i32))
+    {
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::HUP);
     }
 }

@@ -134,4 +134,14 @@ fn the_lock_outlives_a_deleted_runtime_dir() {
         &format!("closer is running (pid {pid})"),
     );
     assert!(home.path("data/closer/journal.sqlite3").exists());
+    // The terminal still finds it: `status` names it, and a pause wakes it at once.
+    let status = ok(home.run(&["status"]));
+    assert!(
+        status
+            .stdout
+            .contains(&format!("closer is running (pid {pid})")),
+        "{status:?}"
+    );
+    ok(home.run(&["pause", "1h"]));
+    first.wait_for_log("reload", 1, Duration::from_secs(20));
 }

@@ -129,7 +129,7 @@ fn outcome(
     if recorded.steps_paused {
         println!("{}", record::pause_note(config));
     }
-    crate::lock::wake_daemon(&paths.runtime);
+    crate::lock::wake_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }
 

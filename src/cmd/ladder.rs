@@ -59,6 +59,6 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
             println!("The {l} ladder is on rung {rung} (it was on {from}).");
         }
     }
-    crate::lock::wake_daemon(&paths.runtime);
+    crate::lock::wake_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }

@@ -33,7 +33,7 @@ pub fn pause(paths: &Paths, args: &PauseArgs) -> anyhow::Result<Status> {
             println!("Paused. Take the time you need; `closer resume` brings the prompts back.");
         }
     }
-    crate::lock::wake_daemon(&paths.runtime);
+    crate::lock::wake_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }
 
@@ -48,6 +48,6 @@ pub fn resume(paths: &Paths) -> anyhow::Result<Status> {
         j.set_setting(keys::STEPS_PAUSED, None)
     })?;
     println!("Welcome back. Prompts and steps are on again.");
-    crate::lock::wake_daemon(&paths.runtime);
+    crate::lock::wake_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }

@@ -60,7 +60,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     let inputs = setup.preview(paths, now)?;
     let (config, history) = (&inputs.config, &inputs.history);
     let seed = crate::seed::load_or_create(&paths.seed())?;
-    let pid = crate::lock::holder(&paths.runtime);
+    let pid = crate::lock::running(&paths.runtime, &paths.data);
     let title = |id: Option<&str>| {
         id.and_then(|id| setup.library.get(id))
             .map(|p| p.title.clone())
