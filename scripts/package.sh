@@ -47,7 +47,7 @@ done
 UNIT
   sed -e '1,/^\[Unit\]/{/^#/d}' \
     -e '/^Description=/a Documentation=man:closer(1) man:closer(5)' \
-    -e 's|@EXEC@|/usr/bin/closer|g' \
+    -e 's|@EXEC@|/usr/bin/closer|g' -e 's|@ARGS@||g' \
     -e 's|@TARGET@|graphical-session.target|g' service/closer.service
 } >"$assets/closer.service"
 
