@@ -82,6 +82,7 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
         .find(|row| run.stderr.contains(row["body"].as_str().unwrap()))
         .unwrap_or_else(|| panic!("not the rung-2 step: {run:?}"));
     assert_eq!(status(&home)["ladders"][0]["why"], sent["why"]);
+    assert_eq!(status(&home)["ladders"][0]["fade"], sent["fade"]);
     sent_ago(&home, 30);
     ok(home.run(&["hard", "--at", &ago(24)]));
     assert_eq!(emotional(&home).0, 2);

@@ -39,6 +39,9 @@ struct LadderRow {
     /// Why the current step helps (its first wording's reason); `closer why` says more.
     #[serde(skip_serializing_if = "Option::is_none")]
     why: Option<String>,
+    /// The safety behaviour the current step lets go of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fade: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,21 +109,22 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
         .iter()
         .map(|l| {
             let standing = history.standing(*l);
+            // The wording last sent for this rung, or its first.
+            let step = history
+                .state
+                .sent
+                .iter()
+                .rev()
+                .filter_map(|s| setup.library.get(s.prompt.as_deref()?))
+                .chain(setup.library.iter())
+                .find(|p| p.group() == Some((*l, standing.rung)));
             LadderRow {
                 ladder: *l,
                 rung: standing.rung,
                 of: top(&setup.library, *l),
                 reason: standing.reason,
-                // The reason of the wording last sent for this rung, or of its first.
-                why: history
-                    .state
-                    .sent
-                    .iter()
-                    .rev()
-                    .filter_map(|s| setup.library.get(s.prompt.as_deref()?))
-                    .chain(setup.library.iter())
-                    .find(|p| p.group() == Some((*l, standing.rung)))
-                    .and_then(|p| p.why.clone()),
+                why: step.and_then(|p| p.why.clone()),
+                fade: step.and_then(|p| p.fade.clone()),
             }
         })
         .collect();
@@ -183,6 +187,9 @@ fn print(r: &Report) {
         );
         if let Some(why) = &l.why {
             println!("  {:width$}  why this step: {why}", "");
+        }
+        if let Some(fade) = &l.fade {
+            println!("  {:width$}  lets go of:    {fade}", "");
         }
     }
     println!("\nToday");
