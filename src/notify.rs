@@ -18,6 +18,7 @@
 //! This file knows no answer kinds: action keys are passed through as they came.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -718,11 +719,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The fallback: the prompt on stderr, where journald or the terminal shows it.
+/// The fallback: the prompt on stderr, where journald or the terminal shows it. A closed
+/// stderr is no reason to stop (nor to panic, as `eprintln!` would): the prompt is recorded.
 fn print(message: &Message) {
-    eprintln!("closer: {}: {}", message.title, message.body);
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "closer: {}: {}", message.title, message.body);
     if let Some(line) = &message.without_actions {
-        eprintln!("closer: {line}");
+        let _ = writeln!(stderr, "closer: {line}");
     }
 }
 

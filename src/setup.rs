@@ -4,7 +4,7 @@
 //! daemon alike, so a preview shows what the daemon will send.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -286,7 +286,9 @@ pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
     let (journal, opened) = Journal::open(&path)
         .with_context(|| format!("cannot open the journal {}", path.display()))?;
     if let Opened::Recovered { moved_to, why } = opened {
-        eprintln!(
+        // Not `eprintln!`: `send` keeps SIGPIPE ignored, and a closed stderr is no panic.
+        let _ = writeln!(
+            std::io::stderr(),
             "warning: the journal {} was damaged ({why}); it was moved to {} and a fresh one started",
             path.display(),
             moved_to.display()

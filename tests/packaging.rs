@@ -139,6 +139,59 @@ fn about_and_completions_end_quietly_on_a_closed_pipe() {
     }
 }
 
+#[test]
+fn send_ends_quietly_on_a_closed_pipe() {
+    // `send` keeps SIGPIPE ignored (it talks D-Bus), so a closed pipe is a write error it
+    // must end on quietly. With no bus it prints the prompt on stderr, then a line on stdout.
+    let home = Home::empty();
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let out = home
+        .cmd(&["send", "--no-wait"])
+        .stdout(closed())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("panicked"),
+        "{:?} {stderr}",
+        out.status
+    );
+    // Both closed: nothing can be said, and still no panic (exit code 101).
+    let out = home
+        .cmd(&["send", "--no-wait"])
+        .stdout(closed())
+        .stderr(closed())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    // On a real server: the first line fails, and `send` ends there instead of waiting.
+    let desktop = support::desktop::Desktop::start();
+    let started = Instant::now();
+    let out = home
+        .cmd(&["send", "--wait", "1m"])
+        .envs(desktop.env())
+        .stdout(closed())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("panicked"),
+        "{:?} {stderr}",
+        out.status
+    );
+    assert!(started.elapsed() < Duration::from_secs(30), "it waited");
+    assert_eq!(
+        desktop
+            .wait_for_notifications(1, Duration::from_secs(5))
+            .len(),
+        1
+    );
+}
+
 /// Starts `closer ARGS` (a daemon) and returns its stderr once `needle` appeared in it.
 fn daemon_log_until(home: &Home, args: &[&str], needle: &str) -> String {
     let log = home.path("daemon.log");
