@@ -4,7 +4,7 @@
 //! daemon alike, so a preview shows what the daemon will send.
 
 use std::collections::BTreeMap;
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 use crate::config::{self, Config, DEFAULT_TOML};
 use crate::content::{Category, Library};
 use crate::diag::{Diagnostic, Source};
+use crate::files::{self, ReadError};
 use crate::history::{History, Settings};
 use crate::journal::{Journal, JournalError, Opened};
 use crate::paths::Paths;
@@ -201,72 +202,20 @@ pub const MAX_CONFIG: u64 = 1 << 20;
 /// nothing, a device or a FIFO, a directory and a huge file are errors that name the path:
 /// never silently the built-in default, never a read that does not end.
 pub fn read_config(path: &Path) -> anyhow::Result<Option<Source>> {
-    let shown = path.display();
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => anyhow::bail!("cannot read the config {shown}: {e}"),
-        Ok(link) if link.file_type().is_symlink() && std::fs::metadata(path).is_err() => {
-            let target = std::fs::read_link(path).unwrap_or_default();
-            anyhow::bail!(
-                "the config {shown} is a symbolic link to {}, which does not exist; \
-                 restore the file it points to, or remove the link to use the built-in default",
-                target.display()
-            );
+    let e = match files::read_text(path, MAX_CONFIG) {
+        Ok(text) => return Ok(text.map(|text| Source::new(path, text))),
+        Err(e) => e,
+    };
+    let fix = match e {
+        ReadError::Dangling(_) => {
+            "; restore the file it points to, or remove the link to use the built-in default"
+                .to_owned()
         }
-        Ok(_) => {}
-    }
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read the config {shown}"))?;
-    if !meta.is_file() {
-        anyhow::bail!(
-            "the config {shown} is not a regular file ({}); expected a TOML file",
-            kind(&meta.file_type())
-        );
-    }
-    if meta.len() > MAX_CONFIG {
-        anyhow::bail!(
-            "the config {shown} is {} bytes; a config is at most {MAX_CONFIG} bytes",
-            meta.len()
-        );
-    }
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read the config {shown}"))?;
-    // Capped: the file may have been replaced since it was looked at.
-    let mut bytes = Vec::new();
-    file.take(MAX_CONFIG + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read the config {shown}"))?;
-    if bytes.len() as u64 > MAX_CONFIG {
-        anyhow::bail!("the config {shown} is over {MAX_CONFIG} bytes; a config is at most that");
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "the config {shown} is not UTF-8 text (at byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    Ok(Some(Source::new(path, text)))
-}
-
-fn kind(t: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    if t.is_dir() {
-        "a directory"
-    } else {
-        "not a file"
-    }
+        ReadError::NotAFile(_) => "; expected a TOML file".to_owned(),
+        ReadError::TooLarge => format!("; a config is at most {MAX_CONFIG} bytes"),
+        ReadError::NotUtf8(_) | ReadError::Io(_) => String::new(),
+    };
+    anyhow::bail!("the config {} {e}{fix}", path.display())
 }
 
 /// This machine's time zone, for "local": `TZ` when it names one, else the system setting.

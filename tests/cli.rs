@@ -611,6 +611,37 @@ fn a_config_that_is_not_a_readable_file_is_an_error_naming_it() {
     );
 }
 
+#[test]
+fn a_user_pack_that_is_not_a_readable_file_is_named_and_skipped_never_read_forever() {
+    let home = Home::empty();
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"compassion-mine\"\ncategory = \"compassion\"\ntitle = \"Mine\"\nbody = \"Words I wrote.\"\n",
+    );
+    let dir = home.path("config/closer/content");
+    // Each would hang a plain read or fill memory: a FIFO no one writes, an endless device.
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(dir.join("fifo.toml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.toml")).unwrap();
+    std::fs::write(dir.join("huge.toml"), "# ".repeat(1 << 20)).unwrap();
+    let run = run_within(&home, &["list", "--json"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert!(rows.iter().any(|r| r["id"] == "compassion-mine"), "{run:?}");
+    for expected in [
+        "fifo.toml: this pack is not a regular file (a FIFO)",
+        "zero.toml: this pack is not a regular file (a device)",
+        "huge.toml: this pack is too large; a pack is at most 1048576 bytes",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {run:?}");
+    }
+}
+
 /// `closer edit` with an "editor" that replaces the file with `text`.
 fn edit_to(home: &Home, text: &str) -> support::home::Run {
     let editor = home.path("editor.sh");
