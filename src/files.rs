@@ -22,6 +22,23 @@ pub fn write_private(
     path: &Path,
     write: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> io::Result<()> {
+    write_atomically(path, write, true)
+}
+
+/// As [`write_private`], but only where nothing is: a file, a directory or a link (even
+/// one to nothing) at `path` is `AlreadyExists`, checked by the rename itself.
+pub fn create_private(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<()> {
+    write_atomically(path, write, false)
+}
+
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+    replace: bool,
+) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -34,7 +51,11 @@ pub fn write_private(
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush()?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    if replace {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    }
     // Make the rename itself durable.
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();

@@ -229,6 +229,41 @@ fn init_writes_a_private_default_and_never_overwrites() {
 }
 
 #[test]
+fn init_never_replaces_a_link_to_nothing() {
+    // A dotfile manager's link whose target is not there yet: replacing it with a plain
+    // file would cut the config off from the person's dotfiles without a word.
+    let home = Home::empty();
+    let path = home.config_path();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let target = home.path("dotfiles/closer/config.toml");
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let run = home.run(&["init"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "{} is a symbolic link to {}, which does not exist",
+            path.display(),
+            target.display()
+        )),
+        "{run:?}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(!target.exists());
+    // What the message suggests writes the file the link names.
+    let run = home.run(&["--config", target.to_str().unwrap(), "init"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        include_str!("../config/default.toml")
+    );
+}
+
+#[test]
 fn edit_keeps_a_valid_edit_and_refuses_an_invalid_one() {
     let home = Home::with_config(NIGHTLY);
     let editor = home.path("editor.sh");
