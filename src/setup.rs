@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -33,7 +33,7 @@ pub struct Setup {
 
 impl Setup {
     /// Reads the config (the built-in default when there is no file) and the content.
-    pub fn load(paths: &Paths) -> anyhow::Result<Setup> {
+    pub fn load(paths: &Paths) -> Result<Setup, UnreadableConfig> {
         // `--defaults`: the built-in config and no user packs, whatever is on disk.
         let config_file = if paths.defaults {
             None
@@ -201,12 +201,12 @@ pub const MAX_CONFIG: u64 = 1 << 20;
 /// Reads the config at `path`: None when there is no file (nor a link) there. A link to
 /// nothing, a device or a FIFO, a directory and a huge file are errors that name the path:
 /// never silently the built-in default, never a read that does not end.
-pub fn read_config(path: &Path) -> anyhow::Result<Option<Source>> {
-    let e = match files::read_text(path, MAX_CONFIG) {
+pub fn read_config(path: &Path) -> Result<Option<Source>, UnreadableConfig> {
+    let problem = match files::read_text(path, MAX_CONFIG) {
         Ok(text) => return Ok(text.map(|text| Source::new(path, text))),
         Err(e) => e,
     };
-    let fix = match e {
+    let fix = match problem {
         ReadError::Dangling(_) => {
             "; restore the file it points to, or remove the link to use the built-in default"
                 .to_owned()
@@ -215,7 +215,30 @@ pub fn read_config(path: &Path) -> anyhow::Result<Option<Source>> {
         ReadError::TooLarge => format!("; a config is at most {MAX_CONFIG} bytes"),
         ReadError::NotUtf8(_) | ReadError::Io(_) => String::new(),
     };
-    anyhow::bail!("the config {} {e}{fix}", path.display())
+    Err(UnreadableConfig {
+        path: path.to_owned(),
+        problem,
+        fix,
+    })
+}
+
+/// A config that is there but cannot be read: what it is instead, and what would do.
+#[derive(Debug, thiserror::Error)]
+#[error("the config {} {problem}{fix}", path.display())]
+pub struct UnreadableConfig {
+    path: PathBuf,
+    problem: ReadError,
+    fix: String,
+}
+
+impl UnreadableConfig {
+    /// As a problem with the file, as the daemon reports it: the path said once, before it.
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::file(
+            &self.path,
+            format!("this config {}{}", self.problem, self.fix),
+        )
+    }
 }
 
 /// This machine's time zone, for "local": `TZ` when it names one, else the system setting.
