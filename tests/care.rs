@@ -251,9 +251,12 @@ fn discreet_all_hides_the_text_until_the_notification_is_clicked() {
         "{:?}",
         step.actions
     );
+    // The wording sent (a rung's wordings take turns, from the person's own seed).
+    let log: Vec<Value> = serde_json::from_str(&ok(home.run(&["log", "--json"])).stdout).unwrap();
+    let sent = log.iter().find(|e| e["event"] == "sent").unwrap();
     let list: Vec<Value> =
         serde_json::from_str(&ok(home.run(&["list", "emotional", "--json"])).stdout).unwrap();
-    let first = &list[0];
+    let first = list.iter().find(|p| p["id"] == sent["prompt"]).unwrap();
 
     // `closer status` shows the text.
     let status = ok(home.run(&["status"]));
