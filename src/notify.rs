@@ -227,8 +227,9 @@ struct Tracked {
 impl Tracked {
     /// The event a signal for `id` means for an open notification; a signal for an id not
     /// open is kept a while ([`EARLY_KEPT`]) and means nothing yet. An answered notification
-    /// stays known until it is closed (by [`Notifier::close`], or by the server, which is
-    /// then not reported).
+    /// stays known until closer closes or replaces it, which it does after every answer: a
+    /// server that closes it on the click (xfce4-notifyd) is not reported, and the question
+    /// that follows still goes in its place, whichever comes first.
     fn signal(&mut self, id: u32, answer: Answer, now: std::time::Instant) -> Option<Event> {
         let Some(open) = self.open.get_mut(&id) else {
             self.early
@@ -244,7 +245,8 @@ impl Tracked {
                 open.answered |= key != DEFAULT_ACTION;
                 open.clone()
             }
-            _ => self.open.remove(&id).filter(|o| !o.answered)?,
+            _ if open.answered => return None,
+            _ => self.open.remove(&id)?,
         };
         Some(Event {
             id: open.origin,
@@ -850,6 +852,26 @@ mod tests {
         tracked.signal(4, clicked("done"), asked);
         assert!(tracked.insert(4, open(4), None).is_empty());
         assert!(tracked.early.is_empty());
+    }
+
+    #[test]
+    fn an_answered_notification_the_server_closed_is_kept_until_closer_replaces_it() {
+        let now = std::time::Instant::now();
+        let mut tracked = Tracked::default();
+        tracked.insert(5, open(5), Some(now));
+        assert!(tracked.signal(5, clicked("hard"), now).is_some());
+        // xfce4-notifyd closes it on the click, before the question goes in its place.
+        assert!(
+            tracked
+                .signal(5, Answer::Closed("dismissed".into()), now)
+                .is_none()
+        );
+        assert!(tracked.open.contains_key(&5));
+        // Unanswered, a close is reported, and forgets it.
+        tracked.insert(6, open(6), Some(now));
+        let closed = tracked.signal(6, Answer::Closed("expired".into()), now);
+        assert_eq!(closed.map(|e| e.id), Some(6));
+        assert!(!tracked.open.contains_key(&6));
     }
 
     #[test]
