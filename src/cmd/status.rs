@@ -74,9 +74,10 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     let now = Utc::now();
     // One journal for both: a row it cannot read is warned about once.
-    let journal = match paths.journal().exists() {
-        true => Some(open_journal(paths)?),
-        false => None,
+    let journal = if paths.journal().exists() {
+        Some(open_journal(paths)?)
+    } else {
+        None
     };
     let inputs = inputs(&setup.config, journal.as_ref(), now, Restarts::Preview)?;
     let (config, history) = (&inputs.config, &inputs.history);
