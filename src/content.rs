@@ -391,7 +391,11 @@ impl Library {
     }
 }
 
-/// The `*.toml` files in `dir`, in name order; a missing directory has none.
+/// The largest pack closer reads (as much as the config): far more than any pack needs.
+const MAX_PACK: u64 = 1 << 20;
+
+/// The `*.toml` files in `dir`, in name order; a missing directory has none. Only regular
+/// files of at most [`MAX_PACK`] bytes are read: another is named, and skipped.
 fn read_user_packs(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
@@ -403,12 +407,14 @@ fn read_user_packs(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
     paths.sort();
     paths
         .into_iter()
-        .filter_map(|path| match fs::read_to_string(&path) {
-            Ok(text) => Some(Source::new(path, text)),
+        .filter_map(|path| match crate::files::read_text(&path, MAX_PACK) {
+            Ok(text) => Some(Source::new(path, text?)),
             Err(e) => {
+                let limit = format!("; a pack is at most {MAX_PACK} bytes");
+                let fix = matches!(e, crate::files::ReadError::TooLarge).then_some(limit);
                 diags.push(Diagnostic::file(
                     &path,
-                    format!("cannot read this pack: {e}"),
+                    format!("this pack {e}{}; it was skipped", fix.unwrap_or_default()),
                 ));
                 None
             }

@@ -787,10 +787,7 @@ async fn reload(
             return;
         }
         Ok(new) => new.problems,
-        Err(e) => vec![crate::diag::Diagnostic::file(
-            &paths.config,
-            format!("{e:#}"),
-        )],
+        Err(e) => vec![e.diagnostic()],
     };
     if problems == *reported {
         debug!(

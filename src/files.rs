@@ -1,10 +1,12 @@
 //! Writing the user's files safely: private (0600 files, 0700 directories) and atomic
 //! (a temporary file, flushed to disk, renamed into place), so a crash leaves either
-//! the old file or the new one, never half of one.
+//! the old file or the new one, never half of one. And reading the text files the person
+//! writes (the config, content packs) safely: a regular file of bounded size only, so a
+//! FIFO, a device or a huge file is an error, never a read that does not end.
 
 use std::fs;
-use std::io::{self, Write};
-use std::path::Path;
+use std::io::{self, Read as _, Write};
+use std::path::{Path, PathBuf};
 
 /// Creates `dir` and its missing parents, readable only by the user.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -20,6 +22,23 @@ pub fn write_private(
     path: &Path,
     write: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> io::Result<()> {
+    write_atomically(path, write, true)
+}
+
+/// As [`write_private`], but only where nothing is: a file, a directory or a link (even
+/// one to nothing) at `path` is `AlreadyExists`, checked by the rename itself.
+pub fn create_private(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<()> {
+    write_atomically(path, write, false)
+}
+
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+    replace: bool,
+) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -32,7 +51,11 @@ pub fn write_private(
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush()?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    if replace {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    }
     // Make the rename itself durable.
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
@@ -57,6 +80,90 @@ pub fn nofollow(options: &mut fs::OpenOptions) -> &mut fs::OpenOptions {
         rustix::fs::OFlags::NOFOLLOW.bits() as i32,
     );
     options
+}
+
+/// Why [`read_text`] read nothing; each says what the file is, after its path.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("is a symbolic link to {}, which does not exist", .0.display())]
+    Dangling(PathBuf),
+    #[error("is not a regular file ({0})")]
+    NotAFile(&'static str),
+    #[error("is too large")]
+    TooLarge,
+    #[error("is not UTF-8 text (at byte {0})")]
+    NotUtf8(usize),
+    #[error("cannot be read: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Reads the text file at `path`, at most `max` bytes of it: `None` when nothing is there
+/// (not even a link). Only a regular file is read (a link to one is followed), checked
+/// before it is opened and again on the open file, which is opened without blocking, so
+/// a FIFO put there in between cannot stall the read either.
+pub fn read_text(path: &Path, max: u64) -> Result<Option<String>, ReadError> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+        Ok(link) if link.file_type().is_symlink() => match fs::metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(ReadError::Dangling(fs::read_link(path)?));
+            }
+            Err(e) => return Err(e.into()),
+            Ok(meta) => regular(&meta, max)?,
+        },
+        Ok(meta) => regular(&meta, max)?,
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = options.open(path)?;
+    regular(&file.metadata()?, max)?;
+    // Capped: a file that grows while it is read is still read no further.
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge);
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+}
+
+/// A regular file of at most `max` bytes, or what it is instead.
+fn regular(meta: &fs::Metadata, max: u64) -> Result<(), ReadError> {
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(kind(&meta.file_type())));
+    }
+    if meta.len() > max {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(())
+}
+
+fn kind(t: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 #[cfg(test)]

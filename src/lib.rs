@@ -60,5 +60,7 @@ fn init_logging(verbose: bool) {
         .with_target(false)
         .without_time()
         .with_ansi(false)
+        // A failed write is reported with `eprintln!`, a panic on a closed stderr.
+        .log_internal_errors(false)
         .try_init();
 }

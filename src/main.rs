@@ -2,8 +2,10 @@
 //!
 //! A command that only prints ends as `cat` or `ls` do when its reader goes away (`closer
 //! next | head -1`): quietly, by SIGPIPE, never with a panic. The daemon and `send` keep
-//! SIGPIPE ignored, so a closed D-Bus socket or log pipe is an error they handle.
+//! SIGPIPE ignored, so a closed D-Bus socket or log pipe is an error they handle: `send`
+//! ends quietly on a closed stdout, and nothing either says on stderr can panic.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -18,7 +20,9 @@ fn main() -> ExitCode {
         Ok(closer::Status::Success) => ExitCode::SUCCESS,
         Ok(closer::Status::Failure) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Not `eprintln!`, which panics on a closed stderr (`run` and `send` keep
+            // SIGPIPE ignored).
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             ExitCode::FAILURE
         }
     }

@@ -17,7 +17,8 @@
 //! here waits on a timer while the server is present: between prompts nothing wakes.
 //! This file knows no answer kinds: action keys are passed through as they came.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -200,8 +201,77 @@ struct Open {
     answered: bool,
 }
 
-/// Open notifications by the id the server knows them by now.
-type Shown = Arc<Mutex<HashMap<u32, Open>>>;
+/// What this `Notifier` tracks, shared with the listener task.
+type Shown = Arc<Mutex<Tracked>>;
+
+/// How long a signal for an id not open is kept, in case the id is one whose `Notify` call
+/// is still returning: no call takes longer.
+const EARLY_KEPT: Duration = CALL_TIMEOUT;
+/// At most this many are kept (other applications' notifications send signals too).
+const EARLY_MAX: usize = 64;
+
+/// Open notifications by the id the server knows them by now, and the signals that came
+/// for ids not open (yet).
+///
+/// The listener is a task of its own, and zbus hands the reply to `Notify` and the signals
+/// that follow it to different tasks: the listener can see a click (or a close) on a new
+/// notification before the task that called `Notify` has its id. Such a signal is kept
+/// here, and [`Tracked::insert`] applies it when the id is recorded, under the same lock.
+#[derive(Debug, Default)]
+struct Tracked {
+    open: HashMap<u32, Open>,
+    /// (received, id, answer), oldest first.
+    early: VecDeque<(std::time::Instant, u32, Answer)>,
+}
+
+impl Tracked {
+    /// The event a signal for `id` means for an open notification; a signal for an id not
+    /// open is kept a while ([`EARLY_KEPT`]) and means nothing yet. An answered notification
+    /// stays known until closer closes or replaces it, which it does after every answer: a
+    /// server that closes it on the click (xfce4-notifyd) is not reported, and the question
+    /// that follows still goes in its place, whichever comes first.
+    fn signal(&mut self, id: u32, answer: Answer, now: std::time::Instant) -> Option<Event> {
+        let Some(open) = self.open.get_mut(&id) else {
+            self.early
+                .retain(|(at, ..)| now.saturating_duration_since(*at) < EARLY_KEPT);
+            if self.early.len() >= EARLY_MAX {
+                self.early.pop_front();
+            }
+            self.early.push_back((now, id, answer));
+            return None;
+        };
+        let open = match &answer {
+            Answer::Action(key) => {
+                open.answered |= key != DEFAULT_ACTION;
+                open.clone()
+            }
+            _ if open.answered => return None,
+            _ => self.open.remove(&id)?,
+        };
+        Some(Event {
+            id: open.origin,
+            prompt: open.message.prompt,
+            answer,
+        })
+    }
+
+    /// Records `id` as open, and returns what the signals for it that came since `asked`
+    /// (when its `Notify` call went out) mean, in the order they came. Earlier ones were
+    /// about another notification that had the id before; with `asked` None (the id is the
+    /// one it replaced, whose own signals may come in that moment) none is applied.
+    fn insert(&mut self, id: u32, open: Open, asked: Option<std::time::Instant>) -> Vec<Event> {
+        self.open.insert(id, open);
+        let (early, rest): (VecDeque<_>, VecDeque<_>) = std::mem::take(&mut self.early)
+            .into_iter()
+            .partition(|&(_, i, _)| i == id);
+        self.early = rest;
+        early
+            .into_iter()
+            .filter(|&(at, ..)| asked.is_some_and(|asked| at >= asked))
+            .filter_map(|(at, id, answer)| self.signal(id, answer, at))
+            .collect()
+    }
+}
 
 /// The connection, and the listener task on it.
 #[derive(Debug)]
@@ -329,9 +399,11 @@ impl Notifier {
             return Delivery::Printed;
         }
         let replaces = message.replaces.and_then(|origin| self.take(origin));
+        let asked = std::time::Instant::now();
         match timeout(CALL_TIMEOUT, self.notify(message, replaces.unwrap_or(0))).await {
             Ok(Ok(id)) => {
-                self.remember(id, id, message.clone()).await;
+                let asked = (replaces != Some(id)).then_some(asked);
+                self.remember(id, id, message.clone(), asked).await;
                 Delivery::Shown(id)
             }
             Ok(Err(e)) => {
@@ -358,8 +430,12 @@ impl Notifier {
         if let Some(old) = old {
             self.close_id(old).await;
         }
+        let asked = std::time::Instant::now();
         match timeout(CALL_TIMEOUT, self.notify(&again, 0)).await {
-            Ok(Ok(id)) => self.remember(id, origin, message.clone()).await,
+            Ok(Ok(id)) => {
+                let asked = (old != Some(id)).then_some(asked);
+                self.remember(id, origin, message.clone(), asked).await;
+            }
             Ok(Err(e)) => warn!("cannot show the choices again: {e}"),
             Err(_) => warn!("cannot show the choices again: no answer within 5 s"),
         }
@@ -402,7 +478,7 @@ impl Notifier {
             return Vec::new();
         };
         let shown = lock(&bus.shown);
-        let mut open: Vec<&Open> = shown.values().collect();
+        let mut open: Vec<&Open> = shown.open.values().collect();
         open.sort_by_key(|o| o.seq);
         open.iter()
             .map(|o| (o.origin, o.message.prompt.clone()))
@@ -414,6 +490,7 @@ impl Notifier {
         let bus = self.bus.as_ref()?;
         let shown = lock(&bus.shown);
         shown
+            .open
             .values()
             .find(|o| o.origin == origin)
             .map(|o| o.message.clone())
@@ -518,28 +595,38 @@ impl Notifier {
         reply.body().deserialize()
     }
 
-    /// Keeps `id` as open (reported as `origin`), closing the oldest beyond `max_open`.
-    async fn remember(&mut self, id: u32, origin: u32, message: Message) {
+    /// Keeps `id` as open (reported as `origin`), closing the oldest beyond `max_open`;
+    /// reports what came for it since `asked`, before its id was known (see
+    /// [`Tracked::insert`]).
+    async fn remember(
+        &mut self,
+        id: u32,
+        origin: u32,
+        message: Message,
+        asked: Option<std::time::Instant>,
+    ) {
         let Some(bus) = &self.bus else { return };
         self.seq += 1;
         let excess: Vec<u32> = {
             let mut shown = lock(&bus.shown);
-            shown.insert(
-                id,
-                Open {
-                    origin,
-                    message,
-                    seq: self.seq,
-                    answered: false,
-                },
-            );
-            let mut by_age: Vec<(u64, u32)> = shown.iter().map(|(&id, o)| (o.seq, id)).collect();
+            let open = Open {
+                origin,
+                message,
+                seq: self.seq,
+                answered: false,
+            };
+            for event in shown.insert(id, open, asked) {
+                debug!("notification {id}: a signal came before its id was known");
+                let _ = self.events.send(event);
+            }
+            let mut by_age: Vec<(u64, u32)> =
+                shown.open.iter().map(|(&id, o)| (o.seq, id)).collect();
             by_age.sort_unstable();
             let n = by_age.len().saturating_sub(self.max_open);
             by_age[..n].iter().map(|&(_, id)| id).collect()
         };
         for id in excess {
-            let open = lock(&bus.shown).remove(&id);
+            let open = lock(&bus.shown).open.remove(&id);
             if let Some(open) = open {
                 debug!("closing notification {id} to make room");
                 let _ = self.events.send(Event {
@@ -557,10 +644,11 @@ impl Notifier {
         let bus = self.bus.as_ref()?;
         let mut shown = lock(&bus.shown);
         let id = shown
+            .open
             .iter()
             .find(|(_, o)| o.origin == origin)
             .map(|(&id, _)| id)?;
-        shown.remove(&id);
+        shown.open.remove(&id);
         Some(id)
     }
 
@@ -640,7 +728,8 @@ async fn listen(
                 Some(change) = owners.next() => {
                     let gone = change.args().is_ok_and(|a| a.new_owner().is_none());
                     if gone {
-                        let closed: Vec<Open> = lock(&shown).drain().map(|(_, o)| o).collect();
+                        let closed: Vec<Open> =
+                            lock(&shown).open.drain().map(|(_, o)| o).collect();
                         for open in closed {
                             let _ = events.send(Event {
                                 id: open.origin,
@@ -658,8 +747,7 @@ async fn listen(
 }
 
 /// The event an `ActionInvoked` or `NotificationClosed` signal means for a notification
-/// this `Notifier` has open; None for any other signal. An answered notification stays known
-/// until it is closed (by [`Notifier::close`], or by the server, which is then not reported).
+/// this `Notifier` has open (see [`Tracked::signal`]); None for any other signal.
 fn answer_in(message: &zbus::Message, shown: &Shown) -> Option<Event> {
     let header = message.header();
     let member = header.member()?.as_str();
@@ -674,20 +762,7 @@ fn answer_in(message: &zbus::Message, shown: &Shown) -> Option<Event> {
         }
         _ => return None,
     };
-    let mut shown = lock(shown);
-    let open = match &answer {
-        Answer::Action(key) => {
-            let open = shown.get_mut(&id)?;
-            open.answered |= key != DEFAULT_ACTION;
-            open.clone()
-        }
-        _ => shown.remove(&id).filter(|o| !o.answered)?,
-    };
-    Some(Event {
-        id: open.origin,
-        prompt: open.message.prompt,
-        answer,
-    })
+    lock(shown).signal(id, answer, std::time::Instant::now())
 }
 
 /// The spec's reasons for `NotificationClosed`.
@@ -718,17 +793,98 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The fallback: the prompt on stderr, where journald or the terminal shows it.
+/// The fallback: the prompt on stderr, where journald or the terminal shows it. A closed
+/// stderr is no reason to stop (nor to panic, as `eprintln!` would): the prompt is recorded.
 fn print(message: &Message) {
-    eprintln!("closer: {}: {}", message.title, message.body);
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "closer: {}: {}", message.title, message.body);
     if let Some(line) = &message.without_actions {
-        eprintln!("closer: {line}");
+        let _ = writeln!(stderr, "closer: {line}");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn open(origin: u32) -> Open {
+        Open {
+            origin,
+            message: Message::note("t", "b"),
+            seq: 0,
+            answered: false,
+        }
+    }
+
+    fn clicked(key: &str) -> Answer {
+        Answer::Action(key.to_owned())
+    }
+
+    #[test]
+    fn a_click_that_comes_before_the_id_is_recorded_is_not_lost() {
+        let asked = std::time::Instant::now();
+        let mut tracked = Tracked::default();
+        // The listener sees the click before `Notify`'s caller records the id it got.
+        assert!(tracked.signal(7, clicked("done"), asked).is_none());
+        let events = tracked.insert(7, open(7), Some(asked));
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].id, &events[0].answer), (7, &clicked("done")));
+        // Reported once: it is known now, and no longer kept as early.
+        assert!(tracked.early.is_empty());
+        assert!(
+            tracked
+                .signal(7, Answer::Closed("dismissed".into()), asked)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_signal_from_before_the_call_or_for_the_replaced_id_is_not_applied() {
+        let before = std::time::Instant::now();
+        let asked = before + Duration::from_millis(5);
+        let mut tracked = Tracked::default();
+        // Another notification had id 3 and was closed before closer asked.
+        tracked.signal(3, Answer::Closed("expired".into()), before);
+        assert!(tracked.insert(3, open(3), Some(asked)).is_empty());
+        assert!(tracked.open.contains_key(&3));
+        // Replaced in place: what came for the id may be the old notification's.
+        tracked.open.clear();
+        tracked.signal(4, clicked("done"), asked);
+        assert!(tracked.insert(4, open(4), None).is_empty());
+        assert!(tracked.early.is_empty());
+    }
+
+    #[test]
+    fn an_answered_notification_the_server_closed_is_kept_until_closer_replaces_it() {
+        let now = std::time::Instant::now();
+        let mut tracked = Tracked::default();
+        tracked.insert(5, open(5), Some(now));
+        assert!(tracked.signal(5, clicked("hard"), now).is_some());
+        // xfce4-notifyd closes it on the click, before the question goes in its place.
+        assert!(
+            tracked
+                .signal(5, Answer::Closed("dismissed".into()), now)
+                .is_none()
+        );
+        assert!(tracked.open.contains_key(&5));
+        // Unanswered, a close is reported, and forgets it.
+        tracked.insert(6, open(6), Some(now));
+        let closed = tracked.signal(6, Answer::Closed("expired".into()), now);
+        assert_eq!(closed.map(|e| e.id), Some(6));
+        assert!(!tracked.open.contains_key(&6));
+    }
+
+    #[test]
+    fn signals_for_other_ids_are_kept_briefly_and_few() {
+        let start = std::time::Instant::now();
+        let mut tracked = Tracked::default();
+        for id in 0..(EARLY_MAX as u32 + 10) {
+            tracked.signal(1000 + id, clicked("other app"), start);
+        }
+        assert_eq!(tracked.early.len(), EARLY_MAX);
+        tracked.signal(1, clicked("x"), start + EARLY_KEPT);
+        assert_eq!(tracked.early.len(), 1);
+    }
 
     #[test]
     fn markup_characters_are_escaped_and_nothing_else() {

@@ -4,8 +4,8 @@
 //! daemon alike, so a preview shows what the daemon will send.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
-use std::path::Path;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 use crate::config::{self, Config, DEFAULT_TOML};
 use crate::content::{Category, Library};
 use crate::diag::{Diagnostic, Source};
+use crate::files::{self, ReadError};
 use crate::history::{History, Settings};
 use crate::journal::{Journal, JournalError, Opened};
 use crate::paths::Paths;
@@ -32,7 +33,7 @@ pub struct Setup {
 
 impl Setup {
     /// Reads the config (the built-in default when there is no file) and the content.
-    pub fn load(paths: &Paths) -> anyhow::Result<Setup> {
+    pub fn load(paths: &Paths) -> Result<Setup, UnreadableConfig> {
         // `--defaults`: the built-in config and no user packs, whatever is on disk.
         let config_file = if paths.defaults {
             None
@@ -200,72 +201,43 @@ pub const MAX_CONFIG: u64 = 1 << 20;
 /// Reads the config at `path`: None when there is no file (nor a link) there. A link to
 /// nothing, a device or a FIFO, a directory and a huge file are errors that name the path:
 /// never silently the built-in default, never a read that does not end.
-pub fn read_config(path: &Path) -> anyhow::Result<Option<Source>> {
-    let shown = path.display();
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => anyhow::bail!("cannot read the config {shown}: {e}"),
-        Ok(link) if link.file_type().is_symlink() && std::fs::metadata(path).is_err() => {
-            let target = std::fs::read_link(path).unwrap_or_default();
-            anyhow::bail!(
-                "the config {shown} is a symbolic link to {}, which does not exist; \
-                 restore the file it points to, or remove the link to use the built-in default",
-                target.display()
-            );
+pub fn read_config(path: &Path) -> Result<Option<Source>, UnreadableConfig> {
+    let problem = match files::read_text(path, MAX_CONFIG) {
+        Ok(text) => return Ok(text.map(|text| Source::new(path, text))),
+        Err(e) => e,
+    };
+    let fix = match problem {
+        ReadError::Dangling(_) => {
+            "; restore the file it points to, or remove the link to use the built-in default"
+                .to_owned()
         }
-        Ok(_) => {}
-    }
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read the config {shown}"))?;
-    if !meta.is_file() {
-        anyhow::bail!(
-            "the config {shown} is not a regular file ({}); expected a TOML file",
-            kind(&meta.file_type())
-        );
-    }
-    if meta.len() > MAX_CONFIG {
-        anyhow::bail!(
-            "the config {shown} is {} bytes; a config is at most {MAX_CONFIG} bytes",
-            meta.len()
-        );
-    }
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read the config {shown}"))?;
-    // Capped: the file may have been replaced since it was looked at.
-    let mut bytes = Vec::new();
-    file.take(MAX_CONFIG + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read the config {shown}"))?;
-    if bytes.len() as u64 > MAX_CONFIG {
-        anyhow::bail!("the config {shown} is over {MAX_CONFIG} bytes; a config is at most that");
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "the config {shown} is not UTF-8 text (at byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    Ok(Some(Source::new(path, text)))
+        ReadError::NotAFile(_) => "; expected a TOML file".to_owned(),
+        ReadError::TooLarge => format!("; a config is at most {MAX_CONFIG} bytes"),
+        ReadError::NotUtf8(_) | ReadError::Io(_) => String::new(),
+    };
+    Err(UnreadableConfig {
+        path: path.to_owned(),
+        problem,
+        fix,
+    })
 }
 
-fn kind(t: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    if t.is_dir() {
-        "a directory"
-    } else {
-        "not a file"
+/// A config that is there but cannot be read: what it is instead, and what would do.
+#[derive(Debug, thiserror::Error)]
+#[error("the config {} {problem}{fix}", path.display())]
+pub struct UnreadableConfig {
+    path: PathBuf,
+    problem: ReadError,
+    fix: String,
+}
+
+impl UnreadableConfig {
+    /// As a problem with the file, as the daemon reports it: the path said once, before it.
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::file(
+            &self.path,
+            format!("this config {}{}", self.problem, self.fix),
+        )
     }
 }
 
@@ -286,7 +258,9 @@ pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
     let (journal, opened) = Journal::open_for_command(&path)
         .with_context(|| format!("cannot open the journal {}", path.display()))?;
     if let Opened::Recovered { moved_to, why } = opened {
-        eprintln!(
+        // Not `eprintln!`: `send` keeps SIGPIPE ignored, and a closed stderr is no panic.
+        let _ = writeln!(
+            std::io::stderr(),
             "warning: the journal {} was damaged ({why}); it was moved to {} and a fresh one started",
             path.display(),
             moved_to.display()

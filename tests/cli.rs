@@ -229,6 +229,41 @@ fn init_writes_a_private_default_and_never_overwrites() {
 }
 
 #[test]
+fn init_never_replaces_a_link_to_nothing() {
+    // A dotfile manager's link whose target is not there yet: replacing it with a plain
+    // file would cut the config off from the person's dotfiles without a word.
+    let home = Home::empty();
+    let path = home.config_path();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let target = home.path("dotfiles/closer/config.toml");
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let run = home.run(&["init"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "{} is a symbolic link to {}, which does not exist",
+            path.display(),
+            target.display()
+        )),
+        "{run:?}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(!target.exists());
+    // What the message suggests writes the file the link names.
+    let run = home.run(&["--config", target.to_str().unwrap(), "init"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        include_str!("../config/default.toml")
+    );
+}
+
+#[test]
 fn edit_keeps_a_valid_edit_and_refuses_an_invalid_one() {
     let home = Home::with_config(NIGHTLY);
     let editor = home.path("editor.sh");
@@ -609,6 +644,37 @@ fn a_config_that_is_not_a_readable_file_is_an_error_naming_it() {
         run.stderr.contains("a config is at most 1048576 bytes"),
         "{run:?}"
     );
+}
+
+#[test]
+fn a_user_pack_that_is_not_a_readable_file_is_named_and_skipped_never_read_forever() {
+    let home = Home::empty();
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"compassion-mine\"\ncategory = \"compassion\"\ntitle = \"Mine\"\nbody = \"Words I wrote.\"\n",
+    );
+    let dir = home.path("config/closer/content");
+    // Each would hang a plain read or fill memory: a FIFO no one writes, an endless device.
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(dir.join("fifo.toml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.toml")).unwrap();
+    std::fs::write(dir.join("huge.toml"), "# ".repeat(1 << 20)).unwrap();
+    let run = run_within(&home, &["list", "--json"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert!(rows.iter().any(|r| r["id"] == "compassion-mine"), "{run:?}");
+    for expected in [
+        "fifo.toml: this pack is not a regular file (a FIFO)",
+        "zero.toml: this pack is not a regular file (a device)",
+        "huge.toml: this pack is too large; a pack is at most 1048576 bytes",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {run:?}");
+    }
 }
 
 /// `closer edit` with an "editor" that replaces the file with `text`.

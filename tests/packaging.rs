@@ -122,10 +122,7 @@ fn about_names_the_config_the_journal_and_the_state() {
 fn about_and_completions_end_quietly_on_a_closed_pipe() {
     let home = Home::empty();
     for args in [&["about"][..], &["completions", "bash"][..]] {
-        // A pipe whose reading end is closed before closer writes a byte.
-        let (reader, writer) = std::io::pipe().unwrap();
-        drop(reader);
-        let out = home.cmd(args).stdout(writer).output().unwrap();
+        let out = home.cmd(args).stdout(closed_pipe()).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         // Quietly, as `cat` would: ended by SIGPIPE, with nothing said and no panic.
         use std::os::unix::process::ExitStatusExt;
@@ -137,6 +134,49 @@ fn about_and_completions_end_quietly_on_a_closed_pipe() {
         );
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
+}
+
+/// A pipe whose reading end is closed before closer writes a byte.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// Runs `cmd` to its end and checks it succeeded without a panic.
+fn succeeds_quietly(cmd: &mut Command) {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("panicked"),
+        "{:?} {stderr}",
+        out.status
+    );
+}
+
+#[test]
+fn send_ends_quietly_on_a_closed_pipe() {
+    // `send` keeps SIGPIPE ignored (it talks D-Bus), so a closed pipe is a write error it
+    // must end on quietly. With no bus it prints the prompt on stderr, then a line on stdout.
+    let home = Home::empty();
+    succeeds_quietly(home.cmd(&["send", "--no-wait"]).stdout(closed_pipe()));
+    // Both closed: nothing can be said, and still no panic (exit code 101).
+    succeeds_quietly(
+        home.cmd(&["send", "--no-wait"])
+            .stdout(closed_pipe())
+            .stderr(closed_pipe()),
+    );
+    // On a real server: the first line fails, and `send` ends there instead of waiting.
+    let desktop = support::desktop::Desktop::start();
+    let started = Instant::now();
+    succeeds_quietly(
+        home.cmd(&["send", "--wait", "1m"])
+            .envs(desktop.env())
+            .stdout(closed_pipe()),
+    );
+    assert!(started.elapsed() < Duration::from_secs(30), "it waited");
+    let shown = desktop.wait_for_notifications(1, Duration::from_secs(5));
+    assert_eq!(shown.len(), 1);
 }
 
 /// Starts `closer ARGS` (a daemon) and returns its stderr once `needle` appeared in it.

@@ -489,3 +489,36 @@ fn rows_closer_cannot_read_are_skipped_with_a_warning_and_exported_raw() {
     assert_eq!(gossip["row"]["rule"], "x");
     assert_eq!(export.iter().filter(|e| e["event"] == "answer").count(), 1);
 }
+
+#[test]
+fn status_shows_the_step_done_answers_as_waiting_also_from_yesterday() {
+    // Closed unanswered yesterday (expired, dismissed, the server gone): still answerable
+    // from the terminal, so still waiting, and `done` answers the very step status shows.
+    let home = Home::with_config(ONE_LADDER);
+    ok(home.run(&["send", "--no-wait"]));
+    sent_ago(&home, 50);
+    ok(home.run(&["send", "--no-wait"]));
+    sent_ago(&home, 30);
+    let latest: i64 = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3"))
+        .unwrap()
+        .query_row("SELECT max(id) FROM sent", [], |r| r.get(0))
+        .unwrap();
+
+    let waiting = status(&home)["waiting"].clone();
+    assert_eq!(waiting["id"], latest, "{waiting}");
+    let title = waiting["title"].as_str().unwrap().to_owned();
+    let text = ok(home.run(&["status"])).stdout;
+    assert!(
+        text.contains(&format!("\"{title}\"")) && text.contains("(waiting: `closer done`"),
+        "{text}"
+    );
+
+    let done = ok(home.run(&["done"]));
+    assert!(
+        done.stdout.contains(&format!("Noted: you did \"{title}\"")),
+        "{done:?}"
+    );
+    // Answered, it waits no more; nor does the older one, which `done` would not answer.
+    assert_eq!(status(&home)["waiting"], Value::Null);
+    assert!(!ok(home.run(&["status"])).stdout.contains("(waiting"));
+}

@@ -240,6 +240,16 @@ fn a_deleted_or_dangling_config_keeps_the_running_schedule_and_is_said_once() {
     };
     assert_eq!(warned("the file is gone"), 1, "{log}");
     assert_eq!(warned("which does not exist"), 1, "{log}");
+    // The log line and the notification (on stderr here) name the config once each.
+    let told: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("which does not exist"))
+        .collect();
+    assert_eq!(told.len(), 2, "{log}");
+    for line in told {
+        let shown = config.display().to_string();
+        assert_eq!(line.matches(&shown).count(), 1, "{line}");
+    }
     assert!(!log.contains("reloaded"), "{log}");
 
     home.write("dotfiles/closer.toml", &every_two_seconds("compassion"));

@@ -1,5 +1,13 @@
 //! `closer send`: one prompt now, to try the setup; it is recorded like any other, and
 //! an answer given on the notification counts.
+//!
+//! `send` keeps SIGPIPE ignored (it talks D-Bus), so every line goes through `say!`: a
+//! closed stdout (`closer send | head -1`) ends it quietly, never with a panic; the prompt
+//! is recorded by then and stays answerable from the terminal.
+
+use std::io::{self, Write as _};
+
+use anyhow::Context as _;
 
 use chrono::Utc;
 use tokio::sync::mpsc;
@@ -15,10 +23,39 @@ use crate::planner::Planner;
 use crate::record;
 use crate::setup::{Setup, open_journal};
 
+/// Why `send` stopped early: its stdout was closed. Not an error to report.
+#[derive(Debug, thiserror::Error)]
+#[error("stdout was closed")]
+struct OutputClosed;
+
+/// Writes one line to stdout; a closed pipe is `OutputClosed`, another failure (a full
+/// disk under a redirect) an error that says so.
+fn say_line(line: std::fmt::Arguments) -> anyhow::Result<()> {
+    match writeln!(io::stdout().lock(), "{line}") {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(OutputClosed.into()),
+        written => written.context("cannot write to stdout"),
+    }
+}
+
+/// `println!` that returns from `send` on a closed stdout instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        say_line(format_args!($($arg)*))?
+    };
+}
+
 pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
+    match send(paths, args).await {
+        Err(e) if e.is::<OutputClosed>() => Ok(Status::Success),
+        ended => ended,
+    }
+}
+
+async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     for problem in &setup.problems {
-        eprintln!("warning: {problem}");
+        // Like every line on stderr here: nothing to do if it is closed.
+        let _ = writeln!(io::stderr(), "warning: {problem}");
     }
     let (config, history) = setup.history(paths)?;
     let schedule = &config.schedule;
@@ -72,7 +109,7 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         shown,
     )?;
     let Some(n) = shown else {
-        println!("No notification server was reached, so prompt #{sent_id} is printed above.");
+        say!("No notification server was reached, so prompt #{sent_id} is printed above.");
         return Ok(Status::Success);
     };
     // The terminal is the person's own: it shows the text a discreet notification hides.
@@ -82,24 +119,26 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         .filter(|_| message.hidden)
         .and_then(|id| Message::revealed(&setup.library, id))
         .unwrap_or_else(|| message.clone());
-    println!("#{sent_id} {}: {}", full.title, full.body);
+    // The prompt and its notification id are recorded before anything is said: a closed
+    // stdout ends `send` at the first line.
+    say!("#{sent_id} {}: {}", full.title, full.body);
     if args.no_wait || message.actions.is_empty() || args.wait.is_zero() {
         return Ok(Status::Success);
     }
     if !notifier.server().is_some_and(|s| s.actions) {
         // The server shows no buttons: the body says how to answer, and so does this.
-        println!("Shown as notification {n}; this desktop shows no answer buttons.");
-        println!("{TERMINAL_ANSWERS}");
+        say!("Shown as notification {n}; this desktop shows no answer buttons.");
+        say!("{TERMINAL_ANSWERS}");
         return Ok(Status::Success);
     }
     let wait = humantime::format_duration(args.wait);
-    println!("Shown as notification {n}. Waiting {wait} for an answer (Ctrl-C to stop waiting)…");
+    say!("Shown as notification {n}. Waiting {wait} for an answer (Ctrl-C to stop waiting)…");
     let deadline = tokio::time::Instant::now() + args.wait;
     let key = loop {
         let event = tokio::select! {
             Some(event) = answers.recv() => event,
             () = tokio::time::sleep_until(deadline) => {
-                println!("No answer within {wait}. {TERMINAL_ANSWERS}");
+                say!("No answer within {wait}. {TERMINAL_ANSWERS}");
                 return Ok(Status::Success);
             }
             _ = tokio::signal::ctrl_c() => return Ok(Status::Success),
@@ -110,7 +149,7 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
             }
             Answer::Action(key) => break key,
             Answer::Closed(reason) => {
-                println!("The notification was closed ({reason}). {TERMINAL_ANSWERS}");
+                say!("The notification was closed ({reason}). {TERMINAL_ANSWERS}");
                 return Ok(Status::Success);
             }
             Answer::Replaced => return Ok(Status::Success),
@@ -118,7 +157,7 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
     };
     // Some servers leave an answered notification on screen.
     notifier.close(n).await;
-    println!("You answered: {}.", step_label(&key).unwrap_or(&key));
+    say!("You answered: {}.", step_label(&key).unwrap_or(&key));
     if let Ok(kind) = key.parse::<AnswerKind>() {
         let answer = NewAnswer {
             sent_id,
@@ -130,7 +169,7 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         };
         let recorded = record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
         if let Some(crate::progress::Decision::Move(m)) = recorded.decision {
-            println!("{} ladder: {}.", m.ladder, m.reason);
+            say!("{} ladder: {}.", m.ladder, m.reason);
         }
     }
     Ok(Status::Success)

@@ -1,5 +1,8 @@
 //! `closer status`: whether the daemon runs, where each ladder stands and why, what was
-//! sent today, and what comes next.
+//! sent today, the step waiting for an answer, and what comes next.
+//!
+//! The step shown as waiting is the one `closer done` (without STEP) answers: the latest
+//! step, from any day, while it has no answer; both ask `Journal::latest_step`.
 
 use chrono::Utc;
 use serde::Serialize;
@@ -8,10 +11,11 @@ use crate::Status;
 use crate::cli::StatusArgs;
 use crate::content::Ladder;
 use crate::history::indefinitely;
+use crate::journal::{Journal, SentRow};
 use crate::paths::Paths;
 use crate::planner::Planner;
 use crate::record::top;
-use crate::setup::Setup;
+use crate::setup::{Restarts, Setup, inputs, open_journal};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -26,8 +30,18 @@ struct Report {
     /// Notifications show neither title nor text: today's texts are printed here.
     #[serde(skip)]
     hidden: bool,
+    /// The step `closer done` answers, while unanswered (sent today or before).
+    waiting: Option<Waiting>,
     today: Vec<Row>,
     next: Vec<Row>,
+}
+
+#[derive(Debug, Serialize)]
+struct Waiting {
+    id: i64,
+    time: String,
+    prompt: Option<String>,
+    title: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,13 +69,22 @@ struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     body: Option<String>,
     answered: bool,
+    /// The step waiting for an answer (see `Report::waiting`).
+    waiting: bool,
 }
 
 pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     let now = Utc::now();
-    let inputs = setup.preview(paths, now)?;
+    // One journal for both: a row it cannot read is warned about once.
+    let journal = if paths.journal().exists() {
+        Some(open_journal(paths)?)
+    } else {
+        None
+    };
+    let inputs = inputs(&setup.config, journal.as_ref(), now, Restarts::Preview)?;
     let (config, history) = (&inputs.config, &inputs.history);
+    let waiting = journal.as_ref().map(waiting_step).transpose()?.flatten();
     let seed = crate::seed::load_or_create(&paths.seed())?;
     let pid = crate::lock::running(&paths.runtime, &paths.data);
     let title = |id: Option<&str>| {
@@ -88,6 +111,9 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
                 .and_then(|id| setup.library.get(id))
                 .map(|p| p.body.clone()),
             answered: s.answered,
+            waiting: waiting
+                .as_ref()
+                .is_some_and(|w| w.at == s.at && w.rule == s.rule),
         })
         .collect();
     let planner = Planner::new(config, &setup.library, seed);
@@ -102,6 +128,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             prompt: f.prompt,
             body: None,
             answered: false,
+            waiting: false,
         })
         .collect();
     let ladders: Vec<LadderRow> = config
@@ -146,6 +173,12 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             .steps_paused
             .then(|| crate::record::pause_note(config)),
         hidden: config.discreet == crate::config::Discreet::All,
+        waiting: waiting.map(|w| Waiting {
+            id: w.id,
+            time: local(w.at).to_rfc3339(),
+            title: title(w.prompt.as_deref()),
+            prompt: w.prompt,
+        }),
         today,
         next,
     };
@@ -192,16 +225,26 @@ fn print(r: &Report) {
             println!("  {:width$}  lets go of:    {fade}", "");
         }
     }
+    // A step stays answerable from the terminal, also once its notification is gone.
+    const WAITING: &str = "(waiting: `closer done`, `closer hard` or `closer skip`)";
+    if let Some(w) = &r.waiting
+        && !r.today.iter().any(|row| row.waiting)
+    {
+        println!("\nWaiting since {} {}", &w.time[..10], &w.time[11..16]);
+        let title = w.title.as_deref().unwrap_or("a step");
+        println!("  \"{title}\"  {WAITING}");
+    }
     println!("\nToday");
     if r.today.is_empty() {
         println!("  nothing sent yet");
     }
     for row in &r.today {
-        // A step stays answerable from the terminal, also once its notification is gone.
         let answered = match (row.answered, row.category.as_str()) {
-            (true, _) => "  (answered)",
-            (false, "step") => "  (waiting: `closer done`, `closer hard` or `closer skip`)",
-            _ => "",
+            (true, _) => "  (answered)".to_owned(),
+            (false, "step") if row.waiting => format!("  {WAITING}"),
+            // An older step: `closer log` shows its number, `closer done NUMBER` answers it.
+            (false, "step") => "  (not answered)".to_owned(),
+            _ => String::new(),
         };
         println!(
             "  {}  {:10}  {}{answered}",
@@ -228,4 +271,13 @@ fn print(r: &Report) {
             row.title.as_deref().unwrap_or("-")
         );
     }
+}
+
+/// The step `closer done` without STEP answers, if it has no answer yet.
+fn waiting_step(journal: &Journal) -> anyhow::Result<Option<SentRow>> {
+    let Some(latest) = journal.latest_step()? else {
+        return Ok(None);
+    };
+    // Any answer ("later" too) counts, as in the history's `answered`.
+    Ok(journal.answers_to(latest.id)?.is_empty().then_some(latest))
 }
