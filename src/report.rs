@@ -478,6 +478,8 @@ fn about(ladder: Ladder) -> &'static str {
         Ladder::Spiritual => "sharing values and meaning",
         Ladder::Social => "meeting people",
         Ladder::Receiving => "taking in kindness and naming the fear",
+        // A person's own ladder: its name says what it is about.
+        _ => "your own ladder",
     }
 }
 
@@ -1342,7 +1344,8 @@ body = "This is hard, and others find it hard too."
     /// without a rating, a snooze and a kind message; a third ladder stays quiet.
     fn four_weeks() -> Vec<Entry> {
         use AnswerKind::{Done, Hard, Skip, Snooze};
-        use Ladder::{Emotional as E, Intellectual as I};
+        const E: Ladder = Ladder::Emotional;
+        const I: Ladder = Ladder::Intellectual;
         let mut b = Book::default();
         b.moved("2027-01-20T18:00:00Z", I, 1, 2);
         let s = b.sent("2027-02-06T08:00:00Z", Some(E), Some(1));
