@@ -310,6 +310,8 @@ const SHIPPED_LADDERS: &[(Ladder, &str, &str)] = &[
 
 /// The most steps a person's own ladder may have: a fear ladder is a handful of rungs.
 pub const MAX_PERSONAL_STEPS: usize = 20;
+/// The highest rung a step may name: a person's own ladder may use them all.
+pub const MAX_RUNG: u8 = 20;
 /// The longest ladder name, in characters.
 pub const MAX_LADDER_NAME: usize = 40;
 
@@ -881,11 +883,13 @@ fn read_prompt(
     let ladder = f.parse_with("ladder", "a string", diags, |s: &String| {
         s.parse::<Ladder>()
     });
-    let rung = f.parse_with("rung", "a whole number from 1 to 15", diags, |n: &i64| {
+    let rung = f.parse_with("rung", "a whole number from 1 to 20", diags, |n: &i64| {
         u8::try_from(*n)
             .ok()
-            .filter(|r| (1..=15).contains(r))
-            .ok_or_else(|| format!("{n} is not a rung; expected a whole number from 1 to 15"))
+            .filter(|r| (1..=MAX_RUNG).contains(r))
+            .ok_or_else(|| {
+                format!("{n} is not a rung; expected a whole number from 1 to {MAX_RUNG}")
+            })
     });
     let distress = f.parse_with("distress", "a number from 0 to 10", diags, |n: &f64| {
         if (0.0..=10.0).contains(n) {

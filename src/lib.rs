@@ -15,6 +15,7 @@ mod fields;
 pub mod files;
 pub mod history;
 pub mod journal;
+pub mod ladder_file;
 pub mod lint;
 pub mod lock;
 mod notify;

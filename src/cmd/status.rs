@@ -33,6 +33,9 @@ struct Report {
 #[derive(Debug, Serialize)]
 struct LadderRow {
     ladder: Ladder,
+    /// A person's own ladder's name (the shipped ones go by their id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     rung: u8,
     of: u8,
     reason: String,
@@ -108,6 +111,11 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             let standing = history.standing(*l);
             LadderRow {
                 ladder: *l,
+                name: setup
+                    .library
+                    .ladder(*l)
+                    .filter(|info| info.personal)
+                    .map(|info| info.name.clone()),
                 rung: standing.rung,
                 of: top(&setup.library, *l),
                 reason: standing.reason,
@@ -153,6 +161,11 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
+/// How a ladder is named on screen: a person's own by its name.
+fn label(l: &LadderRow) -> &str {
+    l.name.as_deref().unwrap_or(l.ladder.as_str())
+}
+
 fn print(r: &Report) {
     match r.pid {
         Some(pid) => println!("closer is running (pid {pid})."),
@@ -170,13 +183,13 @@ fn print(r: &Report) {
     let width = r
         .ladders
         .iter()
-        .map(|l| l.ladder.as_str().len())
+        .map(|l| label(l).chars().count())
         .max()
         .unwrap_or(0);
     for l in &r.ladders {
         println!(
             "  {:width$}  rung {:>2} of {:<2}  {}",
-            l.ladder.as_str(),
+            label(l),
             l.rung,
             l.of,
             l.reason

@@ -1,0 +1,313 @@
+//! A person's own ladders end to end, through the real binary in a private home: the
+//! TOML `closer ladder` writes (and `closer check` accepts), hand edits and comments kept,
+//! a ladder climbed over simulated days, a ladder removed with its history still shown,
+//! and the bad input `closer check` names with file, line and column.
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::Value;
+use support::home::{Home, Run};
+
+/// A step rule and no ladder but the person's own.
+const CONFIG: &str = "timezone = \"UTC\"\n[content]\nladders = [\"telling-my-sister\", \"good\"]\n\
+    [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+    [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
+
+const FILE: &str = "config/closer/content/ladder-telling-my-sister.toml";
+
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, Some(0), "{run:?}");
+    run
+}
+
+fn ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::TimeDelta::hours(hours)).to_rfc3339()
+}
+
+/// Dates the latest sent prompt `hours` ago, as if the daemon had sent it then.
+fn sent_ago(home: &Home, hours: i64) {
+    let at = (chrono::Utc::now() - chrono::TimeDelta::hours(hours))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    db.execute(
+        "UPDATE sent SET at = ?1, due = ?1 WHERE id = (SELECT max(id) FROM sent)",
+        [at],
+    )
+    .unwrap();
+}
+
+/// A home with the sister ladder made from the terminal, three steps given out of order.
+fn sister() -> Home {
+    let home = Home::with_config(&CONFIG.replace(", \"good\"", ""));
+    let run = ok(home.run(&["ladder", "new", "Telling my sister"]));
+    assert!(run.stdout.contains("`telling-my-sister`"), "{run:?}");
+    for (step, distress) in [
+        ("Tell my sister one thing I feel", "5"),
+        ("Send my sister a photo", "1"),
+        ("Ask my sister how her week was", "3"),
+    ] {
+        ok(home.run(&[
+            "ladder",
+            "add",
+            "Telling my sister",
+            step,
+            "--distress",
+            distress,
+        ]));
+    }
+    home
+}
+
+#[test]
+fn the_cli_writes_a_private_sorted_file_that_check_accepts() {
+    let home = sister();
+    let path = home.path(FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let bodies: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("body = "))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "\"Send my sister a photo\"",
+            "\"Ask my sister how her week was\"",
+            "\"Tell my sister one thing I feel\""
+        ],
+        "{text}"
+    );
+    let rungs: Vec<&str> = text.lines().filter(|l| l.starts_with("rung = ")).collect();
+    assert_eq!(rungs, ["rung = 1", "rung = 2", "rung = 3"], "{text}");
+    let run = ok(home.run(&["check"]));
+    assert!(!run.stdout.contains("warning"), "{run:?}");
+    let show = ok(home.run(&["ladder", "show", "telling-my-sister"]));
+    assert!(
+        show.stdout
+            .starts_with("Telling my sister (`telling-my-sister`)\n"),
+        "{show:?}"
+    );
+    assert!(
+        show.stdout.contains(">  1   1.0  Send my sister a photo"),
+        "{show:?}"
+    );
+    // A shipped ladder's id is not the person's to take.
+    let run = home.run(&["ladder", "new", "Emotional"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("`emotional` is a shipped ladder"),
+        "{run:?}"
+    );
+    let run = home.run(&["ladder", "add", "emotional", "x", "--distress", "2"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let run = home.run(&[
+        "ladder",
+        "add",
+        "telling-my-sister",
+        "x",
+        "--distress",
+        "11",
+    ]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("expected a number from 0 to 10"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn hand_edits_and_comments_are_kept_across_ladder_add() {
+    let home = sister();
+    let path = home.path(FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text
+        .replacen(
+            "name = \"Telling my sister\"",
+            "name = \"Telling my sister\"   # she matters\ndescription = \"Saying more of what I feel\"",
+            1,
+        )
+        .replace(
+            "body = \"Ask my sister how her week was\"",
+            "# the call, not a text\nbody = \"Call my sister and ask about her week\"",
+        )
+        + "\n# my notes: go slowly\n";
+    std::fs::write(&path, &edited).unwrap();
+    ok(home.run(&[
+        "ladder",
+        "add",
+        "telling-my-sister",
+        "Say I missed her",
+        "--distress",
+        "4",
+    ]));
+    let after = std::fs::read_to_string(&path).unwrap();
+    for kept in [
+        "# she matters",
+        "description = \"Saying more of what I feel\"",
+        "# the call, not a text",
+        "body = \"Call my sister and ask about her week\"",
+        "# my notes: go slowly",
+        "body = \"Say I missed her\"",
+    ] {
+        assert!(after.contains(kept), "lost {kept:?}:\n{after}");
+    }
+    let show = ok(home.run(&["ladder", "show", "telling-my-sister"]));
+    let order: Vec<&str> = show.stdout.lines().skip(3).collect();
+    assert_eq!(
+        order,
+        [
+            ">  1   1.0  Send my sister a photo",
+            "   2   3.0  Call my sister and ask about her week",
+            "   3   4.0  Say I missed her",
+            "   4   5.0  Tell my sister one thing I feel",
+        ],
+        "{show:?}"
+    );
+    ok(home.run(&["check"]));
+}
+
+#[test]
+fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
+    let home = sister();
+    // On from the terminal, by its name, as well as by the config.
+    let run = ok(home.run(&["ladder", "enable", "Telling my sister"]));
+    assert!(run.stdout.contains("is on"), "{run:?}");
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(run.stderr.contains("Send my sister a photo"), "{run:?}");
+    sent_ago(&home, 96);
+    ok(home.run(&["done", "--distress", "2", "--at", &ago(72)]));
+    let run = ok(home.run(&["done", "--distress", "1", "--at", &ago(48)]));
+    assert!(run.stdout.contains("up to rung 2"), "{run:?}");
+    let status: Value = serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap();
+    let ladder = &status["ladders"][0];
+    assert_eq!(ladder["ladder"], "telling-my-sister", "{status}");
+    assert_eq!(ladder["name"], "Telling my sister", "{status}");
+    assert_eq!(ladder["rung"], 2, "{status}");
+    let text = ok(home.run(&["status"])).stdout;
+    assert!(text.contains("Telling my sister  rung  2 of 3"), "{text}");
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(
+        run.stderr.contains("Ask my sister how her week was"),
+        "{run:?}"
+    );
+
+    let run = ok(home.run(&["ladder", "rm", "telling-my-sister"]));
+    assert!(run.stdout.contains("stays in"), "{run:?}");
+    assert!(!home.path(FILE).exists());
+    // The config still names it: `check` says where; every other command runs on.
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("config.toml:3:12: `content.ladders`: no ladder `telling-my-sister`"),
+        "{run:?}"
+    );
+    ok(home.run(&["status"]));
+    let log = ok(home.run(&["log"])).stdout;
+    assert!(log.contains("telling-my-sister ladder 1 → 2"), "{log}");
+    assert!(log.contains("telling-my-sister-2"), "{log}");
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let answers: Vec<&Value> = export.iter().filter(|e| e["event"] == "answer").collect();
+    assert_eq!(answers.len(), 2, "{export:?}");
+    assert!(
+        answers.iter().all(|a| a["ladder"] == "telling-my-sister"),
+        "{export:?}"
+    );
+    ok(home.run(&["export", "--format", "csv"]));
+    let out = home.path("report.html");
+    ok(home.run(&["report", "--out", out.to_str().unwrap()]));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("telling-my-sister"), "{html}");
+}
+
+#[test]
+fn check_names_each_bad_ladder_and_the_rest_runs() {
+    let home = Home::with_config(&CONFIG.replace("\"telling-my-sister\", ", ""));
+    let step = |id: &str, ladder: &str, rung: u32, distress: &str, body: &str| {
+        format!(
+            "[[prompt]]\nid = \"{id}\"\ncategory = \"step\"\nladder = \"{ladder}\"\nrung = {rung}\n{distress}title = \"Mine\"\nbody = \"{body}\"\n\n"
+        )
+    };
+    // One file per problem; `good` stays whole.
+    let mut bad = String::from("[[ladder]]\nid = \"bad\"\nname = \"Bad\"\n\n");
+    bad += &step("bad-1", "bad", 1, "", "No distress here");
+    bad += &step("bad-2", "bad", 2, "distress = 11\n", "Too hard to rate");
+    bad += &step("bad-3", "bad", 3, "distress = 3\n", "Say hello");
+    bad += &step("bad-4", "bad", 4, "distress = 4\n", "say  Hello");
+    home.write("config/closer/content/bad.toml", &bad);
+    let mut long = String::from("[[ladder]]\nid = \"long\"\nname = \"Long\"\n\n");
+    // 21 steps: the last two are wordings of rung 20.
+    for i in 1..=21 {
+        let rung = i.min(20);
+        long += &step(
+            &format!("long-{i}"),
+            "long",
+            rung,
+            "distress = 1\n",
+            &format!("Step {i}"),
+        );
+    }
+    home.write("config/closer/content/long.toml", &long);
+    home.write(
+        "config/closer/content/names.toml",
+        "[[ladder]]\nid = \"nameless\"\nname = \"\"\n\n[[ladder]]\nid = \"social\"\nname = \"Mine\"\n",
+    );
+    let mut good = String::from("[[ladder]]\nid = \"good\"\nname = \"Good\"\n\n");
+    good += &step("good-1", "good", 1, "distress = 1\n", "Wave");
+    good += &step("good-2", "good", 2, "distress = 6\n", "Talk");
+    home.write("config/closer/content/good.toml", &good);
+
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let content = home.path("config/closer/content");
+    let at = |file: &str, rest: &str| format!("{}:{rest}", content.join(file).display());
+    for expected in [
+        at("bad.toml", "5:1: `prompt.distress`: missing"),
+        at(
+            "bad.toml",
+            "18:12: `prompt.distress`: 11 is out of range; expected a number from 0 to 10",
+        ),
+        at(
+            "bad.toml",
+            "31:1: `prompt.body`: this step is already on the `bad` ladder at ",
+        ),
+        at(
+            "bad.toml",
+            "1:1: `ladder.id`: the `bad` ladder was left out",
+        ),
+        at(
+            "long.toml",
+            "185:1: `prompt.ladder`: the `long` ladder has 21 steps; a ladder holds at most 20",
+        ),
+        at("names.toml", "3:8: `ladder.name`: the name is empty"),
+        at(
+            "names.toml",
+            "5:1: `ladder.id`: `social` is a shipped ladder",
+        ),
+        at(
+            "good.toml",
+            "14:1: `prompt.distress`: a jump of 5.0 points from \"Wave\" (1)",
+        ),
+    ] {
+        assert!(
+            run.stdout.contains(&expected),
+            "missing {expected:?} in\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("warning: ") && run.stdout.contains("closer ladder add good"),
+        "{run:?}"
+    );
+    // The good ladder runs; the broken ones are out.
+    let list = ok(home.run(&["list", "good"])).stdout;
+    assert!(list.starts_with("Good (your `good` ladder)"), "{list}");
+    assert!(home.run(&["list", "bad"]).code == Some(1));
+    ok(home.run(&["ladder", "enable", "good"]));
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(run.stderr.contains("Wave"), "{run:?}");
+    let run = home.run(&["ladder", "enable", "bad"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+}
