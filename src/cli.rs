@@ -257,9 +257,13 @@ pub enum LadderAction {
     },
     /// Make a ladder of your own: a file in your content dir, its steps added with
     /// `closer ladder add`.
+    /// Without a name (or with `--guided`), asks you in the terminal, step by step.
     New {
         /// The ladder's name, such as "Telling my sister"; its id is made from it.
-        name: String,
+        name: Option<String>,
+        /// Build it with questions: the goal, the situations, how hard each would feel.
+        #[arg(long)]
+        guided: bool,
         /// What the ladder is about, in a line.
         #[arg(long)]
         description: Option<String>,

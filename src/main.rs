@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     match closer::run(cli) {
         Ok(closer::Status::Success) => ExitCode::SUCCESS,
         Ok(closer::Status::Failure) => ExitCode::FAILURE,
+        Ok(closer::Status::Usage) => ExitCode::from(2),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

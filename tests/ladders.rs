@@ -311,3 +311,96 @@ fn check_names_each_bad_ladder_and_the_rest_runs() {
     let run = home.run(&["ladder", "enable", "bad"]);
     assert_eq!(run.code, Some(1), "{run:?}");
 }
+
+#[test]
+fn the_guided_builder_needs_a_terminal_and_says_so() {
+    let home = Home::with_config(CONFIG);
+    let run = home.run(&["ladder", "new"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("there is none here"), "{run:?}");
+    assert!(run.stderr.contains("`closer ladder new NAME`"), "{run:?}");
+    assert!(!home.path("config/closer/content").exists());
+}
+
+#[test]
+fn the_guided_builder_through_a_pseudo_terminal() {
+    use expectrl::Expect as _;
+    let home = Home::with_config(&CONFIG.replace(", \"good\"", ""));
+    let mut cmd = home.cmd(&["ladder", "new", "--guided"]);
+    // The pseudo-terminal is stdin, stdout and stderr: nothing to redirect.
+    cmd.env("TERM", "xterm")
+        .stdin(std::process::Stdio::inherit());
+    let mut p = expectrl::Session::spawn(cmd).expect("a pseudo-terminal");
+    p.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+    fn enter(p: &mut impl expectrl::Expect, text: &str) {
+        p.send(format!("{text}\r")).unwrap();
+    }
+    p.expect("What would you like to be able to do?").unwrap();
+    enter(&mut p, "Telling my sister");
+    for (i, (step, distress)) in [
+        ("Tell her one thing I feel", "9"),
+        ("Send her a photo", "1"),
+        ("Say I missed her", "7"),
+        ("Ask about her week", "2"),
+        ("Call her", "3"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        p.expect(format!("Situation {}", i + 1).as_str()).unwrap();
+        enter(&mut p, step);
+        p.expect("feel, 0-10?").unwrap();
+        enter(&mut p, distress);
+    }
+    p.expect("Situation 6 (empty to finish)").unwrap();
+    enter(&mut p, "");
+    // 3 to 7 is a jump: a middle step near 5 is proposed, with an idea from closer's own.
+    p.expect("is a jump of 4 points").unwrap();
+    p.expect("An idea for a step near 5").unwrap();
+    p.expect("Add a step near 5 between them?").unwrap();
+    p.send("y").unwrap();
+    p.expect("The middle step").unwrap();
+    enter(&mut p, "Tell her about my day");
+    // The middle distress is offered as the default.
+    p.expect("0-10? [5]").unwrap();
+    enter(&mut p, "");
+    p.expect("Note which fear each step touches?").unwrap();
+    p.send("y").unwrap();
+    // The first (easiest) step touches rejection; the others none.
+    p.expect("\"Send her a photo\"").unwrap();
+    p.send("\x1b[B\x1b[B\x1b[B\r").unwrap();
+    for step in [
+        "Ask about her week",
+        "Call her",
+        "Tell her about my day",
+        "Say I missed her",
+        "Tell her one thing I feel",
+    ] {
+        p.expect(format!("\"{step}\"").as_str()).unwrap();
+        p.send("\r").unwrap();
+    }
+    p.expect("Save it?").unwrap();
+    p.send("y").unwrap();
+    p.expect("Saved your ladder `telling-my-sister`").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+
+    let text = std::fs::read_to_string(home.path(FILE)).unwrap();
+    let bodies: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("body = "))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "\"Send her a photo\"",
+            "\"Ask about her week\"",
+            "\"Call her\"",
+            "\"Tell her about my day\"",
+            "\"Say I missed her\"",
+            "\"Tell her one thing I feel\""
+        ],
+        "{text}"
+    );
+    assert_eq!(text.matches("fear = [\"rejection\"]").count(), 1, "{text}");
+    ok(home.run(&["check"]));
+}

@@ -34,8 +34,15 @@ fn ladder(library: &Library, word: &str) -> anyhow::Result<Ladder> {
 pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     match &args.action {
-        LadderAction::New { name, description } => {
-            return new(paths, &setup.library, name, description.as_deref());
+        LadderAction::New {
+            name,
+            guided,
+            description,
+        } => {
+            return match name {
+                Some(name) if !guided => new(paths, &setup.library, name, description.as_deref()),
+                _ => crate::cmd::builder::run(paths, &setup.library, name.as_deref()),
+            };
         }
         LadderAction::Add {
             ladder,
@@ -289,7 +296,7 @@ fn read(path: &std::path::Path) -> anyhow::Result<String> {
     Ok(text)
 }
 
-fn write(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     files::write_private(path, |f| f.write_all(text.as_bytes()))
         .with_context(|| format!("cannot write {}", path.display()))
 }
