@@ -731,6 +731,24 @@ impl Library {
     }
 }
 
+/// The folder under the user's content dir where `closer ladder rm` keeps a removed
+/// ladder's file, so that its steps' words can still be shown with their history. Packs
+/// there are never sent (only the content dir itself is read for prompts).
+pub const REMOVED_DIR: &str = "removed";
+
+/// The prompts of the packs in `dir` (removed ladders), by id, the newest file winning;
+/// what cannot be read is passed over: these only lend words to history.
+pub fn removed_prompts(dir: &Path) -> BTreeMap<String, Prompt> {
+    let mut ignored = Vec::new();
+    let mut prompts = BTreeMap::new();
+    for src in read_user_packs(dir, &mut ignored) {
+        for p in parse_pack(&src, &mut ignored) {
+            prompts.insert(p.id.clone(), p);
+        }
+    }
+    prompts
+}
+
 /// The `*.toml` files in `dir`, in name order; a missing directory has none.
 fn read_user_packs(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
     let Ok(entries) = fs::read_dir(dir) else {

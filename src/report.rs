@@ -646,13 +646,17 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
     );
     w(out, format_args!("{LEGEND}"));
     for l in &f.ladders {
+        // A person's own ladder by its name and description, in their words.
+        let (name, what) = match input.library.ladder(l.ladder).filter(|i| i.personal) {
+            Some(info) => (
+                escape(&info.name),
+                escape(info.description.as_deref().unwrap_or(about(l.ladder))),
+            ),
+            None => (title_case(l.ladder), about(l.ladder).to_owned()),
+        };
         w(
             out,
-            format_args!(
-                "<article class=\"ladder\">\n<h3>{} <span>{}</span></h3>\n",
-                title_case(l.ladder),
-                about(l.ladder)
-            ),
+            format_args!("<article class=\"ladder\">\n<h3>{name} <span>{what}</span></h3>\n"),
         );
         let t = &l.totals;
         let mut line = if l.start_rung == l.now_rung {

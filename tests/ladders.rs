@@ -193,6 +193,11 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
         "{run:?}"
     );
 
+    let before = home.path("before.html");
+    ok(home.run(&["report", "--out", before.to_str().unwrap()]));
+    let html = std::fs::read_to_string(&before).unwrap();
+    assert!(html.contains("<h3>Telling my sister <span>"), "{html}");
+
     let run = ok(home.run(&["ladder", "rm", "telling-my-sister"]));
     assert!(run.stdout.contains("stays in"), "{run:?}");
     assert!(!home.path(FILE).exists());
@@ -207,12 +212,22 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
     ok(home.run(&["status"]));
     let log = ok(home.run(&["log"])).stdout;
     assert!(log.contains("telling-my-sister ladder 1 → 2"), "{log}");
-    assert!(log.contains("telling-my-sister-2"), "{log}");
+    // The words of a removed ladder's steps stay with their history.
+    assert!(
+        log.contains("done    telling-my-sister-2 \"Send my sister a photo\""),
+        "{log}"
+    );
     let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
     let answers: Vec<&Value> = export.iter().filter(|e| e["event"] == "answer").collect();
     assert_eq!(answers.len(), 2, "{export:?}");
     assert!(
         answers.iter().all(|a| a["ladder"] == "telling-my-sister"),
+        "{export:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["text"] == "Send my sister a photo"),
         "{export:?}"
     );
     ok(home.run(&["export", "--format", "csv"]));

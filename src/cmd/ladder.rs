@@ -13,7 +13,7 @@ use std::io::Write as _;
 use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::content::{Fear, Ladder, LadderInfo, Library};
+use crate::content::{self, Fear, Ladder, LadderInfo, Library};
 use crate::history::{History, keys};
 use crate::paths::Paths;
 use crate::progress::Move;
@@ -216,6 +216,13 @@ fn add(
 fn rm(paths: &Paths, config: &Config, library: &Library, word: &str) -> anyhow::Result<Status> {
     let info = own(library, word)?;
     let text = read(&info.origin)?;
+    // Its words are kept beside the content dir, never sent again, for `log` and `export`.
+    let archive = paths.user_content.join(content::REMOVED_DIR).join(format!(
+        "ladder-{}-{}.toml",
+        info.id,
+        Utc::now().format("%Y%m%d%H%M%S")
+    ));
+    write(&archive, &text)?;
     let left = ladder_file::remove_ladder(&text, info.id)
         .map_err(|e| anyhow::anyhow!("{}: {e}", info.origin.display()))?;
     match left {
