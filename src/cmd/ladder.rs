@@ -122,7 +122,7 @@ fn own<'l>(library: &'l Library, word: &str) -> anyhow::Result<&'l LadderInfo> {
             "`{}` is a shipped ladder; only your own ladders are changed here (`closer ladder new NAME` makes one)",
             info.id
         ),
-        None if library.is_broken(word.parse().unwrap_or(Ladder::Emotional)) => anyhow::bail!(
+        None if word.parse::<Ladder>().is_ok_and(|l| library.is_broken(l)) => anyhow::bail!(
             "the ladder `{word}` has problems and was left out; `closer check` shows them"
         ),
         None => {
@@ -246,11 +246,10 @@ fn rm(paths: &Paths, config: &Config, library: &Library, word: &str) -> anyhow::
 
 fn show(paths: &Paths, setup: &Setup, word: &str) -> anyhow::Result<Status> {
     let library = &setup.library;
-    let l: Ladder = word.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-    let info = match library.ladder(l) {
-        Some(info) => info,
-        None => own(library, word)?,
-    };
+    let l = ladder(library, word)?;
+    let info = library
+        .ladder(l)
+        .ok_or_else(|| anyhow::anyhow!("no ladder `{word}`"))?;
     let (config, history) = setup.history(paths)?;
     let on = config.ladders.contains(&info.id);
     let standing = history.standing(info.id);
