@@ -1081,6 +1081,56 @@ mod tests {
     }
 
     #[test]
+    fn ladders_are_ids_shipped_first_and_round_trip() {
+        let mine: Ladder = "my-sister".parse().unwrap();
+        assert_eq!(mine.as_str(), "my-sister");
+        assert!(!mine.is_shipped() && Ladder::Emotional.is_shipped());
+        assert_eq!("emotional".parse::<Ladder>(), Ok(Ladder::Emotional));
+        // Shipped ladders sort first, in their shipped order; then the person's own by id.
+        let mut all = vec![
+            mine,
+            "a-first".parse().unwrap(),
+            Ladder::Receiving,
+            Ladder::Intellectual,
+        ];
+        all.sort();
+        let ids: Vec<&str> = all.iter().map(|l| l.as_str()).collect();
+        assert_eq!(ids, ["intellectual", "receiving", "a-first", "my-sister"]);
+        let json = serde_json::to_string(&mine).unwrap();
+        assert_eq!(json, "\"my-sister\"");
+        assert_eq!(serde_json::from_str::<Ladder>(&json).unwrap(), mine);
+        for bad in ["", "-x", "Upper", "a b", &"x".repeat(MAX_LADDER_ID + 1)] {
+            assert!(bad.parse::<Ladder>().is_err(), "{bad:?}");
+        }
+        assert!("x".repeat(MAX_LADDER_ID).parse::<Ladder>().is_ok());
+    }
+
+    #[test]
+    fn a_personal_ladder_loads_with_its_steps_and_names() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("mine.toml"),
+            "[[ladder]]\nid = \"sister\"\nname = \"Telling my sister\"\n\n[[prompt]]\nid = \"sister-1\"\ncategory = \"step\"\nladder = \"sister\"\nrung = 1\ndistress = 2\ntitle = \"Telling my sister\"\nbody = \"Send a photo.\"\n\n[[prompt]]\nid = \"stray-1\"\ncategory = \"step\"\nladder = \"nowhere\"\nrung = 1\ndistress = 2\ntitle = \"T\"\nbody = \"B\"\n",
+        )
+        .unwrap();
+        let (library, diags) = Library::load(Some(dir.path()));
+        let sister: Ladder = "sister".parse().unwrap();
+        assert_eq!(library.ladder_name(sister), "Telling my sister");
+        assert!(library.ladder(sister).unwrap().personal);
+        assert_eq!(library.get("sister-1").unwrap().ladder, Some(sister));
+        // A step on a ladder nobody defined is reported where it is and left out.
+        assert!(library.get("stray-1").is_none());
+        let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|d| d.contains("mine.toml:14:1: `prompt.ladder`: no ladder `nowhere`")),
+            "{text:#?}"
+        );
+        // A removed ladder's id still names itself.
+        assert_eq!(library.ladder_name("gone".parse().unwrap()), "gone");
+    }
+
+    #[test]
     fn shipped_packs_load_cleanly() {
         let (library, diags) = Library::load(None);
         assert!(diags.is_empty(), "{diags:#?}");
