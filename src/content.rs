@@ -1087,7 +1087,7 @@ mod tests {
         assert!(!mine.is_shipped() && Ladder::Emotional.is_shipped());
         assert_eq!("emotional".parse::<Ladder>(), Ok(Ladder::Emotional));
         // Shipped ladders sort first, in their shipped order; then the person's own by id.
-        let mut all = vec![
+        let mut all: [Ladder; 4] = [
             mine,
             "a-first".parse().unwrap(),
             Ladder::Receiving,
