@@ -6,6 +6,8 @@
 //! step gets an id never used in the file; what is written is read back by the content
 //! loader first, and refused with its problems if the loader would not accept it.
 
+use std::collections::BTreeSet;
+
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
 use crate::content::{self, Fear, Ladder, MAX_LADDER_ID};
@@ -59,6 +61,9 @@ pub struct NewStep<'a> {
     pub text: &'a str,
     pub distress: f32,
     pub fear: &'a [Fear],
+    /// Prompt ids used before (in the journal, or by a removed ladder): a new step never
+    /// takes one, so old answers never borrow a new step's words.
+    pub used: &'a BTreeSet<String>,
 }
 
 /// `text` with `step` added to `ladder`, its steps sorted by distress (a new step goes
@@ -74,7 +79,7 @@ pub fn add_step(text: &str, ladder: Ladder, step: &NewStep) -> Result<String, St
         .as_array_of_tables_mut()
         .ok_or("`prompt` here is not written as [[prompt]] tables")?;
     let prefix = format!("{ladder}-");
-    let next = prompts
+    let mut next = prompts
         .iter()
         .filter_map(|t| {
             t.get("id")?
@@ -86,6 +91,9 @@ pub fn add_step(text: &str, ladder: Ladder, step: &NewStep) -> Result<String, St
         .max()
         .unwrap_or(0)
         + 1;
+    while step.used.contains(&format!("{ladder}-{next}")) {
+        next += 1;
+    }
     let mut table = Table::new();
     table.insert("id", value(format!("{ladder}-{next}")));
     table.insert("category", value("step"));
@@ -189,12 +197,27 @@ mod tests {
         "sister".parse().unwrap()
     }
 
+    const NONE_USED: &BTreeSet<String> = &BTreeSet::new();
+
     fn step(text: &str, distress: f32) -> NewStep<'_> {
         NewStep {
             text,
             distress,
             fear: &[],
+            used: NONE_USED,
         }
+    }
+
+    #[test]
+    fn a_new_step_never_takes_an_id_used_before() {
+        let text = new_ladder(sister(), "Telling my sister", None).unwrap();
+        let used: BTreeSet<String> = ["sister-1".into(), "sister-2".into()].into();
+        let new = NewStep {
+            used: &used,
+            ..step("Send her a photo.", 2.0)
+        };
+        let text = add_step(&text, sister(), &new).unwrap();
+        assert!(text.contains("id = \"sister-3\""), "{text}");
     }
 
     #[test]

@@ -231,6 +231,24 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
         "{export:?}"
     );
     ok(home.run(&["export", "--format", "csv"]));
+    // Made again under the same name, its new steps take ids never used, so the old
+    // answers keep their own words.
+    ok(home.run(&["ladder", "new", "Telling my sister"]));
+    ok(home.run(&[
+        "ladder",
+        "add",
+        "telling-my-sister",
+        "Wave at her",
+        "--distress",
+        "1",
+    ]));
+    let text = std::fs::read_to_string(home.path(FILE)).unwrap();
+    assert!(text.contains("id = \"telling-my-sister-4\""), "{text}");
+    let log = ok(home.run(&["log"])).stdout;
+    assert!(
+        log.contains("telling-my-sister-2 \"Send my sister a photo\""),
+        "{log}"
+    );
     let out = home.path("report.html");
     ok(home.run(&["report", "--out", out.to_str().unwrap()]));
     let html = std::fs::read_to_string(&out).unwrap();

@@ -205,6 +205,7 @@ fn build(paths: &Paths, library: &Library, name: Option<&str>) -> Result<Status,
         eprintln!("Nothing was written.");
         return Ok(Status::Failure);
     }
+    let used = super::ladder::used_ids(paths)?;
     let mut text = ladder_file::new_ladder(id, &goal, None).map_err(anyhow::Error::msg)?;
     for s in &steps {
         let fear: Vec<Fear> = s.fear.into_iter().collect();
@@ -212,6 +213,7 @@ fn build(paths: &Paths, library: &Library, name: Option<&str>) -> Result<Status,
             text: &s.text,
             distress: f32::from(s.distress),
             fear: &fear,
+            used: &used,
         };
         text = ladder_file::add_step(&text, id, &step).map_err(anyhow::Error::msg)?;
     }

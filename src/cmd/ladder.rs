@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use crate::Status;
 use crate::cli::{LadderAction, LadderArgs};
+use std::collections::BTreeSet;
 use std::io::Write as _;
 
 use anyhow::Context as _;
@@ -197,10 +198,12 @@ fn add(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("`--fear`: {e}"))?;
     let text = read(&info.origin)?;
+    let used = used_ids(paths)?;
     let new_step = ladder_file::NewStep {
         text: step,
         distress,
         fear: &fear,
+        used: &used,
     };
     let text = ladder_file::add_step(&text, info.id, &new_step)
         .map_err(|e| anyhow::anyhow!("{}: cannot add this step: {e}", info.origin.display()))?;
@@ -291,6 +294,24 @@ fn show(paths: &Paths, setup: &Setup, word: &str) -> anyhow::Result<Status> {
         );
     }
     Ok(Status::Success)
+}
+
+/// Every prompt id used before: sent (the journal) or on a removed ladder.
+pub(crate) fn used_ids(paths: &Paths) -> anyhow::Result<BTreeSet<String>> {
+    let mut used: BTreeSet<String> =
+        content::removed_prompts(&paths.user_content.join(content::REMOVED_DIR))
+            .into_keys()
+            .collect();
+    if paths.journal().exists() {
+        for entry in open_journal(paths)?.entries(None)? {
+            if let crate::journal::Entry::Sent(s) = entry
+                && let Some(id) = s.prompt
+            {
+                used.insert(id);
+            }
+        }
+    }
+    Ok(used)
 }
 
 fn read(path: &std::path::Path) -> anyhow::Result<String> {
