@@ -193,6 +193,18 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
         "{run:?}"
     );
 
+    let log = ok(home.run(&["log"])).stdout;
+    assert!(
+        log.contains("move    Telling my sister ladder 1 → 2"),
+        "{log}"
+    );
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    assert!(
+        export
+            .iter()
+            .any(|e| e["ladder_name"] == "Telling my sister"),
+        "{export:?}"
+    );
     let before = home.path("before.html");
     ok(home.run(&["report", "--out", before.to_str().unwrap()]));
     let html = std::fs::read_to_string(&before).unwrap();

@@ -38,6 +38,9 @@ struct Event {
     text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ladder: Option<String>,
+    /// A person's own ladder's name, while it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ladder_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     from: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +71,13 @@ fn events(
     let tz = setup.config.timezone;
     let removed =
         crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
+    let name = |l: crate::content::Ladder| {
+        setup
+            .library
+            .ladder(l)
+            .filter(|info| info.personal)
+            .map(|info| info.name.clone())
+    };
     // A prompt's words: from the content, or a removed ladder's file; an id known to
     // neither shows as the id alone.
     let words = |id: Option<&String>| {
@@ -104,6 +114,7 @@ fn events(
         source: None,
         text: None,
         ladder: None,
+        ladder_name: None,
         from: None,
         rung: None,
         reason: None,
@@ -123,6 +134,7 @@ fn events(
                     text: words(s.prompt.as_ref()),
                     category: Some(s.category.to_string()),
                     ladder: s.ladder.map(|l| l.to_string()),
+                    ladder_name: s.ladder.and_then(name),
                     rung: s.rung,
                     ..blank(time, "sent")
                 },
@@ -138,12 +150,14 @@ fn events(
                         happened: a.happened,
                         source: Some(a.source.clone()),
                         ladder: s.and_then(|s| s.ladder).map(|l| l.to_string()),
+                        ladder_name: s.and_then(|s| s.ladder).and_then(name),
                         rung: s.and_then(|s| s.rung),
                         ..blank(time, "answer")
                     }
                 }
                 Entry::Move(m) => Event {
                     ladder: Some(m.ladder.to_string()),
+                    ladder_name: name(m.ladder),
                     from: Some(m.from),
                     rung: Some(m.to),
                     reason: Some(m.reason.clone()),
@@ -223,7 +237,10 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
             }
             _ => format!(
                 "      move    {} ladder {} → {}: {}",
-                e.ladder.as_deref().unwrap_or(""),
+                e.ladder_name
+                    .as_deref()
+                    .or(e.ladder.as_deref())
+                    .unwrap_or(""),
                 e.from.unwrap_or(0),
                 e.rung.unwrap_or(0),
                 e.reason.as_deref().unwrap_or("")
