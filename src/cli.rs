@@ -244,7 +244,8 @@ pub struct LadderArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum LadderAction {
-    /// Turn a ladder on (intellectual, emotional, experiential, spiritual, physical, sexual).
+    /// Turn a ladder on (intellectual, emotional, experiential, spiritual, physical, sexual,
+    /// or one of your own).
     Enable { ladder: String },
     /// Turn a ladder off.
     Disable { ladder: String },
@@ -254,6 +255,52 @@ pub enum LadderAction {
         #[arg(value_parser = clap::value_parser!(u8).range(1..))]
         rung: u8,
     },
+    /// Make a ladder of your own: a file in your content dir, its steps added with
+    /// `closer ladder add`.
+    /// Without a name (or with `--guided`), asks you in the terminal, step by step.
+    New {
+        /// The ladder's name, such as "Telling my sister"; its id is made from it.
+        name: Option<String>,
+        /// Build it with questions: the goal, the situations, how hard each would feel.
+        #[arg(long)]
+        guided: bool,
+        /// What the ladder is about, in a line.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Add a step to one of your own ladders; its rungs stay sorted by distress.
+    Add {
+        /// The ladder's id or name.
+        ladder: String,
+        /// The situation, in your words, such as "Tell my sister one thing I liked".
+        step: String,
+        /// How hard it would feel, from 0 (not at all) to 10 (the hardest).
+        #[arg(long, value_parser = parse_distress)]
+        distress: f32,
+        /// The fear it touches (abandonment, engulfment, rejection); repeat for more.
+        #[arg(long)]
+        fear: Vec<String>,
+    },
+    /// Remove one of your own ladders; what you did on it stays in your history.
+    Rm {
+        /// The ladder's id or name.
+        ladder: String,
+    },
+    /// Show a ladder: its steps, rung by rung, with their distress.
+    Show {
+        /// The ladder's id or name.
+        ladder: String,
+    },
+}
+
+/// A distress rating: a number from 0 to 10.
+fn parse_distress(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(d) if (0.0..=10.0).contains(&d) => Ok(d),
+        _ => Err(format!(
+            "`{text}` is not a distress; expected a number from 0 to 10"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -68,20 +68,149 @@ word_enum!(
     }
 );
 
-word_enum!(
-    /// A ladder of steps: one for each face of intimacy, one for meeting people
-    /// (`social`) and one for taking in kindness and naming the fear (`receiving`).
-    Ladder {
-        Intellectual = "intellectual",
-        Emotional = "emotional",
-        Experiential = "experiential",
-        Physical = "physical",
-        Sexual = "sexual",
-        Spiritual = "spiritual",
-        Social = "social",
-        Receiving = "receiving",
+/// The longest ladder id, in bytes.
+pub const MAX_LADDER_ID: usize = 32;
+
+/// A ladder of steps, by its id: one of the shipped ladders (one for each face of
+/// intimacy, one for meeting people, `social`, and one for taking in kindness and naming
+/// the fear, `receiving`) or a person's own, defined by a `[[ladder]]` table in their
+/// content dir. The journal stores the id, so history outlives any ladder.
+///
+/// The id is kept inline (at most [`MAX_LADDER_ID`] bytes, zero-padded) so a ladder stays
+/// `Copy` like the words it replaced; the shipped ids are constants named as the enum's
+/// variants were, and sort first, in their shipped order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ladder {
+    id: [u8; MAX_LADDER_ID],
+}
+
+#[allow(non_upper_case_globals)]
+impl Ladder {
+    pub const Intellectual: Ladder = Ladder::word("intellectual");
+    pub const Emotional: Ladder = Ladder::word("emotional");
+    pub const Experiential: Ladder = Ladder::word("experiential");
+    pub const Physical: Ladder = Ladder::word("physical");
+    pub const Sexual: Ladder = Ladder::word("sexual");
+    pub const Spiritual: Ladder = Ladder::word("spiritual");
+    pub const Social: Ladder = Ladder::word("social");
+    pub const Receiving: Ladder = Ladder::word("receiving");
+
+    /// The shipped ladders.
+    pub const ALL: &'static [Ladder] = &[
+        Ladder::Intellectual,
+        Ladder::Emotional,
+        Ladder::Experiential,
+        Ladder::Physical,
+        Ladder::Sexual,
+        Ladder::Spiritual,
+        Ladder::Social,
+        Ladder::Receiving,
+    ];
+
+    const fn word(word: &str) -> Ladder {
+        let bytes = word.as_bytes();
+        let mut id = [0; MAX_LADDER_ID];
+        let mut i = 0;
+        while i < bytes.len() {
+            id[i] = bytes[i];
+            i += 1;
+        }
+        Ladder { id }
     }
-);
+
+    pub fn as_str(&self) -> &str {
+        let len = self
+            .id
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(MAX_LADDER_ID);
+        // Only ASCII ids are ever built (`from_str` checks).
+        std::str::from_utf8(&self.id[..len]).unwrap_or_default()
+    }
+
+    /// Whether closer ships this ladder (not a person's own).
+    pub fn is_shipped(self) -> bool {
+        Ladder::ALL.contains(&self)
+    }
+
+    /// The shipped ladders' ids, for messages.
+    pub fn expected() -> String {
+        let words: Vec<String> = Self::ALL
+            .iter()
+            .map(|v| format!("\"{}\"", v.as_str()))
+            .collect();
+        words.join(", ")
+    }
+}
+
+impl FromStr for Ladder {
+    type Err = String;
+
+    /// Any well-formed id: whether a ladder of that id exists is the library's to say.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= MAX_LADDER_ID
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-');
+        if ok {
+            let mut id = [0; MAX_LADDER_ID];
+            id[..s.len()].copy_from_slice(s.as_bytes());
+            Ok(Ladder { id })
+        } else {
+            Err(format!(
+                "`{s}` is not a ladder id; expected one of {} or your own ladder's id (lowercase letters, digits and hyphens, at most {MAX_LADDER_ID})",
+                Self::expected()
+            ))
+        }
+    }
+}
+
+impl Ord for Ladder {
+    /// The shipped ladders first, in their order; then the person's own, by id.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let rank = |l: &Ladder| {
+            Ladder::ALL
+                .iter()
+                .position(|s| s == l)
+                .unwrap_or(usize::MAX)
+        };
+        rank(self)
+            .cmp(&rank(other))
+            .then_with(|| self.id.cmp(&other.id))
+    }
+}
+
+impl PartialOrd for Ladder {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Ladder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Ladder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ladder({:?})", self.as_str())
+    }
+}
+
+impl Serialize for Ladder {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ladder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 word_enum!(
     /// Who a step needs: `nobody` (done alone), `anyone` (a stranger, a colleague, someone
@@ -146,6 +275,63 @@ impl Ladder {
         matches!(self, Ladder::Physical | Ladder::Sexual)
     }
 }
+
+/// The shipped ladders' names and what each is about.
+const SHIPPED_LADDERS: &[(Ladder, &str, &str)] = &[
+    (
+        Ladder::Intellectual,
+        "Intellectual",
+        "sharing ideas and opinions",
+    ),
+    (Ladder::Emotional, "Emotional", "sharing feelings"),
+    (
+        Ladder::Experiential,
+        "Experiential",
+        "doing things together",
+    ),
+    (
+        Ladder::Physical,
+        "Physical",
+        "non-sexual touch and closeness",
+    ),
+    (
+        Ladder::Sexual,
+        "Sexual",
+        "talking about boundaries and preferences",
+    ),
+    (Ladder::Spiritual, "Spiritual", "sharing values and meaning"),
+    (Ladder::Social, "Social", "meeting people"),
+    (
+        Ladder::Receiving,
+        "Receiving",
+        "taking in kindness and naming the fear",
+    ),
+];
+
+/// The most steps a person's own ladder may have: a fear ladder is a handful of rungs.
+pub const MAX_PERSONAL_STEPS: usize = 20;
+/// The highest rung a step may name: a person's own ladder may use them all.
+pub const MAX_RUNG: u8 = 20;
+/// The longest ladder name, in characters.
+pub const MAX_LADDER_NAME: usize = 40;
+
+/// A ladder as the library knows it: shipped, or a person's own `[[ladder]]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LadderInfo {
+    pub id: Ladder,
+    pub name: String,
+    pub description: Option<String>,
+    /// A person's own ladder (not shipped).
+    pub personal: bool,
+    /// The pack it came from.
+    #[serde(skip)]
+    pub origin: PathBuf,
+    /// Where in that pack its `[[ladder]]` table starts (line, column).
+    #[serde(skip)]
+    pub position: (usize, usize),
+}
+
+pub(crate) const LADDER_KEYS: &[&str] = &["id", "name", "description"];
 
 /// The longest body a prompt may have, in characters.
 pub const MAX_BODY: usize = 200;
@@ -273,6 +459,10 @@ pub const SHIPPED: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     prompts: BTreeMap<String, Prompt>,
+    ladders: BTreeMap<Ladder, LadderInfo>,
+    /// Personal ladders left out for a problem (reported), so nothing else reports them
+    /// again as unknown.
+    broken: std::collections::BTreeSet<Ladder>,
 }
 
 impl Library {
@@ -281,6 +471,19 @@ impl Library {
     pub fn load(user_dir: Option<&Path>) -> (Library, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let mut library = Library::default();
+        for (id, name, description) in SHIPPED_LADDERS {
+            library.ladders.insert(
+                *id,
+                LadderInfo {
+                    id: *id,
+                    name: (*name).to_owned(),
+                    description: Some((*description).to_owned()),
+                    personal: false,
+                    origin: PathBuf::from("content"),
+                    position: (1, 1),
+                },
+            );
+        }
         for (name, text) in SHIPPED {
             let src = Source::new(Path::new("content").join(name), *text);
             library.add_pack(&src, false, &mut diags);
@@ -291,7 +494,117 @@ impl Library {
             }
         }
         library.check_series(&mut diags);
+        library.check_ladders(&mut diags);
         (library, diags)
+    }
+
+    /// Every step's ladder must exist, and a person's own ladder must hold together: at
+    /// most [`MAX_PERSONAL_STEPS`] steps, no step twice. A broken personal ladder is
+    /// reported and left out whole, with its steps; the rest runs.
+    fn check_ladders(&mut self, diags: &mut Vec<Diagnostic>) {
+        let mut broken = Vec::new();
+        for info in self.ladders.values().filter(|l| l.personal) {
+            let mut steps: Vec<&Prompt> = self
+                .prompts
+                .values()
+                .filter(|p| p.ladder == Some(info.id))
+                .collect();
+            steps.sort_by_key(|p| (p.rung, p.position));
+            let at = |p: &Prompt, key: &str, message: String| Diagnostic {
+                path: p.origin.clone(),
+                line: p.position.0,
+                column: p.position.1,
+                key: key.into(),
+                message,
+            };
+            let before = diags.len();
+            if steps.len() > MAX_PERSONAL_STEPS {
+                diags.push(at(
+                    steps[MAX_PERSONAL_STEPS],
+                    "prompt.ladder",
+                    format!(
+                        "the `{}` ladder has {} steps; a ladder holds at most {MAX_PERSONAL_STEPS}: split it in two, or keep the steps that matter most",
+                        info.id,
+                        steps.len()
+                    ),
+                ));
+            }
+            for (i, p) in steps.iter().enumerate() {
+                let same = |q: &&&Prompt| normalized(&q.body) == normalized(&p.body);
+                if let Some(first) = steps[..i].iter().find(same) {
+                    diags.push(at(
+                        p,
+                        "prompt.body",
+                        format!(
+                            "this step is already on the `{}` ladder at {}:{}; each step once",
+                            info.id,
+                            first.origin.display(),
+                            first.position.0
+                        ),
+                    ));
+                }
+            }
+            if diags.len() > before {
+                diags.push(Diagnostic {
+                    path: info.origin.clone(),
+                    line: info.position.0,
+                    column: info.position.1,
+                    key: "ladder.id".into(),
+                    message: format!(
+                        "the `{}` ladder was left out for the problems above; fix them and it comes back",
+                        info.id
+                    ),
+                });
+                broken.push(info.id);
+            }
+        }
+        for p in self.prompts.values() {
+            if let Some(l) = p.ladder
+                && !self.ladders.contains_key(&l)
+                && !self.broken.contains(&l)
+            {
+                diags.push(Diagnostic {
+                    path: p.origin.clone(),
+                    line: p.position.0,
+                    column: p.position.1,
+                    key: "prompt.ladder".into(),
+                    message: format!(
+                        "no ladder `{l}`; expected one of {} or a `[[ladder]]` with that id",
+                        Ladder::expected()
+                    ),
+                });
+            }
+        }
+        for id in broken {
+            self.ladders.remove(&id);
+            self.broken.insert(id);
+        }
+        let ladders = &self.ladders;
+        self.prompts
+            .retain(|_, p| p.ladder.is_none_or(|l| ladders.contains_key(&l)));
+    }
+
+    /// A ladder by id: shipped, or the person's own.
+    pub fn ladder(&self, id: Ladder) -> Option<&LadderInfo> {
+        self.ladders.get(&id)
+    }
+
+    /// Every ladder, shipped ones first.
+    pub fn ladders(&self) -> impl Iterator<Item = &LadderInfo> {
+        self.ladders.values()
+    }
+
+    /// Whether `id` is a personal ladder left out for a problem `check` reports.
+    pub fn is_broken(&self, id: Ladder) -> bool {
+        self.broken.contains(&id)
+    }
+
+    /// How a ladder is shown: its name, or its id when the library does not know it
+    /// (a removed ladder's history).
+    pub fn ladder_name(&self, id: Ladder) -> String {
+        self.ladders
+            .get(&id)
+            .map_or_else(|| id.to_string(), |l| l.name.clone())
     }
 
     /// Every series must run 1, 2, 3… in one category; a series that does not is
@@ -344,7 +657,7 @@ impl Library {
     /// with the same id, otherwise a repeated id is an error.
     pub fn add_pack(&mut self, src: &Source, overrides: bool, diags: &mut Vec<Diagnostic>) {
         let before = diags.len();
-        let prompts = parse_pack(src, diags);
+        let (prompts, ladders) = parse_pack_and_ladders(src, diags);
         if diags[before..].iter().any(|d| d.key.is_empty()) {
             // A pack that is not valid TOML is skipped whole: what parsed may be half of it.
             diags.push(Diagnostic::file(
@@ -371,6 +684,33 @@ impl Library {
             }
             self.prompts.insert(prompt.id.clone(), prompt);
         }
+        for ladder in ladders {
+            let clash = match self.ladders.get(&ladder.id) {
+                Some(first) if !first.personal => Some(format!(
+                    "`{}` is a shipped ladder; give yours another id, such as \"my-{}\"",
+                    ladder.id, ladder.id
+                )),
+                Some(first) => Some(format!(
+                    "the ladder `{}` is already defined at {}:{}; ladder ids must be unique",
+                    ladder.id,
+                    first.origin.display(),
+                    first.position.0
+                )),
+                None => None,
+            };
+            match clash {
+                Some(message) => diags.push(Diagnostic {
+                    path: ladder.origin.clone(),
+                    line: ladder.position.0,
+                    column: ladder.position.1,
+                    key: "ladder.id".into(),
+                    message,
+                }),
+                None => {
+                    self.ladders.insert(ladder.id, ladder);
+                }
+            }
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Prompt> {
@@ -393,6 +733,24 @@ impl Library {
 
 /// The largest pack closer reads (as much as the config): far more than any pack needs.
 const MAX_PACK: u64 = 1 << 20;
+
+/// The folder under the user's content dir where `closer ladder rm` keeps a removed
+/// ladder's file, so that its steps' words can still be shown with their history. Packs
+/// there are never sent (only the content dir itself is read for prompts).
+pub const REMOVED_DIR: &str = "removed";
+
+/// The prompts of the packs in `dir` (removed ladders), by id, the newest file winning;
+/// what cannot be read is passed over: these only lend words to history.
+pub fn removed_prompts(dir: &Path) -> BTreeMap<String, Prompt> {
+    let mut ignored = Vec::new();
+    let mut prompts = BTreeMap::new();
+    for src in read_user_packs(dir, &mut ignored) {
+        for p in parse_pack(&src, &mut ignored) {
+            prompts.insert(p.id.clone(), p);
+        }
+    }
+    prompts
+}
 
 /// The `*.toml` files in `dir`, in name order; a missing directory has none. Only regular
 /// files of at most [`MAX_PACK`] bytes are read: another is named, and skipped.
@@ -444,9 +802,26 @@ pub(crate) const PROMPT_KEYS: &[&str] = &[
 
 /// Reads the `[[prompt]]` tables of one pack.
 pub fn parse_pack(src: &Source, diags: &mut Vec<Diagnostic>) -> Vec<Prompt> {
+    parse_pack_and_ladders(src, diags).0
+}
+
+/// Reads the `[[prompt]]` and `[[ladder]]` tables of one pack; a table with any problem
+/// is left out on its own.
+pub fn parse_pack_and_ladders(
+    src: &Source,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Prompt>, Vec<LadderInfo>) {
     let doc = fields::parse(src, diags);
-    let top = Fields::new(src, doc.get_ref(), doc.span(), "", &["prompt"], diags);
-    top.tables("prompt", diags)
+    let top = Fields::new(
+        src,
+        doc.get_ref(),
+        doc.span(),
+        "",
+        &["ladder", "prompt"],
+        diags,
+    );
+    let prompts = top
+        .tables("prompt", diags)
         .into_iter()
         .filter_map(|(table, span)| {
             let f = Fields::new(src, table, span.clone(), "prompt", PROMPT_KEYS, diags);
@@ -455,7 +830,59 @@ pub fn parse_pack(src: &Source, diags: &mut Vec<Diagnostic>) -> Vec<Prompt> {
             // A prompt with any problem is left out on its own.
             prompt.filter(|_| diags.len() == before)
         })
-        .collect()
+        .collect();
+    let ladders = top
+        .tables("ladder", diags)
+        .into_iter()
+        .filter_map(|(table, span)| {
+            let f = Fields::new(src, table, span.clone(), "ladder", LADDER_KEYS, diags);
+            let before = diags.len();
+            let ladder = read_ladder(src, &f, span.start, diags);
+            ladder.filter(|_| diags.len() == before)
+        })
+        .collect();
+    (prompts, ladders)
+}
+
+fn read_ladder(
+    src: &Source,
+    f: &Fields,
+    start: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<LadderInfo> {
+    let id = f.parse_with("id", "a string", diags, |s: &String| s.parse::<Ladder>());
+    let name = f.parse_with("name", "a string", diags, |s: &String| {
+        check_text(s, MAX_LADDER_NAME, "name")
+    });
+    let description = f.parse_with("description", "a string", diags, |s: &String| {
+        check_text(s, MAX_WHY, "description")
+    });
+    if f.raw("id").is_none() {
+        f.missing("id", "the ladder's id, such as \"my-sister\"", diags);
+    }
+    if f.raw("name").is_none() {
+        f.missing(
+            "name",
+            "the ladder's name, such as \"Telling my sister\"",
+            diags,
+        );
+    }
+    Some(LadderInfo {
+        id: id?,
+        name: name?,
+        description,
+        personal: true,
+        origin: src.path.clone(),
+        position: src.locate(start),
+    })
+}
+
+/// A step's words as compared for repeats: case and spacing aside.
+fn normalized(text: &str) -> String {
+    text.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn read_prompt(
@@ -480,11 +907,13 @@ fn read_prompt(
     let ladder = f.parse_with("ladder", "a string", diags, |s: &String| {
         s.parse::<Ladder>()
     });
-    let rung = f.parse_with("rung", "a whole number from 1 to 15", diags, |n: &i64| {
+    let rung = f.parse_with("rung", "a whole number from 1 to 20", diags, |n: &i64| {
         u8::try_from(*n)
             .ok()
-            .filter(|r| (1..=15).contains(r))
-            .ok_or_else(|| format!("{n} is not a rung; expected a whole number from 1 to 15"))
+            .filter(|r| (1..=MAX_RUNG).contains(r))
+            .ok_or_else(|| {
+                format!("{n} is not a rung; expected a whole number from 1 to {MAX_RUNG}")
+            })
     });
     let distress = f.parse_with("distress", "a number from 0 to 10", diags, |n: &f64| {
         if (0.0..=10.0).contains(n) {
@@ -655,6 +1084,56 @@ mod tests {
         let mut diags = Vec::new();
         let prompts = parse_pack(&src, &mut diags);
         (prompts, diags.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn ladders_are_ids_shipped_first_and_round_trip() {
+        let mine: Ladder = "my-sister".parse().unwrap();
+        assert_eq!(mine.as_str(), "my-sister");
+        assert!(!mine.is_shipped() && Ladder::Emotional.is_shipped());
+        assert_eq!("emotional".parse::<Ladder>(), Ok(Ladder::Emotional));
+        // Shipped ladders sort first, in their shipped order; then the person's own by id.
+        let mut all: [Ladder; 4] = [
+            mine,
+            "a-first".parse().unwrap(),
+            Ladder::Receiving,
+            Ladder::Intellectual,
+        ];
+        all.sort();
+        let ids: Vec<&str> = all.iter().map(|l| l.as_str()).collect();
+        assert_eq!(ids, ["intellectual", "receiving", "a-first", "my-sister"]);
+        let json = serde_json::to_string(&mine).unwrap();
+        assert_eq!(json, "\"my-sister\"");
+        assert_eq!(serde_json::from_str::<Ladder>(&json).unwrap(), mine);
+        for bad in ["", "-x", "Upper", "a b", &"x".repeat(MAX_LADDER_ID + 1)] {
+            assert!(bad.parse::<Ladder>().is_err(), "{bad:?}");
+        }
+        assert!("x".repeat(MAX_LADDER_ID).parse::<Ladder>().is_ok());
+    }
+
+    #[test]
+    fn a_personal_ladder_loads_with_its_steps_and_names() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("mine.toml"),
+            "[[ladder]]\nid = \"sister\"\nname = \"Telling my sister\"\n\n[[prompt]]\nid = \"sister-1\"\ncategory = \"step\"\nladder = \"sister\"\nrung = 1\ndistress = 2\ntitle = \"Telling my sister\"\nbody = \"Send a photo.\"\n\n[[prompt]]\nid = \"stray-1\"\ncategory = \"step\"\nladder = \"nowhere\"\nrung = 1\ndistress = 2\ntitle = \"T\"\nbody = \"B\"\n",
+        )
+        .unwrap();
+        let (library, diags) = Library::load(Some(dir.path()));
+        let sister: Ladder = "sister".parse().unwrap();
+        assert_eq!(library.ladder_name(sister), "Telling my sister");
+        assert!(library.ladder(sister).unwrap().personal);
+        assert_eq!(library.get("sister-1").unwrap().ladder, Some(sister));
+        // A step on a ladder nobody defined is reported where it is and left out.
+        assert!(library.get("stray-1").is_none());
+        let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|d| d.contains("mine.toml:14:1: `prompt.ladder`: no ladder `nowhere`")),
+            "{text:#?}"
+        );
+        // A removed ladder's id still names itself.
+        assert_eq!(library.ladder_name("gone".parse().unwrap()), "gone");
     }
 
     #[test]

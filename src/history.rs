@@ -64,12 +64,16 @@ impl Settings {
                 v.parse().ok()
             }
         });
-        let mut ladders = BTreeMap::new();
-        for ladder in Ladder::ALL {
-            if let Some(v) = journal.setting(&keys::ladder(*ladder))? {
-                ladders.insert(*ladder, v == "on");
-            }
-        }
+        // Shipped ladders and the person's own alike; a key that names no ladder id
+        // (written by hand, or by a future version) is passed over.
+        let ladders = journal
+            .settings_with_prefix("ladder.")?
+            .into_iter()
+            .filter_map(|(key, v)| {
+                let ladder = key.strip_prefix("ladder.")?.parse::<Ladder>().ok()?;
+                Some((ladder, v == "on"))
+            })
+            .collect();
         Ok(Settings {
             paused_until,
             steps_paused: journal.setting(keys::STEPS_PAUSED)?,

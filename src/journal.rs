@@ -417,7 +417,7 @@ impl Journal {
                     &sent.rule,
                     sent.category.as_str(),
                     &sent.prompt,
-                    sent.ladder.map(Ladder::as_str),
+                    sent.ladder.as_ref().map(Ladder::as_str),
                     sent.rung,
                 ),
             )
@@ -639,6 +639,23 @@ impl Journal {
             })
             .optional()
             .map_err(|e| self.error(e))
+    }
+
+    /// Every setting whose key starts with `prefix`, in key order.
+    pub fn settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT key, value FROM setting WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([prefix], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
     /// Sets `key` to `value`; `None` deletes it.

@@ -15,6 +15,7 @@ mod fields;
 pub mod files;
 pub mod history;
 pub mod journal;
+pub mod ladder_file;
 pub mod lint;
 pub mod lock;
 mod notify;
@@ -38,6 +39,9 @@ pub enum Status {
     Success,
     /// The command ran, and found something wrong (an invalid config, say).
     Failure,
+    /// The command cannot run as asked (an interactive one without a terminal): exit 2,
+    /// as for a usage error.
+    Usage,
 }
 
 /// Runs one command.

@@ -16,6 +16,9 @@ use crate::diag::Diagnostic;
 
 /// The largest step in expected distress between neighbouring rungs.
 pub const MAX_RUNG_STEP: f32 = 1.5;
+/// The largest gap between neighbouring rungs of a person's own ladder before `check`
+/// warns and proposes a step between them.
+pub const MAX_PERSONAL_GAP: f32 = 2.0;
 /// How many rungs a ladder has.
 pub const RUNGS: std::ops::RangeInclusive<usize> = 10..=12;
 
@@ -105,7 +108,10 @@ fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        if !RUNGS.contains(&first.len()) {
+        // A person's own ladder is theirs: any number of rungs, and a wide gap is a
+        // warning (`warnings`), not a fault.
+        let personal = library.ladder(ladder).is_some_and(|l| l.personal);
+        if !personal && !RUNGS.contains(&first.len()) {
             problems.push(at(
                 first[0],
                 "prompt.rung",
@@ -142,7 +148,7 @@ fn ladders(library: &Library, problems: &mut Vec<Diagnostic>) {
                     "prompt.distress",
                     format!("distress {upper} is below the rung beneath it ({lower}); rungs go from easy to hard"),
                 ));
-            } else if upper - lower > MAX_RUNG_STEP + f32::EPSILON {
+            } else if !personal && upper - lower > MAX_RUNG_STEP + f32::EPSILON {
                 problems.push(at(
                     pair[1],
                     "prompt.distress",
@@ -174,7 +180,7 @@ pub fn warnings(library: &Library) -> Vec<Diagnostic> {
         .into_iter()
         .map(|(l, (first, rungs))| (l, first, rungs.into_values().collect()))
         .collect();
-    let mut warnings = Vec::new();
+    let mut warnings = personal_gaps(library);
     for (i, (a, _, da)) in series.iter().enumerate() {
         for (b, first, db) in &series[i + 1..] {
             if copied(da, db) {
@@ -184,6 +190,42 @@ pub fn warnings(library: &Library) -> Vec<Diagnostic> {
                     format!(
                         "the {b} ladder's distress runs {} from its third rung, as the {a} ladder's does; estimate each ladder's rungs on their own",
                         db[2..].iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// Gaps of more than [`MAX_PERSONAL_GAP`] points between neighbouring rungs of a
+/// person's own ladder: a step in between makes the climb gentler.
+fn personal_gaps(library: &Library) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    for info in library.ladders().filter(|l| l.personal) {
+        let mut steps: Vec<&Prompt> = library
+            .iter()
+            .filter(|p| p.ladder == Some(info.id))
+            .collect();
+        steps.sort_by(|a, b| a.rung.cmp(&b.rung).then(a.position.cmp(&b.position)));
+        steps.dedup_by_key(|p| p.rung);
+        for pair in steps.windows(2) {
+            let (lower, upper) = (
+                pair[0].distress.unwrap_or(0.0),
+                pair[1].distress.unwrap_or(0.0),
+            );
+            if upper - lower > MAX_PERSONAL_GAP + f32::EPSILON {
+                warnings.push(at(
+                    pair[1],
+                    "prompt.distress",
+                    format!(
+                        "a jump of {:.1} points from \"{}\" ({lower}) on the `{}` ladder; a step near {:.1} in between makes the climb gentler (`closer ladder add {} \"…\" --distress {:.0}`)",
+                        upper - lower,
+                        pair[0].body,
+                        info.id,
+                        f32::midpoint(lower, upper),
+                        info.id,
+                        f32::midpoint(lower, upper).round()
                     ),
                 ));
             }
@@ -222,8 +264,17 @@ pub fn not_discreet(title: &str) -> Option<&'static str> {
 }
 
 fn duplicates(library: &Library, problems: &mut Vec<Diagnostic>) {
-    let prompts: Vec<(&Prompt, BTreeSet<String>)> =
-        library.iter().map(|p| (p, words(&p.body))).collect();
+    // A person's own steps are their own words, checked for exact repeats on loading.
+    let personal = |p: &Prompt| {
+        p.ladder
+            .and_then(|l| library.ladder(l))
+            .is_some_and(|l| l.personal)
+    };
+    let prompts: Vec<(&Prompt, BTreeSet<String>)> = library
+        .iter()
+        .filter(|p| !personal(p))
+        .map(|p| (p, words(&p.body)))
+        .collect();
     for (i, (a, aw)) in prompts.iter().enumerate() {
         for (b, bw) in &prompts[i + 1..] {
             let shared = aw.intersection(bw).count() as f64;

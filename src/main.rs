@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     match closer::run(cli) {
         Ok(closer::Status::Success) => ExitCode::SUCCESS,
         Ok(closer::Status::Failure) => ExitCode::FAILURE,
+        Ok(closer::Status::Usage) => ExitCode::from(2),
         Err(error) => {
             // Not `eprintln!`, which panics on a closed stderr (`run` and `send` keep
             // SIGPIPE ignored).

@@ -478,6 +478,8 @@ fn about(ladder: Ladder) -> &'static str {
         Ladder::Spiritual => "sharing values and meaning",
         Ladder::Social => "meeting people",
         Ladder::Receiving => "taking in kindness and naming the fear",
+        // A person's own ladder: its name says what it is about.
+        _ => "your own ladder",
     }
 }
 
@@ -644,13 +646,17 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
     );
     w(out, format_args!("{LEGEND}"));
     for l in &f.ladders {
+        // A person's own ladder by its name and description, in their words.
+        let (name, what) = match input.library.ladder(l.ladder).filter(|i| i.personal) {
+            Some(info) => (
+                escape(&info.name),
+                escape(info.description.as_deref().unwrap_or(about(l.ladder))),
+            ),
+            None => (title_case(l.ladder), about(l.ladder).to_owned()),
+        };
         w(
             out,
-            format_args!(
-                "<article class=\"ladder\">\n<h3>{} <span>{}</span></h3>\n",
-                title_case(l.ladder),
-                about(l.ladder)
-            ),
+            format_args!("<article class=\"ladder\">\n<h3>{name} <span>{what}</span></h3>\n"),
         );
         let t = &l.totals;
         let mut line = if l.start_rung == l.now_rung {
@@ -1342,7 +1348,8 @@ body = "This is hard, and others find it hard too."
     /// without a rating, a snooze and a kind message; a third ladder stays quiet.
     fn four_weeks() -> Vec<Entry> {
         use AnswerKind::{Done, Hard, Skip, Snooze};
-        use Ladder::{Emotional as E, Intellectual as I};
+        const E: Ladder = Ladder::Emotional;
+        const I: Ladder = Ladder::Intellectual;
         let mut b = Book::default();
         b.moved("2027-01-20T18:00:00Z", I, 1, 2);
         let s = b.sent("2027-02-06T08:00:00Z", Some(E), Some(1));

@@ -60,9 +60,31 @@ impl Setup {
     /// The one check of a config's text with the content beside it: what `check`
     /// reports, what `edit` refuses and what the daemon will not reload are the same.
     pub fn validate(src: &Source, user_content: Option<&Path>, local: Option<Tz>) -> Setup {
-        let (config, mut problems) = config::load(src, local);
+        let (mut config, mut problems) = config::load(src, local);
         let (library, content_problems) = Library::load(user_content);
         problems.extend(content_problems);
+        // The config names ladders by id; only with the content read is it known which
+        // exist (a person's own are defined in their packs). A broken one is reported
+        // where it is defined.
+        config.ladders.retain(|l| {
+            let known = library.ladder(*l).is_some();
+            if !known && !library.is_broken(*l) {
+                let message = format!(
+                    "no ladder `{l}`; expected one of {} or the id of a `[[ladder]]` in your content dir",
+                    crate::content::Ladder::expected()
+                );
+                // Its place: the quoted id after the `ladders` key.
+                let quoted = format!("\"{l}\"");
+                let at = src.text.find("ladders").and_then(|key| {
+                    src.text[key..].find(&quoted).map(|i| key + i..key + i + quoted.len())
+                });
+                problems.push(match at {
+                    Some(span) => src.error(span, "content.ladders", message),
+                    None => Diagnostic::file(&src.path, format!("`content.ladders`: {message}")),
+                });
+            }
+            known
+        });
         let planner = Planner::new(&config, &library, 0);
         for (i, rule) in config.schedule.iter().enumerate() {
             if planner.pool(rule.send, &BTreeMap::new()).is_empty() {

@@ -1042,7 +1042,7 @@ fn check_pack(src: &Source) -> Result<(), TestCaseError> {
             );
         }
         if let Some(r) = p.rung {
-            prop_assert!((1..=15).contains(&r));
+            prop_assert!((1..=20).contains(&r));
         }
         if let Some(d) = p.distress {
             prop_assert!(d.is_finite() && (0.0..=10.0).contains(&d), "distress {}", d);

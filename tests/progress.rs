@@ -434,7 +434,7 @@ fn rows_closer_cannot_read_are_skipped_with_a_warning_and_exported_raw() {
               strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'), 'x', 'gossip');
          INSERT INTO sent (id, at, due, rule, category, prompt, ladder, rung) VALUES
              (8, '9000-01-01T00:00:00.000Z', '9000-01-01T00:00:00.000Z', 's', 'step',
-              'emotional-1', 'romantic', 1);
+              'emotional-1', 'Not a ladder!', 1);
          INSERT INTO answer (id, sent_id, at, kind, source) VALUES (5, 1, 'soon', 'done', 'x');
          INSERT INTO move (id, at, ladder, from_rung, to_rung, reason) VALUES
              (3, 'not a time', 'emotional', 1, 2, 'by hand');",

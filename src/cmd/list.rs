@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::Status;
 use crate::cli::ListArgs;
-use crate::content::{Category, Event, Fear, Ladder, Needs, Part, Prompt, TimeOfDay};
+use crate::content::{Category, Event, Fear, Ladder, Library, Needs, Part, Prompt, TimeOfDay};
 use crate::paths::Paths;
 use crate::setup::Setup;
 
@@ -52,14 +52,16 @@ enum Filter {
 }
 
 impl Filter {
-    fn parse(word: Option<&str>) -> anyhow::Result<Filter> {
+    fn parse(word: Option<&str>, library: &Library) -> anyhow::Result<Filter> {
         let Some(word) = word else {
             return Ok(Filter::All);
         };
         if let Ok(c) = word.parse() {
             return Ok(Filter::Category(c));
         }
-        if let Ok(l) = word.parse() {
+        if let Ok(l) = word.parse()
+            && library.ladder(l).is_some()
+        {
             return Ok(Filter::Ladder(l));
         }
         anyhow::bail!(
@@ -79,8 +81,8 @@ impl Filter {
 }
 
 pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
-    let filter = Filter::parse(args.filter.as_deref())?;
     let setup = Setup::load(paths)?;
+    let filter = Filter::parse(args.filter.as_deref(), &setup.library)?;
     for problem in &setup.problems {
         eprintln!("warning: {problem}");
     }
@@ -129,7 +131,11 @@ pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
     let mut heading = String::new();
     for p in prompts {
         let this = match p.ladder {
-            Some(l) => format!("{l} ladder"),
+            // A person's own ladder by its name.
+            Some(l) => match setup.library.ladder(l) {
+                Some(info) if info.personal => format!("{} (your `{l}` ladder)", info.name),
+                _ => format!("{l} ladder"),
+            },
             None => p.category.to_string(),
         };
         if this != heading {

@@ -33,8 +33,14 @@ struct Event {
     happened: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<String>,
+    /// The prompt's words (its body), from the content or a removed ladder's file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ladder: Option<String>,
+    /// A person's own ladder's name, while it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ladder_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     from: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,7 +67,27 @@ fn events(
     if !paths.journal().exists() {
         return Ok(Vec::new());
     }
-    let tz = Setup::load(paths)?.config.timezone;
+    let setup = Setup::load(paths)?;
+    let tz = setup.config.timezone;
+    let removed =
+        crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
+    let name = |l: crate::content::Ladder| {
+        setup
+            .library
+            .ladder(l)
+            .filter(|info| info.personal)
+            .map(|info| info.name.clone())
+    };
+    // A prompt's words: from the content, or a removed ladder's file; an id known to
+    // neither shows as the id alone.
+    let words = |id: Option<&String>| {
+        let id = id?;
+        setup
+            .library
+            .get(id)
+            .or_else(|| removed.get(id))
+            .map(|p| p.body.clone())
+    };
     let journal = open_journal(paths)?;
     // Answers name the prompt they answer, which may be older than `since`.
     let all = journal.entries(None)?;
@@ -86,7 +112,9 @@ fn events(
         distress: None,
         happened: None,
         source: None,
+        text: None,
         ladder: None,
+        ladder_name: None,
         from: None,
         rung: None,
         reason: None,
@@ -103,8 +131,10 @@ fn events(
                     step: Some(s.id),
                     rule: Some(s.rule.clone()),
                     prompt: s.prompt.clone(),
+                    text: words(s.prompt.as_ref()),
                     category: Some(s.category.to_string()),
                     ladder: s.ladder.map(|l| l.to_string()),
+                    ladder_name: s.ladder.and_then(name),
                     rung: s.rung,
                     ..blank(time, "sent")
                 },
@@ -113,18 +143,21 @@ fn events(
                     Event {
                         step: Some(a.sent_id),
                         prompt: s.and_then(|s| s.prompt.clone()),
+                        text: words(s.and_then(|s| s.prompt.as_ref())),
                         category: s.map(|s| s.category.to_string()),
                         answer: Some(a.kind.as_str()),
                         distress: a.distress,
                         happened: a.happened,
                         source: Some(a.source.clone()),
                         ladder: s.and_then(|s| s.ladder).map(|l| l.to_string()),
+                        ladder_name: s.and_then(|s| s.ladder).and_then(name),
                         rung: s.and_then(|s| s.rung),
                         ..blank(time, "answer")
                     }
                 }
                 Entry::Move(m) => Event {
                     ladder: Some(m.ladder.to_string()),
+                    ladder_name: name(m.ladder),
                     from: Some(m.from),
                     rung: Some(m.to),
                     reason: Some(m.reason.clone()),
@@ -157,6 +190,11 @@ fn events(
     Ok(events)
 }
 
+/// A prompt's words as `log` shows them after its id.
+fn quoted(text: Option<&str>) -> String {
+    text.map(|t| format!(" \"{t}\"")).unwrap_or_default()
+}
+
 pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
     let since = Utc::now() - TimeDelta::days(i64::from(args.days));
     let events = events(paths, Some(since), false)?;
@@ -171,17 +209,19 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
         let when = format!("{} {}", &e.time[..10], &e.time[11..16]);
         let what = match e.event {
             "sent" => format!(
-                "#{:<4} sent    {} {}",
+                "#{:<4} sent    {} {}{}",
                 e.step.unwrap_or(0),
                 e.category.as_deref().unwrap_or(""),
-                e.prompt.as_deref().unwrap_or("")
+                e.prompt.as_deref().unwrap_or(""),
+                quoted(e.text.as_deref())
             ),
             "answer" => {
                 let mut s = format!(
-                    "#{:<4} {:7} {}",
+                    "#{:<4} {:7} {}{}",
                     e.step.unwrap_or(0),
                     e.answer.unwrap_or(""),
-                    e.prompt.as_deref().unwrap_or("")
+                    e.prompt.as_deref().unwrap_or(""),
+                    quoted(e.text.as_deref())
                 );
                 if let Some(d) = e.distress {
                     s += &format!(", distress {d}");
@@ -197,7 +237,10 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
             }
             _ => format!(
                 "      move    {} ladder {} → {}: {}",
-                e.ladder.as_deref().unwrap_or(""),
+                e.ladder_name
+                    .as_deref()
+                    .or(e.ladder.as_deref())
+                    .unwrap_or(""),
                 e.from.unwrap_or(0),
                 e.rung.unwrap_or(0),
                 e.reason.as_deref().unwrap_or("")

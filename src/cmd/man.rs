@@ -576,7 +576,8 @@ mod tests {
         }
     }
 
-    /// docs/content-packs.md's table names every key a prompt may have, and no other.
+    /// docs/content-packs.md's tables name every key a prompt may have, then every key of
+    /// a person's own `[[ladder]]`, and no other.
     #[test]
     fn the_content_pack_guide_has_every_prompt_field() {
         let guide = include_str!("../../docs/content-packs.md");
@@ -585,7 +586,8 @@ mod tests {
             .filter_map(|line| line.strip_prefix("| `")?.split_once('`'))
             .map(|(field, _)| field)
             .collect();
-        assert_eq!(fields, crate::content::PROMPT_KEYS);
+        let expected = [crate::content::PROMPT_KEYS, crate::content::LADDER_KEYS].concat();
+        assert_eq!(fields, expected);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod about;
 mod answer;
+mod builder;
 mod check;
 pub mod completions;
 mod edit;

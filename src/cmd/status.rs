@@ -47,6 +47,9 @@ struct Waiting {
 #[derive(Debug, Serialize)]
 struct LadderRow {
     ladder: Ladder,
+    /// A person's own ladder's name (the shipped ones go by their id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     rung: u8,
     of: u8,
     reason: String,
@@ -147,6 +150,11 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
                 .find(|p| p.group() == Some((*l, standing.rung)));
             LadderRow {
                 ladder: *l,
+                name: setup
+                    .library
+                    .ladder(*l)
+                    .filter(|info| info.personal)
+                    .map(|info| info.name.clone()),
                 rung: standing.rung,
                 of: top(&setup.library, *l),
                 reason: standing.reason,
@@ -190,6 +198,11 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
+/// How a ladder is named on screen: a person's own by its name.
+fn label(l: &LadderRow) -> &str {
+    l.name.as_deref().unwrap_or(l.ladder.as_str())
+}
+
 fn print(r: &Report) {
     match r.pid {
         Some(pid) => println!("closer is running (pid {pid})."),
@@ -207,13 +220,13 @@ fn print(r: &Report) {
     let width = r
         .ladders
         .iter()
-        .map(|l| l.ladder.as_str().len())
+        .map(|l| label(l).chars().count())
         .max()
         .unwrap_or(0);
     for l in &r.ladders {
         println!(
             "  {:width$}  rung {:>2} of {:<2}  {}",
-            l.ladder.as_str(),
+            label(l),
             l.rung,
             l.of,
             l.reason

@@ -1,0 +1,451 @@
+//! A person's own ladders end to end, through the real binary in a private home: the
+//! TOML `closer ladder` writes (and `closer check` accepts), hand edits and comments kept,
+//! a ladder climbed over simulated days, a ladder removed with its history still shown,
+//! and the bad input `closer check` names with file, line and column.
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::Value;
+use support::home::{Home, Run};
+
+/// A step rule and no ladder but the person's own.
+const CONFIG: &str = "timezone = \"UTC\"\n[content]\nladders = [\"telling-my-sister\", \"good\"]\n\
+    [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+    [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
+
+const FILE: &str = "config/closer/content/ladder-telling-my-sister.toml";
+
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, Some(0), "{run:?}");
+    run
+}
+
+fn ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::TimeDelta::hours(hours)).to_rfc3339()
+}
+
+/// Dates the latest sent prompt `hours` ago, as if the daemon had sent it then.
+fn sent_ago(home: &Home, hours: i64) {
+    let at = (chrono::Utc::now() - chrono::TimeDelta::hours(hours))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    db.execute(
+        "UPDATE sent SET at = ?1, due = ?1 WHERE id = (SELECT max(id) FROM sent)",
+        [at],
+    )
+    .unwrap();
+}
+
+/// A home with the sister ladder made from the terminal, three steps given out of order.
+fn sister() -> Home {
+    let home = Home::with_config(&CONFIG.replace(", \"good\"", ""));
+    let run = ok(home.run(&["ladder", "new", "Telling my sister"]));
+    assert!(run.stdout.contains("`telling-my-sister`"), "{run:?}");
+    for (step, distress) in [
+        ("Tell my sister one thing I feel", "5"),
+        ("Send my sister a photo", "1"),
+        ("Ask my sister how her week was", "3"),
+    ] {
+        ok(home.run(&[
+            "ladder",
+            "add",
+            "Telling my sister",
+            step,
+            "--distress",
+            distress,
+        ]));
+    }
+    home
+}
+
+#[test]
+fn the_cli_writes_a_private_sorted_file_that_check_accepts() {
+    let home = sister();
+    let path = home.path(FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let bodies: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("body = "))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "\"Send my sister a photo\"",
+            "\"Ask my sister how her week was\"",
+            "\"Tell my sister one thing I feel\""
+        ],
+        "{text}"
+    );
+    let rungs: Vec<&str> = text.lines().filter(|l| l.starts_with("rung = ")).collect();
+    assert_eq!(rungs, ["rung = 1", "rung = 2", "rung = 3"], "{text}");
+    let run = ok(home.run(&["check"]));
+    assert!(!run.stdout.contains("warning"), "{run:?}");
+    let show = ok(home.run(&["ladder", "show", "telling-my-sister"]));
+    assert!(
+        show.stdout
+            .starts_with("Telling my sister (`telling-my-sister`)\n"),
+        "{show:?}"
+    );
+    assert!(
+        show.stdout.contains(">  1   1.0  Send my sister a photo"),
+        "{show:?}"
+    );
+    // A shipped ladder's id is not the person's to take.
+    let run = home.run(&["ladder", "new", "Emotional"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("`emotional` is a shipped ladder"),
+        "{run:?}"
+    );
+    let run = home.run(&["ladder", "add", "emotional", "x", "--distress", "2"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let run = home.run(&[
+        "ladder",
+        "add",
+        "telling-my-sister",
+        "x",
+        "--distress",
+        "11",
+    ]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("expected a number from 0 to 10"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn hand_edits_and_comments_are_kept_across_ladder_add() {
+    let home = sister();
+    let path = home.path(FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text
+        .replacen(
+            "name = \"Telling my sister\"",
+            "name = \"Telling my sister\"   # she matters\ndescription = \"Saying more of what I feel\"",
+            1,
+        )
+        .replace(
+            "body = \"Ask my sister how her week was\"",
+            "# the call, not a text\nbody = \"Call my sister and ask about her week\"",
+        )
+        + "\n# my notes: go slowly\n";
+    std::fs::write(&path, &edited).unwrap();
+    ok(home.run(&[
+        "ladder",
+        "add",
+        "telling-my-sister",
+        "Say I missed her",
+        "--distress",
+        "4",
+    ]));
+    let after = std::fs::read_to_string(&path).unwrap();
+    for kept in [
+        "# she matters",
+        "description = \"Saying more of what I feel\"",
+        "# the call, not a text",
+        "body = \"Call my sister and ask about her week\"",
+        "# my notes: go slowly",
+        "body = \"Say I missed her\"",
+    ] {
+        assert!(after.contains(kept), "lost {kept:?}:\n{after}");
+    }
+    let show = ok(home.run(&["ladder", "show", "telling-my-sister"]));
+    let order: Vec<&str> = show.stdout.lines().skip(3).collect();
+    assert_eq!(
+        order,
+        [
+            ">  1   1.0  Send my sister a photo",
+            "   2   3.0  Call my sister and ask about her week",
+            "   3   4.0  Say I missed her",
+            "   4   5.0  Tell my sister one thing I feel",
+        ],
+        "{show:?}"
+    );
+    ok(home.run(&["check"]));
+}
+
+#[test]
+fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
+    let home = sister();
+    // On from the terminal, by its name, as well as by the config.
+    let run = ok(home.run(&["ladder", "enable", "Telling my sister"]));
+    assert!(run.stdout.contains("is on"), "{run:?}");
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(run.stderr.contains("Send my sister a photo"), "{run:?}");
+    sent_ago(&home, 96);
+    ok(home.run(&["done", "--distress", "2", "--at", &ago(72)]));
+    let run = ok(home.run(&["done", "--distress", "1", "--at", &ago(48)]));
+    assert!(run.stdout.contains("up to rung 2"), "{run:?}");
+    let status: Value = serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap();
+    let ladder = &status["ladders"][0];
+    assert_eq!(ladder["ladder"], "telling-my-sister", "{status}");
+    assert_eq!(ladder["name"], "Telling my sister", "{status}");
+    assert_eq!(ladder["rung"], 2, "{status}");
+    let text = ok(home.run(&["status"])).stdout;
+    assert!(text.contains("Telling my sister  rung  2 of 3"), "{text}");
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(
+        run.stderr.contains("Ask my sister how her week was"),
+        "{run:?}"
+    );
+
+    let log = ok(home.run(&["log"])).stdout;
+    assert!(
+        log.contains("move    Telling my sister ladder 1 → 2"),
+        "{log}"
+    );
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    assert!(
+        export
+            .iter()
+            .any(|e| e["ladder_name"] == "Telling my sister"),
+        "{export:?}"
+    );
+    let before = home.path("before.html");
+    ok(home.run(&["report", "--out", before.to_str().unwrap()]));
+    let html = std::fs::read_to_string(&before).unwrap();
+    assert!(html.contains("<h3>Telling my sister <span>"), "{html}");
+
+    let run = ok(home.run(&["ladder", "rm", "telling-my-sister"]));
+    assert!(run.stdout.contains("stays in"), "{run:?}");
+    assert!(!home.path(FILE).exists());
+    // The config still names it: `check` says where; every other command runs on.
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("config.toml:3:12: `content.ladders`: no ladder `telling-my-sister`"),
+        "{run:?}"
+    );
+    ok(home.run(&["status"]));
+    let log = ok(home.run(&["log"])).stdout;
+    assert!(log.contains("telling-my-sister ladder 1 → 2"), "{log}");
+    // The words of a removed ladder's steps stay with their history.
+    assert!(
+        log.contains("done    telling-my-sister-2 \"Send my sister a photo\""),
+        "{log}"
+    );
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let answers: Vec<&Value> = export.iter().filter(|e| e["event"] == "answer").collect();
+    assert_eq!(answers.len(), 2, "{export:?}");
+    assert!(
+        answers.iter().all(|a| a["ladder"] == "telling-my-sister"),
+        "{export:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["text"] == "Send my sister a photo"),
+        "{export:?}"
+    );
+    ok(home.run(&["export", "--format", "csv"]));
+    // Made again under the same name, its new steps take ids never used, so the old
+    // answers keep their own words.
+    ok(home.run(&["ladder", "new", "Telling my sister"]));
+    ok(home.run(&[
+        "ladder",
+        "add",
+        "telling-my-sister",
+        "Wave at her",
+        "--distress",
+        "1",
+    ]));
+    let text = std::fs::read_to_string(home.path(FILE)).unwrap();
+    assert!(text.contains("id = \"telling-my-sister-4\""), "{text}");
+    let log = ok(home.run(&["log"])).stdout;
+    assert!(
+        log.contains("telling-my-sister-2 \"Send my sister a photo\""),
+        "{log}"
+    );
+    let out = home.path("report.html");
+    ok(home.run(&["report", "--out", out.to_str().unwrap()]));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("telling-my-sister"), "{html}");
+}
+
+#[test]
+fn check_names_each_bad_ladder_and_the_rest_runs() {
+    let home = Home::with_config(&CONFIG.replace("\"telling-my-sister\", ", ""));
+    let step = |id: &str, ladder: &str, rung: u32, distress: &str, body: &str| {
+        format!(
+            "[[prompt]]\nid = \"{id}\"\ncategory = \"step\"\nladder = \"{ladder}\"\nrung = {rung}\n{distress}title = \"Mine\"\nbody = \"{body}\"\n\n"
+        )
+    };
+    // One file per problem; `good` stays whole.
+    let mut bad = String::from("[[ladder]]\nid = \"bad\"\nname = \"Bad\"\n\n");
+    bad += &step("bad-1", "bad", 1, "", "No distress here");
+    bad += &step("bad-2", "bad", 2, "distress = 11\n", "Too hard to rate");
+    bad += &step("bad-3", "bad", 3, "distress = 3\n", "Say hello");
+    bad += &step("bad-4", "bad", 4, "distress = 4\n", "say  Hello");
+    home.write("config/closer/content/bad.toml", &bad);
+    let mut long = String::from("[[ladder]]\nid = \"long\"\nname = \"Long\"\n\n");
+    // 21 steps: the last two are wordings of rung 20.
+    for i in 1..=21 {
+        let rung = i.min(20);
+        long += &step(
+            &format!("long-{i}"),
+            "long",
+            rung,
+            "distress = 1\n",
+            &format!("Step {i}"),
+        );
+    }
+    home.write("config/closer/content/long.toml", &long);
+    home.write(
+        "config/closer/content/names.toml",
+        "[[ladder]]\nid = \"nameless\"\nname = \"\"\n\n[[ladder]]\nid = \"social\"\nname = \"Mine\"\n",
+    );
+    let mut good = String::from("[[ladder]]\nid = \"good\"\nname = \"Good\"\n\n");
+    good += &step("good-1", "good", 1, "distress = 1\n", "Wave");
+    good += &step("good-2", "good", 2, "distress = 6\n", "Talk");
+    home.write("config/closer/content/good.toml", &good);
+
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let content = home.path("config/closer/content");
+    let at = |file: &str, rest: &str| format!("{}:{rest}", content.join(file).display());
+    for expected in [
+        at("bad.toml", "5:1: `prompt.distress`: missing"),
+        at(
+            "bad.toml",
+            "18:12: `prompt.distress`: 11 is out of range; expected a number from 0 to 10",
+        ),
+        at(
+            "bad.toml",
+            "31:1: `prompt.body`: this step is already on the `bad` ladder at ",
+        ),
+        at(
+            "bad.toml",
+            "1:1: `ladder.id`: the `bad` ladder was left out",
+        ),
+        at(
+            "long.toml",
+            "185:1: `prompt.ladder`: the `long` ladder has 21 steps; a ladder holds at most 20",
+        ),
+        at("names.toml", "3:8: `ladder.name`: the name is empty"),
+        at(
+            "names.toml",
+            "5:1: `ladder.id`: `social` is a shipped ladder",
+        ),
+        at(
+            "good.toml",
+            "14:1: `prompt.distress`: a jump of 5.0 points from \"Wave\" (1)",
+        ),
+    ] {
+        assert!(
+            run.stdout.contains(&expected),
+            "missing {expected:?} in\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("warning: ") && run.stdout.contains("closer ladder add good"),
+        "{run:?}"
+    );
+    // The good ladder runs; the broken ones are out.
+    let list = ok(home.run(&["list", "good"])).stdout;
+    assert!(list.starts_with("Good (your `good` ladder)"), "{list}");
+    assert!(home.run(&["list", "bad"]).code == Some(1));
+    ok(home.run(&["ladder", "enable", "good"]));
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(run.stderr.contains("Wave"), "{run:?}");
+    let run = home.run(&["ladder", "enable", "bad"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+}
+
+#[test]
+fn the_guided_builder_needs_a_terminal_and_says_so() {
+    let home = Home::with_config(CONFIG);
+    let run = home.run(&["ladder", "new"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("there is none here"), "{run:?}");
+    assert!(run.stderr.contains("`closer ladder new NAME`"), "{run:?}");
+    assert!(!home.path("config/closer/content").exists());
+}
+
+#[test]
+fn the_guided_builder_through_a_pseudo_terminal() {
+    use expectrl::Expect as _;
+    let home = Home::with_config(&CONFIG.replace(", \"good\"", ""));
+    let mut cmd = home.cmd(&["ladder", "new", "--guided"]);
+    // The pseudo-terminal is stdin, stdout and stderr: nothing to redirect.
+    cmd.env("TERM", "xterm")
+        .stdin(std::process::Stdio::inherit());
+    let mut p = expectrl::Session::spawn(cmd).expect("a pseudo-terminal");
+    p.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+    fn enter(p: &mut impl expectrl::Expect, text: &str) {
+        p.send(format!("{text}\r")).unwrap();
+    }
+    p.expect("What would you like to be able to do?").unwrap();
+    enter(&mut p, "Telling my sister");
+    for (i, (step, distress)) in [
+        ("Tell her one thing I feel", "9"),
+        ("Send her a photo", "1"),
+        ("Say I missed her", "7"),
+        ("Ask about her week", "2"),
+        ("Call her", "3"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        p.expect(format!("Situation {}", i + 1).as_str()).unwrap();
+        enter(&mut p, step);
+        p.expect("feel, 0-10?").unwrap();
+        enter(&mut p, distress);
+    }
+    p.expect("Situation 6 (empty to finish)").unwrap();
+    enter(&mut p, "");
+    // 3 to 7 is a jump: a middle step near 5 is proposed, with an idea from closer's own.
+    p.expect("is a jump of 4 points").unwrap();
+    p.expect("An idea for a step near 5").unwrap();
+    p.expect("Add a step near 5 between them?").unwrap();
+    p.send("y").unwrap();
+    p.expect("The middle step").unwrap();
+    enter(&mut p, "Tell her about my day");
+    // The middle distress is offered as the default.
+    p.expect("0-10? [5]").unwrap();
+    enter(&mut p, "");
+    p.expect("Note which fear each step touches?").unwrap();
+    p.send("y").unwrap();
+    // The first (easiest) step touches rejection; the others none.
+    p.expect("\"Send her a photo\"").unwrap();
+    p.send("\x1b[B\x1b[B\x1b[B\r").unwrap();
+    for step in [
+        "Ask about her week",
+        "Call her",
+        "Tell her about my day",
+        "Say I missed her",
+        "Tell her one thing I feel",
+    ] {
+        p.expect(format!("\"{step}\"").as_str()).unwrap();
+        p.send("\r").unwrap();
+    }
+    p.expect("Save it?").unwrap();
+    p.send("y").unwrap();
+    p.expect("Saved your ladder `telling-my-sister`").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+
+    let text = std::fs::read_to_string(home.path(FILE)).unwrap();
+    let bodies: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("body = "))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "\"Send her a photo\"",
+            "\"Ask about her week\"",
+            "\"Call her\"",
+            "\"Tell her about my day\"",
+            "\"Say I missed her\"",
+            "\"Tell her one thing I feel\""
+        ],
+        "{text}"
+    );
+    assert_eq!(text.matches("fear = [\"rejection\"]").count(), 1, "{text}");
+    ok(home.run(&["check"]));
+}
