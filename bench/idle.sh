@@ -298,7 +298,7 @@ mean_ms() {
 
 # --- 5. report -----------------------------------------------------------------
 
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 per_hour() { awk -v w="$1" -v s="$WINDOW_S" 'BEGIN { printf "%.0f", w * 3600 / s }'; }
 
 # "closer/baseline" as a ratio, or "0 vs N" where closer's figure is zero.
