@@ -76,6 +76,8 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     // The problems last reported, so a broken config is announced once, not at every save.
     let mut reported = setup.problems.clone();
 
+    // The content was parsed above; what the parse used is free, and goes back now.
+    release_free_memory();
     // Everything up to here has been dealt with.
     let started = Utc::now();
     let mut cursor = started;
@@ -133,6 +135,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             _ = sigint.recv() => break,
             _ = sighup.recv() => {
                 reload(paths, &mut setup, &mut notifier, &mut reported).await;
+                release_free_memory();
                 // A terminal answer sends SIGHUP: its notification goes once it is answered.
                 close_answered(&memory, &mut notifier).await;
             }
@@ -147,6 +150,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                     }
                 }
                 reload(paths, &mut setup, &mut notifier, &mut reported).await;
+                release_free_memory();
             }
             Some(event) = events.recv() => {
                 let heard = memory.answer(&event, &config, &setup.library);
@@ -758,6 +762,18 @@ async fn close_answered(memory: &Memory, notifier: &mut Notifier) {
             debug!("notification {n} was answered elsewhere; closing it");
             notifier.close(n).await;
         }
+    }
+}
+
+/// Gives the heap's free pages back to the system. glibc keeps them otherwise, so the
+/// high-water mark of parsing the config and content (at start, and at every reload beside
+/// the running ones) would stay resident for as long as the daemon runs.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointer and only hands the allocator's free pages back.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
