@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Config;
 use crate::content::{Category, Event, Ladder};
-use crate::journal::{AnswerKind, Entry, Journal, JournalError, SentRow};
+use crate::journal::{AnswerKind, Entry, Journal, JournalError, MoveRow, SentRow};
 use crate::planner::{Answered, Sent, Snoozed, State};
 use crate::progress::{self, Move, Standing, StepAnswer};
 
@@ -112,6 +112,17 @@ pub struct History {
     pub sent: Vec<SentRow>,
 }
 
+/// A move as the journal stored it, as the ladder rules read it: when, and what moved.
+fn dated_move(m: &MoveRow) -> (DateTime<Utc>, Move) {
+    let dated = Move {
+        ladder: m.ladder,
+        from: m.from,
+        to: m.to,
+        reason: m.reason.clone(),
+    };
+    (m.at, dated)
+}
+
 impl History {
     /// Reads what planning and the ladders' rules need from the journal (see the module
     /// header) and digests it.
@@ -126,15 +137,7 @@ impl History {
         let moves: Vec<(DateTime<Utc>, Move)> = entries
             .iter()
             .filter_map(|e| match e {
-                Entry::Move(m) => Some((
-                    m.at,
-                    Move {
-                        ladder: m.ladder,
-                        from: m.from,
-                        to: m.to,
-                        reason: m.reason.clone(),
-                    },
-                )),
+                Entry::Move(m) => Some(dated_move(m)),
                 _ => None,
             })
             .collect();
@@ -199,15 +202,7 @@ impl History {
         for entry in entries {
             match entry {
                 Entry::Sent(_) => {}
-                Entry::Move(m) => moves.push((
-                    m.at,
-                    Move {
-                        ladder: m.ladder,
-                        from: m.from,
-                        to: m.to,
-                        reason: m.reason.clone(),
-                    },
-                )),
+                Entry::Move(m) => moves.push(dated_move(m)),
                 Entry::Answer(a) => {
                     answered.insert(a.sent_id);
                     let Some(s) = by_id.get(&a.sent_id) else {
