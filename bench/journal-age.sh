@@ -3,7 +3,9 @@
 #
 # Run by hand, not in CI:   bench/journal-age.sh
 #   RUNS=30        hyperfine runs of `closer status` per journal
-#   WAKES=20       SIGHUPs sent to each daemon (each one is a wake that reads the journal)
+#   WAKES=20       SIGUSR1s sent to each daemon (each one is a wake that reads the journal,
+#                  as after an answer from the terminal)
+#   RELOADS=20     SIGHUPs sent afterwards (each one parses the config and content again)
 #   KEEP_WORK=1    keep the temp folder (homes, journals, logs) afterwards
 #   SKIP_BUILD=1   measure the release binary already built
 #
@@ -11,8 +13,9 @@
 # history (14,600 prompts sent, 7,300 answers, a ladder move every 100 days, written
 # with sqlite3 into a journal that closer itself created, so the schema is closer's),
 # and measures, in one run: `closer status` with each (hyperfine), and a daemon on each:
-# its private and anonymous memory (/proc/PID/smaps_rollup) after WAKES wakes, and the
-# CPU time a wake costs. Figures are given as ratios to the empty journal.
+# its private and anonymous memory (/proc/PID/smaps_rollup) after WAKES wakes, the CPU
+# time a wake costs, and its memory again after RELOADS reloads. Figures are given as
+# ratios to the empty journal.
 # See bench/README.md for how to read the output.
 set -euo pipefail
 
@@ -21,6 +24,7 @@ TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
 CLOSER="$TARGET/release/closer"
 RUNS="${RUNS:-30}"
 WAKES="${WAKES:-20}"
+RELOADS="${RELOADS:-20}"
 KEEP_WORK="${KEEP_WORK:-0}"
 WORK="$(mktemp -d -t closer-age.XXXXXX)"
 DAEMONS=()
@@ -147,7 +151,7 @@ sleep 3
 T0_EMPTY="$(cpu_ticks "$P_EMPTY")"
 T0_TEN="$(cpu_ticks "$P_TEN")"
 for _ in $(seq "$WAKES"); do
-  kill -HUP "$P_EMPTY" "$P_TEN"
+  kill -USR1 "$P_EMPTY" "$P_TEN"
   sleep 0.3
 done
 sleep 1
@@ -163,6 +167,18 @@ PR_EMPTY="$(private "$P_EMPTY")"
 PR_TEN="$(private "$P_TEN")"
 AN_EMPTY="$(kib "$P_EMPTY" Anonymous)"
 AN_TEN="$(kib "$P_TEN" Anonymous)"
+for _ in $(seq "$RELOADS"); do
+  kill -HUP "$P_EMPTY" "$P_TEN"
+  sleep 0.3
+done
+sleep 1
+for p in "$P_EMPTY" "$P_TEN"; do
+  kill -0 "$p" 2>/dev/null || { log "a daemon stopped:"; cat "$WORK"/*/daemon.log >&2; exit 1; }
+done
+RPR_EMPTY="$(private "$P_EMPTY")"
+RPR_TEN="$(private "$P_TEN")"
+RAN_EMPTY="$(kib "$P_EMPTY" Anonymous)"
+RAN_TEN="$(kib "$P_TEN" Anonymous)"
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2f×", b / a; else print "–" }'; }
@@ -173,8 +189,10 @@ echo
 echo "| measure | empty journal | ten-year journal | ratio |"
 echo "|---|---|---|---|"
 echo "| \`closer status\`, mean of $RUNS (ms) | $S_EMPTY | $S_TEN | $(ratio "$S_EMPTY" "$S_TEN") |"
-echo "| daemon private memory (MiB) | $(mib "$PR_EMPTY") | $(mib "$PR_TEN") | $(ratio "$PR_EMPTY" "$PR_TEN") |"
-echo "| daemon anonymous memory (MiB) | $(mib "$AN_EMPTY") | $(mib "$AN_TEN") | $(ratio "$AN_EMPTY" "$AN_TEN") |"
+echo "| daemon private memory after $WAKES wakes (MiB) | $(mib "$PR_EMPTY") | $(mib "$PR_TEN") | $(ratio "$PR_EMPTY" "$PR_TEN") |"
+echo "| daemon anonymous memory after $WAKES wakes (MiB) | $(mib "$AN_EMPTY") | $(mib "$AN_TEN") | $(ratio "$AN_EMPTY" "$AN_TEN") |"
 echo "| CPU per wake, mean of $WAKES (ms) | $W_EMPTY | $W_TEN | $(ratio "$W_EMPTY" "$W_TEN") |"
+echo "| private memory after $RELOADS more reloads (MiB) | $(mib "$RPR_EMPTY") | $(mib "$RPR_TEN") | $(ratio "$RPR_EMPTY" "$RPR_TEN") |"
+echo "| anonymous memory after $RELOADS more reloads (MiB) | $(mib "$RAN_EMPTY") | $(mib "$RAN_TEN") | $(ratio "$RAN_EMPTY" "$RAN_TEN") |"
 echo
 echo "private growth with ten years: $(mib $((PR_TEN - PR_EMPTY))) MiB"

@@ -50,7 +50,9 @@ pub enum Command {
     /// Run the daemon in the foreground: send each prompt when it is due.
     ///
     /// This is what the user service runs. It logs one line per prompt to stderr, picks up
-    /// edits to its config by itself (SIGHUP rereads it too), and stops on SIGTERM or Ctrl-C.
+    /// edits to its config by itself (SIGHUP rereads it too; SIGUSR1, which closer's own
+    /// commands send after they write the journal, has it read the journal again), and stops
+    /// on SIGTERM or Ctrl-C.
     /// Without a notification server it prints the prompts to stderr instead, and keeps
     /// trying to reach one.
     Run(RunArgs),

@@ -3,7 +3,8 @@
 //! are recorded and move the ladders (after "Did it" or "It was hard" it asks once, in the
 //! answered notification's place, how it went; a discreet one clicked shows its text in
 //! place); an edit of the config or a pack (or SIGHUP) reloads
-//! them; SIGTERM or SIGINT stop it.
+//! them; SIGUSR1 (sent by the terminal's commands after they write the journal) only has
+//! the journal read again; SIGTERM or SIGINT stop it.
 //!
 //! Between prompts it does not wake: the only things that can wake it are the timer, a
 //! signal, an answer from the notification server, a change in the watched directories,
@@ -13,8 +14,8 @@
 //! unwritten at a stop goes to the recovery file (`crate::recovery`), replayed at the next
 //! start. A journal that could not be opened is tried again at every wake.
 //!
-//! The signal handlers exist before the lock names the pid (so an early SIGHUP from
-//! `closer pause` cannot end it); the clock is read once at the top of each turn of the
+//! The signal handlers exist before the lock names the pid (so an early SIGUSR1 from
+//! `closer pause`, or a SIGHUP, cannot end it); the clock is read once at the top of each turn of the
 //! loop and that `now` is passed down.
 
 use std::collections::HashMap;
@@ -40,11 +41,13 @@ use crate::timer::{self, WallTimer};
 use crate::watch::{Change, Watcher};
 
 pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
-    // The handlers exist before the lock names our pid: `closer pause` sends SIGHUP to
-    // that pid, and without a handler SIGHUP would end the daemon.
+    // The handlers exist before the lock names our pid: `closer pause` sends SIGUSR1 to
+    // that pid (and a person may send SIGHUP), and without a handler either would end the
+    // daemon.
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigusr1 = signal(SignalKind::user_defined1())?;
     let _lock = crate::lock::acquire_both(&paths.runtime, &paths.data)?;
     let mut setup = Setup::load(paths)?;
     if !setup.problems.is_empty() {
@@ -76,8 +79,6 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     // The problems last reported, so a broken config is announced once, not at every save.
     let mut reported = setup.problems.clone();
 
-    // The content was parsed above; what the parse used is free, and goes back now.
-    release_free_memory();
     // Everything up to here has been dealt with.
     let started = Utc::now();
     let mut cursor = started;
@@ -125,6 +126,10 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             .chain(summary_at)
             .min()
             .unwrap_or_else(|| timer::never(now));
+        // What this wake read from the journal is not needed while asleep: the next turn
+        // reads it afresh. Kept, a ten-year journal's 92-day window would stay in memory.
+        drop(history);
+        memory.release();
         tokio::select! {
             woke = timer.wait_until(wake_at) => {
                 if woke? == timer::Wake::ClockChanged {
@@ -135,8 +140,13 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
             _ = sigint.recv() => break,
             _ = sighup.recv() => {
                 reload(paths, &mut setup, &mut notifier, &mut reported).await;
-                release_free_memory();
-                // A terminal answer sends SIGHUP: its notification goes once it is answered.
+                close_answered(&memory, &mut notifier).await;
+            }
+            _ = sigusr1.recv() => {
+                // The terminal wrote to the journal (an answer, a pause, a ladder moved):
+                // the next turn reads it; the config and content are as they were.
+                debug!("woken to read the journal again");
+                // An answered step's notification goes once it is answered.
                 close_answered(&memory, &mut notifier).await;
             }
             change = changed(&mut watcher) => {
@@ -150,7 +160,6 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                     }
                 }
                 reload(paths, &mut setup, &mut notifier, &mut reported).await;
-                release_free_memory();
             }
             Some(event) = events.recv() => {
                 let heard = memory.answer(&event, &config, &setup.library);
@@ -253,6 +262,14 @@ impl Memory {
                 info!("the journal {} is open now", self.path.display());
             }
         }
+    }
+
+    /// Hands back what the journal's connection and the heap hold but do not use.
+    fn release(&self) {
+        if let Some(journal) = &self.journal {
+            journal.release_memory();
+        }
+        release_free_memory();
     }
 
     /// Replays what an earlier run could not write (see `crate::recovery`).
@@ -767,7 +784,8 @@ async fn close_answered(memory: &Memory, notifier: &mut Notifier) {
 
 /// Gives the heap's free pages back to the system. glibc keeps them otherwise, so the
 /// high-water mark of parsing the config and content (at start, and at every reload beside
-/// the running ones) would stay resident for as long as the daemon runs.
+/// the running ones) or of a wake's reading would stay resident for as long as the daemon
+/// runs. It costs microseconds on a heap this small, once before each sleep.
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes no pointer and only hands the allocator's free pages back.

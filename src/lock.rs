@@ -109,13 +109,26 @@ pub fn holder(dir: &Path) -> Option<u32> {
     }
 }
 
-/// Asks the daemon running with these dirs to read its config and journal again (SIGHUP),
-/// so a change made from the terminal takes effect now rather than at its next prompt.
+/// Asks the daemon running with these dirs to read its journal again (SIGUSR1), so a
+/// change the terminal wrote there (an answer, a pause, a ladder moved) takes effect now
+/// rather than at its next prompt. Its config and content stay as they are.
 pub fn wake_daemon(runtime: &Path, data: &Path) {
     #[cfg(unix)]
+    signal_daemon(runtime, data, rustix::process::Signal::USR1);
+}
+
+/// Asks the daemon running with these dirs to read its config and content again
+/// (SIGHUP), after the terminal changed a content file.
+pub fn reload_daemon(runtime: &Path, data: &Path) {
+    #[cfg(unix)]
+    signal_daemon(runtime, data, rustix::process::Signal::HUP);
+}
+
+#[cfg(unix)]
+fn signal_daemon(runtime: &Path, data: &Path, signal: rustix::process::Signal) {
     if let Some(pid) = running(runtime, data).and_then(|p| rustix::process::Pid::from_raw(p as i32))
     {
-        let _ = rustix::process::kill_process(pid, rustix::process::Signal::HUP);
+        let _ = rustix::process::kill_process(pid, signal);
     }
 }
 

@@ -200,11 +200,18 @@ fn a_weekly_summary_that_came_due_is_sent_once() {
 }
 
 #[test]
-fn a_sighup_as_soon_as_the_lock_names_the_pid_does_not_end_it() {
-    // `closer pause` sends SIGHUP to the pid in the lock; it may come at once.
+fn a_signal_as_soon_as_the_lock_names_the_pid_does_not_end_it() {
+    // `closer pause` sends SIGUSR1 to the pid in the lock, and a person may send SIGHUP;
+    // either may come at once.
+    use rustix::process::Signal;
     let home = Home::with_config(&every_two_seconds("learn", true));
     let lock = home.path("run/closer/closer.lock");
+    let signals = [
+        (Signal::HUP, "reloaded "),
+        (Signal::USR1, "woken to read the journal again"),
+    ];
     for attempt in 0..4 {
+        let (signal, heard) = signals[attempt % 2];
         let _ = std::fs::remove_file(&lock);
         let mut daemon = home.daemon(None);
         let pid = daemon.child.id();
@@ -214,11 +221,11 @@ fn a_sighup_as_soon_as_the_lock_names_the_pid_does_not_end_it() {
             std::hint::spin_loop();
         }
         let raw = rustix::process::Pid::from_raw(pid as i32).unwrap();
-        rustix::process::kill_process(raw, rustix::process::Signal::HUP).unwrap();
-        let log = daemon.wait_for_log("reloaded ", 1, WAIT);
+        rustix::process::kill_process(raw, signal).unwrap();
+        let log = daemon.wait_for_log(heard, 1, WAIT);
         assert!(
             daemon.child.try_wait().unwrap().is_none(),
-            "attempt {attempt}: SIGHUP ended it:\n{log}"
+            "attempt {attempt}: {signal:?} ended it:\n{log}"
         );
         daemon.signal("TERM");
         assert_eq!(daemon.wait_exit(WAIT), 0, "attempt {attempt}");

@@ -163,6 +163,11 @@ fn notification_daemon_a_terminal_answer_closes_the_step_on_screen() {
     desktop.wait_closed(id, WAIT);
     assert_eq!(desktop.close_calls(), [id], "{}", daemon.log());
     assert_eq!(answers(&home), [(AnswerKind::Done, "terminal".into())]);
+    // The answer woke the daemon to read the journal; nothing had it parse its config and
+    // content again.
+    let log = daemon.log();
+    assert!(log.contains("woken to read the journal again"), "{log}");
+    assert!(!log.contains("reloaded"), "{log}");
 }
 
 #[test]

@@ -180,6 +180,8 @@ fn new(
     println!(
         "Add its steps, easiest to hardest in any order: `closer ladder add {id} \"A situation\" --distress 3`. Then `closer ladder enable {id}` turns it on."
     );
+    // The daemon's watcher sees the new file too; this is for when it cannot watch.
+    crate::lock::reload_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }
 
@@ -212,7 +214,7 @@ fn add(
         "Added to `{}` at distress {distress}. `closer ladder show {}` shows its rungs.",
         info.id, info.id
     );
-    crate::lock::wake_daemon(&paths.runtime, &paths.data);
+    crate::lock::reload_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }
 
@@ -243,7 +245,7 @@ fn rm(paths: &Paths, config: &Config, library: &Library, word: &str) -> anyhow::
             paths.config.display()
         );
     }
-    crate::lock::wake_daemon(&paths.runtime, &paths.data);
+    crate::lock::reload_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }
 
