@@ -325,7 +325,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{NewAnswer, NewMove, NewSent};
+    use crate::journal::{NewAnswer, NewMove, NewSent, Shown};
     use chrono::TimeZone;
 
     /// Two years of a step a day, answered every other day, with a move now and then:
@@ -369,6 +369,11 @@ mod tests {
                             prompt: Some(format!("{ladder}-{rung}")),
                             ladder: Some(ladder),
                             rung: Some(rung),
+                            shown: Shown {
+                                title: Some(format!("Rung {rung}")),
+                                body: Some(format!("The step on rung {rung}.")),
+                                ladder_name: Some(ladder.to_string()),
+                            },
                         })
                         .unwrap();
                     if day % 2 == 0 || day == 400 {

@@ -1309,6 +1309,7 @@ body = "This is hard, and others find it hard too."
                 ladder,
                 rung,
                 notification: None,
+                shown: Default::default(),
             }));
             id
         }

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use closer::content::{Category, Ladder};
-use closer::journal::{AnswerKind, Entry, FILE_NAME, Journal, NewAnswer, NewSent, Opened};
+use closer::journal::{AnswerKind, Entry, FILE_NAME, Journal, NewAnswer, NewSent, Opened, Shown};
 
 /// Tells a child which journal to write to.
 const WRITER: &str = "JOURNAL_WRITER";
@@ -32,6 +32,11 @@ fn step(at: DateTime<Utc>) -> NewSent {
         prompt: Some("emotional-2".into()),
         ladder: Some(Ladder::Emotional),
         rung: Some(2),
+        shown: Shown {
+            title: Some("Say how your day was".into()),
+            body: Some("Tell someone one true thing about your day.".into()),
+            ladder_name: Some("Emotional".into()),
+        },
     }
 }
 
