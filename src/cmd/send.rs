@@ -157,7 +157,11 @@ async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         let answer = NewAnswer::from_notification(sent_id, kind, Utc::now());
         let recorded = record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
         if let Some(crate::progress::Decision::Move(m)) = recorded.decision {
-            say!("{} ladder: {}.", m.ladder, m.reason);
+            say!(
+                "{} ladder: {}.",
+                setup.library.ladder_name(m.ladder),
+                m.reason
+            );
         }
     }
     Ok(Status::Success)
