@@ -599,11 +599,12 @@ impl Library {
         self.broken.contains(&id)
     }
 
-    /// How a ladder is shown: its name, or its id when the library does not know it
-    /// (a removed ladder's history).
+    /// How a ladder is shown in messages: a person's own by its name; a shipped one,
+    /// and one the library does not know (a removed ladder's history), by its id.
     pub fn ladder_name(&self, id: Ladder) -> String {
         self.ladders
             .get(&id)
+            .filter(|l| l.personal)
             .map_or_else(|| id.to_string(), |l| l.name.clone())
     }
 
@@ -1132,8 +1133,9 @@ mod tests {
                 .any(|d| d.contains("mine.toml:14:1: `prompt.ladder`: no ladder `nowhere`")),
             "{text:#?}"
         );
-        // A removed ladder's id still names itself.
+        // A removed ladder's id still names itself; a shipped one goes by its id.
         assert_eq!(library.ladder_name("gone".parse().unwrap()), "gone");
+        assert_eq!(library.ladder_name(Ladder::Emotional), "emotional");
     }
 
     #[test]

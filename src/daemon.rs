@@ -330,19 +330,14 @@ impl Memory {
 
     /// Records a prompt that went out (or keeps it until it can be written).
     fn sent(&mut self, planner: &Planner, firing: &Firing, delivery: Delivery) {
-        let prompt = firing
-            .prompt
-            .as_deref()
-            .and_then(|id| planner.library.get(id));
-        let new = NewSent {
-            at: firing.at,
-            due: firing.due,
-            rule: planner.config.schedule[firing.rule].name.clone(),
-            category: firing.category,
-            prompt: firing.prompt.clone(),
-            ladder: prompt.and_then(|p| p.ladder),
-            rung: prompt.and_then(|p| p.rung),
-        };
+        let new = NewSent::planned(
+            firing.at,
+            firing.due,
+            planner.config.schedule[firing.rule].name.clone(),
+            firing.category,
+            firing.prompt.clone(),
+            planner.library,
+        );
         let shown = match delivery {
             Delivery::Shown(n) => Some(n),
             Delivery::Printed => None,
@@ -494,14 +489,7 @@ impl Memory {
             self.pending.push((n, kind, at));
             return false;
         };
-        let answer = NewAnswer {
-            sent_id,
-            at,
-            kind,
-            distress: None,
-            happened: None,
-            source: "notification",
-        };
+        let answer = NewAnswer::from_notification(sent_id, kind, at);
         match record::answer(journal, config, library, &answer, Utc::now()) {
             Ok(recorded) => {
                 match &recorded.decision {

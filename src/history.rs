@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Config;
-use crate::content::{Category, Event, Ladder};
+use crate::content::{Category, Event, Ladder, Library, Prompt};
 use crate::journal::{AnswerKind, Entry, Journal, JournalError, MoveRow, SentRow};
 use crate::planner::{Answered, Sent, Snoozed, State};
 use crate::progress::{self, Move, Standing, StepAnswer};
@@ -322,10 +322,84 @@ impl History {
     }
 }
 
+/// How `log`, `export`, the report and the terminal's answers show what the journal
+/// holds after the content changed (a step deleted or reworded by hand, a ladder renamed
+/// or removed).
+///
+/// A prompt's words: those it was sent with (`journal::Shown`), which are what the person
+/// saw, so they win over the content's present wording; for a row from before closer
+/// kept them, the content's, then a removed ladder's file; else none (the id alone).
+/// A person's own ladder: its name now while the content has it (one name across its
+/// history, its moves included, which keep no words), else the name its prompts were
+/// last sent under. A shipped ladder goes by its id, as everywhere in closer.
+#[derive(Debug)]
+pub struct Words<'a> {
+    library: &'a Library,
+    removed: BTreeMap<String, Prompt>,
+    /// The name each ladder's prompts were last sent under.
+    sent_under: BTreeMap<Ladder, String>,
+}
+
+impl<'a> Words<'a> {
+    /// `entries` in time order, as `Journal::entries` gives them; `removed`: the prompts
+    /// of removed ladders' files (`content::removed_prompts`), or none.
+    pub fn new(
+        library: &'a Library,
+        entries: &[Entry],
+        removed: BTreeMap<String, Prompt>,
+    ) -> Words<'a> {
+        let mut sent_under = BTreeMap::new();
+        for e in entries {
+            if let Entry::Sent(s) = e
+                && let (Some(ladder), Some(name)) = (s.ladder, &s.shown.ladder_name)
+            {
+                sent_under.insert(ladder, name.clone());
+            }
+        }
+        Words {
+            library,
+            removed,
+            sent_under,
+        }
+    }
+
+    /// The prompt as the content knows it now, or a removed ladder's file.
+    fn prompt(&self, s: &SentRow) -> Option<&Prompt> {
+        let id = s.prompt.as_deref()?;
+        self.library.get(id).or_else(|| self.removed.get(id))
+    }
+
+    /// The body `s` was sent with.
+    pub fn body(&self, s: &SentRow) -> Option<String> {
+        s.shown
+            .body
+            .clone()
+            .or_else(|| self.prompt(s).map(|p| p.body.clone()))
+    }
+
+    /// The title `s` was sent with (its own, never a discreet one).
+    pub fn title(&self, s: &SentRow) -> Option<String> {
+        s.shown
+            .title
+            .clone()
+            .or_else(|| self.prompt(s).map(|p| p.title.clone()))
+    }
+
+    /// A person's own ladder's name (None for a shipped ladder, and for an id nothing
+    /// ever named).
+    pub fn ladder_name(&self, ladder: Ladder) -> Option<String> {
+        match self.library.ladder(ladder) {
+            Some(info) if info.personal => Some(info.name.clone()),
+            Some(_) => None,
+            None => self.sent_under.get(&ladder).cloned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{NewAnswer, NewMove, NewSent};
+    use crate::journal::{NewAnswer, NewMove, NewSent, Shown};
     use chrono::TimeZone;
 
     /// Two years of a step a day, answered every other day, with a move now and then:
@@ -369,6 +443,11 @@ mod tests {
                             prompt: Some(format!("{ladder}-{rung}")),
                             ladder: Some(ladder),
                             rung: Some(rung),
+                            shown: Shown {
+                                title: Some(format!("Rung {rung}")),
+                                body: Some(format!("The step on rung {rung}.")),
+                                ladder_name: Some(ladder.to_string()),
+                            },
                         })
                         .unwrap();
                     if day % 2 == 0 || day == 400 {
@@ -426,5 +505,81 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(last3(&window), last3(&whole));
+    }
+
+    /// What wins where: the words sent, then the content's, then a removed file's; a
+    /// person's own ladder by its name now, else the name it was last sent under.
+    #[test]
+    fn history_shows_the_words_sent_and_falls_back_for_older_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "[[ladder]]\nid = \"sister\"\nname = \"Telling my sister\"\n\n[[prompt]]\nid = \"sister-1\"\ncategory = \"step\"\nladder = \"sister\"\nrung = 1\ndistress = 2\ntitle = \"A photo\"\nbody = \"Send her a photo, reworded.\"\n",
+        )
+        .unwrap();
+        let (library, diags) = crate::content::Library::load(Some(dir.path()));
+        assert!(diags.is_empty(), "{diags:?}");
+        let at = Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap();
+        let row = |id, prompt: &str, ladder: &str, shown: Shown| SentRow {
+            id,
+            at,
+            due: at,
+            rule: "step".into(),
+            category: Category::Step,
+            prompt: Some(prompt.into()),
+            ladder: Some(ladder.parse().unwrap()),
+            rung: Some(1),
+            notification: None,
+            shown,
+        };
+        let sent = |title: &str, body: &str, ladder: &str| Shown {
+            title: Some(title.into()),
+            body: Some(body.into()),
+            ladder_name: Some(ladder.into()),
+        };
+        let rows = [
+            // Sent before the step was reworded and the ladder renamed.
+            row(
+                1,
+                "sister-1",
+                "sister",
+                sent("A photo", "Send her a photo.", "Sister"),
+            ),
+            // From before closer kept the words.
+            row(2, "sister-1", "sister", Shown::default()),
+            row(
+                3,
+                "gone-1",
+                "gone",
+                sent("Wave", "Wave at her.", "Gone now"),
+            ),
+            row(4, "gone-2", "gone", Shown::default()),
+            row(5, "old-1", "old", Shown::default()),
+        ];
+        let entries: Vec<Entry> = rows.iter().cloned().map(Entry::Sent).collect();
+        let mut removed = BTreeMap::new();
+        let mut lent = library.get("sister-1").unwrap().clone();
+        lent.id = "old-1".into();
+        lent.body = "From a removed file.".into();
+        removed.insert(lent.id.clone(), lent);
+        let words = Words::new(&library, &entries, removed);
+        let bodies: Vec<Option<String>> = rows.iter().map(|r| words.body(r)).collect();
+        assert_eq!(
+            bodies,
+            [
+                Some("Send her a photo.".into()),
+                Some("Send her a photo, reworded.".into()),
+                Some("Wave at her.".into()),
+                None,
+                Some("From a removed file.".into()),
+            ]
+        );
+        assert_eq!(words.title(&rows[3]), None);
+        assert_eq!(words.title(&rows[2]).as_deref(), Some("Wave"));
+        let name = |l: &str| words.ladder_name(l.parse().unwrap());
+        assert_eq!(name("sister").as_deref(), Some("Telling my sister"));
+        assert_eq!(name("gone").as_deref(), Some("Gone now"));
+        assert_eq!(name("old"), None);
+        assert_eq!(name("emotional"), None);
     }
 }

@@ -24,7 +24,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 
-use crate::content::{Category, Ladder};
+use crate::content::{Category, Ladder, Library};
 
 /// The journal's file name in the data dir.
 pub const FILE_NAME: &str = "journal.sqlite3";
@@ -81,6 +81,12 @@ CREATE TABLE setting (
 ",
     "
 CREATE INDEX sent_ladder_rung ON sent (ladder, rung, at);
+",
+    // The words a prompt was sent with (`Shown`): NULL in rows from before.
+    "
+ALTER TABLE sent ADD COLUMN title TEXT;
+ALTER TABLE sent ADD COLUMN body TEXT;
+ALTER TABLE sent ADD COLUMN ladder_name TEXT;
 ",
 ];
 
@@ -154,6 +160,52 @@ pub struct NewSent {
     pub prompt: Option<String>,
     pub ladder: Option<Ladder>,
     pub rung: Option<u8>,
+    pub shown: Shown,
+}
+
+impl NewSent {
+    /// The prompt `prompt` (an id in `library`, or none) sent at `at` for the rule named
+    /// `rule`, due at `due`: with its ladder and rung, and the words it went out with.
+    pub fn planned(
+        at: DateTime<Utc>,
+        due: DateTime<Utc>,
+        rule: String,
+        category: Category,
+        prompt: Option<String>,
+        library: &Library,
+    ) -> NewSent {
+        let found = prompt.as_deref().and_then(|id| library.get(id));
+        let ladder = found.and_then(|p| p.ladder);
+        NewSent {
+            at,
+            due,
+            rule,
+            category,
+            ladder,
+            rung: found.and_then(|p| p.rung),
+            shown: Shown {
+                title: found.map(|p| p.title.clone()),
+                body: found.map(|p| p.body.clone()),
+                ladder_name: ladder
+                    .and_then(|l| library.ladder(l))
+                    .map(|l| l.name.clone()),
+            },
+            prompt,
+        }
+    }
+}
+
+/// The words a prompt was sent with, kept with it so that its history keeps them when
+/// the content changes: a step deleted or reworded by hand, a ladder renamed or removed.
+/// Each is None in rows recorded before closer kept them, and in the rows planning reads
+/// (`Journal::window`, `Journal::step_answers_on`): the rules never need them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shown {
+    /// The step's own title and body (never a discreet title that stood for it).
+    pub title: Option<String>,
+    pub body: Option<String>,
+    /// Its ladder's name then.
+    pub ladder_name: Option<String>,
 }
 
 /// A recorded prompt.
@@ -169,6 +221,7 @@ pub struct SentRow {
     pub rung: Option<u8>,
     /// The notification id it was shown as, once known.
     pub notification: Option<u32>,
+    pub shown: Shown,
 }
 
 /// What the person said to a step.
@@ -222,6 +275,21 @@ pub struct NewAnswer {
     pub happened: Option<bool>,
     /// `"notification"` or `"terminal"`.
     pub source: &'static str,
+}
+
+impl NewAnswer {
+    /// An answer chosen on the notification of the prompt `sent_id`: its buttons say no
+    /// distress and nothing of what happened.
+    pub fn from_notification(sent_id: i64, kind: AnswerKind, at: DateTime<Utc>) -> NewAnswer {
+        NewAnswer {
+            sent_id,
+            at,
+            kind,
+            distress: None,
+            happened: None,
+            source: "notification",
+        }
+    }
 }
 
 /// A recorded answer.
@@ -418,8 +486,9 @@ impl Journal {
     pub fn record_sent(&self, sent: &NewSent) -> Result<i64, JournalError> {
         self.conn
             .execute(
-                "INSERT INTO sent (at, due, rule, category, prompt, ladder, rung)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO sent (at, due, rule, category, prompt, ladder, rung, title, body,
+                                   ladder_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 (
                     time_text(sent.at),
                     time_text(sent.due),
@@ -428,6 +497,9 @@ impl Journal {
                     &sent.prompt,
                     sent.ladder.as_ref().map(Ladder::as_str),
                     sent.rung,
+                    &sent.shown.title,
+                    &sent.shown.body,
+                    &sent.shown.ladder_name,
                 ),
             )
             .map_err(|e| self.error(e))?;
@@ -574,7 +646,7 @@ impl Journal {
                 None
             };
             let mut entries = Vec::new();
-            let sent = self.read_table("sent", SENT_COLUMNS, &since, sent_row)?;
+            let sent = self.read_table("sent", PLAN_SENT_COLUMNS, &since, sent_row)?;
             let known: std::collections::HashSet<i64> = sent.iter().map(|s| s.id).collect();
             entries.extend(sent.into_iter().map(Entry::Sent));
             let answers = self.read_table("answer", ANSWER_COLUMNS, &since, answer_row)?;
@@ -587,7 +659,7 @@ impl Journal {
             let moves = self.read_table("move", MOVE_COLUMNS, "", move_row)?;
             entries.extend(moves.into_iter().map(Entry::Move));
             for id in older {
-                if let Some(sent) = self.one_sent_raw("WHERE id = ?1", id)? {
+                if let Some(sent) = self.one_sent_raw(PLAN_SENT_COLUMNS, "WHERE id = ?1", id)? {
                     entries.push(Entry::Sent(sent));
                 }
             }
@@ -629,7 +701,9 @@ impl Journal {
             drop(rows);
             let mut entries = Vec::new();
             for a in answers {
-                if let Some(sent) = self.one_sent_raw("WHERE id = ?1", a.sent_id)? {
+                if let Some(sent) =
+                    self.one_sent_raw(PLAN_SENT_COLUMNS, "WHERE id = ?1", a.sent_id)?
+                {
                     entries.push(Entry::Sent(sent));
                 }
                 entries.push(Entry::Answer(a));
@@ -690,18 +764,19 @@ impl Journal {
         condition: &str,
         param: impl rusqlite::ToSql,
     ) -> Result<Option<SentRow>, JournalError> {
-        self.one_sent_raw(condition, param)
+        self.one_sent_raw(SENT_COLUMNS, condition, param)
             .map_err(|e| self.error(e))
     }
 
     fn one_sent_raw(
         &self,
+        columns: &str,
         condition: &str,
         param: impl rusqlite::ToSql,
     ) -> rusqlite::Result<Option<SentRow>> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("SELECT {SENT_COLUMNS} FROM sent {condition}"))?;
+            .prepare_cached(&format!("SELECT {columns} FROM sent {condition}"))?;
         let mut rows = stmt.query([param])?;
         while let Some(row) = rows.next()? {
             if let Some(sent) = self.readable("sent", row, sent_row)? {
@@ -903,7 +978,10 @@ fn raw_value(v: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
     }
 }
 
-const SENT_COLUMNS: &str = "id, at, due, rule, category, prompt, ladder, rung, notification";
+/// A sent row's columns as planning reads them: all but the words it was sent with.
+const PLAN_SENT_COLUMNS: &str = "id, at, due, rule, category, prompt, ladder, rung, notification";
+const SENT_COLUMNS: &str =
+    "id, at, due, rule, category, prompt, ladder, rung, notification, title, body, ladder_name";
 const ANSWER_COLUMNS: &str = "id, sent_id, at, kind, distress, happened, source";
 const MOVE_COLUMNS: &str = "id, at, ladder, from_rung, to_rung, reason";
 
@@ -918,6 +996,16 @@ fn sent_row(r: &Row<'_>) -> rusqlite::Result<SentRow> {
         ladder: optional_word_column(r, 6)?,
         rung: r.get(7)?,
         notification: r.get(8)?,
+        // Read only when selected (`SENT_COLUMNS`, not `PLAN_SENT_COLUMNS`).
+        shown: if r.as_ref().column_count() > 9 {
+            Shown {
+                title: r.get(9)?,
+                body: r.get(10)?,
+                ladder_name: r.get(11)?,
+            }
+        } else {
+            Shown::default()
+        },
     })
 }
 
@@ -1242,6 +1330,11 @@ mod tests {
             prompt: Some("emotional-3".into()),
             ladder: Some(Ladder::Emotional),
             rung: Some(3),
+            shown: Shown {
+                title: Some("Name a feeling".into()),
+                body: Some("Name one feeling to someone today.".into()),
+                ladder_name: Some("Emotional".into()),
+            },
         }
     }
 
@@ -1289,6 +1382,7 @@ mod tests {
             prompt: None,
             ladder: None,
             rung: None,
+            shown: Shown::default(),
         };
         let plain_id = j.record_sent(&plain).unwrap();
         j.set_notification(id, u32::MAX).unwrap();
@@ -1306,6 +1400,7 @@ mod tests {
                 ladder: sent.ladder,
                 rung: sent.rung,
                 notification: Some(u32::MAX),
+                shown: sent.shown.clone(),
             }
         );
         let plain_row = j.sent(plain_id).unwrap().unwrap();
@@ -1313,6 +1408,7 @@ mod tests {
             (plain_row.prompt, plain_row.ladder, plain_row.rung),
             (None, None, None)
         );
+        assert_eq!(plain_row.shown, Shown::default());
         assert_eq!(plain_row.due, t(8, 0));
         assert_eq!(j.sent(999).unwrap(), None);
 
@@ -1656,6 +1752,75 @@ mod tests {
         assert_eq!(opened, Opened::Existing);
     }
 
+    /// A journal written before prompts kept their words (schema version 2) opens,
+    /// is migrated, and its rows read as before, with no words; new rows keep theirs.
+    #[test]
+    fn a_journal_from_before_the_words_were_kept_is_migrated_and_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        {
+            let old = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..2] {
+                old.execute_batch(sql).unwrap();
+            }
+            old.pragma_update(None, "user_version", 2).unwrap();
+            old.execute(
+                "INSERT INTO sent (at, due, rule, category, prompt, ladder, rung, notification)
+                 VALUES ('2025-03-14T09:00:00.000Z', '2025-03-14T09:00:00.000Z', 'evening',
+                         'step', 'my-sister-1', 'my-sister', 1, 7)",
+                [],
+            )
+            .unwrap();
+            old.execute(
+                "INSERT INTO answer (sent_id, at, kind, distress, happened, source)
+                 VALUES (1, '2025-03-14T10:00:00.000Z', 'done', 3, 0, 'terminal')",
+                [],
+            )
+            .unwrap();
+        }
+        let (j, opened) = Journal::open(&path).unwrap();
+        assert_eq!(opened, Opened::Existing);
+        let version: i64 = j
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let old = j.sent(1).unwrap().unwrap();
+        assert_eq!(
+            (
+                old.prompt.as_deref(),
+                old.ladder,
+                old.rung,
+                old.notification
+            ),
+            (
+                Some("my-sister-1"),
+                Some("my-sister".parse().unwrap()),
+                Some(1),
+                Some(7)
+            )
+        );
+        assert_eq!(old.shown, Shown::default());
+        assert_eq!(j.entries(None).unwrap().len(), 2);
+        assert!(j.unreadable().unwrap().is_empty());
+        let id = j.record_sent(&step(t(11, 0))).unwrap();
+        assert_eq!(j.sent(id).unwrap().unwrap().shown, step(t(11, 0)).shown);
+        // Planning's reads leave the words out: they stay as light as before.
+        let planned = j.window(t(0, 0)).unwrap();
+        assert!(
+            planned
+                .iter()
+                .all(|e| !matches!(e, Entry::Sent(s) if s.shown != Shown::default())),
+            "{planned:?}"
+        );
+        let whole = j.entries(None).unwrap();
+        assert!(
+            whole.iter().any(
+                |e| matches!(e, Entry::Sent(s) if s.id == id && s.shown == step(t(11, 0)).shown)
+            )
+        );
+    }
+
     #[test]
     fn a_journal_from_a_newer_closer_is_refused_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
@@ -1669,7 +1834,7 @@ mod tests {
                 err,
                 JournalError::TooNew {
                     found: 99,
-                    known: 2,
+                    known: 3,
                     ..
                 }
             ),

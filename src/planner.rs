@@ -1725,6 +1725,7 @@ body = "Long ago."
             ladder: Some(Ladder::Emotional),
             rung: Some(1),
             notification: None,
+            shown: Default::default(),
         };
         entries.push(crate::journal::Entry::Sent(row(1, "2027-01-04T09:00:00Z")));
         entries.push(crate::journal::Entry::Answer(crate::journal::AnswerRow {

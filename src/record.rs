@@ -332,6 +332,7 @@ mod tests {
             ladder: Some(Ladder::Emotional),
             rung: Some(1),
             notification: None,
+            shown: Default::default(),
         }
     }
 

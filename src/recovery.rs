@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::content::Library;
-use crate::journal::{AnswerKind, Journal, JournalError, NewAnswer, NewSent};
+use crate::journal::{AnswerKind, Journal, JournalError, NewAnswer, NewSent, Shown};
 use crate::record::{self, AnswerError};
 
 /// The recovery file's name in the state dir.
@@ -42,6 +42,14 @@ pub enum Unsaved {
         ladder: Option<String>,
         rung: Option<u8>,
         notification: Option<u32>,
+        /// The words it was sent with (`journal::Shown`); absent from files written
+        /// before closer kept them, which replay as rows without words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ladder_name: Option<String>,
     },
     /// An answer from a notification: to the journal's prompt `sent_id` when it was
     /// known, or else to the unsaved prompt shown as `notification`.
@@ -64,6 +72,9 @@ impl Unsaved {
             ladder: sent.ladder.map(|l| l.as_str().to_owned()),
             rung: sent.rung,
             notification,
+            title: sent.shown.title.clone(),
+            body: sent.shown.body.clone(),
+            ladder_name: sent.shown.ladder_name.clone(),
         }
     }
 
@@ -176,6 +187,9 @@ pub fn replay(
                     ladder,
                     rung,
                     notification,
+                    title,
+                    body,
+                    ladder_name,
                 }) => {
                     let sent = (|| -> Result<NewSent, String> {
                         Ok(NewSent {
@@ -186,6 +200,11 @@ pub fn replay(
                             prompt,
                             ladder: ladder.map(|l| l.parse()).transpose()?,
                             rung,
+                            shown: Shown {
+                                title,
+                                body,
+                                ladder_name,
+                            },
                         })
                     })();
                     match sent {
@@ -216,14 +235,7 @@ pub fn replay(
                         continue;
                     };
                     let answer = match (kind.parse::<AnswerKind>(), parse_time(&at)) {
-                        (Ok(kind), Ok(at)) => NewAnswer {
-                            sent_id,
-                            at,
-                            kind,
-                            distress: None,
-                            happened: None,
-                            source: "notification",
-                        },
+                        (Ok(kind), Ok(at)) => NewAnswer::from_notification(sent_id, kind, at),
                         (Err(why), _) | (_, Err(why)) => {
                             skip(why);
                             done.skipped += 1;
@@ -314,6 +326,11 @@ mod tests {
             prompt: Some("emotional-1".into()),
             ladder: Some(Ladder::Emotional),
             rung: Some(1),
+            shown: Shown {
+                title: Some("Name a feeling".into()),
+                body: Some("Name one feeling to yourself.".into()),
+                ladder_name: Some("Emotional".into()),
+            },
         }
     }
 
@@ -398,6 +415,53 @@ mod tests {
         std::fs::write(&file, &copy).unwrap();
         replay(&journal, &config, &library, &file, now).unwrap();
         assert_eq!(kinds(&journal), ["sent", "answer", "sent", "answer"]);
+    }
+
+    /// A file written by the version before prompts kept their words still replays, as
+    /// rows without words; a record written now keeps them.
+    #[test]
+    fn a_file_from_before_the_words_were_kept_still_replays() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE_NAME);
+        let (config, library) = setup();
+        let (journal, _) = Journal::open(&dir.path().join("journal.sqlite3")).unwrap();
+        let now = parse_time(&time_text(Utc::now())).unwrap();
+        let at = |minutes| time_text(now - TimeDelta::minutes(minutes));
+        // Exactly the lines the previous version wrote.
+        std::fs::write(
+            &file,
+            format!(
+                "{{\"record\":\"sent\",\"at\":\"{}\",\"due\":\"{}\",\"rule\":\"evening\",\"category\":\"step\",\"prompt\":\"emotional-1\",\"ladder\":\"emotional\",\"rung\":1,\"notification\":9}}\n\
+                 {{\"record\":\"answer\",\"sent_id\":null,\"notification\":9,\"kind\":\"done\",\"at\":\"{}\"}}\n",
+                at(30),
+                at(30),
+                at(20)
+            ),
+        )
+        .unwrap();
+        let done = replay(&journal, &config, &library, &file, now).unwrap();
+        assert_eq!(
+            done,
+            Some(Replayed {
+                records: 2,
+                skipped: 0
+            })
+        );
+        let entries = journal.entries(None).unwrap();
+        let [Entry::Sent(old), Entry::Answer(answer)] = &entries[..] else {
+            panic!("{entries:?}")
+        };
+        assert_eq!(
+            (old.prompt.as_deref(), old.notification, &old.shown),
+            (Some("emotional-1"), Some(9), &Shown::default())
+        );
+        assert_eq!((answer.sent_id, answer.kind), (old.id, AnswerKind::Done));
+
+        let new = step(now - TimeDelta::minutes(10));
+        keep(&file, &[Unsaved::sent(&new, Some(10))]).unwrap();
+        replay(&journal, &config, &library, &file, now).unwrap();
+        let row = journal.sent_by_notification(10).unwrap().unwrap();
+        assert_eq!(row.shown, new.shown);
     }
 
     #[test]

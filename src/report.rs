@@ -19,6 +19,7 @@ use plotters::coord::types::RangedCoordi32;
 use plotters::prelude::*;
 
 use crate::content::{Category, Ladder, Library};
+use crate::history::Words;
 use crate::journal::{AnswerKind, Entry, SentRow};
 use crate::record::top;
 
@@ -212,6 +213,11 @@ struct Setbacks {
 #[derive(Debug, Clone)]
 struct LadderFacts {
     ladder: Ladder,
+    /// A person's own ladder's name (`history::Words`: also once the content no longer
+    /// has it); None for a shipped ladder.
+    own_name: Option<String>,
+    /// What it is about, in a few words.
+    what: String,
     top: u8,
     start_rung: u8,
     now_rung: u8,
@@ -315,6 +321,7 @@ impl Facts {
             }
         }
 
+        let words = Words::new(input.library, input.entries, BTreeMap::new());
         let now_x = place(input.now).1;
         let mut totals = Totals::default();
         for a in &answers {
@@ -351,8 +358,15 @@ impl Facts {
                 for a in &answers {
                     t.add(a.kind);
                 }
+                let own_name = words.ladder_name(ladder);
+                let description = input
+                    .library
+                    .ladder(ladder)
+                    .and_then(|i| i.description.clone().filter(|_| i.personal));
                 LadderFacts {
                     ladder,
+                    what: description.unwrap_or_else(|| about(ladder).to_owned()),
+                    own_name,
                     top: top(input.library, ladder).max(rung),
                     start_rung,
                     now_rung: rung,
@@ -459,6 +473,22 @@ fn title_case(ladder: Ladder) -> String {
     capitalized(ladder.as_str())
 }
 
+impl LadderFacts {
+    /// The ladder as a heading: a person's own by its name, a shipped one capitalized.
+    fn heading(&self) -> String {
+        self.own_name
+            .clone()
+            .unwrap_or_else(|| title_case(self.ladder))
+    }
+
+    /// The ladder in a sentence: a person's own by its name, a shipped one by its id.
+    fn named(&self) -> String {
+        self.own_name
+            .clone()
+            .unwrap_or_else(|| self.ladder.to_string())
+    }
+}
+
 fn capitalized(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
@@ -483,8 +513,8 @@ fn about(ladder: Ladder) -> &'static str {
     }
 }
 
-fn names(ladders: &[Ladder]) -> String {
-    let words: Vec<&str> = ladders.iter().map(|l| l.as_str()).collect();
+fn names(ladders: &[String]) -> String {
+    let words: Vec<&str> = ladders.iter().map(String::as_str).collect();
     match words.as_slice() {
         [] => String::new(),
         [one] => format!("the {one} ladder"),
@@ -544,11 +574,11 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
             count(t.skipped, "step", "steps")
         ));
     }
-    let up: Vec<Ladder> = f
+    let up: Vec<String> = f
         .ladders
         .iter()
         .filter(|l| l.totals.climbed > 0)
-        .map(|l| l.ladder)
+        .map(LadderFacts::named)
         .collect();
     if t.climbed > 0 {
         out.push(format!(
@@ -614,8 +644,8 @@ fn empty_state(out: &mut String, f: &Facts) {
                 out,
                 format_args!(
                     "<li><strong>{}</strong> ({}): rung {} of {}</li>\n",
-                    title_case(l.ladder),
-                    about(l.ladder),
+                    escape(&l.heading()),
+                    escape(&l.what),
                     l.now_rung,
                     l.top
                 ),
@@ -647,13 +677,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
     w(out, format_args!("{LEGEND}"));
     for l in &f.ladders {
         // A person's own ladder by its name and description, in their words.
-        let (name, what) = match input.library.ladder(l.ladder).filter(|i| i.personal) {
-            Some(info) => (
-                escape(&info.name),
-                escape(info.description.as_deref().unwrap_or(about(l.ladder))),
-            ),
-            None => (title_case(l.ladder), about(l.ladder).to_owned()),
-        };
+        let (name, what) = (escape(&l.heading()), escape(&l.what));
         w(
             out,
             format_args!("<article class=\"ladder\">\n<h3>{name} <span>{what}</span></h3>\n"),
@@ -702,7 +726,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
         } else {
             let label = format!(
                 "The {} ladder: rung over time, and how hard each answered step felt",
-                l.ladder
+                l.named()
             );
             match ladder_chart(l, f) {
                 Ok(svg) => w(
@@ -738,6 +762,7 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
             _ => None,
         })
         .collect();
+    let words = Words::new(input.library, &[], BTreeMap::new());
     let mut rows: Vec<(NaiveDate, String, u8, bool)> = Vec::new();
     for e in input.entries {
         let Entry::Answer(a) = e else { continue };
@@ -748,11 +773,8 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
         if s.category != Category::Step || date < f.first || date > f.today {
             continue;
         }
-        let title = s
-            .prompt
-            .as_deref()
-            .and_then(|id| input.library.get(id))
-            .map_or_else(|| "a step".to_owned(), |p| p.title.clone());
+        // The title it was sent with, also once the content no longer has it.
+        let title = words.title(s).unwrap_or_else(|| "a step".to_owned());
         rows.push((date, title, a.distress.unwrap_or(0), happened));
     }
     if rows.is_empty() {
@@ -1309,6 +1331,7 @@ body = "This is hard, and others find it hard too."
                 ladder,
                 rung,
                 notification: None,
+                shown: Default::default(),
             }));
             id
         }

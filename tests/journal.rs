@@ -9,7 +9,9 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use closer::content::{Category, Ladder};
-use closer::journal::{AnswerKind, Entry, FILE_NAME, Journal, NewAnswer, NewSent, Opened};
+use closer::journal::{AnswerKind, Entry, FILE_NAME, Journal, NewAnswer, NewSent, Opened, Shown};
+
+mod support;
 
 /// Tells a child which journal to write to.
 const WRITER: &str = "JOURNAL_WRITER";
@@ -32,6 +34,11 @@ fn step(at: DateTime<Utc>) -> NewSent {
         prompt: Some("emotional-2".into()),
         ladder: Some(Ladder::Emotional),
         rung: Some(2),
+        shown: Shown {
+            title: Some("Say how your day was".into()),
+            body: Some("Tell someone one true thing about your day.".into()),
+            ladder_name: Some("Emotional".into()),
+        },
     }
 }
 
@@ -323,4 +330,113 @@ fn rung_one(at: DateTime<Utc>) -> NewSent {
         rung: Some(1),
         ..step(at)
     }
+}
+
+/// The schema as closer wrote it before prompts kept their words (`user_version` 2),
+/// frozen here as that version left it on disk.
+const SCHEMA_2: &str = "
+CREATE TABLE sent (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, due TEXT NOT NULL, rule TEXT NOT NULL,
+    category TEXT NOT NULL, prompt TEXT, ladder TEXT,
+    rung INTEGER CHECK (rung BETWEEN 0 AND 255),
+    notification INTEGER CHECK (notification BETWEEN 0 AND 4294967295)
+) STRICT;
+CREATE INDEX sent_at ON sent (at);
+CREATE INDEX sent_category_at ON sent (category, at);
+CREATE INDEX sent_notification ON sent (notification, at);
+CREATE TABLE answer (
+    id INTEGER PRIMARY KEY, sent_id INTEGER NOT NULL REFERENCES sent (id), at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('done', 'hard', 'skip', 'snooze')),
+    distress INTEGER CHECK (distress BETWEEN 0 AND 10), happened INTEGER CHECK (happened IN (0, 1)),
+    source TEXT NOT NULL, UNIQUE (sent_id, kind, at)
+) STRICT;
+CREATE INDEX answer_at ON answer (at);
+CREATE TABLE move (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, ladder TEXT NOT NULL,
+    from_rung INTEGER NOT NULL CHECK (from_rung BETWEEN 0 AND 255),
+    to_rung INTEGER NOT NULL CHECK (to_rung BETWEEN 0 AND 255), reason TEXT NOT NULL
+) STRICT;
+CREATE INDEX move_at ON move (at);
+CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
+CREATE INDEX sent_ladder_rung ON sent (ladder, rung, at);
+PRAGMA user_version = 2;
+";
+
+/// A journal the previous version wrote is migrated by the real binary at its first
+/// command: its rows read as before (words from the content where it still has them, the
+/// id alone where not), and what is sent from then on keeps its words.
+#[test]
+fn a_journal_from_the_previous_version_is_migrated_and_still_reads() {
+    let home = support::home::Home::with_config(
+        "timezone = \"UTC\"\n[content]\nladders = [\"mine\"]\n[limits]\nquiet_hours = \"off\"\n\
+         min_gap = \"0\"\n[[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n",
+    );
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[ladder]]\nid = \"mine\"\nname = \"My own\"\n\n[[prompt]]\nid = \"mine-1\"\ncategory = \"step\"\n\
+         ladder = \"mine\"\nrung = 1\ndistress = 1\ntitle = \"Mine\"\nbody = \"Wave at a neighbour\"\n",
+    );
+    let path = home.path("data/closer").join(FILE_NAME);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let at = |hours| {
+        (Utc::now() - TimeDelta::hours(hours)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    {
+        let old = rusqlite::Connection::open(&path).unwrap();
+        old.execute_batch(SCHEMA_2).unwrap();
+        for (id, prompt, ladder, hours) in [(1, "mine-1", "mine", 30), (2, "gone-1", "gone", 20)] {
+            old.execute(
+                "INSERT INTO sent (id, at, due, rule, category, prompt, ladder, rung)
+                 VALUES (?1, ?2, ?2, 'step', 'step', ?3, ?4, 1)",
+                (id, at(hours), prompt, ladder),
+            )
+            .unwrap();
+            old.execute(
+                "INSERT INTO answer (sent_id, at, kind, distress, source)
+                 VALUES (?1, ?2, 'done', 2, 'terminal')",
+                (id, at(hours - 1)),
+            )
+            .unwrap();
+        }
+    }
+    let run = home.run(&["export"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let events: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let answers: Vec<(&str, Option<&str>)> = events
+        .iter()
+        .filter(|e| e["event"] == "answer")
+        .map(|e| (e["prompt"].as_str().unwrap(), e["text"].as_str()))
+        .collect();
+    assert_eq!(
+        answers,
+        [("mine-1", Some("Wave at a neighbour")), ("gone-1", None)],
+        "{events:?}"
+    );
+    let log = home.run(&["log"]);
+    assert!(log.stdout.contains("done    gone-1, distress 2"), "{log:?}");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = db
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    let words = |id: i64| -> (Option<String>, Option<String>, Option<String>) {
+        db.query_row(
+            "SELECT title, body, ladder_name FROM sent WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(words(1), (None, None, None));
+    // What goes out now keeps its words.
+    let run = home.run(&["send", "--no-wait"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        words(3),
+        (
+            Some("Mine".into()),
+            Some("Wave at a neighbour".into()),
+            Some("My own".into())
+        )
+    );
 }

@@ -223,7 +223,11 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
     );
     ok(home.run(&["status"]));
     let log = ok(home.run(&["log"])).stdout;
-    assert!(log.contains("telling-my-sister ladder 1 → 2"), "{log}");
+    // A removed ladder keeps the name its steps were sent under.
+    assert!(
+        log.contains("move    Telling my sister ladder 1 → 2"),
+        "{log}"
+    );
     // The words of a removed ladder's steps stay with their history.
     assert!(
         log.contains("done    telling-my-sister-2 \"Send my sister a photo\""),
@@ -264,7 +268,10 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
     let out = home.path("report.html");
     ok(home.run(&["report", "--out", out.to_str().unwrap()]));
     let html = std::fs::read_to_string(&out).unwrap();
-    assert!(html.contains("telling-my-sister"), "{html}");
+    assert!(
+        html.contains("aria-label=\"The Telling my sister ladder: rung over time"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -448,4 +455,145 @@ fn the_guided_builder_through_a_pseudo_terminal() {
     );
     assert_eq!(text.matches("fear = [\"rejection\"]").count(), 1, "{text}");
     ok(home.run(&["check"]));
+}
+
+/// The sister ladder with its first step ("Send my sister a photo") answered twice, on
+/// two days, with what was feared not happening: the ladder moved up to rung 2.
+fn answered_sister() -> Home {
+    let home = sister();
+    ok(home.run(&["ladder", "enable", "telling-my-sister"]));
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(run.stderr.contains("Send my sister a photo"), "{run:?}");
+    sent_ago(&home, 96);
+    for (distress, hours) in [("2", 72), ("1", 48)] {
+        ok(home.run(&[
+            "done",
+            "--distress",
+            distress,
+            "--happened",
+            "no",
+            "--at",
+            &ago(hours),
+        ]));
+    }
+    home
+}
+
+/// What `log`, `export` (JSON and CSV) and the report show of the answered step and
+/// its ladder, once the content changed under them.
+fn assert_history_keeps_its_words(home: &Home) {
+    let log = ok(home.run(&["log"])).stdout;
+    assert!(
+        log.contains("done    telling-my-sister-2 \"Send my sister a photo\""),
+        "{log}"
+    );
+    assert!(
+        log.contains("move    Telling my sister ladder 1 → 2"),
+        "{log}"
+    );
+    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let answers: Vec<&Value> = export.iter().filter(|e| e["event"] == "answer").collect();
+    assert_eq!(answers.len(), 2, "{export:?}");
+    for a in &answers {
+        assert_eq!(a["text"], "Send my sister a photo", "{a}");
+        assert_eq!(a["title"], "Telling my sister", "{a}");
+        assert_eq!(a["ladder"], "telling-my-sister", "{a}");
+        assert_eq!(a["ladder_name"], "Telling my sister", "{a}");
+    }
+    let csv = ok(home.run(&["export", "--format", "csv"])).stdout;
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let answers: Vec<Vec<&str>> = csv
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[1] == "answer")
+        .collect();
+    assert_eq!(answers.len(), 2, "{csv}");
+    for a in &answers {
+        assert_eq!(a[column("text")], "Send my sister a photo", "{csv}");
+        assert_eq!(a[column("ladder_name")], "Telling my sister", "{csv}");
+    }
+    let out = home.path("report.html");
+    ok(home.run(&["report", "--out", out.to_str().unwrap(), "--force"]));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<h3>Telling my sister <span>"), "{html}");
+    assert_eq!(
+        html.matches("Telling my sister — what you feared did not happen")
+            .count(),
+        2,
+        "{html}"
+    );
+}
+
+#[test]
+fn a_step_deleted_by_hand_keeps_its_words_in_history() {
+    let home = answered_sister();
+    let path = home.path(FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The step answered, taken out of the file by hand (no command deletes one step).
+    let kept: Vec<&str> = text
+        .split("\n[[prompt]]\n")
+        .filter(|block| !block.contains("body = \"Send my sister a photo\""))
+        .collect();
+    assert_eq!(kept.len(), 3, "{text}");
+    std::fs::write(&path, kept.join("\n[[prompt]]\n")).unwrap();
+    let list = ok(home.run(&["list", "telling-my-sister"])).stdout;
+    assert!(!list.contains("Send my sister a photo"), "{list}");
+    assert_history_keeps_its_words(&home);
+}
+
+#[test]
+fn a_ladder_renamed_by_hand_keeps_its_name_and_words_in_history() {
+    let home = answered_sister();
+    let path = home.path(FILE);
+    // A new id (its steps' ids with it) and a new name, by hand.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("telling-my-sister", "my-sister")
+        .replace("Telling my sister", "Talking with my sister");
+    std::fs::write(&path, text).unwrap();
+    let show = ok(home.run(&["ladder", "show", "my-sister"])).stdout;
+    assert!(
+        show.starts_with("Talking with my sister (`my-sister`)"),
+        "{show}"
+    );
+    assert_history_keeps_its_words(&home);
+}
+
+#[test]
+fn why_done_and_ladder_name_a_personal_ladder_by_its_name() {
+    let home = sister();
+    let run = ok(home.run(&["ladder", "enable", "telling-my-sister"]));
+    assert!(
+        run.stdout.contains("The Telling my sister ladder is on."),
+        "{run:?}"
+    );
+    ok(home.run(&["send", "--no-wait"]));
+    sent_ago(&home, 96);
+    ok(home.run(&["done", "--distress", "2", "--at", &ago(72)]));
+    let run = ok(home.run(&["done", "--distress", "1", "--at", &ago(48)]));
+    assert!(
+        run.stdout.contains(
+            "Noted: you did \"Telling my sister\".\nTelling my sister ladder: up to rung 2"
+        ),
+        "{run:?}"
+    );
+    let why = ok(home.run(&["why", "telling-my-sister"])).stdout;
+    assert!(
+        why.starts_with("Telling my sister ladder, rung 2 of 3: Telling my sister\n"),
+        "{why}"
+    );
+    assert!(why.contains("\n     telling-my-sister-3 "), "{why}");
+    let why = ok(home.run(&["why", "telling-my-sister-1"])).stdout;
+    assert!(
+        why.starts_with("Telling my sister ladder, rung 3 of 3: "),
+        "{why}"
+    );
+    assert!(why.contains("\n   * telling-my-sister-1 "), "{why}");
+    let run = ok(home.run(&["ladder", "set", "telling-my-sister", "1"]));
+    assert!(
+        run.stdout
+            .contains("The Telling my sister ladder is on rung 1 (it was on 2)."),
+        "{run:?}"
+    );
 }

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use crate::Status;
 use crate::cli::{DoneArgs, HardArgs, StepRef};
 use crate::config::Config;
-use crate::content::Category;
-use crate::history::Settings;
-use crate::journal::{AnswerKind, Journal, NewAnswer, SentRow};
+use crate::content::{Category, Ladder};
+use crate::history::{Settings, Words};
+use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, SentRow};
 use crate::paths::Paths;
 use crate::progress::{Decision, Felt};
 use crate::record;
@@ -56,14 +56,15 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
     let mut config = setup.config.clone();
     Settings::read(&journal)?.apply(&mut config);
     let sent = find(&journal, step.step.as_deref())?;
-    let title = sent
-        .prompt
-        .as_deref()
-        .and_then(|id| setup.library.get(id))
-        .map_or_else(
-            || format!("step #{}", sent.id),
-            |p| format!("\"{}\"", p.title),
-        );
+    // The step and its ladder as the log names them, also after the content changed.
+    let words = Words::new(
+        &setup.library,
+        &[Entry::Sent(sent.clone())],
+        Default::default(),
+    );
+    let title = words
+        .title(&sent)
+        .map_or_else(|| format!("step #{}", sent.id), |t| format!("\"{t}\""));
     // `--felt` after the same answer was given (from the notification, say) completes
     // that answer instead of adding a second one.
     let completes = match felt {
@@ -84,7 +85,7 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
         )?
         .ok_or_else(|| anyhow::anyhow!("step #{} has no answer to complete", sent.id))?;
         println!("Noted: {title} felt \"{}\".", felt.label());
-        return outcome(paths, &config, &sent, &recorded);
+        return outcome(paths, &config, &words, &sent, &recorded);
     }
     let at = parse_time(step.at.as_deref(), "--at")?.unwrap_or_else(Utc::now);
     let answer = NewAnswer {
@@ -107,21 +108,24 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
         ),
         _ => println!("Skipped {title}. That is fine."),
     }
-    outcome(paths, &config, &sent, &recorded)
+    outcome(paths, &config, &words, &sent, &recorded)
 }
 
 /// Says what the rules made of an answer, and wakes the daemon to plan with it.
 fn outcome(
     paths: &Paths,
     config: &Config,
+    words: &Words,
     sent: &SentRow,
     recorded: &record::Recorded,
 ) -> anyhow::Result<Status> {
+    // A person's own ladder by its name, as `status` and `list` show it.
+    let name = |l: Ladder| words.ladder_name(l).unwrap_or_else(|| l.to_string());
     match &recorded.decision {
-        Some(Decision::Move(m)) => println!("{} ladder: {}.", m.ladder, m.reason),
+        Some(Decision::Move(m)) => println!("{} ladder: {}.", name(m.ladder), m.reason),
         Some(Decision::Hold(why)) => {
             if let Some(ladder) = sent.ladder {
-                println!("{ladder} ladder: {why}.");
+                println!("{} ladder: {why}.", name(ladder));
             }
         }
         None => {}

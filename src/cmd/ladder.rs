@@ -60,7 +60,7 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
         LadderAction::Enable { ladder: word } => {
             let l = ladder(&setup.library, word)?;
             journal.set_setting(&keys::ladder(l), Some("on"))?;
-            println!("The {l} ladder is on.");
+            println!("The {} ladder is on.", setup.library.ladder_name(l));
             if l.off_by_default() {
                 println!(
                     "Nothing in it is explicit, and every step can be skipped. `closer ladder disable {l}` turns it off."
@@ -75,14 +75,18 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
             let l = ladder(&setup.library, word)?;
             journal.set_setting(&keys::ladder(l), Some("off"))?;
             println!(
-                "The {l} ladder is off. Where it stood is kept, for when you turn it on again."
+                "The {} ladder is off. Where it stood is kept, for when you turn it on again.",
+                setup.library.ladder_name(l)
             );
         }
         LadderAction::Set { ladder: word, rung } => {
             let l = ladder(&setup.library, word)?;
             let highest = top(&setup.library, l);
             if !(1..=highest).contains(rung) {
-                anyhow::bail!("the {l} ladder has rungs 1 to {highest}");
+                anyhow::bail!(
+                    "the {} ladder has rungs 1 to {highest}",
+                    setup.library.ladder_name(l)
+                );
             }
             let history = History::load(&journal, &setup.config, Utc::now())?;
             let from = history.standing(l).rung;
@@ -93,7 +97,10 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                 reason: format!("set to rung {rung} by you"),
             };
             record_move(&journal, Utc::now(), &m)?;
-            println!("The {l} ladder is on rung {rung} (it was on {from}).");
+            println!(
+                "The {} ladder is on rung {rung} (it was on {from}).",
+                setup.library.ladder_name(l)
+            );
         }
         LadderAction::New { .. }
         | LadderAction::Add { .. }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::Status;
 use crate::cli::{ExportArgs, ExportFormat, LogArgs};
+use crate::history::Words;
 use crate::journal::{Entry, SentRow};
 use crate::paths::Paths;
 use crate::setup::{Setup, open_journal};
@@ -33,12 +34,15 @@ struct Event {
     happened: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<String>,
-    /// The prompt's words (its body), from the content or a removed ladder's file.
+    /// The prompt's title, as sent (`history::Words` says where it comes from).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    /// The prompt's words (its body), as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ladder: Option<String>,
-    /// A person's own ladder's name, while it exists.
+    /// A person's own ladder's name: now, or the last it was sent under if it is gone.
     #[serde(skip_serializing_if = "Option::is_none")]
     ladder_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,8 +58,7 @@ struct Event {
     row: Option<serde_json::Value>,
 }
 
-const CSV_HEADER: &str =
-    "time,event,step,rule,prompt,category,answer,distress,happened,source,ladder,from,rung,reason";
+const CSV_HEADER: &str = "time,event,step,rule,prompt,category,answer,distress,happened,source,ladder,from,rung,reason,title,text,ladder_name";
 
 /// Every event since `since`, with times in the config's time zone.
 /// With `raw`, the rows closer cannot read come last, as stored.
@@ -69,28 +72,14 @@ fn events(
     }
     let setup = Setup::load(paths)?;
     let tz = setup.config.timezone;
-    let removed =
-        crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
-    let name = |l: crate::content::Ladder| {
-        setup
-            .library
-            .ladder(l)
-            .filter(|info| info.personal)
-            .map(|info| info.name.clone())
-    };
-    // A prompt's words: from the content, or a removed ladder's file; an id known to
-    // neither shows as the id alone.
-    let words = |id: Option<&String>| {
-        let id = id?;
-        setup
-            .library
-            .get(id)
-            .or_else(|| removed.get(id))
-            .map(|p| p.body.clone())
-    };
     let journal = open_journal(paths)?;
     // Answers name the prompt they answer, which may be older than `since`.
     let all = journal.entries(None)?;
+    let removed =
+        crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
+    // Which words win, the ones sent or the content's, is `Words`'s to say.
+    let words = Words::new(&setup.library, &all, removed);
+    let name = |l| words.ladder_name(l);
     let sent: std::collections::BTreeMap<i64, &SentRow> = all
         .iter()
         .filter_map(|e| {
@@ -112,6 +101,7 @@ fn events(
         distress: None,
         happened: None,
         source: None,
+        title: None,
         text: None,
         ladder: None,
         ladder_name: None,
@@ -131,7 +121,8 @@ fn events(
                     step: Some(s.id),
                     rule: Some(s.rule.clone()),
                     prompt: s.prompt.clone(),
-                    text: words(s.prompt.as_ref()),
+                    title: words.title(s),
+                    text: words.body(s),
                     category: Some(s.category.to_string()),
                     ladder: s.ladder.map(|l| l.to_string()),
                     ladder_name: s.ladder.and_then(name),
@@ -143,7 +134,8 @@ fn events(
                     Event {
                         step: Some(a.sent_id),
                         prompt: s.and_then(|s| s.prompt.clone()),
-                        text: words(s.and_then(|s| s.prompt.as_ref())),
+                        title: s.and_then(|s| words.title(s)),
+                        text: s.and_then(|s| words.body(s)),
                         category: s.map(|s| s.category.to_string()),
                         answer: Some(a.kind.as_str()),
                         distress: a.distress,
@@ -278,6 +270,9 @@ pub fn export(paths: &Paths, args: &ExportArgs) -> anyhow::Result<Status> {
                     opt(e.from),
                     opt(e.rung),
                     e.reason.clone().unwrap_or_default(),
+                    e.title.clone().unwrap_or_default(),
+                    e.text.clone().unwrap_or_default(),
+                    e.ladder_name.clone().unwrap_or_default(),
                 ];
                 let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
                 println!("{}", line.join(","));

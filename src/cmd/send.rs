@@ -87,25 +87,20 @@ async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
     let delivery = notifier.send(&message).await;
 
     let journal = open_journal(paths)?;
-    let prompt = message
-        .prompt
-        .as_deref()
-        .and_then(|id| setup.library.get(id));
     let shown = match delivery {
         Delivery::Shown(n) => Some(n),
         Delivery::Printed => None,
     };
     // The prompt and the notification it was shown as, stored together.
     let sent_id = journal.record_shown(
-        &NewSent {
-            at: firing.at,
-            due: firing.due,
-            rule: schedule[rule].name.clone(),
-            category: firing.category,
-            prompt: message.prompt.clone(),
-            ladder: prompt.and_then(|p| p.ladder),
-            rung: prompt.and_then(|p| p.rung),
-        },
+        &NewSent::planned(
+            firing.at,
+            firing.due,
+            schedule[rule].name.clone(),
+            firing.category,
+            message.prompt.clone(),
+            &setup.library,
+        ),
         shown,
     )?;
     let Some(n) = shown else {
@@ -159,17 +154,14 @@ async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
     notifier.close(n).await;
     say!("You answered: {}.", step_label(&key).unwrap_or(&key));
     if let Ok(kind) = key.parse::<AnswerKind>() {
-        let answer = NewAnswer {
-            sent_id,
-            at: Utc::now(),
-            kind,
-            distress: None,
-            happened: None,
-            source: "notification",
-        };
+        let answer = NewAnswer::from_notification(sent_id, kind, Utc::now());
         let recorded = record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
         if let Some(crate::progress::Decision::Move(m)) = recorded.decision {
-            say!("{} ladder: {}.", m.ladder, m.reason);
+            say!(
+                "{} ladder: {}.",
+                setup.library.ladder_name(m.ladder),
+                m.reason
+            );
         }
     }
     Ok(Status::Success)

@@ -57,15 +57,17 @@ pub fn explain(library: &Library, (ladder, rung): (Ladder, u8), asked: Option<&s
         .iter()
         .filter(|p| p.category == Category::Step && p.group() == Some((ladder, rung)))
         .collect();
+    // A person's own ladder by its name, as `status` and `list` show it.
+    let name = library.ladder_name(ladder);
     let Some(first) = variants
         .iter()
         .find(|p| Some(p.id.as_str()) == asked)
         .or(variants.first())
     else {
-        return format!("{ladder} ladder, rung {rung}: no step here in the content.");
+        return format!("{name} ladder, rung {rung}: no step here in the content.");
     };
     let mut out = format!(
-        "{ladder} ladder, rung {rung} of {}: {}",
+        "{name} ladder, rung {rung} of {}: {}",
         top(library, ladder),
         first.title
     );
