@@ -92,43 +92,43 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         let now = Utc::now();
         memory.flush(&setup.config, &setup.library);
         // The journal is read afresh at every wake: the terminal may have answered,
-        // paused or moved a ladder meanwhile.
-        let (config, history) = memory.read(&setup.config, now);
-        let planner = Planner::new(&config, &setup.library, seed);
-        let summary_at = memory.summary_due(&config, started);
-        if summary_at.is_some_and(|at| at <= now) {
-            memory
-                .send_summary(&config, &setup.library, &mut notifier, now)
-                .await;
-            continue;
-        }
-        let wake = planner.wake(&history.state, cursor, now);
-        if !wake.send.is_empty() || !wake.missed.is_empty() {
-            send_due(&planner, &mut memory, &mut notifier, &wake, &history, now).await;
-            // A clock set backwards must not send again what was sent.
-            cursor = cursor.max(now);
-            continue;
-        }
-        match &wake.next {
-            Some(next) => debug!(
-                "next: \"{}\" at {}",
-                config.schedule[next.rule].name,
-                local(&config, next.at)
-            ),
-            None => info!(
-                "nothing is scheduled; waiting for a config change (SIGHUP) or `closer resume`"
-            ),
-        }
-        let wake_at = wake
-            .next
-            .map(|f| f.at)
-            .into_iter()
-            .chain(summary_at)
-            .min()
-            .unwrap_or_else(|| timer::never(now));
-        // What this wake read from the journal is not needed while asleep: the next turn
-        // reads it afresh. Kept, a ten-year journal's 92-day window would stay in memory.
-        drop(history);
+        // paused or moved a ladder meanwhile. What this reads is let go before the sleep
+        // (the block ends): kept, a ten-year journal's 92-day window would stay in memory,
+        // and what is rebuilt at every wake beside it would leave the heap in fragments.
+        let wake_at = {
+            let (config, history) = memory.read(&setup.config, now);
+            let planner = Planner::new(&config, &setup.library, seed);
+            let summary_at = memory.summary_due(&config, started);
+            if summary_at.is_some_and(|at| at <= now) {
+                memory
+                    .send_summary(&config, &setup.library, &mut notifier, now)
+                    .await;
+                continue;
+            }
+            let wake = planner.wake(&history.state, cursor, now);
+            if !wake.send.is_empty() || !wake.missed.is_empty() {
+                send_due(&planner, &mut memory, &mut notifier, &wake, &history, now).await;
+                // A clock set backwards must not send again what was sent.
+                cursor = cursor.max(now);
+                continue;
+            }
+            match &wake.next {
+                Some(next) => debug!(
+                    "next: \"{}\" at {}",
+                    config.schedule[next.rule].name,
+                    local(&config, next.at)
+                ),
+                None => info!(
+                    "nothing is scheduled; waiting for a config change (SIGHUP) or `closer resume`"
+                ),
+            }
+            wake.next
+                .map(|f| f.at)
+                .into_iter()
+                .chain(summary_at)
+                .min()
+                .unwrap_or_else(|| timer::never(now))
+        };
         memory.release();
         tokio::select! {
             woke = timer.wait_until(wake_at) => {
@@ -162,6 +162,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 reload(paths, &mut setup, &mut notifier, &mut reported).await;
             }
             Some(event) = events.recv() => {
+                let config = memory.settled(&setup.config);
                 let heard = memory.answer(&event, &config, &setup.library);
                 if heard.reveal {
                     // A click on the body: a hidden text is shown in full; a step shows
@@ -193,8 +194,9 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     }
     info!("stopping");
     notifier.close_all().await;
+    let config = memory.settled(&setup.config);
     while let Ok(event) = events.try_recv() {
-        memory.answer(&event, &setup.config, &setup.library);
+        memory.answer(&event, &config, &setup.library);
     }
     memory.flush(&setup.config, &setup.library);
     crate::recovery::keep_or_print(&paths.recovery(), &memory.unwritten());
@@ -262,6 +264,18 @@ impl Memory {
                 info!("the journal {} is open now", self.path.display());
             }
         }
+    }
+
+    /// The config with what the terminal keeps in the journal applied (a pause, ladders
+    /// turned on or off); the config alone when the journal cannot be read.
+    fn settled(&self, config: &Config) -> Config {
+        let Some(journal) = &self.journal else {
+            return config.clone();
+        };
+        setup::settled(config, journal).unwrap_or_else(|e| {
+            warn!("cannot read the journal's settings: {e}; answering with the config alone");
+            config.clone()
+        })
     }
 
     /// Hands back what the journal's connection and the heap hold but do not use.
@@ -804,7 +818,16 @@ async fn reload(
                 rules(new.config.schedule.len())
             );
             notifier.set_max_open(new.config.max_open);
-            *setup = new;
+            // The new content was parsed beside the running one, so it lies above it in
+            // the heap. Once the running one is gone, a copy fills the heap from the
+            // bottom and the parsed one is freed whole: repeated reloads do not leave the
+            // heap in fragments (20 of them left 0.35 MiB more resident without this).
+            setup.library = Library::default();
+            setup.library = new.library.clone();
+            drop(new.library);
+            setup.config = new.config;
+            setup.problems = new.problems;
+            setup.from_file = new.from_file;
             reported.clear();
             return;
         }

@@ -4,6 +4,9 @@
 //! next | head -1`): quietly, by SIGPIPE, never with a panic. The daemon and `send` keep
 //! SIGPIPE ignored, so a closed D-Bus socket or log pipe is an error they handle: `send`
 //! ends quietly on a closed stdout, and nothing either says on stderr can panic.
+//!
+//! `closer run` first starts itself again, once, without glibc's per-thread cache of
+//! freed blocks (see `without_glibc_thread_cache`), so the daemon's heap does not creep.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -13,8 +16,10 @@ use closer::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Run(_) | Command::Send(_)) {
-        end_quietly_on_a_closed_pipe();
+    match cli.command {
+        Command::Run(_) => without_glibc_thread_cache(),
+        Command::Send(_) => {}
+        _ => end_quietly_on_a_closed_pipe(),
     }
     match closer::run(cli) {
         Ok(closer::Status::Success) => ExitCode::SUCCESS,
@@ -37,5 +42,38 @@ fn end_quietly_on_a_closed_pipe() {
     #[allow(unsafe_code)]
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// The daemon sits in memory all day and wakes now and then to read its journal. glibc
+/// keeps a per-thread cache of freed blocks (tcache) that `malloc_trim` cannot hand back:
+/// after each wake its blocks lie scattered over the heap and keep whole pages resident (a
+/// daemon on a ten-year journal grew from 1.9 to 2.2 MiB of anonymous memory over 120
+/// wakes; without the cache it stays at 1.8). glibc reads that cache's size only from
+/// `GLIBC_TUNABLES` when a program starts, so `closer run` starts itself again, once, in
+/// place (the same pid), with the cache turned off. A person's own setting of it is kept;
+/// if the exec fails, the daemon runs as it is.
+fn without_glibc_thread_cache() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::process::CommandExt as _;
+        const TUNABLE: &str = "glibc.malloc.tcache_count";
+        let value = match std::env::var_os("GLIBC_TUNABLES") {
+            None => format!("{TUNABLE}=0"),
+            Some(set) => match set.to_str() {
+                Some(set) if set.contains(TUNABLE) => return,
+                Some("") => format!("{TUNABLE}=0"),
+                Some(set) => format!("{TUNABLE}=0:{set}"),
+                None => return,
+            },
+        };
+        let mut args = std::env::args_os();
+        let Some(name) = args.next() else { return };
+        // Returns only when the exec failed; the daemon then runs as it is.
+        let _ = std::process::Command::new("/proc/self/exe")
+            .arg0(name)
+            .args(args)
+            .env("GLIBC_TUNABLES", value)
+            .exec();
     }
 }

@@ -173,15 +173,14 @@ pub fn inputs(
     now: DateTime<Utc>,
     restarts: Restarts,
 ) -> Result<Inputs, JournalError> {
-    let mut config = config.clone();
     let Some(journal) = journal else {
         return Ok(Inputs {
-            config,
+            config: config.clone(),
             history: History::default(),
             restarts: Vec::new(),
         });
     };
-    Settings::read(journal)?.apply(&mut config);
+    let config = settled(config, journal)?;
     let mut history = History::load(journal, &config, now)?;
     let moves = match restarts {
         Restarts::Record => crate::record::restarts(journal, &history, &config.ladders, now)?,
@@ -202,6 +201,14 @@ pub fn inputs(
         history,
         restarts: moves,
     })
+}
+
+/// `config` with what the terminal keeps in the journal applied: a pause, ladders turned
+/// on or off.
+pub fn settled(config: &Config, journal: &Journal) -> Result<Config, JournalError> {
+    let mut config = config.clone();
+    Settings::read(journal)?.apply(&mut config);
+    Ok(config)
 }
 
 /// `history` as it reads once `m`, made at `at`, is in the journal.

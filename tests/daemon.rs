@@ -231,3 +231,54 @@ fn a_signal_as_soon_as_the_lock_names_the_pid_does_not_end_it() {
         assert_eq!(daemon.wait_exit(WAIT), 0, "attempt {attempt}");
     }
 }
+
+/// The daemon's environment as the kernel holds it for its running program.
+fn environ(pid: u32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .unwrap()
+        .split(|b| *b == 0)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect()
+}
+
+/// Waits until the lock names `daemon`'s pid: by then it runs its own program for good.
+fn until_locked(home: &Home, pid: u32) {
+    let lock = home.path("run/closer/closer.lock");
+    let deadline = std::time::Instant::now() + WAIT;
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == pid.to_string()) {
+        assert!(std::time::Instant::now() < deadline, "no pid in the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_daemon_runs_without_glibcs_thread_cache_and_keeps_a_persons_own_setting() {
+    // glibc's per-thread cache keeps freed blocks scattered over the heap after each wake;
+    // `closer run` starts itself again in place (the same pid) with it turned off.
+    let home = Home::with_config(&every_two_seconds("learn", true));
+    // glibc cuts the value it read at the first `:` once it has parsed it, so of a list
+    // only the first tunable shows here: closer puts its own first.
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[], "GLIBC_TUNABLES=glibc.malloc.tcache_count=0"),
+        (
+            &[("GLIBC_TUNABLES", "glibc.malloc.mxfast=0")],
+            "GLIBC_TUNABLES=glibc.malloc.tcache_count=0",
+        ),
+        (
+            &[("GLIBC_TUNABLES", "glibc.malloc.tcache_count=3")],
+            "GLIBC_TUNABLES=glibc.malloc.tcache_count=3",
+        ),
+    ];
+    for (env, want) in cases {
+        let mut daemon = home.daemon_with_env(env);
+        let pid = daemon.child.id();
+        until_locked(&home, pid);
+        let tunables: Vec<String> = environ(pid)
+            .into_iter()
+            .filter(|v| v.starts_with("GLIBC_TUNABLES="))
+            .collect();
+        assert_eq!(tunables, [want], "{}", daemon.log());
+        daemon.signal("TERM");
+        assert_eq!(daemon.wait_exit(WAIT), 0, "{}", daemon.log());
+    }
+}

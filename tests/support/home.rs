@@ -2,6 +2,7 @@
 //! directories and config file, and helpers to run commands or the daemon in it.
 #![allow(dead_code)] // Each test binary uses only part of this module.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -78,10 +79,14 @@ impl Home {
 
     /// Starts `closer run` against `desktop` (or no bus), its stderr going to a file.
     pub fn daemon(&self, desktop: Option<&Desktop>) -> Daemon {
+        let env = desktop.map(|d| d.env()).unwrap_or_default();
+        self.daemon_with_env(&env)
+    }
+
+    /// `closer run --verbose` with these variables added to its environment.
+    pub fn daemon_with_env<K: AsRef<OsStr>, V: AsRef<OsStr>>(&self, env: &[(K, V)]) -> Daemon {
         let mut cmd = self.cmd(&["run", "--verbose"]);
-        if let Some(desktop) = desktop {
-            cmd.envs(desktop.env());
-        }
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         let log = self.path("daemon.log");
         let child = cmd
             .stdout(Stdio::null())
