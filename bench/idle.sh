@@ -17,8 +17,9 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BASELINE_DIR="$REPO/bench/tcs-baseline"
-CLOSER_BIN="$REPO/target/release/closer"
-BASELINE_BIN="$BASELINE_DIR/target/release/tcs-baseline"
+# Where cargo puts what it builds: CARGO_TARGET_DIR, when set, holds both programs.
+CLOSER_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/closer"
+BASELINE_BIN="${CARGO_TARGET_DIR:-$BASELINE_DIR/target}/release/tcs-baseline"
 
 DURATION="${DURATION:-60}"
 PROGRAMS="${PROGRAMS:-closer baseline}"
