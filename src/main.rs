@@ -69,8 +69,13 @@ fn without_glibc_thread_cache() {
         };
         let mut args = std::env::args_os();
         let Some(name) = args.next() else { return };
+        // The file this program was started from (not `/proc/self/exe` itself, which a
+        // tool running closer, such as valgrind, reads as its own).
+        let Ok(program) = std::env::current_exe() else {
+            return;
+        };
         // Returns only when the exec failed; the daemon then runs as it is.
-        let _ = std::process::Command::new("/proc/self/exe")
+        let _ = std::process::Command::new(program)
             .arg0(name)
             .args(args)
             .env("GLIBC_TUNABLES", value)
