@@ -290,6 +290,15 @@ impl History {
         }
     }
 
+    /// Each sent prompt, oldest first, with whether it has an answer (any, "later" too).
+    pub fn sent_answered(&self) -> impl Iterator<Item = (&SentRow, bool)> {
+        // `state.sent` is made from `sent`, one for one, in the same order.
+        self.sent
+            .iter()
+            .zip(&self.state.sent)
+            .map(|(s, planned)| (s, planned.answered))
+    }
+
     /// Where `ladder` stands.
     pub fn standing(&self, ladder: Ladder) -> Standing {
         self.standings
@@ -322,7 +331,7 @@ impl History {
     }
 }
 
-/// How `log`, `export`, the report and the terminal's answers show what the journal
+/// How `log`, `export`, `status`, the report and the terminal's answers show what the journal
 /// holds after the content changed (a step deleted or reworded by hand, a ladder renamed
 /// or removed).
 ///

@@ -597,3 +597,40 @@ fn why_done_and_ladder_name_a_personal_ladder_by_its_name() {
         "{run:?}"
     );
 }
+
+#[test]
+fn status_shows_todays_step_in_the_words_it_was_sent_with() {
+    let home = sister();
+    ok(home.run(&["ladder", "enable", "telling-my-sister"]));
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(run.stderr.contains("Send my sister a photo"), "{run:?}");
+    // Since then, by hand: the step sent taken out, the ladder given another name.
+    let path = home.path(FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text
+        .split("\n[[prompt]]\n")
+        .filter(|block| !block.contains("body = \"Send my sister a photo\""))
+        .collect();
+    assert_eq!(kept.len(), 3, "{text}");
+    let edited = kept
+        .join("\n[[prompt]]\n")
+        .replace("Telling my sister", "Talking with my sister");
+    std::fs::write(&path, edited).unwrap();
+
+    let status: Value = serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap();
+    let today = &status["today"][0];
+    assert_eq!(today["title"], "Telling my sister", "{status}");
+    assert_eq!(today["body"], "Send my sister a photo", "{status}");
+    assert_eq!(today["waiting"], true, "{status}");
+    assert_eq!(status["waiting"]["title"], "Telling my sister", "{status}");
+    // The ladder itself goes by the name it has now.
+    assert_eq!(
+        status["ladders"][0]["name"], "Talking with my sister",
+        "{status}"
+    );
+    let text = ok(home.run(&["status"])).stdout;
+    assert!(
+        text.contains("  step        Telling my sister  (waiting: "),
+        "{text}"
+    );
+}
