@@ -634,3 +634,24 @@ fn status_shows_todays_step_in_the_words_it_was_sent_with() {
         "{text}"
     );
 }
+
+#[test]
+fn why_takes_a_personal_ladders_name_as_the_ladder_commands_do() {
+    let home = sister();
+    let by_id = ok(home.run(&["why", "telling-my-sister"])).stdout;
+    assert!(
+        by_id.starts_with("Telling my sister ladder, rung 1 of 3: Telling my sister\n"),
+        "{by_id}"
+    );
+    for name in ["Telling my sister", "telling my SISTER"] {
+        let run = ok(home.run(&["why", name]));
+        assert_eq!(run.stdout, by_id, "{name}: {run:?}");
+    }
+    let run = home.run(&["why", "Telling my brother"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("`Telling my brother` is neither a step id nor a ladder"),
+        "{run:?}"
+    );
+}
