@@ -655,3 +655,30 @@ fn why_takes_a_personal_ladders_name_as_the_ladder_commands_do() {
         "{run:?}"
     );
 }
+
+#[test]
+fn the_daemon_logs_a_personal_ladders_move_by_its_name() {
+    use closer::journal::{Journal, NewMove};
+    let home = sister();
+    // The sister ladder reached rung 2 twenty days ago; nothing since: the daemon
+    // restarts it a rung lower, and says so.
+    let (journal, _) = Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
+    journal
+        .record_move(&NewMove {
+            at: chrono::Utc::now() - chrono::TimeDelta::days(20),
+            ladder: "telling-my-sister".parse().unwrap(),
+            from: 1,
+            to: 2,
+            reason: "up".into(),
+        })
+        .unwrap();
+    drop(journal);
+    let daemon = home.daemon(None);
+    let log = daemon.wait_for_log(
+        "Telling my sister ladder: ",
+        1,
+        std::time::Duration::from_secs(20),
+    );
+    assert!(log.contains("after 20 days away"), "{log}");
+    assert!(!log.contains("telling-my-sister ladder"), "{log}");
+}
