@@ -73,11 +73,9 @@ fn the_cli_writes_a_private_sorted_file_that_check_accepts() {
         "{show:?}"
     );
     // A shipped ladder's id is not the person's to take.
-    let run = home.run(&["ladder", "new", "Emotional"]);
-    assert_eq!(run.code, Some(1), "{run:?}");
-    assert!(
-        run.stderr.contains("`emotional` is a shipped ladder"),
-        "{run:?}"
+    refused(
+        home.run(&["ladder", "new", "Emotional"]),
+        "`emotional` is a shipped ladder",
     );
     let run = home.run(&["ladder", "add", "emotional", "x", "--distress", "2"]);
     assert_eq!(run.code, Some(1), "{run:?}");
