@@ -372,7 +372,8 @@ fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct WhyArgs {
-    /// A step's prompt id, or a ladder; every ladder's current step when left out.
+    /// A step's prompt id, or a ladder (its id, or your own ladder's name); every ladder's
+    /// current step when left out.
     #[arg(value_name = "STEP|LADDER")]
     pub step: Option<String>,
 }

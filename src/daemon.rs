@@ -96,7 +96,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         // (the block ends): kept, a ten-year journal's 92-day window would stay in memory,
         // and what is rebuilt at every wake beside it would leave the heap in fragments.
         let wake_at = {
-            let (config, history) = memory.read(&setup.config, now);
+            let (config, history) = memory.read(&setup.config, &setup.library, now);
             let planner = Planner::new(&config, &setup.library, seed);
             let summary_at = memory.summary_due(&config, started);
             if summary_at.is_some_and(|at| at <= now) {
@@ -314,12 +314,12 @@ impl Memory {
 
     /// The planner's inputs at `now` (restarting ladders after a long break, recorded as
     /// moves), with what is not written yet added.
-    fn read(&self, config: &Config, now: DateTime<Utc>) -> (Config, History) {
+    fn read(&self, config: &Config, library: &Library, now: DateTime<Utc>) -> (Config, History) {
         let (config, mut history) =
             match setup::inputs(config, self.journal.as_ref(), now, Restarts::Record) {
                 Ok(inputs) => {
                     for m in &inputs.restarts {
-                        info!("{} ladder: {}", m.ladder, m.reason);
+                        info!("{} ladder: {}", library.ladder_name(m.ladder), m.reason);
                     }
                     (inputs.config, inputs.history)
                 }
@@ -469,7 +469,7 @@ impl Memory {
                     felt.distress()
                 );
                 if let Some(Decision::Move(m)) = &recorded.decision {
-                    info!("{} ladder: {}", m.ladder, m.reason);
+                    info!("{} ladder: {}", library.ladder_name(m.ladder), m.reason);
                 }
                 Heard {
                     paused: recorded.steps_paused,
@@ -507,7 +507,9 @@ impl Memory {
         match record::answer(journal, config, library, &answer, Utc::now()) {
             Ok(recorded) => {
                 match &recorded.decision {
-                    Some(Decision::Move(m)) => info!("{} ladder: {}", m.ladder, m.reason),
+                    Some(Decision::Move(m)) => {
+                        info!("{} ladder: {}", library.ladder_name(m.ladder), m.reason)
+                    }
                     Some(Decision::Hold(why)) => debug!("{why}"),
                     None => {}
                 }
@@ -911,7 +913,7 @@ mod tests {
             .unwrap();
         memory.sent(&planner, &firing, Delivery::Shown(7));
         assert_eq!(memory.unsaved.len(), 1);
-        let (_, history) = memory.read(&config, Utc::now());
+        let (_, history) = memory.read(&config, &library, Utc::now());
         assert_eq!(history.state.sent.len(), 1);
         // An answer to it waits too.
         let event = Event {

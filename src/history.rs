@@ -290,6 +290,15 @@ impl History {
         }
     }
 
+    /// Each sent prompt, oldest first, with whether it has an answer (any, "later" too).
+    pub fn sent_answered(&self) -> impl Iterator<Item = (&SentRow, bool)> {
+        // `state.sent` is made from `sent`, one for one, in the same order.
+        self.sent
+            .iter()
+            .zip(&self.state.sent)
+            .map(|(s, planned)| (s, planned.answered))
+    }
+
     /// Where `ladder` stands.
     pub fn standing(&self, ladder: Ladder) -> Standing {
         self.standings
@@ -322,7 +331,7 @@ impl History {
     }
 }
 
-/// How `log`, `export`, the report and the terminal's answers show what the journal
+/// How `log`, `export`, `status`, the report and the terminal's answers show what the journal
 /// holds after the content changed (a step deleted or reworded by hand, a ladder renamed
 /// or removed).
 ///
@@ -505,6 +514,52 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(last3(&window), last3(&whole));
+    }
+
+    /// Each sent row is paired with whether it has an answer, an answer dated before its
+    /// prompt (`--at`) and a "later" included.
+    #[test]
+    fn sent_rows_come_with_whether_they_were_answered() {
+        let at = Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap();
+        let sent = |id| {
+            Entry::Sent(SentRow {
+                id,
+                at: at + TimeDelta::hours(id),
+                due: at,
+                rule: "step".into(),
+                category: Category::Step,
+                prompt: Some(format!("p-{id}")),
+                ladder: None,
+                rung: None,
+                notification: None,
+                shown: Shown::default(),
+            })
+        };
+        let answer = |sent_id, hours, kind| {
+            Entry::Answer(crate::journal::AnswerRow {
+                id: sent_id,
+                sent_id,
+                at: at + TimeDelta::hours(hours),
+                kind,
+                distress: None,
+                happened: None,
+                source: "terminal".into(),
+            })
+        };
+        let entries = [
+            answer(2, 0, AnswerKind::Done),
+            sent(1),
+            sent(2),
+            sent(3),
+            answer(3, 4, AnswerKind::Snooze),
+            sent(4),
+        ];
+        let history = History::digest(&entries, &Settings::default(), TimeDelta::minutes(30));
+        let pairs: Vec<(i64, bool)> = history
+            .sent_answered()
+            .map(|(s, answered)| (s.id, answered))
+            .collect();
+        assert_eq!(pairs, [(1, false), (2, true), (3, true), (4, false)]);
     }
 
     /// What wins where: the words sent, then the content's, then a removed file's; a

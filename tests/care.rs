@@ -7,14 +7,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::desktop::{Desktop, Notify};
-use support::home::{Home, Run};
+use support::home::{Home, ok};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn ok(run: Run) -> Run {
-    assert_eq!(run.code, Some(0), "{run:?}");
-    run
-}
 
 /// One ladder, one step rule firing every `every` seconds, at most `per_day` prompts.
 fn steps_every(every: u32, per_day: u32, crisis: &str) -> String {
@@ -35,7 +30,7 @@ fn one_step_soon() -> String {
 
 /// Every answer in the journal, as `closer log --json` shows it.
 fn journal_answers(home: &Home) -> Vec<Value> {
-    let log: Vec<Value> = serde_json::from_str(&ok(home.run(&["log", "--json"])).stdout).unwrap();
+    let log: Vec<Value> = home.json(&["log", "--json"]);
     log.into_iter().filter(|e| e["event"] == "answer").collect()
 }
 
@@ -158,7 +153,7 @@ fn three_too_much_from_the_buttons_pause_steps_and_name_the_crisis_contact() {
     let answers = journal_answers(&home);
     assert_eq!(answers.len(), 3, "{answers:?}");
     assert!(answers.iter().all(|a| a["distress"] == 9), "{answers:?}");
-    let status: Value = serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap();
+    let status: Value = home.json(&["status", "--json"]);
     assert_eq!(status["steps_paused"], true, "{status}");
     // While paused, only compassion messages go out.
     assert!(
@@ -252,10 +247,9 @@ fn discreet_all_hides_the_text_until_the_notification_is_clicked() {
         step.actions
     );
     // The wording sent (a rung's wordings take turns, from the person's own seed).
-    let log: Vec<Value> = serde_json::from_str(&ok(home.run(&["log", "--json"])).stdout).unwrap();
+    let log: Vec<Value> = home.json(&["log", "--json"]);
     let sent = log.iter().find(|e| e["event"] == "sent").unwrap();
-    let list: Vec<Value> =
-        serde_json::from_str(&ok(home.run(&["list", "emotional", "--json"])).stdout).unwrap();
+    let list: Vec<Value> = home.json(&["list", "emotional", "--json"]);
     let first = list.iter().find(|p| p["id"] == sent["prompt"]).unwrap();
 
     // `closer status` shows the text.

@@ -529,7 +529,7 @@ fn next_and_status_show_the_rung_the_daemon_restarts_at_after_a_long_break() {
          [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"10:00\"\n",
     );
     // The emotional ladder reached rung 2 twenty days ago; nothing since.
-    let path = home.path("data/closer/journal.sqlite3");
+    let path = home.journal_path();
     let (journal, _) = Journal::open(&path).unwrap();
     journal
         .record_move(&NewMove {

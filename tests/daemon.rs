@@ -171,8 +171,7 @@ fn a_weekly_summary_that_came_due_is_sent_once() {
          [[schedule]]\nname = \"yearly\"\nsend = \"learn\"\ncron = \"0 9 1 1 *\"\n",
     );
     // The last summary went out over a week ago, so this week's is due.
-    let (journal, _) =
-        closer::journal::Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
+    let (journal, _) = closer::journal::Journal::open(&home.journal_path()).unwrap();
     let last = chrono::Utc::now() - chrono::TimeDelta::days(8);
     journal
         .set_setting("summary_sent", Some(&last.to_rfc3339()))

@@ -25,7 +25,7 @@ fn one_step_config() -> String {
 
 /// The answers in `home`'s journal: (kind, source).
 fn answers(home: &Home) -> Vec<(AnswerKind, String)> {
-    let (journal, _) = Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
+    let (journal, _) = Journal::open(&home.journal_path()).unwrap();
     let entries = journal.entries(None).unwrap();
     entries
         .into_iter()
@@ -342,7 +342,7 @@ fn a_frozen_server_is_given_up_on_after_the_call_timeout_and_nothing_is_sent_twi
     desktop.signal_server("CONT");
     daemon.wait_for_log("the notification server is back", 1, WAIT);
     assert_eq!(desktop.notifications().len(), 1);
-    let (journal, _) = Journal::open(&home.path("data/closer/journal.sqlite3")).unwrap();
+    let (journal, _) = Journal::open(&home.journal_path()).unwrap();
     let sent = journal.entries(None).unwrap();
     assert_eq!(sent.len(), 1, "{sent:?}");
     daemon.signal("TERM");

@@ -7,21 +7,10 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::time::Duration;
 
-use support::home::{Home, Run};
+use support::home::{Home, ok, refused};
 
 const CONFIG: &str = "timezone = \"UTC\"\n[[schedule]]\nname = \"yearly\"\n\
     send = \"learn\"\ncron = \"0 9 1 1 *\"\n";
-
-fn ok(run: Run) -> Run {
-    assert_eq!(run.code, Some(0), "{run:?}");
-    run
-}
-
-fn refused(run: Run, needle: &str) -> Run {
-    assert_eq!(run.code, Some(1), "{run:?}");
-    assert!(run.stderr.contains(needle), "no {needle:?} in {run:?}");
-    run
-}
 
 #[test]
 fn report_out_replaces_only_what_closer_wrote_unless_forced() {
@@ -97,7 +86,7 @@ fn a_symlinked_journal_is_refused_and_left_alone() {
     let target = home.path("elsewhere.db");
     fs::write(&target, "not a database").unwrap();
     fs::create_dir_all(home.path("data/closer")).unwrap();
-    symlink(&target, home.path("data/closer/journal.sqlite3")).unwrap();
+    symlink(&target, home.journal_path()).unwrap();
     refused(
         home.run(&["pause"]),
         "is a symlink; closer keeps its journal as a plain file",
@@ -133,7 +122,7 @@ fn the_lock_outlives_a_deleted_runtime_dir() {
         home.run(&["forget", "--yes"]),
         &format!("closer is running (pid {pid})"),
     );
-    assert!(home.path("data/closer/journal.sqlite3").exists());
+    assert!(home.journal_path().exists());
     // The terminal still finds it: `status` names it, and a pause wakes it at once.
     let status = ok(home.run(&["status"]));
     assert!(

@@ -7,7 +7,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 
 use serde_json::Value;
-use support::home::{Home, Run};
+use support::home::{Home, ago, ok, refused};
 
 /// A step rule and no ladder but the person's own.
 const CONFIG: &str = "timezone = \"UTC\"\n[content]\nladders = [\"telling-my-sister\", \"good\"]\n\
@@ -15,27 +15,6 @@ const CONFIG: &str = "timezone = \"UTC\"\n[content]\nladders = [\"telling-my-sis
     [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
 
 const FILE: &str = "config/closer/content/ladder-telling-my-sister.toml";
-
-fn ok(run: Run) -> Run {
-    assert_eq!(run.code, Some(0), "{run:?}");
-    run
-}
-
-fn ago(hours: i64) -> String {
-    (chrono::Utc::now() - chrono::TimeDelta::hours(hours)).to_rfc3339()
-}
-
-/// Dates the latest sent prompt `hours` ago, as if the daemon had sent it then.
-fn sent_ago(home: &Home, hours: i64) {
-    let at = (chrono::Utc::now() - chrono::TimeDelta::hours(hours))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
-    db.execute(
-        "UPDATE sent SET at = ?1, due = ?1 WHERE id = (SELECT max(id) FROM sent)",
-        [at],
-    )
-    .unwrap();
-}
 
 /// A home with the sister ladder made from the terminal, three steps given out of order.
 fn sister() -> Home {
@@ -94,11 +73,9 @@ fn the_cli_writes_a_private_sorted_file_that_check_accepts() {
         "{show:?}"
     );
     // A shipped ladder's id is not the person's to take.
-    let run = home.run(&["ladder", "new", "Emotional"]);
-    assert_eq!(run.code, Some(1), "{run:?}");
-    assert!(
-        run.stderr.contains("`emotional` is a shipped ladder"),
-        "{run:?}"
+    refused(
+        home.run(&["ladder", "new", "Emotional"]),
+        "`emotional` is a shipped ladder",
     );
     let run = home.run(&["ladder", "add", "emotional", "x", "--distress", "2"]);
     assert_eq!(run.code, Some(1), "{run:?}");
@@ -176,11 +153,11 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
     assert!(run.stdout.contains("is on"), "{run:?}");
     let run = ok(home.run(&["send", "--no-wait"]));
     assert!(run.stderr.contains("Send my sister a photo"), "{run:?}");
-    sent_ago(&home, 96);
-    ok(home.run(&["done", "--distress", "2", "--at", &ago(72)]));
-    let run = ok(home.run(&["done", "--distress", "1", "--at", &ago(48)]));
+    home.sent_ago(96);
+    home.answer("done", None, Some(2), &ago(72));
+    let run = home.answer("done", None, Some(1), &ago(48));
     assert!(run.stdout.contains("up to rung 2"), "{run:?}");
-    let status: Value = serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap();
+    let status: Value = home.json(&["status", "--json"]);
     let ladder = &status["ladders"][0];
     assert_eq!(ladder["ladder"], "telling-my-sister", "{status}");
     assert_eq!(ladder["name"], "Telling my sister", "{status}");
@@ -198,7 +175,7 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
         log.contains("move    Telling my sister ladder 1 → 2"),
         "{log}"
     );
-    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let export: Vec<Value> = home.json(&["export"]);
     assert!(
         export
             .iter()
@@ -233,7 +210,7 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
         log.contains("done    telling-my-sister-2 \"Send my sister a photo\""),
         "{log}"
     );
-    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let export: Vec<Value> = home.json(&["export"]);
     let answers: Vec<&Value> = export.iter().filter(|e| e["event"] == "answer").collect();
     assert_eq!(answers.len(), 2, "{export:?}");
     assert!(
@@ -464,7 +441,7 @@ fn answered_sister() -> Home {
     ok(home.run(&["ladder", "enable", "telling-my-sister"]));
     let run = ok(home.run(&["send", "--no-wait"]));
     assert!(run.stderr.contains("Send my sister a photo"), "{run:?}");
-    sent_ago(&home, 96);
+    home.sent_ago(96);
     for (distress, hours) in [("2", 72), ("1", 48)] {
         ok(home.run(&[
             "done",
@@ -491,7 +468,7 @@ fn assert_history_keeps_its_words(home: &Home) {
         log.contains("move    Telling my sister ladder 1 → 2"),
         "{log}"
     );
-    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let export: Vec<Value> = home.json(&["export"]);
     let answers: Vec<&Value> = export.iter().filter(|e| e["event"] == "answer").collect();
     assert_eq!(answers.len(), 2, "{export:?}");
     for a in &answers {
@@ -525,18 +502,24 @@ fn assert_history_keeps_its_words(home: &Home) {
     );
 }
 
-#[test]
-fn a_step_deleted_by_hand_keeps_its_words_in_history() {
-    let home = answered_sister();
+/// Takes the sister ladder's step `body` out of its file, as a hand would (no command
+/// deletes one step).
+fn take_out_by_hand(home: &Home, body: &str) {
     let path = home.path(FILE);
     let text = std::fs::read_to_string(&path).unwrap();
-    // The step answered, taken out of the file by hand (no command deletes one step).
     let kept: Vec<&str> = text
         .split("\n[[prompt]]\n")
-        .filter(|block| !block.contains("body = \"Send my sister a photo\""))
+        .filter(|block| !block.contains(&format!("body = \"{body}\"")))
         .collect();
     assert_eq!(kept.len(), 3, "{text}");
     std::fs::write(&path, kept.join("\n[[prompt]]\n")).unwrap();
+}
+
+#[test]
+fn a_step_deleted_by_hand_keeps_its_words_in_history() {
+    let home = answered_sister();
+    // The step answered, taken out of the file by hand.
+    take_out_by_hand(&home, "Send my sister a photo");
     let list = ok(home.run(&["list", "telling-my-sister"])).stdout;
     assert!(!list.contains("Send my sister a photo"), "{list}");
     assert_history_keeps_its_words(&home);
@@ -569,9 +552,9 @@ fn why_done_and_ladder_name_a_personal_ladder_by_its_name() {
         "{run:?}"
     );
     ok(home.run(&["send", "--no-wait"]));
-    sent_ago(&home, 96);
-    ok(home.run(&["done", "--distress", "2", "--at", &ago(72)]));
-    let run = ok(home.run(&["done", "--distress", "1", "--at", &ago(48)]));
+    home.sent_ago(96);
+    home.answer("done", None, Some(2), &ago(72));
+    let run = home.answer("done", None, Some(1), &ago(48));
     assert!(
         run.stdout.contains(
             "Noted: you did \"Telling my sister\".\nTelling my sister ladder: up to rung 2"
@@ -596,4 +579,83 @@ fn why_done_and_ladder_name_a_personal_ladder_by_its_name() {
             .contains("The Telling my sister ladder is on rung 1 (it was on 2)."),
         "{run:?}"
     );
+}
+
+#[test]
+fn status_shows_todays_step_in_the_words_it_was_sent_with() {
+    let home = sister();
+    ok(home.run(&["ladder", "enable", "telling-my-sister"]));
+    let run = ok(home.run(&["send", "--no-wait"]));
+    assert!(run.stderr.contains("Send my sister a photo"), "{run:?}");
+    // Since then, by hand: the step sent taken out, the ladder given another name.
+    take_out_by_hand(&home, "Send my sister a photo");
+    let path = home.path(FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("Telling my sister", "Talking with my sister"),
+    )
+    .unwrap();
+
+    let status: Value = home.json(&["status", "--json"]);
+    let today = &status["today"][0];
+    assert_eq!(today["title"], "Telling my sister", "{status}");
+    assert_eq!(today["body"], "Send my sister a photo", "{status}");
+    assert_eq!(today["waiting"], true, "{status}");
+    assert_eq!(status["waiting"]["title"], "Telling my sister", "{status}");
+    // The ladder itself goes by the name it has now.
+    assert_eq!(
+        status["ladders"][0]["name"], "Talking with my sister",
+        "{status}"
+    );
+    let text = ok(home.run(&["status"])).stdout;
+    assert!(
+        text.contains("  step        Telling my sister  (waiting: "),
+        "{text}"
+    );
+}
+
+#[test]
+fn why_takes_a_personal_ladders_name_as_the_ladder_commands_do() {
+    let home = sister();
+    let by_id = ok(home.run(&["why", "telling-my-sister"])).stdout;
+    assert!(
+        by_id.starts_with("Telling my sister ladder, rung 1 of 3: Telling my sister\n"),
+        "{by_id}"
+    );
+    for name in ["Telling my sister", "telling my SISTER"] {
+        let run = ok(home.run(&["why", name]));
+        assert_eq!(run.stdout, by_id, "{name}: {run:?}");
+    }
+    refused(
+        home.run(&["why", "Telling my brother"]),
+        "`Telling my brother` is neither a step id nor a ladder",
+    );
+}
+
+#[test]
+fn the_daemon_logs_a_personal_ladders_move_by_its_name() {
+    use closer::journal::{Journal, NewMove};
+    let home = sister();
+    // The sister ladder reached rung 2 twenty days ago; nothing since: the daemon
+    // restarts it a rung lower, and says so.
+    let (journal, _) = Journal::open(&home.journal_path()).unwrap();
+    journal
+        .record_move(&NewMove {
+            at: chrono::Utc::now() - chrono::TimeDelta::days(20),
+            ladder: "telling-my-sister".parse().unwrap(),
+            from: 1,
+            to: 2,
+            reason: "up".into(),
+        })
+        .unwrap();
+    drop(journal);
+    let daemon = home.daemon(None);
+    let log = daemon.wait_for_log(
+        "Telling my sister ladder: ",
+        1,
+        std::time::Duration::from_secs(20),
+    );
+    assert!(log.contains("after 20 days away"), "{log}");
+    assert!(!log.contains("telling-my-sister ladder"), "{log}");
 }

@@ -106,7 +106,7 @@ fn about_names_the_config_the_journal_and_the_state() {
     assert_eq!(run.code, Some(0), "{run:?}");
     for path in [
         home.config_path(),
-        home.path("data/closer/journal.sqlite3"),
+        home.journal_path(),
         home.path("state/closer"),
     ] {
         let shown = path.display().to_string();

@@ -6,40 +6,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::desktop::Desktop;
-use support::home::{Home, Run};
-
-/// One ladder and one step rule, so every step comes from the emotional ladder.
-const ONE_LADDER: &str = "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n\
-    [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
-    [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
-
-fn ok(run: Run) -> Run {
-    assert_eq!(run.code, Some(0), "{run:?}");
-    run
-}
-
-/// A moment `hours` ago, as `--at` takes it.
-fn ago(hours: i64) -> String {
-    (chrono::Utc::now() - chrono::TimeDelta::hours(hours)).to_rfc3339()
-}
-
-/// Dates the latest sent prompt `hours` ago, as if the daemon had sent it then: an
-/// answer cannot be dated before its prompt was sent.
-fn sent_ago(home: &Home, hours: i64) {
-    let at = (chrono::Utc::now() - chrono::TimeDelta::hours(hours))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
-    let changed = db
-        .execute(
-            "UPDATE sent SET at = ?1, due = ?1 WHERE id = (SELECT max(id) FROM sent)",
-            [at],
-        )
-        .unwrap();
-    assert_eq!(changed, 1);
-}
+use support::home::{Home, ONE_LADDER, ago, ok, refused};
 
 fn status(home: &Home) -> Value {
-    serde_json::from_str(&ok(home.run(&["status", "--json"])).stdout).unwrap()
+    home.json(&["status", "--json"])
 }
 
 fn emotional(home: &Home) -> (u64, String) {
@@ -56,10 +26,10 @@ fn emotional(home: &Home) -> (u64, String) {
 fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
-    sent_ago(&home, 96);
-    ok(home.run(&["done", "--distress", "2", "--at", &ago(72)]));
+    home.sent_ago(96);
+    home.answer("done", None, Some(2), &ago(72));
     assert_eq!(emotional(&home).0, 1);
-    let run = ok(home.run(&["done", "--distress", "1", "--at", &ago(48)]));
+    let run = home.answer("done", None, Some(1), &ago(48));
     assert!(
         run.stdout.contains("emotional ladder: up to rung 2"),
         "{run:?}"
@@ -73,8 +43,7 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
 
     // The next step comes from rung 2; two hard answers bring it back to rung 1.
     let run = ok(home.run(&["send", "--no-wait"]));
-    let list: Vec<Value> =
-        serde_json::from_str(&ok(home.run(&["list", "emotional", "--json"])).stdout).unwrap();
+    let list: Vec<Value> = home.json(&["list", "emotional", "--json"]);
     // Any of rung 2's wordings; status gives the reason of the one sent.
     let sent = list
         .iter()
@@ -83,7 +52,7 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
         .unwrap_or_else(|| panic!("not the rung-2 step: {run:?}"));
     assert_eq!(status(&home)["ladders"][0]["why"], sent["why"]);
     assert_eq!(status(&home)["ladders"][0]["fade"], sent["fade"]);
-    sent_ago(&home, 30);
+    home.sent_ago(30);
     ok(home.run(&["hard", "--at", &ago(24)]));
     assert_eq!(emotional(&home).0, 2);
     ok(home.run(&["hard"]));
@@ -96,13 +65,11 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
 fn a_skip_is_followed_by_a_setback_or_compassion_message() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
-    let before: Vec<Value> =
-        serde_json::from_str(&ok(home.run(&["next", "--json", "--count", "2"])).stdout).unwrap();
+    let before: Vec<Value> = home.json(&["next", "--json", "--count", "2"]);
     assert_eq!(before[0]["category"], "step");
     let run = ok(home.run(&["skip"]));
     assert!(run.stdout.contains("That is fine."), "{run:?}");
-    let after: Vec<Value> =
-        serde_json::from_str(&ok(home.run(&["next", "--json", "--count", "2"])).stdout).unwrap();
+    let after: Vec<Value> = home.json(&["next", "--json", "--count", "2"]);
     assert!(
         ["setback", "compassion"].contains(&after[0]["category"].as_str().unwrap()),
         "{after:?}"
@@ -125,21 +92,15 @@ fn answers_name_what_they_answer_and_refuse_what_they_cannot() {
 
     // One prompt, answered again the same day: refused, and the ladder does not move.
     for kind in ["done", "hard"] {
-        let run = home.run(&[kind, "1"]);
-        assert_eq!(run.code, Some(1), "{run:?}");
-        assert!(
-            run.stderr
-                .contains("prompt #1 was already answered `done` at"),
-            "{run:?}"
+        refused(
+            home.run(&[kind, "1"]),
+            "prompt #1 was already answered `done` at",
         );
     }
     // Never in the future, never before the prompt was sent.
-    let run = home.run(&["done", "1", "--at", "9999-12-31T23:59:59Z"]);
-    assert_eq!(run.code, Some(1), "{run:?}");
-    assert!(
-        run.stderr
-            .contains("an answer dated 9999-12-31 23:59 is in the future"),
-        "{run:?}"
+    refused(
+        home.run(&["done", "1", "--at", "9999-12-31T23:59:59Z"]),
+        "an answer dated 9999-12-31 23:59 is in the future",
     );
     let run = home.run(&["skip", "1", "--at", &ago(1)]);
     assert!(
@@ -147,7 +108,7 @@ fn answers_name_what_they_answer_and_refuse_what_they_cannot() {
             && run.stderr.contains("cannot be dated before that"),
         "{run:?}"
     );
-    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let export: Vec<Value> = home.json(&["export"]);
     assert_eq!(export.iter().filter(|e| e["event"] == "answer").count(), 1);
     assert!(export.iter().all(|e| e["event"] != "move"), "{export:?}");
 }
@@ -156,11 +117,11 @@ fn answers_name_what_they_answer_and_refuse_what_they_cannot() {
 fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
-    sent_ago(&home, 24 * 5);
+    home.sent_ago(24 * 5);
     for (i, kind) in ["done", "hard", "skip", "done"].iter().enumerate() {
         ok(home.run(&[kind, "--at", &ago(24 * (4 - i as i64))]));
     }
-    let events: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let events: Vec<Value> = home.json(&["export"]);
     let answers: Vec<&str> = events
         .iter()
         .filter(|e| e["event"] == "answer")
@@ -177,8 +138,7 @@ fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
         4,
         "{csv}"
     );
-    let log: Vec<Value> =
-        serde_json::from_str(&ok(home.run(&["log", "--days", "36600", "--json"])).stdout).unwrap();
+    let log: Vec<Value> = home.json(&["log", "--days", "36600", "--json"]);
     assert_eq!(log.len(), events.len());
 
     // The report holds rungs, steps and hard counts: it is closer's record too.
@@ -202,8 +162,7 @@ fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
 fn pause_and_resume_and_ladders_from_the_terminal() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["pause", "3d"]));
-    let next: Vec<Value> =
-        serde_json::from_str(&ok(home.run(&["next", "--json", "--count", "1"])).stdout).unwrap();
+    let next: Vec<Value> = home.json(&["next", "--json", "--count", "1"]);
     let first = chrono::DateTime::parse_from_rfc3339(next[0]["time"].as_str().unwrap()).unwrap();
     assert!(
         first > chrono::Utc::now() + chrono::TimeDelta::days(2),
@@ -252,8 +211,8 @@ fn clicking_done_on_the_desktop_moves_the_ladder() {
     let home = Home::with_config(&config);
     // Done once yesterday, from the terminal.
     ok(home.run(&["send", "--no-wait"]));
-    sent_ago(&home, 25);
-    ok(home.run(&["done", "--distress", "2", "--at", &ago(24)]));
+    home.sent_ago(25);
+    home.answer("done", None, Some(2), &ago(24));
 
     let daemon = home.daemon(Some(&desktop));
     desktop.wait_for_notifications(1, Duration::from_secs(10));
@@ -291,7 +250,7 @@ fn sigkill_in_a_burst_of_answers_loses_none_that_were_logged() {
     daemon.child.wait().unwrap();
 
     let logged = daemon.log().matches("answer to notification").count();
-    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let export: Vec<Value> = home.json(&["export"]);
     let stored = export.iter().filter(|e| e["event"] == "answer").count();
     assert!(logged >= 3, "{}", daemon.log());
     assert!(
@@ -312,7 +271,7 @@ const HALF_MINUTELY: &str = "timezone = \"UTC\"\n\
 /// locked disk would refuse writes), until it has a prompt it cannot write; returns the
 /// daemon and the lock's connection.
 fn daemon_that_cannot_write(home: &Home) -> (support::home::Daemon, rusqlite::Connection) {
-    let path = home.path("data/closer/journal.sqlite3");
+    let path = home.journal_path();
     closer::journal::Journal::open(&path).unwrap();
     let lock = rusqlite::Connection::open(&path).unwrap();
     lock.execute_batch("BEGIN IMMEDIATE").unwrap();
@@ -361,7 +320,7 @@ fn what_the_journal_refused_is_kept_at_a_stop_and_replayed_once_at_the_next_star
         daemon.log()
     );
     assert!(!file.exists(), "replayed once, then removed");
-    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    let db = rusqlite::Connection::open(home.journal_path()).unwrap();
     for at in &times {
         let n: i64 = db
             .query_row("SELECT count(*) FROM sent WHERE at = ?1", [at], |r| {
@@ -415,7 +374,7 @@ fn a_daemon_started_without_its_journal_opens_it_later_and_sees_a_pause() {
     std::thread::sleep(Duration::from_secs(3));
     let log = daemon.log();
     assert_eq!(log.matches("sent compassion").count(), before, "{log}");
-    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let export: Vec<Value> = home.json(&["export"]);
     assert!(
         export.iter().filter(|e| e["event"] == "sent").count() >= before - 1,
         "{export:?}"
@@ -426,8 +385,8 @@ fn a_daemon_started_without_its_journal_opens_it_later_and_sees_a_pause() {
 fn rows_closer_cannot_read_are_skipped_with_a_warning_and_exported_raw() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
-    sent_ago(&home, 2);
-    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
+    home.sent_ago(2);
+    let db = rusqlite::Connection::open(home.journal_path()).unwrap();
     db.execute_batch(
         "INSERT INTO sent (id, at, due, rule, category) VALUES
              (7, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day'),
@@ -464,7 +423,7 @@ fn rows_closer_cannot_read_are_skipped_with_a_warning_and_exported_raw() {
     let run = ok(home.run(&["done"]));
     assert!(run.stdout.contains("Noted: you did"), "{run:?}");
 
-    let export: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+    let export: Vec<Value> = home.json(&["export"]);
     let raw: Vec<(String, i64)> = export
         .iter()
         .filter(|e| e["event"] == "unreadable")
@@ -496,13 +455,10 @@ fn status_shows_the_step_done_answers_as_waiting_also_from_yesterday() {
     // from the terminal, so still waiting, and `done` answers the very step status shows.
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
-    sent_ago(&home, 50);
+    home.sent_ago(50);
     ok(home.run(&["send", "--no-wait"]));
-    sent_ago(&home, 30);
-    let latest: i64 = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3"))
-        .unwrap()
-        .query_row("SELECT max(id) FROM sent", [], |r| r.get(0))
-        .unwrap();
+    home.sent_ago(30);
+    let latest = home.latest_sent();
 
     let waiting = status(&home)["waiting"].clone();
     assert_eq!(waiting["id"], latest, "{waiting}");

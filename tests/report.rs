@@ -10,24 +10,14 @@ use std::process::Command;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
-use support::home::{Home, Run};
-
-/// Steps from the emotional ladder only, as often as asked, in UTC.
-const CONFIG: &str = "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n\
-    [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
-    [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
-
-fn ok(run: Run) -> Run {
-    assert_eq!(run.code, Some(0), "{run:?}");
-    run
-}
+use support::home::{Home, ONE_LADDER, Run, ok};
 
 /// Sends prompts until one is a step (after a hard or skipped step a kind one comes
 /// first); returns its number.
 fn send_step(home: &Home) -> String {
     for _ in 0..4 {
         ok(home.run(&["send", "--no-wait"]));
-        let events: Vec<Value> = serde_json::from_str(&ok(home.run(&["export"])).stdout).unwrap();
+        let events: Vec<Value> = home.json(&["export"]);
         let last = events.iter().rev().find(|e| e["event"] == "sent").unwrap();
         if last["category"] == "step" {
             return last["step"].to_string();
@@ -46,31 +36,14 @@ fn days_ago(now: DateTime<Utc>, n: i64) -> String {
 /// sent it then: an answer cannot be dated before its prompt was sent.
 fn sent_on(home: &Home, step: &str, first_answer: &str) {
     let at = first_answer.replace("T12:00:00Z", "T09:00:00.000Z");
-    let db = rusqlite::Connection::open(home.path("data/closer/journal.sqlite3")).unwrap();
-    let changed = db
-        .execute(
-            "UPDATE sent SET at = ?1, due = ?1 WHERE id = ?2",
-            (at, step.parse::<i64>().unwrap()),
-        )
-        .unwrap();
-    assert_eq!(changed, 1);
-}
-
-/// Answers step `step`: `kind` is done, hard or skip.
-fn answer(home: &Home, step: &str, kind: &str, at: &str, distress: Option<u8>) {
-    let distress = distress.map(|d| d.to_string());
-    let mut args = vec![kind, step, "--at", at];
-    if let Some(d) = &distress {
-        args.extend(["--distress", d]);
-    }
-    ok(home.run(&args));
+    home.date_sent(Some(step.parse().unwrap()), &at);
 }
 
 /// Four weeks of answers: the emotional ladder climbs from rung 1 to 4 with a hard week
 /// and a step back on the way; the intellectual ladder starts with a skip and climbs one
 /// rung; the experiential ladder is put on rung 2 by hand.
 fn four_weeks() -> Home {
-    let home = Home::with_config(CONFIG);
+    let home = Home::with_config(ONE_LADDER);
     let now = Utc::now();
     let at = |n| days_ago(now, n);
     let plan: &[&[(&str, i64, Option<u8>)]] = &[
@@ -94,7 +67,7 @@ fn four_weeks() -> Home {
         let step = send_step(&home);
         sent_on(&home, &step, &at(answers[0].1));
         for (kind, n, distress) in *answers {
-            answer(&home, &step, kind, &at(*n), *distress);
+            home.answer(kind, Some(&step), *distress, &at(*n));
         }
     }
     // The intellectual ladder, alone for a moment so that its steps are sent.
@@ -102,12 +75,12 @@ fn four_weeks() -> Home {
     ok(home.run(&["ladder", "disable", "emotional"]));
     let step = send_step(&home);
     sent_on(&home, &step, &at(21));
-    answer(&home, &step, "skip", &at(21), None);
-    answer(&home, &step, "done", &at(14), Some(4));
-    answer(&home, &step, "done", &at(8), Some(2));
+    home.answer("skip", Some(&step), None, &at(21));
+    home.answer("done", Some(&step), Some(4), &at(14));
+    home.answer("done", Some(&step), Some(2), &at(8));
     let step = send_step(&home);
     sent_on(&home, &step, &at(2));
-    answer(&home, &step, "done", &at(2), None);
+    home.answer("done", Some(&step), None, &at(2));
     ok(home.run(&["ladder", "enable", "emotional"]));
     ok(home.run(&["ladder", "enable", "experiential"]));
     ok(home.run(&["ladder", "set", "experiential", "2"]));
@@ -181,7 +154,7 @@ fn four_weeks_of_answers_make_a_report_that_says_so_and_is_the_same_every_time()
 
 #[test]
 fn an_empty_journal_gives_the_empty_state_and_no_journal_is_created() {
-    let home = Home::with_config(CONFIG);
+    let home = Home::with_config(ONE_LADDER);
     let run = ok(home.run(&["report"]));
     let path = home.path("data/closer/report.html");
     assert!(
@@ -193,7 +166,7 @@ fn an_empty_journal_gives_the_empty_state_and_no_journal_is_created() {
     assert!(html.contains("When you answer a step, it will show up here."));
     assert!(!html.contains("<svg"));
     assert_self_contained(&html);
-    assert!(!home.path("data/closer/journal.sqlite3").exists());
+    assert!(!home.journal_path().exists());
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the report is private");
@@ -201,7 +174,7 @@ fn an_empty_journal_gives_the_empty_state_and_no_journal_is_created() {
 
 #[test]
 fn open_without_a_browser_says_so_and_keeps_the_file() {
-    let home = Home::with_config(CONFIG);
+    let home = Home::with_config(ONE_LADDER);
     let empty = home.path("no-programs");
     fs::create_dir_all(&empty).unwrap();
     let out = home
@@ -221,7 +194,7 @@ fn open_without_a_browser_says_so_and_keeps_the_file() {
 
 #[test]
 fn days_must_be_at_least_one() {
-    let home = Home::with_config(CONFIG);
+    let home = Home::with_config(ONE_LADDER);
     let run = home.run(&["report", "--days", "0"]);
     assert_eq!(run.code, Some(2), "{run:?}");
 }
@@ -288,7 +261,7 @@ fn the_report_lays_out_in_headless_chromium() {
     }
     eprintln!("screenshot: {}", png.display());
 
-    let empty = Home::with_config(CONFIG);
+    let empty = Home::with_config(ONE_LADDER);
     report(&empty, "empty.html", &[]);
     let png = shots.join("report-empty.png");
     assert_eq!(screenshot(&empty.path("empty.html"), &png), Vec::new());

@@ -22,8 +22,9 @@ use crate::record::{record_move, top};
 use crate::setup::{Setup, open_journal};
 use crate::{files, ladder_file};
 
-/// A ladder the library knows, by id, or one of the person's own by its name.
-fn ladder(library: &Library, word: &str) -> anyhow::Result<Ladder> {
+/// A ladder the library knows, by id, or one of the person's own by its name (case
+/// aside): how every command that takes a LADDER finds it (`ladder`, `why`).
+pub fn ladder(library: &Library, word: &str) -> anyhow::Result<Ladder> {
     if let Ok(l) = word.parse::<Ladder>()
         && library.ladder(l).is_some()
     {

@@ -3,15 +3,21 @@
 //!
 //! The step shown as waiting is the one `closer done` (without STEP) answers: the latest
 //! step, from any day, while it has no answer; both ask `Journal::latest_step`.
+//!
+//! What was sent is shown in the words it was sent with (`history::Words`, as `log` has
+//! it), also after the content changed; those words are read for today's rows only, so
+//! the planner's window stays as light as it is.
 
-use chrono::Utc;
+use std::collections::BTreeMap;
+
+use chrono::{NaiveTime, Utc};
 use serde::Serialize;
 
 use crate::Status;
 use crate::cli::StatusArgs;
 use crate::content::Ladder;
-use crate::history::indefinitely;
-use crate::journal::{Journal, SentRow};
+use crate::history::{Words, indefinitely};
+use crate::journal::{Entry, Journal, SentRow};
 use crate::paths::Paths;
 use crate::planner::Planner;
 use crate::record::top;
@@ -97,26 +103,37 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     let local = |t: chrono::DateTime<Utc>| t.with_timezone(&config.timezone);
 
     let today = local(now).date_naive();
-    let today: Vec<Row> = history
-        .state
-        .sent
+    let midnight = crate::when::resolve(&config.timezone, today.and_time(NaiveTime::MIN));
+    // Today's rows with the words they were sent with, which planning does not read.
+    let shown = match &journal {
+        Some(journal) => journal.entries(Some(midnight.with_timezone(&Utc)))?,
+        None => Vec::new(),
+    };
+    let removed =
+        crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
+    let words = Words::new(&setup.library, &shown, removed);
+    let shown: BTreeMap<i64, &SentRow> = shown
         .iter()
-        .filter(|s| local(s.at).date_naive() == today)
-        .map(|s| Row {
-            time: local(s.at).to_rfc3339(),
-            schedule: s.rule.clone(),
-            category: s.category.to_string(),
-            prompt: s.prompt.clone(),
-            title: title(s.prompt.as_deref()),
-            body: s
-                .prompt
-                .as_deref()
-                .and_then(|id| setup.library.get(id))
-                .map(|p| p.body.clone()),
-            answered: s.answered,
-            waiting: waiting
-                .as_ref()
-                .is_some_and(|w| w.at == s.at && w.rule == s.rule),
+        .filter_map(|e| match e {
+            Entry::Sent(s) => Some((s.id, s)),
+            _ => None,
+        })
+        .collect();
+    let today: Vec<Row> = history
+        .sent_answered()
+        .filter(|(s, _)| local(s.at).date_naive() == today)
+        .map(|(s, answered)| {
+            let sent = shown.get(&s.id).copied().unwrap_or(s);
+            Row {
+                time: local(s.at).to_rfc3339(),
+                schedule: s.rule.clone(),
+                category: s.category.to_string(),
+                prompt: s.prompt.clone(),
+                title: words.title(sent),
+                body: words.body(sent),
+                answered,
+                waiting: waiting.as_ref().is_some_and(|w| w.id == s.id),
+            }
         })
         .collect();
     let planner = Planner::new(config, &setup.library, seed);
@@ -150,11 +167,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
                 .find(|p| p.group() == Some((*l, standing.rung)));
             LadderRow {
                 ladder: *l,
-                name: setup
-                    .library
-                    .ladder(*l)
-                    .filter(|info| info.personal)
-                    .map(|info| info.name.clone()),
+                name: words.ladder_name(*l),
                 rung: standing.rung,
                 of: top(&setup.library, *l),
                 reason: standing.reason,
@@ -184,7 +197,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
         waiting: waiting.map(|w| Waiting {
             id: w.id,
             time: local(w.at).to_rfc3339(),
-            title: title(w.prompt.as_deref()),
+            title: words.title(&w),
             prompt: w.prompt,
         }),
         today,

@@ -1,4 +1,5 @@
 //! `closer why [STEP]`: why a step is on its ladder and which safety habit it lets go of.
+//! STEP is a step's id, or a ladder's (its current step): by id, or your own by its name.
 //! Only here and in `closer status`: a notification never carries the reasons, so a
 //! glance at the screen shows no more than the step.
 
@@ -13,8 +14,8 @@ pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     let library = &setup.library;
     let steps: Vec<(Ladder, u8)> = match args.step.as_deref() {
-        Some(word) => match (library.get(word), word.parse::<Ladder>()) {
-            (Some(p), _) => match p.group() {
+        Some(word) => match library.get(word) {
+            Some(p) => match p.group() {
                 Some(group) => {
                     println!("{}", explain(library, group, Some(&p.id)));
                     return Ok(Status::Success);
@@ -24,14 +25,17 @@ pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
                     p.category
                 ),
             },
-            (None, Ok(ladder)) => {
-                let (_, history) = setup.history(paths)?;
-                vec![(ladder, history.standing(ladder).rung)]
-            }
-            (None, Err(_)) => anyhow::bail!(
-                "`{word}` is neither a step id nor a ladder ({}); `closer list step` shows the step ids",
-                Ladder::expected()
-            ),
+            // A ladder as the `ladder` commands find it: by id, or your own by its name.
+            None => match crate::cmd::ladder::ladder(library, word) {
+                Ok(ladder) => {
+                    let (_, history) = setup.history(paths)?;
+                    vec![(ladder, history.standing(ladder).rung)]
+                }
+                Err(_) => anyhow::bail!(
+                    "`{word}` is neither a step id nor a ladder ({} or your own ladder's name); `closer list step` shows the step ids",
+                    Ladder::expected()
+                ),
+            },
         },
         None => {
             let (config, history) = setup.history(paths)?;

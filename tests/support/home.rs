@@ -1,5 +1,6 @@
 //! A private home for running the real `closer` binary: a temp dir with its own XDG
-//! directories and config file, and helpers to run commands or the daemon in it.
+//! directories and config file, and helpers to run commands or the daemon in it, answer
+//! from the terminal, and read or date what its journal holds.
 #![allow(dead_code)] // Each test binary uses only part of this module.
 
 use std::ffi::OsStr;
@@ -14,6 +15,30 @@ use tempfile::TempDir;
 use super::desktop::Desktop;
 
 const POLL: Duration = Duration::from_millis(50);
+
+/// One ladder and one step rule, as often as asked, in UTC: every step comes from the
+/// emotional ladder.
+pub const ONE_LADDER: &str = "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n\
+    [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+    [[schedule]]\nname = \"step\"\nsend = \"step\"\nat = \"09:00\"\n";
+
+/// `run`, which must have succeeded.
+pub fn ok(run: Run) -> Run {
+    assert_eq!(run.code, Some(0), "{run:?}");
+    run
+}
+
+/// `run`, which must have been refused (exit 1) saying `needle`.
+pub fn refused(run: Run, needle: &str) -> Run {
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains(needle), "no {needle:?} in {run:?}");
+    run
+}
+
+/// A moment `hours` ago, as `--at` takes it.
+pub fn ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::TimeDelta::hours(hours)).to_rfc3339()
+}
 
 /// A temp home with a config file.
 #[derive(Debug)]
@@ -75,6 +100,60 @@ impl Home {
     pub fn run(&self, args: &[&str]) -> Run {
         let out = self.cmd(args).output().expect("closer runs");
         Run::from(out)
+    }
+
+    /// `closer ARGS`, which must succeed, its output read as JSON.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, args: &[&str]) -> T {
+        let run = ok(self.run(args));
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
+    }
+
+    /// `closer KIND [--distress D] --at AT` (KIND: done, hard or skip), for the latest
+    /// step or, with `step`, that one; it must succeed.
+    pub fn answer(&self, kind: &str, step: Option<&str>, distress: Option<u8>, at: &str) -> Run {
+        let distress = distress.map(|d| d.to_string());
+        let mut args = vec![kind];
+        args.extend(step);
+        args.extend(["--at", at]);
+        if let Some(d) = &distress {
+            args.extend(["--distress", d]);
+        }
+        ok(self.run(&args))
+    }
+
+    /// The journal's file.
+    pub fn journal_path(&self) -> PathBuf {
+        self.path("data/closer/journal.sqlite3")
+    }
+
+    /// Dates sent prompt `id` (the latest when None) at `at` (RFC 3339, UTC, as the
+    /// journal keeps it), as if the daemon had sent it then: an answer cannot be dated
+    /// before its prompt was sent.
+    pub fn date_sent(&self, id: Option<i64>, at: &str) {
+        let db = rusqlite::Connection::open(self.journal_path()).unwrap();
+        let changed = db
+            .execute(
+                "UPDATE sent SET at = ?1, due = ?1 \
+                 WHERE id = coalesce(?2, (SELECT max(id) FROM sent))",
+                (at, id),
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+    }
+
+    /// Dates the latest sent prompt `hours` ago (see `date_sent`).
+    pub fn sent_ago(&self, hours: i64) {
+        let at = (chrono::Utc::now() - chrono::TimeDelta::hours(hours))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.date_sent(None, &at);
+    }
+
+    /// The latest sent prompt's number.
+    pub fn latest_sent(&self) -> i64 {
+        rusqlite::Connection::open(self.journal_path())
+            .unwrap()
+            .query_row("SELECT max(id) FROM sent", [], |r| r.get(0))
+            .unwrap()
     }
 
     /// Starts `closer run` against `desktop` (or no bus), its stderr going to a file.
