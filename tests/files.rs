@@ -132,5 +132,9 @@ fn the_lock_outlives_a_deleted_runtime_dir() {
         "{status:?}"
     );
     ok(home.run(&["pause", "1h"]));
-    first.wait_for_log("woken to read the journal again", 1, Duration::from_secs(20));
+    first.wait_for_log(
+        "woken to read the journal again",
+        1,
+        Duration::from_secs(20),
+    );
 }
