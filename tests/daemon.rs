@@ -215,7 +215,9 @@ fn a_signal_as_soon_as_the_lock_names_the_pid_does_not_end_it() {
         let mut daemon = home.daemon(None);
         let pid = daemon.child.id();
         let deadline = std::time::Instant::now() + WAIT;
-        while !std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == pid.to_string()) {
+        while !std::fs::read_to_string(&lock)
+            .is_ok_and(|t| t.lines().next() == Some(pid.to_string().as_str()))
+        {
             assert!(std::time::Instant::now() < deadline, "no pid in the lock");
             std::hint::spin_loop();
         }
@@ -244,7 +246,9 @@ fn environ(pid: u32) -> Vec<String> {
 fn until_locked(home: &Home, pid: u32) {
     let lock = home.path("run/closer/closer.lock");
     let deadline = std::time::Instant::now() + WAIT;
-    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == pid.to_string()) {
+    while !std::fs::read_to_string(&lock)
+        .is_ok_and(|t| t.lines().next() == Some(pid.to_string().as_str()))
+    {
         assert!(std::time::Instant::now() < deadline, "no pid in the lock");
         std::thread::sleep(Duration::from_millis(20));
     }
