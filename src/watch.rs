@@ -4,7 +4,8 @@
 //! A config file or pack that is being created is read when its writer closes it (CLOSE_WRITE),
 //! not at its creation, so half a file is never taken for the config. A config that is a
 //! symbolic link is followed: the directory of the file it names is
-//! watched too. Waiting for a change is cancel-safe (the daemon waits for it in a `select!`): an event
+//! watched too. So is the config file itself, for a write through another name (a hard
+//! link kept elsewhere, written in place), which its directory does not hear of. Waiting for a change is cancel-safe (the daemon waits for it in a `select!`): an event
 //! read is never dropped with the future that read it.
 //! Linux only; elsewhere nothing is watched and SIGHUP does the same job.
 
@@ -62,6 +63,25 @@ mod linux {
         /// When the config is a symbolic link (a dotfile manager's): the directory of the
         /// file it names, watched too, and that file's name. Edits land there.
         link: Option<(WatchDescriptor, OsString, std::path::PathBuf)>,
+        /// The config file itself (the file a link names), watched for writes by any name.
+        file: Option<WatchDescriptor>,
+    }
+
+    /// Watches the file at `config` now (a new one, after it was replaced) for writes,
+    /// and lets go of `old` when that was another file.
+    fn watch_file(
+        inotify: &Inotify,
+        config: &Path,
+        old: Option<WatchDescriptor>,
+    ) -> Option<WatchDescriptor> {
+        let new = inotify.watches().add(config, WatchMask::CLOSE_WRITE).ok();
+        if let Some(old) = old
+            && new.as_ref() != Some(&old)
+        {
+            // Gone already when its file was deleted; nothing to do then.
+            let _ = inotify.watches().remove(old);
+        }
+        new
     }
 
     /// Whether `event` is a regular file just created at `path`: its writer has yet to
@@ -120,9 +140,11 @@ mod linux {
             #[allow(unsafe_code)]
             let fd = unsafe { AsyncFd::register_with_interest(inotify, Interest::READABLE) }?;
             let link = follow(fd.get_ref(), config);
+            let file = watch_file(fd.get_ref(), config, None);
             let targets = Targets {
                 config: config.to_owned(),
                 link,
+                file,
                 config_dir,
                 config_name: config.file_name().map(OsString::from).unwrap_or_default(),
                 content: content_watch,
@@ -193,6 +215,10 @@ mod linux {
                 if !still_being_written(&event, target) {
                     change = Some(Change::Config);
                 }
+            } else if Some(&event.wd) == w.file.as_ref() {
+                if event.mask.contains(inotify::EventMask::CLOSE_WRITE) {
+                    change = Some(Change::Config);
+                }
             } else if event.wd == w.config_dir {
                 if name.as_ref() == Some(&w.config_name) {
                     if !still_being_written(&event, &w.config) {
@@ -223,8 +249,10 @@ mod linux {
             w.content = inotify.watches().add(&w.content_dir, mask()).ok();
         }
         if change == Some(Change::Config) {
-            // The config may have become a link, or a link to somewhere else.
+            // The config may have become a link, or a link to somewhere else, or another
+            // file in the same place.
             w.link = follow(inotify, &w.config);
+            w.file = watch_file(inotify, &w.config, w.file.take());
         }
         Ok(change)
     }

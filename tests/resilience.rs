@@ -307,6 +307,44 @@ fn an_edit_of_a_symlinked_config_is_applied_by_itself() {
 }
 
 #[test]
+fn an_edit_through_a_hard_link_elsewhere_is_applied_by_itself() {
+    // The config is one file with two names; written in place through the other name,
+    // its own directory hears nothing of it.
+    let home = Home::empty();
+    home.write("dotfiles/closer.toml", &every_two_seconds("learn"));
+    std::fs::create_dir_all(home.path("config/closer")).unwrap();
+    std::fs::hard_link(home.path("dotfiles/closer.toml"), home.config_path()).unwrap();
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("sent learn", 1, WAIT);
+
+    std::fs::write(
+        home.path("dotfiles/closer.toml"),
+        every_two_seconds("compassion"),
+    )
+    .unwrap();
+    daemon.wait_for_log("reloaded", 1, WAIT);
+    daemon.wait_for_log("sent compassion", 1, WAIT);
+
+    // Replaced under its own name (an editor's save), the new file is watched in turn.
+    let text = every_two_seconds("learn");
+    home.write("config/closer/config.toml.new", &text);
+    std::fs::rename(
+        home.path("config/closer/config.toml.new"),
+        home.config_path(),
+    )
+    .unwrap();
+    daemon.wait_for_log("reloaded", 2, WAIT);
+    std::fs::remove_file(home.path("dotfiles/closer.toml")).unwrap();
+    std::fs::hard_link(home.config_path(), home.path("dotfiles/closer.toml")).unwrap();
+    std::fs::write(
+        home.path("dotfiles/closer.toml"),
+        every_two_seconds("compassion"),
+    )
+    .unwrap();
+    daemon.wait_for_log("reloaded", 3, WAIT);
+}
+
+#[test]
 fn a_config_written_slowly_is_read_once_it_is_whole() {
     use std::io::Write;
     let home = Home::with_config(&every_two_seconds("learn"));
