@@ -15,8 +15,9 @@
 //! start. A journal that could not be opened is tried again at every wake.
 //!
 //! The signal handlers exist before the lock names the pid (so an early SIGUSR1 from
-//! `closer pause`, or a SIGHUP, cannot end it); the clock is read once at the top of each turn of the
-//! loop and that `now` is passed down.
+//! `closer pause`, or a SIGHUP, cannot end it); the clock is read once at the top of each
+//! turn of the loop and that `now` is passed down. What a turn reads is let go before the
+//! daemon sleeps, so its memory does not grow with wakes or with the journal's age.
 
 use std::collections::HashMap;
 use std::path::Path;
