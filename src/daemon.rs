@@ -823,8 +823,8 @@ async fn reload(
             notifier.set_max_open(new.config.max_open);
             // The new content was parsed beside the running one, so it lies above it in
             // the heap. Once the running one is gone, a copy fills the heap from the
-            // bottom and the parsed one is freed whole: repeated reloads do not leave the
-            // heap in fragments (20 of them left 0.35 MiB more resident without this).
+            // bottom and the parsed one is freed whole, so repeated reloads leave the heap
+            // in fewer fragments (after 120 reloads: 2.15 MiB resident, 2.3 without this).
             setup.library = Library::default();
             setup.library = new.library.clone();
             drop(new.library);
