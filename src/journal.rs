@@ -342,6 +342,17 @@ impl Entry {
         }
     }
 
+    /// The sent prompts among `entries`, by their id (to find the prompt an answer is to).
+    pub fn sent_by_id(entries: &[Entry]) -> std::collections::BTreeMap<i64, &SentRow> {
+        entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Sent(s) => Some((s.id, s)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The order among entries at the same moment, then by id.
     fn tie(&self) -> (u8, i64) {
         match self {

@@ -20,7 +20,7 @@ use plotters::prelude::*;
 
 use crate::content::{Category, Ladder, Library};
 use crate::history::Words;
-use crate::journal::{AnswerKind, Entry, SentRow};
+use crate::journal::{AnswerKind, Entry};
 use crate::record::top;
 
 /// Everything the report is drawn from; the caller reads it.
@@ -255,14 +255,7 @@ impl Facts {
         };
         let inside = |date: NaiveDate| first <= date && date <= today;
 
-        let sent: BTreeMap<i64, &SentRow> = input
-            .entries
-            .iter()
-            .filter_map(|e| match e {
-                Entry::Sent(s) => Some((s.id, s)),
-                _ => None,
-            })
-            .collect();
+        let sent = Entry::sent_by_id(input.entries);
         let mut ever = false;
         let mut answers = Vec::new();
         for e in input.entries {
@@ -754,14 +747,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
 /// (a "how did it go" answer or `--happened`), newest first: only their own rows, and
 /// nothing at all when there are none.
 fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
-    let sent: BTreeMap<i64, &SentRow> = input
-        .entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Sent(s) => Some((s.id, s)),
-            _ => None,
-        })
-        .collect();
+    let sent = Entry::sent_by_id(input.entries);
     let words = Words::new(input.library, &[], BTreeMap::new());
     let mut rows: Vec<(NaiveDate, String, u8, bool)> = Vec::new();
     for e in input.entries {
@@ -1190,7 +1176,7 @@ footer { margin-top: 40px; padding-top: 16px; border-top: 1px solid var(--rule);
 mod tests {
     use super::*;
     use crate::diag::Source;
-    use crate::journal::{AnswerRow, MoveRow};
+    use crate::journal::{AnswerRow, MoveRow, SentRow};
 
     /// A small fixed pack: two short ladders and one kind message.
     const PACK: &str = r#"

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::Status;
 use crate::cli::{ExportArgs, ExportFormat, LogArgs};
 use crate::history::Words;
-use crate::journal::{Entry, SentRow};
+use crate::journal::Entry;
 use crate::paths::Paths;
 use crate::setup::{Setup, open_journal};
 
@@ -80,16 +80,7 @@ fn events(
     // Which words win, the ones sent or the content's, is `Words`'s to say.
     let words = Words::new(&setup.library, &all, removed);
     let name = |l| words.ladder_name(l);
-    let sent: std::collections::BTreeMap<i64, &SentRow> = all
-        .iter()
-        .filter_map(|e| {
-            if let Entry::Sent(s) = e {
-                Some((s.id, s))
-            } else {
-                None
-            }
-        })
-        .collect();
+    let sent = Entry::sent_by_id(&all);
     let blank = |time: String, event| Event {
         time,
         event,

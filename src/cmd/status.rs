@@ -8,8 +8,6 @@
 //! it), also after the content changed; those words are read for today's rows only, so
 //! the planner's window stays as light as it is.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveTime, Utc};
 use serde::Serialize;
 
@@ -112,13 +110,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     let removed =
         crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
     let words = Words::new(&setup.library, &shown, removed);
-    let shown: BTreeMap<i64, &SentRow> = shown
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Sent(s) => Some((s.id, s)),
-            _ => None,
-        })
-        .collect();
+    let shown = Entry::sent_by_id(&shown);
     let today: Vec<Row> = history
         .sent_answered()
         .filter(|(s, _)| local(s.at).date_naive() == today)
