@@ -103,11 +103,6 @@ pub fn running(runtime: &Path, data: &Path) -> Option<u32> {
     daemon(runtime, data).map(|d| d.pid)
 }
 
-/// The pid of the daemon holding the lock in `dir`, if one runs.
-pub fn holder(dir: &Path) -> Option<u32> {
-    held_by(dir).map(|d| d.pid)
-}
-
 /// A running daemon, as its lock file tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Daemon {
@@ -230,9 +225,9 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains(&format!("pid {pid}")));
-        assert_eq!(holder(dir.path()), Some(std::process::id()));
+        assert_eq!(held_by(dir.path()).map(|d| d.pid), Some(std::process::id()));
         drop(first);
-        assert_eq!(holder(dir.path()), None);
+        assert_eq!(held_by(dir.path()).map(|d| d.pid), None);
         acquire(dir.path()).unwrap();
     }
 
@@ -246,6 +241,6 @@ mod tests {
         assert!(matches!(err, LockError::Io { .. }), "{err}");
         assert!(err.to_string().contains(FILE_NAME), "{err}");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
-        assert_eq!(holder(dir.path()), None);
+        assert_eq!(held_by(dir.path()).map(|d| d.pid), None);
     }
 }
