@@ -230,6 +230,9 @@ word_enum!(
         Hard = "hard",
         TooMuch = "too-much",
         FearedHappened = "feared-happened",
+        FearedPartly = "feared-partly",
+        FearedDidNotHappen = "feared-did-not-happen",
+        RungDown = "rung-down",
         Return = "return",
         Done = "done",
     }
@@ -339,6 +342,9 @@ pub const MAX_BODY: usize = 200;
 pub const MAX_TITLE: usize = 60;
 /// The longest `why` line, in characters.
 pub const MAX_WHY: usize = 160;
+/// The longest feared outcome, in characters: the follow-up that asks about it fits two
+/// lines of a small notification.
+pub const MAX_FEARED: usize = 80;
 
 /// One message closer can send.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -359,6 +365,18 @@ pub struct Prompt {
     pub why: Option<String>,
     /// Who the step needs; None reads as `close`.
     pub needs: Option<Needs>,
+    /// What people often fear will happen when they take this step, as a clause that
+    /// reads after "You feared that " ("they would find it odd"): the follow-up asks
+    /// whether it happened, in these words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feared: Option<String>,
+    /// How likely the feared outcome felt beforehand, 0 to 100 (a person's own step).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likely: Option<u8>,
+    /// The step needs an occasion that may not come today (a disagreement, a meeting, a
+    /// visit): "No chance yet" is offered, and it stays answerable for a week.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub occasion: bool,
     /// The events this message answers; empty for a message that fits any moment.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<Event>,
@@ -817,6 +835,9 @@ pub(crate) const PROMPT_KEYS: &[&str] = &[
     "fade",
     "why",
     "needs",
+    "feared",
+    "likely",
+    "occasion",
     "after",
     "time",
     "sensitive",
@@ -962,6 +983,18 @@ fn read_prompt(
         check_text(s, MAX_WHY, "why")
     });
     let needs = f.parse_with("needs", "a string", diags, |s: &String| s.parse::<Needs>());
+    let feared = f.parse_with("feared", "a string", diags, |s: &String| {
+        check_text(s, MAX_FEARED, "feared outcome")
+    });
+    let likely = f.parse_with("likely", "a whole number from 0 to 100", diags, |n: &i64| {
+        u8::try_from(*n)
+            .ok()
+            .filter(|p| *p <= 100)
+            .ok_or_else(|| format!("{n} is not a likelihood; expected a whole number from 0 to 100"))
+    });
+    let occasion = f
+        .get::<bool>("occasion", "true or false", diags)
+        .is_some_and(|b| b.into_inner());
     let after = f
         .parse_with("after", "a list of events", diags, |list: &Vec<String>| {
             list.iter()
@@ -1028,7 +1061,9 @@ fn read_prompt(
             }
         }
     } else {
-        for key in ["ladder", "rung", "distress", "fade", "why", "needs"] {
+        for key in [
+            "ladder", "rung", "distress", "fade", "why", "needs", "feared", "likely", "occasion",
+        ] {
             if f.raw(key).is_some() {
                 f.report(
                     key,
@@ -1051,6 +1086,9 @@ fn read_prompt(
         fade,
         why,
         needs,
+        feared,
+        likely,
+        occasion,
         after,
         time,
         sensitive,
