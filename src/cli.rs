@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::journal::Happened;
 use clap::{Args, Parser, Subcommand};
 
 const ABOUT: &str = "Small, spaced steps toward closeness, and a kinder inner voice.";
@@ -70,7 +71,7 @@ pub enum Command {
     Hard(HardArgs),
 
     /// Skip a step. Skipping is always fine, and never counted against you.
-    Skip(StepRef),
+    Skip(SkipArgs),
 
     /// Send one prompt now, to try the setup.
     Send(SendArgs),
@@ -160,14 +161,16 @@ pub struct DoneArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
     pub distress: Option<u8>,
 
-    /// Did what you feared happen?
-    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
-    pub happened: Option<bool>,
+    /// Did what you feared happen? yes, partly or no. Given alone, it completes a "Did
+    /// it" already given to the step (from the notification, say).
+    #[arg(long, value_name = "yes|partly|no", value_parser = parse_happened)]
+    pub happened: Option<Happened>,
 
-    /// How it went against what you feared: easier (distress 2, it did not happen), about
-    /// (4) or harder (6, it happened). Completes a "Did it" already given to the step.
-    #[arg(long, value_name = "easier|about|harder",
-          value_parser = clap::builder::PossibleValuesParser::new(["easier", "about", "harder"]))]
+    /// How it went against what you feared: easier or about (it did not happen), harder
+    /// (a feeling, not that it happened), or too-much (names where help is; a step back).
+    /// Read against the step's own expected distress. Completes a "Did it" already given.
+    #[arg(long, value_name = "easier|about|harder|too-much",
+          value_parser = clap::builder::PossibleValuesParser::new(["easier", "about", "harder", "too-much"]))]
     pub felt: Option<String>,
 }
 
@@ -180,22 +183,37 @@ pub struct HardArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
     pub distress: Option<u8>,
 
-    /// Did what you feared happen?
-    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
-    pub happened: Option<bool>,
+    /// Did what you feared happen? yes, partly or no. Given alone, it completes an "It
+    /// was hard" already given to the step. "It was hard" where what you feared did not
+    /// happen counts as doing it.
+    #[arg(long, value_name = "yes|partly|no", value_parser = parse_happened)]
+    pub happened: Option<Happened>,
 
-    /// How it went: ok (hard but OK, distress 6) or too-much (distress 9; three in a row
-    /// pause steps). Completes an "It was hard" already given to the step.
+    /// How it went: ok (hard but OK: as hard as the step is expected to be) or too-much
+    /// (names where help is; a step back, and three in a row pause steps). Completes an
+    /// "It was hard" already given to the step.
     #[arg(long, value_name = "ok|too-much",
           value_parser = clap::builder::PossibleValuesParser::new(["ok", "too-much"]))]
     pub felt: Option<String>,
 }
 
-fn parse_yes_no(s: &str) -> Result<bool, String> {
+#[derive(Debug, Args)]
+pub struct SkipArgs {
+    #[command(flatten)]
+    pub step: StepRef,
+
+    /// The step needs an occasion that did not come yet (a disagreement, a meeting, a
+    /// visit): neither a skip nor a hold, and the step stays answerable for a week.
+    #[arg(long)]
+    pub no_chance: bool,
+}
+
+fn parse_happened(s: &str) -> Result<Happened, String> {
     match s {
-        "yes" | "y" => Ok(true),
-        "no" | "n" => Ok(false),
-        _ => Err(format!("`{s}` is not yes or no")),
+        "yes" | "y" => Ok(Happened::Yes),
+        "partly" => Ok(Happened::Partly),
+        "no" | "n" => Ok(Happened::No),
+        _ => Err(format!("`{s}` is not yes, partly or no")),
     }
 }
 

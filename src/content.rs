@@ -986,12 +986,16 @@ fn read_prompt(
     let feared = f.parse_with("feared", "a string", diags, |s: &String| {
         check_text(s, MAX_FEARED, "feared outcome")
     });
-    let likely = f.parse_with("likely", "a whole number from 0 to 100", diags, |n: &i64| {
-        u8::try_from(*n)
-            .ok()
-            .filter(|p| *p <= 100)
-            .ok_or_else(|| format!("{n} is not a likelihood; expected a whole number from 0 to 100"))
-    });
+    let likely = f.parse_with(
+        "likely",
+        "a whole number from 0 to 100",
+        diags,
+        |n: &i64| {
+            u8::try_from(*n).ok().filter(|p| *p <= 100).ok_or_else(|| {
+                format!("{n} is not a likelihood; expected a whole number from 0 to 100")
+            })
+        },
+    );
     let occasion = f
         .get::<bool>("occasion", "true or false", diags)
         .is_some_and(|b| b.into_inner());

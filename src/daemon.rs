@@ -31,12 +31,12 @@ use crate::Status;
 use crate::config::Config;
 use crate::content::{Category, Library};
 use crate::history::{History, keys};
-use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, NewSent, Opened};
+use crate::journal::{AnswerKind, Entry, Happened, Journal, NewAnswer, NewSent, Opened};
 use crate::notify::{Answer, DEFAULT_ACTION, Delivery, Event, Message, Notifier, step_label};
 use crate::paths::Paths;
 use crate::planner::{Firing, Planner, Sent, Wake};
 use crate::progress::{Decision, Felt};
-use crate::record;
+use crate::record::{self, FollowedUp, HowItWent};
 use crate::setup::{self, Restarts, Setup};
 use crate::timer::{self, WallTimer};
 use crate::watch::{Change, Watcher};
@@ -177,15 +177,25 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                     }
                     continue;
                 }
-                if let Some(kind) = heard.ask {
+                if let Some(ask) = heard.ask {
                     // The question takes the answered notification's place.
-                    ask_how_it_went(&mut notifier, &mut memory, &event, kind).await;
+                    ask_how_it_went(&mut notifier, &mut memory, &event, ask, &setup.library)
+                        .await;
+                } else if heard.no_chance {
+                    // The occasion may still come this week: the step stays, without
+                    // "No chance yet".
+                    keep_open(&mut notifier, &mut memory, &event, &config, &setup.library).await;
                 } else if matches!(event.answer, Answer::Action(_)) {
                     // Some servers leave an answered notification on screen.
                     notifier.close(event.id).await;
                 }
                 if heard.paused {
-                    say(&mut notifier, "A note for you", &record::pause_note(&config)).await;
+                    urgent(&mut notifier, &record::pause_note(&config)).await;
+                } else if heard.too_much {
+                    urgent(&mut notifier, &record::help_note(&config)).await;
+                }
+                if let Some(line) = &heard.said_before {
+                    say(&mut notifier, "Already noted", line).await;
                 }
             }
             () = notifier.until_retry() => {
@@ -214,8 +224,14 @@ struct Memory {
     unsaved: Vec<(NewSent, Option<u32>)>,
     /// Answers to notifications whose prompt is not in the journal yet, or that failed.
     pending: Vec<(u32, AnswerKind, DateTime<Utc>)>,
+    /// How steps went (follow-ups) that could not be written yet: the answer's id in the
+    /// journal, and what was said.
+    pending_how: Vec<(i64, HowItWent)>,
     /// Notification id to the journal's sent id.
     shown: HashMap<u32, i64>,
+    /// A "how did it go?" notification's id to the id of the answer it asks about: a
+    /// follow-up completes that answer and no other.
+    asked: HashMap<u32, i64>,
 }
 
 impl Memory {
@@ -225,7 +241,9 @@ impl Memory {
             path: path.to_owned(),
             unsaved: Vec::new(),
             pending: Vec::new(),
+            pending_how: Vec::new(),
             shown: HashMap::new(),
+            asked: HashMap::new(),
         };
         memory.journal = Memory::connect(path, true);
         memory
@@ -386,6 +404,10 @@ impl Memory {
         for (n, kind, at) in pending {
             self.store_answer(n, kind, at, config, library);
         }
+        let pending_how = std::mem::take(&mut self.pending_how);
+        for (answer_id, how) in pending_how {
+            self.store_how(answer_id, how, config, library);
+        }
     }
 
     /// Records an answer from a notification: what it calls for next.
@@ -408,11 +430,8 @@ impl Memory {
                 ..Heard::default()
             };
         }
-        if let Some(felt) = key
-            .strip_prefix(FELT_KEY)
-            .and_then(|word| Felt::ALL.iter().find(|f| f.as_str() == word))
-        {
-            return self.follow_up(event, *felt, config, library);
+        if let Some(how) = key.strip_prefix(HOW_KEY).and_then(how_it_went) {
+            return self.follow_up(event, how, config, library);
         }
         let label = step_label(key).unwrap_or(key);
         let Ok(kind) = key.parse::<AnswerKind>() else {
@@ -422,7 +441,7 @@ impl Memory {
         // Stored first, logged after: a logged answer is a kept answer.
         // An answer is dated when it arrives, which is not the turn's `now`: the daemon
         // may have waited hours for it.
-        let paused = self.store_answer(event.id, kind, Utc::now(), config, library);
+        let recorded = self.store_answer(event.id, kind, Utc::now(), config, library);
         let kept = self.pending.iter().any(|(n, _, _)| *n == event.id);
         info!(
             "answer to notification {} (`{prompt}`): {key} (\"{label}\"){}",
@@ -433,61 +452,93 @@ impl Memory {
                 ""
             }
         );
-        // How it went is asked once, of an answer that was kept.
-        let ask = (!kept && !Felt::after(kind).is_empty()).then_some(kind);
+        // How it went is asked once, of an answer that was kept: about that answer.
+        let ask = recorded
+            .as_ref()
+            .and_then(|r| r.answer_id)
+            .filter(|_| kind.done())
+            .map(|answer_id| Ask { kind, answer_id });
         Heard {
-            paused,
+            paused: recorded.as_ref().is_some_and(|r| r.steps_paused),
             ask,
-            reveal: false,
+            no_chance: kind == AnswerKind::NoChance,
+            ..Heard::default()
         }
     }
 
     /// Records how a step went, the answer to a follow-up: it completes the answer it
-    /// follows. Ignored (with a line in the log) when that answer cannot be found.
+    /// asked about, and no other; the first word on it stands. Kept in memory when the
+    /// journal cannot be written, as answers are.
     fn follow_up(
         &mut self,
         event: &Event,
-        felt: Felt,
+        how: HowItWent,
         config: &Config,
         library: &Library,
     ) -> Heard {
-        let (Some(journal), Some(&sent_id)) = (&self.journal, self.shown.get(&event.id)) else {
+        let Some(&answer_id) = self.asked.get(&event.id) else {
             warn!(
-                "notification {}: \"{}\" came for a prompt not in the journal; not kept",
-                event.id,
-                felt.label()
+                "notification {}: how it went came for an answer this run did not ask about; not kept",
+                event.id
             );
             return Heard::default();
         };
-        match record::follow_up(journal, config, library, sent_id, felt, None, Utc::now()) {
-            Ok(Some(recorded)) => {
-                info!(
-                    "how it went, for notification {} (`{}`): {} (\"{}\"), distress {}",
-                    event.id,
-                    event.prompt.as_deref().unwrap_or("?"),
-                    felt.as_str(),
-                    felt.label(),
-                    felt.distress()
-                );
+        info!(
+            "how it went, for notification {} (`{}`): {}",
+            event.id,
+            event.prompt.as_deref().unwrap_or("?"),
+            how_words(how)
+        );
+        self.store_how(answer_id, how, config, library)
+    }
+
+    fn store_how(
+        &mut self,
+        answer_id: i64,
+        how: HowItWent,
+        config: &Config,
+        library: &Library,
+    ) -> Heard {
+        let Some(journal) = &self.journal else {
+            self.pending_how.push((answer_id, how));
+            return Heard::default();
+        };
+        match record::follow_up(journal, config, library, answer_id, how, Utc::now()) {
+            Ok(FollowedUp::Recorded(recorded)) => {
                 if let Some(Decision::Move(m)) = &recorded.decision {
                     info!("{} ladder: {}", library.ladder_name(m.ladder), m.reason);
                 }
                 Heard {
                     paused: recorded.steps_paused,
+                    too_much: recorded.too_much,
                     ..Heard::default()
                 }
             }
-            Ok(None) => {
-                warn!(
-                    "notification {}: \"{}\" follows no answer in the journal; not kept",
-                    event.id,
-                    felt.label()
+            Ok(FollowedUp::AlreadySaid(first)) => {
+                info!(
+                    "how answer {answer_id} went was already said (from the {}); the first word stands",
+                    first.source
                 );
+                Heard {
+                    said_before: Some(format!(
+                        "How that step went was already noted from the {}; the first word stands.",
+                        first.source
+                    )),
+                    ..Heard::default()
+                }
+            }
+            Ok(FollowedUp::Unknown) => {
+                warn!("how it went follows no answer {answer_id} in the journal; not kept");
                 Heard::default()
             }
             Err(e) => {
-                warn!("cannot record how it went: {e}");
-                Heard::default()
+                warn!("cannot record how it went yet: {e}; it is kept in memory");
+                self.pending_how.push((answer_id, how));
+                // "Too much" names where help is at once, written or not.
+                Heard {
+                    too_much: how.felt == Some(Felt::TooMuch),
+                    ..Heard::default()
+                }
             }
         }
     }
@@ -499,10 +550,10 @@ impl Memory {
         at: DateTime<Utc>,
         config: &Config,
         library: &Library,
-    ) -> bool {
+    ) -> Option<record::Recorded> {
         let (Some(journal), Some(&sent_id)) = (&self.journal, self.shown.get(&n)) else {
             self.pending.push((n, kind, at));
-            return false;
+            return None;
         };
         let answer = NewAnswer::from_notification(sent_id, kind, at);
         match record::answer(journal, config, library, &answer, Utc::now()) {
@@ -514,16 +565,16 @@ impl Memory {
                     Some(Decision::Hold(why)) => debug!("{why}"),
                     None => {}
                 }
-                recorded.steps_paused
+                Some(recorded)
             }
             Err(record::AnswerError::Refused(why)) => {
                 warn!("answer to notification {n} not recorded: {why}");
-                false
+                None
             }
             Err(record::AnswerError::Journal(e)) => {
                 warn!("cannot record the answer yet: {e}; it is kept in memory");
                 self.pending.push((n, kind, at));
-                false
+                None
             }
         }
     }
@@ -614,18 +665,85 @@ impl Memory {
 /// How many missed prompts are named one by one in the log.
 const MISSED_SHOWN: usize = 24;
 
-/// The action keys of a follow-up: this, then the word of a [`Felt`] ("felt-easier").
-const FELT_KEY: &str = "felt-";
-
 /// What an answer from a notification calls for.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Heard {
-    /// Steps were paused because of it: say so.
+    /// Steps were paused because of it: say so, and where help is.
     paused: bool,
-    /// Ask how it went, after this answer.
-    ask: Option<AnswerKind>,
+    /// Ask how it went, about this answer.
+    ask: Option<Ask>,
     /// Show the full text of a discreet notification, which was clicked.
     reveal: bool,
+    /// "Too much": name where help is at once.
+    too_much: bool,
+    /// "No chance yet": the step stays open.
+    no_chance: bool,
+    /// How it went was already said elsewhere: this, to say so.
+    said_before: Option<String>,
+}
+
+/// A follow-up to ask: about the answer `answer_id`, of `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ask {
+    kind: AnswerKind,
+    answer_id: i64,
+}
+
+/// The action keys of a follow-up: this, then a word of [`how_it_went`].
+const HOW_KEY: &str = "how-";
+
+/// The choices of a follow-up: whether what was feared happened, and "Too much", as
+/// (word in the key, label, what it says).
+const HOW_CHOICES: &[(&str, &str, HowItWent)] = &[
+    (
+        "no",
+        "No",
+        HowItWent {
+            happened: Some(Happened::No),
+            felt: None,
+        },
+    ),
+    (
+        "partly",
+        "Partly",
+        HowItWent {
+            happened: Some(Happened::Partly),
+            felt: None,
+        },
+    ),
+    (
+        "yes",
+        "Yes",
+        HowItWent {
+            happened: Some(Happened::Yes),
+            felt: None,
+        },
+    ),
+    (
+        "too-much",
+        "Too much",
+        HowItWent {
+            happened: None,
+            felt: Some(Felt::TooMuch),
+        },
+    ),
+];
+
+/// What a follow-up's key word says.
+fn how_it_went(word: &str) -> Option<HowItWent> {
+    HOW_CHOICES
+        .iter()
+        .find(|(w, _, _)| *w == word)
+        .map(|(_, _, how)| *how)
+}
+
+/// What a follow-up said, for the log.
+fn how_words(how: HowItWent) -> String {
+    match (how.felt, how.happened) {
+        (Some(felt), _) => format!("\"{}\"", felt.label()),
+        (None, Some(h)) => format!("what was feared happened: {h}"),
+        (None, None) => "nothing".to_owned(),
+    }
 }
 
 /// Shows the full text of the prompt in a notification that was clicked, in its place,
@@ -650,31 +768,73 @@ async fn reveal(notifier: &mut Notifier, memory: &mut Memory, event: &Event, lib
     }
 }
 
-/// Asks once how the step went, in place of the notification just answered: at most
-/// three choices; closing it or letting it be costs nothing.
+/// Asks once how the step went, in place of the notification just answered: did what
+/// was feared happen (in the step's own words, when it names them), with "Too much"
+/// beside the answers. Closing it or letting it be costs nothing.
 async fn ask_how_it_went(
     notifier: &mut Notifier,
     memory: &mut Memory,
     event: &Event,
-    kind: AnswerKind,
+    ask: Ask,
+    library: &Library,
 ) {
     let Some(&sent_id) = memory.shown.get(&event.id) else {
         return;
     };
-    let body = match kind {
-        AnswerKind::Done => "Thank you. Against what you feared, how was it? No need to answer.",
-        _ => "Thank you for trying. How was it? No need to answer.",
+    let prompt = event.prompt.as_deref().and_then(|id| library.get(id));
+    let personal = prompt
+        .and_then(|p| p.ladder)
+        .and_then(|l| library.ladder(l))
+        .is_some_and(|l| l.personal);
+    let question = match prompt.and_then(|p| p.feared.as_deref()) {
+        Some(feared) if personal => format!("You feared that {feared}. Did that happen?"),
+        Some(feared) => format!("If you feared that {feared}: did that happen?"),
+        None => "Did what you feared happen?".to_owned(),
     };
-    let mut message = Message::note("How did it go?", body);
+    let thanks = match ask.kind {
+        AnswerKind::Hard => "Thank you for doing it.",
+        _ => "Thank you.",
+    };
+    let mut message = Message::note("How did it go?", &format!("{question} {thanks}"));
     message.category = Category::Step;
     message.prompt = event.prompt.clone();
-    let actions: Vec<(String, String)> = Felt::after(kind)
-        .into_iter()
-        .map(|f| (format!("{FELT_KEY}{}", f.as_str()), f.label().to_owned()))
+    message.stays = true;
+    message.without_actions = Some(format!(
+        "To answer: `closer {} --happened no` (or partly, yes), or `--felt too-much`.",
+        ask.kind.as_str()
+    ));
+    let actions: Vec<(String, String)> = HOW_CHOICES
+        .iter()
+        .map(|(word, label, _)| (format!("{HOW_KEY}{word}"), (*label).to_owned()))
         .collect();
     if let Some(n) = notifier.replace(event.id, &message, &actions).await {
         memory.shown.insert(n, sent_id);
+        memory.asked.insert(n, ask.answer_id);
         debug!("asked how it went as notification {n}");
+    }
+}
+
+/// Shows a step answered "No chance yet" again, in its place, without that choice: the
+/// occasion may still come this week.
+async fn keep_open(
+    notifier: &mut Notifier,
+    memory: &mut Memory,
+    event: &Event,
+    config: &Config,
+    library: &Library,
+) {
+    let Some(prompt) = event.prompt.as_deref().and_then(|id| library.get(id)) else {
+        return;
+    };
+    let mut message = Message::for_prompt(prompt, config.discreet);
+    message
+        .actions
+        .retain(|(key, _)| key != AnswerKind::NoChance.as_str());
+    let actions = message.actions.clone();
+    if let Some(n) = notifier.replace(event.id, &message, &actions).await
+        && let Some(&sent_id) = memory.shown.get(&event.id)
+    {
+        memory.shown.insert(n, sent_id);
     }
 }
 
@@ -712,8 +872,21 @@ async fn send_due(
         info!("{note}");
         say(notifier, "A note for you", note).await;
     }
-    // A setback message carries the person's own evidence, when they have some.
-    let evidence = crate::progress::evidence(&history.step_answers, config.timezone);
+    // A setback message carries the person's own evidence, when they have some and it
+    // would not argue with the latest answer.
+    let words = crate::history::Words::new(planner.library, &[], Default::default());
+    let evidence = crate::progress::evidence(
+        &history.step_answers,
+        |id| {
+            history
+                .sent
+                .iter()
+                .find(|s| s.id == id)
+                .and_then(|s| words.title(s))
+        },
+        now,
+        config.timezone,
+    );
     for firing in &wake.send {
         let delivery = deliver(
             config,
@@ -772,6 +945,14 @@ async fn say(notifier: &mut Notifier, title: &str, body: &str) {
     notifier.send(&Message::note(title, body)).await;
 }
 
+/// A note that must be seen (where help is): critical urgency, never expired by the
+/// server.
+async fn urgent(notifier: &mut Notifier, body: &str) {
+    notifier
+        .send(&Message::urgent(record::HELP_TITLE, body))
+        .await;
+}
+
 /// Closes the open notifications whose step has an answer in the journal (given from the
 /// terminal, say). One that vanished unanswered stays answerable from the terminal.
 async fn close_answered(memory: &Memory, notifier: &mut Notifier) {
@@ -779,7 +960,7 @@ async fn close_answered(memory: &Memory, notifier: &mut Notifier) {
         // The question how an answered step went stays until it is answered or let be.
         let asks = notifier
             .message(n)
-            .is_some_and(|m| m.actions.iter().any(|(key, _)| key.starts_with(FELT_KEY)));
+            .is_some_and(|m| m.actions.iter().any(|(key, _)| key.starts_with(HOW_KEY)));
         if !asks && memory.answered(n) {
             debug!("notification {n} was answered elsewhere; closing it");
             notifier.close(n).await;

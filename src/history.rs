@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Config;
 use crate::content::{Category, Event, Ladder, Library, Prompt};
-use crate::journal::{AnswerKind, Entry, Journal, JournalError, MoveRow, SentRow};
+use crate::journal::{AnswerKind, Cause, Entry, Journal, JournalError, MoveRow, SentRow};
 use crate::planner::{Answered, Sent, Snoozed, State};
 use crate::progress::{self, Move, Standing, StepAnswer};
 
@@ -106,7 +106,7 @@ pub struct History {
     pub state: State,
     /// Where each ladder that ever moved stands; the others are on rung 1.
     pub standings: BTreeMap<Ladder, Standing>,
-    /// Every answer to a step (snoozes aside), oldest first.
+    /// Every answer to a step (snoozes aside, "no chance yet" kept), oldest first.
     pub step_answers: Vec<StepAnswer>,
     /// Every sent prompt, oldest first.
     pub sent: Vec<SentRow>,
@@ -118,6 +118,7 @@ fn dated_move(m: &MoveRow) -> (DateTime<Utc>, Move) {
         ladder: m.ladder,
         from: m.from,
         to: m.to,
+        cause: m.cause,
         reason: m.reason.clone(),
     };
     (m.at, dated)
@@ -159,7 +160,13 @@ impl History {
                 _ => None,
             })
             .collect();
-        for ladder in Ladder::ALL {
+        // Every ladder that may have answers: the shipped ones, the person's own turned
+        // on, and any that ever moved (an own ladder's older answers count as much).
+        let mut ladders: std::collections::BTreeSet<Ladder> = Ladder::ALL.iter().copied().collect();
+        ladders.extend(config.ladders.iter().copied());
+        ladders.extend(settings.ladders.keys().copied());
+        ladders.extend(standings.keys().copied());
+        for ladder in &ladders {
             let standing = standings
                 .get(ladder)
                 .cloned()
@@ -198,11 +205,26 @@ impl History {
         let mut moves = Vec::new();
         let mut step_answers = Vec::new();
         let mut snoozed = Vec::new();
-        let mut last_step_answer = None;
+        let mut last_step_answer: Option<(StepAnswer, Answered)> = None;
+        // The rules record a step back at the moment of the answer that caused it.
+        let backs: std::collections::BTreeSet<(Ladder, DateTime<Utc>)> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Move(m) if m.cause == Cause::Back => Some((m.ladder, m.at)),
+                _ => None,
+            })
+            .collect();
+        // Ladders restarted lower after time away, not answered on since.
+        let mut restarted = std::collections::BTreeSet::new();
         for entry in entries {
             match entry {
                 Entry::Sent(_) => {}
-                Entry::Move(m) => moves.push(dated_move(m)),
+                Entry::Move(m) => {
+                    if m.cause == Cause::Restart {
+                        restarted.insert(m.ladder);
+                    }
+                    moves.push(dated_move(m));
+                }
                 Entry::Answer(a) => {
                     answered.insert(a.sent_id);
                     let Some(s) = by_id.get(&a.sent_id) else {
@@ -224,23 +246,29 @@ impl History {
                     if s.category != Category::Step {
                         continue;
                     }
-                    let previous = last_step_answer
-                        .as_ref()
-                        .map(|(_, answered): &(AnswerKind, Answered)| answered.at);
-                    last_step_answer = Some((
-                        a.kind,
-                        Answered::new(a.at, a.kind, a.distress, a.happened, previous),
-                    ));
-                    if let (Some(ladder), Some(rung)) = (s.ladder, s.rung) {
-                        step_answers.push(StepAnswer {
+                    let (Some(ladder), Some(rung)) = (s.ladder, s.rung) else {
+                        continue;
+                    };
+                    let step = StepAnswer {
+                        sent_id: a.sent_id,
+                        at: a.at,
+                        ladder,
+                        rung,
+                        kind: a.kind,
+                        distress: a.distress,
+                        happened: a.happened,
+                        too_much: a.too_much,
+                    };
+                    if a.kind.counts() {
+                        let rung_down = backs.contains(&(ladder, a.at));
+                        let returned = restarted.remove(&ladder);
+                        let answered = Answered {
                             at: a.at,
-                            ladder,
-                            rung,
-                            kind: a.kind,
-                            distress: a.distress,
-                            happened: a.happened,
-                        });
+                            events: step.events(rung_down, returned),
+                        };
+                        last_step_answer = Some((step.clone(), answered));
                     }
+                    step_answers.push(step);
                 }
             }
         }
@@ -271,8 +299,8 @@ impl History {
             // feared outcome happened.
             after_setback: last_step_answer
                 .as_ref()
-                .filter(|(kind, answered)| {
-                    matches!(kind, AnswerKind::Hard | AnswerKind::Skip)
+                .filter(|(step, answered)| {
+                    matches!(step.kind, AnswerKind::Hard | AnswerKind::Skip)
                         || answered.events.contains(&Event::FearedHappened)
                 })
                 .map(|(_, answered)| answered.at),
@@ -426,6 +454,7 @@ mod tests {
                 ladder: Ladder::Physical,
                 from: 1,
                 to: 2,
+                cause: crate::journal::Cause::Up,
                 reason: "set by you".into(),
             })
             .unwrap();
@@ -468,6 +497,7 @@ mod tests {
                                 distress: Some((day % 11) as u8),
                                 happened: None,
                                 source: "terminal",
+                                too_much: false,
                             })
                             .unwrap();
                     }
@@ -478,6 +508,7 @@ mod tests {
                                 ladder: Ladder::Emotional,
                                 from: rung,
                                 to: rung + 1,
+                                cause: crate::journal::Cause::Up,
                                 reason: "up".into(),
                             })
                             .unwrap();
@@ -544,6 +575,7 @@ mod tests {
                 distress: None,
                 happened: None,
                 source: "terminal".into(),
+                too_much: false,
             })
         };
         let entries = [

@@ -88,6 +88,40 @@ ALTER TABLE sent ADD COLUMN title TEXT;
 ALTER TABLE sent ADD COLUMN body TEXT;
 ALTER TABLE sent ADD COLUMN ladder_name TEXT;
 ",
+    // The care rules read an answer against its step (issue 18): "no chance yet" is an
+    // answer of its own; what was feared may have partly happened (2); `too_much` marks
+    // an answer that was more than the step should cost (the person's "Too much", or a
+    // distress far above the step's). A move says why it was made (`cause`), so a
+    // message after a step back or a restart is only sent after a real one. Older rows:
+    // the old "Too much" (a hard answer of 9 or more, nothing said not to have happened),
+    // and the cause as the old reasons tell it.
+    "
+CREATE TABLE answer_v4 (
+    id       INTEGER PRIMARY KEY,
+    sent_id  INTEGER NOT NULL REFERENCES sent (id),
+    at       TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('done', 'hard', 'skip', 'snooze', 'no-chance')),
+    distress INTEGER CHECK (distress BETWEEN 0 AND 10),
+    happened INTEGER CHECK (happened IN (0, 1, 2)),
+    source   TEXT NOT NULL,
+    too_much INTEGER NOT NULL DEFAULT 0 CHECK (too_much IN (0, 1)),
+    UNIQUE (sent_id, kind, at)
+) STRICT;
+INSERT INTO answer_v4 (id, sent_id, at, kind, distress, happened, source, too_much)
+    SELECT id, sent_id, at, kind, distress, happened, source,
+           kind = 'hard' AND distress >= 9 AND coalesce(happened, 1) = 1
+    FROM answer;
+DROP TABLE answer;
+ALTER TABLE answer_v4 RENAME TO answer;
+CREATE INDEX answer_at ON answer (at);
+
+ALTER TABLE move ADD COLUMN cause TEXT CHECK (cause IN ('up', 'back', 'restart', 'set'));
+UPDATE move SET cause = CASE
+    WHEN reason LIKE 'set to rung%' THEN 'set'
+    WHEN reason LIKE '%days away%' THEN 'restart'
+    WHEN to_rung > from_rung THEN 'up'
+    ELSE 'back' END;
+",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -231,6 +265,8 @@ pub enum AnswerKind {
     Hard,
     Skip,
     Snooze,
+    /// The step needs an occasion that did not come yet: neither a skip nor a hold.
+    NoChance,
 }
 
 impl AnswerKind {
@@ -239,6 +275,7 @@ impl AnswerKind {
         AnswerKind::Hard,
         AnswerKind::Skip,
         AnswerKind::Snooze,
+        AnswerKind::NoChance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -247,7 +284,124 @@ impl AnswerKind {
             AnswerKind::Hard => "hard",
             AnswerKind::Skip => "skip",
             AnswerKind::Snooze => "snooze",
+            AnswerKind::NoChance => "no-chance",
         }
+    }
+
+    /// The step was done: "Did it" and "It was hard" alike (approach earns credit).
+    pub fn done(self) -> bool {
+        matches!(self, AnswerKind::Done | AnswerKind::Hard)
+    }
+
+    /// Whether the ladder rules read it: a snooze and "no chance yet" are not answers
+    /// to how the step went.
+    pub fn counts(self) -> bool {
+        !matches!(self, AnswerKind::Snooze | AnswerKind::NoChance)
+    }
+}
+
+/// Whether what the person feared would happen did happen, as they said.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord)]
+pub enum Happened {
+    No,
+    Partly,
+    Yes,
+}
+
+impl Happened {
+    pub const ALL: &'static [Happened] = &[Happened::No, Happened::Partly, Happened::Yes];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Happened::No => "no",
+            Happened::Partly => "partly",
+            Happened::Yes => "yes",
+        }
+    }
+
+    /// How the journal stores it (0 and 1 as before, 2 for partly).
+    fn code(self) -> i64 {
+        match self {
+            Happened::No => 0,
+            Happened::Yes => 1,
+            Happened::Partly => 2,
+        }
+    }
+}
+
+impl FromStr for Happened {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Happened::ALL
+            .iter()
+            .copied()
+            .find(|h| h.as_str() == s)
+            .ok_or_else(|| format!("`{s}` is not one of \"yes\", \"partly\", \"no\""))
+    }
+}
+
+impl std::fmt::Display for Happened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Happened {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl rusqlite::ToSql for Happened {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.code().into())
+    }
+}
+
+impl rusqlite::types::FromSql for Happened {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match v.as_i64()? {
+            0 => Ok(Happened::No),
+            1 => Ok(Happened::Yes),
+            2 => Ok(Happened::Partly),
+            n => Err(rusqlite::types::FromSqlError::OutOfRange(n)),
+        }
+    }
+}
+
+/// Why a ladder moved.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cause {
+    /// The rules moved it up after answers.
+    Up,
+    /// The rules stepped it back after an answer.
+    Back,
+    /// It restarted lower after time away.
+    Restart,
+    /// The person set it (`closer ladder set`).
+    Set,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Up => "up",
+            Cause::Back => "back",
+            Cause::Restart => "restart",
+            Cause::Set => "set",
+        }
+    }
+}
+
+impl FromStr for Cause {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Cause::Up, Cause::Back, Cause::Restart, Cause::Set]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("`{s}` is not one of \"up\", \"back\", \"restart\", \"set\""))
     }
 }
 
@@ -259,7 +413,11 @@ impl FromStr for AnswerKind {
             .iter()
             .copied()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("`{s}` is not one of \"done\", \"hard\", \"skip\", \"snooze\""))
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not one of \"done\", \"hard\", \"skip\", \"snooze\", \"no-chance\""
+                )
+            })
     }
 }
 
@@ -272,7 +430,9 @@ pub struct NewAnswer {
     /// 0 to 10.
     pub distress: Option<u8>,
     /// Did the feared thing happen?
-    pub happened: Option<bool>,
+    pub happened: Option<Happened>,
+    /// More than the step should cost: "Too much", or a distress far above the step's.
+    pub too_much: bool,
     /// `"notification"` or `"terminal"`.
     pub source: &'static str,
 }
@@ -287,6 +447,7 @@ impl NewAnswer {
             kind,
             distress: None,
             happened: None,
+            too_much: false,
             source: "notification",
         }
     }
@@ -300,7 +461,8 @@ pub struct AnswerRow {
     pub at: DateTime<Utc>,
     pub kind: AnswerKind,
     pub distress: Option<u8>,
-    pub happened: Option<bool>,
+    pub happened: Option<Happened>,
+    pub too_much: bool,
     pub source: String,
 }
 
@@ -311,6 +473,7 @@ pub struct NewMove {
     pub ladder: Ladder,
     pub from: u8,
     pub to: u8,
+    pub cause: Cause,
     pub reason: String,
 }
 
@@ -322,6 +485,7 @@ pub struct MoveRow {
     pub ladder: Ladder,
     pub from: u8,
     pub to: u8,
+    pub cause: Cause,
     pub reason: String,
 }
 
@@ -541,8 +705,8 @@ impl Journal {
         let inserted = self
             .conn
             .execute(
-                "INSERT INTO answer (sent_id, at, kind, distress, happened, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO answer (sent_id, at, kind, distress, happened, source, too_much)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (sent_id, kind, at) DO NOTHING",
                 (
                     answer.sent_id,
@@ -551,6 +715,7 @@ impl Journal {
                     answer.distress,
                     answer.happened,
                     answer.source,
+                    answer.too_much,
                 ),
             )
             .map_err(|e| {
@@ -580,32 +745,56 @@ impl Journal {
             .map_err(|e| self.error(e))
     }
 
-    /// Sets the distress and whether the feared outcome happened on the recorded answer
-    /// `answer_id`, in one statement: a follow-up completes its answer, it is not another.
+    /// The recorded answer `id`, if there is one.
+    pub fn answer(&self, id: i64) -> Result<Option<AnswerRow>, JournalError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {ANSWER_COLUMNS} FROM answer WHERE id = ?1"),
+                [id],
+                answer_row,
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Sets the distress, whether the feared outcome happened and whether it was too much
+    /// on the recorded answer `answer_id`, in one statement: a follow-up completes its
+    /// answer, it is not another. Only an answer that says nothing of how it went yet is
+    /// completed (the first word on it stands): returns whether this one was.
     pub fn complete_answer(
         &self,
         answer_id: i64,
-        distress: u8,
-        happened: Option<bool>,
-    ) -> Result<(), JournalError> {
-        if distress > 10 {
-            return Err(JournalError::Distress { value: distress });
+        distress: Option<u8>,
+        happened: Option<Happened>,
+        too_much: bool,
+    ) -> Result<bool, JournalError> {
+        if let Some(value) = distress.filter(|d| *d > 10) {
+            return Err(JournalError::Distress { value });
         }
-        self.conn
+        let changed = self
+            .conn
             .execute(
-                "UPDATE answer SET distress = ?1, happened = coalesce(?2, happened) WHERE id = ?3",
-                (distress, happened, answer_id),
+                "UPDATE answer SET distress = ?1, happened = ?2, too_much = ?3
+                 WHERE id = ?4 AND distress IS NULL AND happened IS NULL AND too_much = 0",
+                (distress, happened, too_much, answer_id),
             )
             .map_err(|e| self.error(e))?;
-        Ok(())
+        Ok(changed == 1)
     }
 
     pub fn record_move(&self, m: &NewMove) -> Result<i64, JournalError> {
         self.conn
             .execute(
-                "INSERT INTO move (at, ladder, from_rung, to_rung, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                (time_text(m.at), m.ladder.as_str(), m.from, m.to, &m.reason),
+                "INSERT INTO move (at, ladder, from_rung, to_rung, reason, cause)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (
+                    time_text(m.at),
+                    m.ladder.as_str(),
+                    m.from,
+                    m.to,
+                    &m.reason,
+                    m.cause.as_str(),
+                ),
             )
             .map_err(|e| self.error(e))?;
         Ok(self.conn.last_insert_rowid())
@@ -697,7 +886,7 @@ impl Journal {
                 "?2 IS NULL"
             };
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT a.id, a.sent_id, a.at, a.kind, a.distress, a.happened, a.source
+                "SELECT a.id, a.sent_id, a.at, a.kind, a.distress, a.happened, a.source, a.too_much
                  FROM sent s JOIN answer a ON a.sent_id = s.id
                  WHERE s.ladder = ?1 AND {rung_test} AND s.category = 'step'
                    AND a.kind != 'snooze' AND a.at >= ?3
@@ -993,8 +1182,8 @@ fn raw_value(v: rusqlite::types::ValueRef<'_>) -> serde_json::Value {
 const PLAN_SENT_COLUMNS: &str = "id, at, due, rule, category, prompt, ladder, rung, notification";
 const SENT_COLUMNS: &str =
     "id, at, due, rule, category, prompt, ladder, rung, notification, title, body, ladder_name";
-const ANSWER_COLUMNS: &str = "id, sent_id, at, kind, distress, happened, source";
-const MOVE_COLUMNS: &str = "id, at, ladder, from_rung, to_rung, reason";
+const ANSWER_COLUMNS: &str = "id, sent_id, at, kind, distress, happened, source, too_much";
+const MOVE_COLUMNS: &str = "id, at, ladder, from_rung, to_rung, reason, cause";
 
 fn sent_row(r: &Row<'_>) -> rusqlite::Result<SentRow> {
     Ok(SentRow {
@@ -1029,6 +1218,7 @@ fn answer_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
         distress: r.get(4)?,
         happened: r.get(5)?,
         source: r.get(6)?,
+        too_much: r.get(7)?,
     })
 }
 
@@ -1040,6 +1230,7 @@ fn move_row(r: &Row<'_>) -> rusqlite::Result<MoveRow> {
         from: r.get(3)?,
         to: r.get(4)?,
         reason: r.get(5)?,
+        cause: word_column(r, 6)?,
     })
 }
 
@@ -1355,8 +1546,9 @@ mod tests {
             at,
             kind: AnswerKind::Done,
             distress: Some(4),
-            happened: Some(false),
+            happened: Some(Happened::No),
             source: "terminal",
+            too_much: false,
         }
     }
 
@@ -1430,8 +1622,9 @@ mod tests {
             at,
             kind: AnswerKind::Hard,
             distress: Some(10),
-            happened: Some(true),
+            happened: Some(Happened::Yes),
             source: "notification",
+            too_much: false,
         };
         assert!(j.record_answer(&answer).unwrap());
         let snooze = NewAnswer {
@@ -1446,6 +1639,7 @@ mod tests {
             ladder: Ladder::Emotional,
             from: 3,
             to: 4,
+            cause: Cause::Set,
             reason: "three steps done with distress under 5".into(),
         };
         let move_id = j.record_move(&m).unwrap();
@@ -1468,7 +1662,7 @@ mod tests {
                 at,
                 AnswerKind::Hard,
                 Some(10),
-                Some(true),
+                Some(Happened::Yes),
                 "notification"
             )
         );
@@ -1484,6 +1678,7 @@ mod tests {
                 ladder: m.ladder,
                 from: 3,
                 to: 4,
+                cause: Cause::Set,
                 reason: m.reason.clone(),
             }
         );
@@ -1521,6 +1716,7 @@ mod tests {
                         ladder: Ladder::Emotional,
                         from: 1,
                         to: 2,
+                        cause: Cause::Set,
                         reason: "up".into(),
                     })
                 })?;
@@ -1548,6 +1744,7 @@ mod tests {
         let again = NewAnswer {
             distress: Some(7),
             source: "notification",
+            too_much: false,
             ..done(id, t(9, 30))
         };
         assert!(!j.record_answer(&again).unwrap());
@@ -1601,6 +1798,7 @@ mod tests {
             ladder: Ladder::Intellectual,
             from: 1,
             to: 2,
+            cause: Cause::Set,
             reason: "up".into(),
         };
         // Written out of order on purpose.
@@ -1845,7 +2043,7 @@ mod tests {
                 err,
                 JournalError::TooNew {
                     found: 99,
-                    known: 3,
+                    known: 4,
                     ..
                 }
             ),

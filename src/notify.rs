@@ -42,6 +42,15 @@ pub const STEP_ACTIONS: &[(&str, &str)] = &[
     ("snooze", "Later"),
 ];
 
+/// The answers a step that needs an occasion offers: "No chance yet" (neither a skip nor a
+/// hold) in place of "Later".
+pub const OCCASION_ACTIONS: [(&str, &str); 4] = [
+    STEP_ACTIONS[0],
+    STEP_ACTIONS[1],
+    STEP_ACTIONS[2],
+    ("no-chance", "No chance yet"),
+];
+
 /// The key a server invokes when the body of a notification is clicked.
 ///
 /// On a step, it shows the step again with how to answer spelled out (see
@@ -85,6 +94,8 @@ pub struct Message {
     pub replaces: Option<u32>,
     /// The prompt's text is hidden (`discreet = "all"`): a click on it shows it.
     pub hidden: bool,
+    /// It must be seen (where help is): critical urgency, which servers do not expire.
+    pub urgent: bool,
 }
 
 /// The text shown in place of a prompt's with `discreet = "all"`.
@@ -104,7 +115,8 @@ impl Message {
         Some(Message::for_prompt(library.get(id)?, Discreet::Off))
     }
 
-    fn for_prompt(prompt: &Prompt, discreet: Discreet) -> Message {
+    /// The message for `prompt`, with the title (and text) `discreet` asks for.
+    pub fn for_prompt(prompt: &Prompt, discreet: Discreet) -> Message {
         let hidden = discreet == Discreet::All;
         let body = if hidden { HIDDEN_BODY } else { &prompt.body };
         let mut message = Message::note(prompt.shown_title(discreet.title()), body);
@@ -114,7 +126,13 @@ impl Message {
         if prompt.category == Category::Step {
             // A click on a hidden step shows its text; on another, its choices again.
             let default = if hidden { "Show" } else { "Show the choices" };
-            message.actions = STEP_ACTIONS
+            // A step that needs an occasion offers "No chance yet" in place of "Later".
+            let answers: &[(&str, &str)] = if prompt.occasion {
+                &OCCASION_ACTIONS
+            } else {
+                STEP_ACTIONS
+            };
+            message.actions = answers
                 .iter()
                 .chain(&[(DEFAULT_ACTION, default)])
                 .map(|&(k, l)| (k.to_owned(), l.to_owned()))
@@ -139,6 +157,16 @@ impl Message {
             stays: false,
             replaces: None,
             hidden: false,
+            urgent: false,
+        }
+    }
+
+    /// A note that must be seen (where help is): critical urgency, and it stays.
+    pub fn urgent(title: &str, body: &str) -> Message {
+        Message {
+            stays: true,
+            urgent: true,
+            ..Message::note(title, body)
         }
     }
 }
@@ -147,6 +175,7 @@ impl Message {
 pub fn step_label(key: &str) -> Option<&'static str> {
     STEP_ACTIONS
         .iter()
+        .chain(&OCCASION_ACTIONS)
         .find(|(k, _)| *k == key)
         .map(|(_, l)| *l)
 }
@@ -572,7 +601,7 @@ impl Notifier {
         }
         let category = format!("x-closer.{}", message.category);
         let hints: HashMap<&str, Variant> = HashMap::from([
-            ("urgency", Variant::U8(1)),
+            ("urgency", Variant::U8(if message.urgent { 2 } else { 1 })),
             ("category", Variant::from(category.as_str())),
             ("desktop-entry", Variant::from(APP_ID)),
         ]);

@@ -26,8 +26,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::config::{Config, People, QuietPolicy};
 use crate::content::{Category, Event, Ladder, Library, Needs, Prompt, TimeOfDay};
-use crate::journal::AnswerKind;
-use crate::progress::{Review, VERY_HIGH};
+use crate::progress::Review;
 use crate::seed::{hash_str, mix};
 
 /// A prompt that was sent: what the planner remembers of the past.
@@ -93,48 +92,17 @@ pub struct Answered {
 const SPECIFIC_FIRST: &[Event] = &[
     Event::TooMuch,
     Event::FearedHappened,
+    Event::RungDown,
     Event::Return,
+    Event::FearedPartly,
     Event::Hard,
     Event::Skip,
+    Event::FearedDidNotHappen,
     Event::Done,
 ];
 
 /// How long an answer can still be answered by a message: a day ("today" stays true).
 pub const ANSWER_FRESH: TimeDelta = TimeDelta::days(1);
-
-/// More than this long without answering a step makes the next answer a return.
-pub const RETURN_AFTER: TimeDelta = TimeDelta::days(7);
-
-impl Answered {
-    /// What an answer stands for: done, hard or skip; too much (distress 8 or more); the
-    /// feared outcome happened; a return, when the step answered before it (`previous`)
-    /// was more than [`RETURN_AFTER`] earlier.
-    pub fn new(
-        at: DateTime<Utc>,
-        kind: AnswerKind,
-        distress: Option<u8>,
-        happened: Option<bool>,
-        previous: Option<DateTime<Utc>>,
-    ) -> Answered {
-        let mut events = Vec::new();
-        match kind {
-            AnswerKind::Done => events.push(Event::Done),
-            AnswerKind::Hard => events.push(Event::Hard),
-            AnswerKind::Skip => events.push(Event::Skip),
-            AnswerKind::Snooze => {}
-        }
-        if distress.is_some_and(|d| d >= VERY_HIGH) {
-            events.push(Event::TooMuch);
-        }
-        if happened == Some(true) {
-            events.push(Event::FearedHappened);
-        }
-        if previous.is_some_and(|p| at - p > RETURN_AFTER) {
-            events.push(Event::Return);
-        }
-        Answered { at, events }
-    }
-}
 
 /// A prompt planned for a moment.
 #[derive(Debug, Clone, PartialEq)]
@@ -835,6 +803,7 @@ mod tests {
     use super::*;
     use crate::config;
     use crate::diag::Source;
+    use crate::journal::AnswerKind;
     use chrono::Timelike;
 
     fn setup(toml: &str) -> (Config, Library) {
@@ -1621,6 +1590,34 @@ body = "Long ago."
         )
     }
 
+    /// The latest answer as the history would give it: `distress` 8 or more read as too
+    /// much, an answer more than a week after `previous` as after a restart.
+    fn answered(
+        at: DateTime<Utc>,
+        kind: AnswerKind,
+        distress: Option<u8>,
+        happened: Option<bool>,
+        previous: Option<DateTime<Utc>>,
+    ) -> Answered {
+        use crate::journal::Happened;
+        let happened = happened.map(|h| if h { Happened::Yes } else { Happened::No });
+        let step = crate::progress::StepAnswer {
+            sent_id: 1,
+            at,
+            ladder: Ladder::Emotional,
+            rung: 1,
+            kind,
+            distress,
+            happened,
+            too_much: crate::progress::too_much(kind, distress, happened, false, 5.0),
+        };
+        let returned = previous.is_some_and(|p| at - p > TimeDelta::days(7));
+        Answered {
+            at,
+            events: step.events(false, returned),
+        }
+    }
+
     fn ids(planner: &Planner, state: &State, from: &str, n: usize) -> Vec<String> {
         planner
             .upcoming(state, utc(from), n)
@@ -1633,7 +1630,7 @@ body = "Long ago."
     fn the_message_after_an_answer_fits_it_and_tagged_ones_wait_for_their_event() {
         let (config, library) = care_setup(&daily("setback", "09:00"));
         let planner = Planner::new(&config, &library, 1);
-        let answered = "2027-01-04T08:00:00Z";
+        let answered_at = "2027-01-04T08:00:00Z";
         let before = Some(utc("2027-01-03T08:00:00Z"));
         let long_before = Some(utc("2026-12-01T08:00:00Z"));
         use AnswerKind::*;
@@ -1651,8 +1648,8 @@ body = "Long ago."
         ];
         for (kind, distress, happened, previous, expected) in table {
             let state = State {
-                last_answer: Some(Answered::new(
-                    utc(answered),
+                last_answer: Some(answered(
+                    utc(answered_at),
                     kind,
                     distress,
                     happened,
@@ -1660,33 +1657,33 @@ body = "Long ago."
                 )),
                 ..State::default()
             };
-            let plan = ids(&planner, &state, answered, 3);
+            let plan = ids(&planner, &state, answered_at, 3);
             assert_eq!(plan[0], expected, "{kind:?} {distress:?} {happened:?}");
             // Only the first message after the answer answers it.
             assert_eq!(plan[1..], ["setback-plain"; 2], "{kind:?}");
         }
         // Without an answer, or with a message sent since, only untagged ones.
         assert_eq!(
-            ids(&planner, &State::default(), answered, 2),
+            ids(&planner, &State::default(), answered_at, 2),
             ["setback-plain"; 2]
         );
         let since = |category| State {
-            last_answer: Some(Answered::new(utc(answered), Skip, None, None, before)),
+            last_answer: Some(answered(utc(answered_at), Skip, None, None, before)),
             sent: vec![sent("2027-01-04T08:30:00Z", category, "x", false)],
             ..State::default()
         };
         assert_eq!(
-            ids(&planner, &since(Category::Compassion), answered, 1),
+            ids(&planner, &since(Category::Compassion), answered_at, 1),
             ["setback-plain"]
         );
         // A message of another kind between does not answer it.
         assert_eq!(
-            ids(&planner, &since(Category::Learn), answered, 1),
+            ids(&planner, &since(Category::Learn), answered_at, 1),
             ["setback-skip"]
         );
         // A day later it is no longer news: nothing says "today" of it.
         let late = State {
-            last_answer: Some(Answered::new(
+            last_answer: Some(answered(
                 utc("2027-01-03T08:00:00Z"),
                 Skip,
                 None,
@@ -1695,17 +1692,17 @@ body = "Long ago."
             )),
             ..State::default()
         };
-        assert_eq!(ids(&planner, &late, answered, 1), ["setback-plain"]);
+        assert_eq!(ids(&planner, &late, answered_at, 1), ["setback-plain"]);
 
         // A done is met as a done.
         let (config, library) = care_setup(&daily("compassion", "09:00"));
         let planner = Planner::new(&config, &library, 1);
         let state = State {
-            last_answer: Some(Answered::new(utc(answered), Done, Some(2), None, before)),
+            last_answer: Some(answered(utc(answered_at), Done, Some(2), None, before)),
             ..State::default()
         };
         assert_eq!(
-            ids(&planner, &state, answered, 2),
+            ids(&planner, &state, answered_at, 2),
             ["compassion-done", "compassion-plain"]
         );
     }
@@ -1734,7 +1731,8 @@ body = "Long ago."
             at: utc("2027-01-04T18:00:00Z"),
             kind: AnswerKind::Done,
             distress: Some(6),
-            happened: Some(true),
+            happened: Some(crate::journal::Happened::Yes),
+            too_much: false,
             source: "terminal".into(),
         }));
         let history = crate::history::History::digest(
@@ -1888,7 +1886,7 @@ body = "Long ago."
             let base = utc("2027-01-04T00:00:00Z");
             let at = base + TimeDelta::minutes(answered_minutes);
             let kind = [AnswerKind::Done, AnswerKind::Hard, AnswerKind::Skip, AnswerKind::Snooze][kind];
-            let answer = Answered::new(at, kind, distress, happened, away_days.map(|d| at - TimeDelta::days(d) - TimeDelta::minutes(1)));
+            let answer = answered(at, kind, distress, happened, away_days.map(|d| at - TimeDelta::days(d) - TimeDelta::minutes(1)));
             let ids = ["setback-plain", "setback-skip", "compassion-plain", "compassion-done", "critic-plain", "step-one", "setback-return"];
             let mut sent: Vec<Sent> = earlier.iter().map(|(m, i)| Sent {
                 at: base + TimeDelta::minutes(*m),

@@ -1,55 +1,157 @@
-//! Ladder progression: where each ladder stands, and when it moves, by the rules in
-//! CONTENT.md. Pure: the caller reads the journal and records the moves.
+//! Ladder progression: where each ladder stands, and when it moves. Pure: the caller
+//! reads the journal and records the moves.
 //!
-//! A ladder's rung is its latest recorded move (rung 1 before any). The answers given at
-//! that rung since the move decide the next one: advance once a step was done twice on
-//! different days and felt manageable (or the feared outcome twice did not happen); hold
-//! while it is still hard; step back after very high distress or two hard or skipped
-//! steps in a row. More than 14 days away restarts a ladder one rung lower. Every move
-//! carries a one-line reason the person can read in `closer status`.
+//! The rules read an answer against the step that was tried (inhibitory learning):
+//! progress comes from doing the step and learning that what was feared did not happen,
+//! not from the fear vanishing. Each rung predicts a distress (the content's, or the
+//! person's own rating); feeling that much is expected, not a warning sign.
 //!
-//! After "Did it" or "It was hard" the person may say how it went against what they
-//! feared ([`Felt`]); that sets the answer's distress and whether the feared outcome
-//! happened, which these same rules read. Steps pause ([`pause_reason`]) after three very
-//! hard answers in a row ("Too much" counts as distress 9) or five hard answers with
-//! nothing done between.
+//! - **Up** once the step was done on two different days, each time no harder than the
+//!   rung predicts or with what was feared not happening ("It was hard" is done: approach
+//!   earns credit).
+//! - **Back** only on *escalation*: "Too much", or a distress clearly above the rung's
+//!   ([`CLEARLY_ABOVE`] and at least [`VERY_HIGH`]) — or two skips in a row. A step done
+//!   where what was feared did not happen is never a step back, whatever it cost.
+//! - **Hold** otherwise; after [`HOLD_BOUND`] answers without moving, a gentler way in is
+//!   offered. "No chance yet" (the occasion did not come) neither holds nor moves.
+//! - More than [`AWAY`] without an answer restarts a ladder one rung lower.
+//! - Steps pause after escalation three times in a row ([`pause_reason`]).
+//!
+//! Every move and hold carries a line the person reads in `closer status`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use crate::content::Ladder;
-use crate::journal::AnswerKind;
+use crate::content::{Event, Ladder};
+use crate::journal::{AnswerKind, Cause, Happened};
 
 /// More than this long without an answer restarts a ladder one rung lower.
 pub const AWAY: TimeDelta = TimeDelta::days(14);
 /// A finished rung comes back for review this many days after it was left: about 1, 2
 /// and 4 weeks.
 pub const REVIEW_DAYS: [i64; 3] = [7, 14, 28];
-/// Distress at or above this is very high.
+/// A distress this far above what the rung predicts is more than the step should cost…
+pub const CLEARLY_ABOVE: f32 = 2.0;
+/// …when it is also at least this high.
 pub const VERY_HIGH: u8 = 8;
+/// After this many answers at one rung without a move, a gentler way in is offered.
+pub const HOLD_BOUND: usize = 4;
+/// Escalation this many times in a row pauses steps.
+pub const PAUSE_AFTER: usize = 3;
 
 /// An answer to a step, with the step's place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepAnswer {
+    /// The prompt it answers (the journal's sent id).
+    pub sent_id: i64,
     pub at: DateTime<Utc>,
     pub ladder: Ladder,
     pub rung: u8,
     pub kind: AnswerKind,
     pub distress: Option<u8>,
-    pub happened: Option<bool>,
+    pub happened: Option<Happened>,
+    /// Marked when recorded: "Too much", or a distress far above the step's (see
+    /// [`too_much`]).
+    pub too_much: bool,
 }
 
 impl StepAnswer {
-    /// The distress to reason with: as given, or what the answer implies when none was
-    /// given ("did it" reads as manageable, "it was hard" as hard).
-    fn felt(&self) -> u8 {
-        self.distress.unwrap_or(match self.kind {
-            AnswerKind::Done => 3,
-            _ => 7,
-        })
+    /// The distress the rules read: as given, or what the answer implies against the
+    /// rung when none was given — "Did it" as much as the rung predicts, "It was hard"
+    /// a point more.
+    pub fn felt(&self, expected: f32) -> u8 {
+        self.distress
+            .unwrap_or_else(|| assumed(self.kind, expected))
     }
+
+    /// More than the step should cost: a step back, and one of three toward a pause.
+    /// Never a step done where what was feared did not happen.
+    pub fn escalation(&self) -> bool {
+        self.too_much && !self.fear_disproved()
+    }
+
+    /// Done, and what was feared did not happen: the learning the ladder is for.
+    pub fn fear_disproved(&self) -> bool {
+        self.kind.done() && self.happened == Some(Happened::No)
+    }
+
+    /// Counts toward moving up: done, not escalation, not what was feared happening, and
+    /// either no harder than the rung predicts or with what was feared not happening.
+    pub fn credited(&self, expected: f32) -> bool {
+        self.kind.done()
+            && !self.escalation()
+            && self.happened != Some(Happened::Yes)
+            && (self.fear_disproved() || within(self.felt(expected), expected))
+    }
+
+    /// The events a message can answer, for this answer: done, hard or skip; "too much";
+    /// what was feared happened, partly happened, or did not; and, as the caller knows
+    /// them, a real step back (`rung_down`) or a real restart lower (`returned`).
+    pub fn events(&self, rung_down: bool, returned: bool) -> Vec<Event> {
+        let mut events = Vec::new();
+        match self.kind {
+            AnswerKind::Done => events.push(Event::Done),
+            AnswerKind::Hard => events.push(Event::Hard),
+            AnswerKind::Skip => events.push(Event::Skip),
+            AnswerKind::Snooze | AnswerKind::NoChance => {}
+        }
+        if self.escalation() {
+            events.push(Event::TooMuch);
+        }
+        if self.kind.done() {
+            match self.happened {
+                Some(Happened::Yes) => events.push(Event::FearedHappened),
+                Some(Happened::Partly) => events.push(Event::FearedPartly),
+                Some(Happened::No) => events.push(Event::FearedDidNotHappen),
+                None => {}
+            }
+        }
+        if rung_down {
+            events.push(Event::RungDown);
+        }
+        if returned {
+            events.push(Event::Return);
+        }
+        events
+    }
+}
+
+/// The distress an answer given without one stands for, against a rung that predicts
+/// `expected`: "Did it" as predicted, "It was hard" a point more.
+pub fn assumed(kind: AnswerKind, expected: f32) -> u8 {
+    let predicted = rounded(expected);
+    match kind {
+        AnswerKind::Hard => predicted.saturating_add(1).min(10),
+        _ => predicted,
+    }
+}
+
+/// Whether `distress` is no more than a rung predicting `expected` should cost.
+pub fn within(distress: u8, expected: f32) -> bool {
+    f32::from(distress) <= expected + 0.5
+}
+
+/// Whether an answer is more than its step should cost, as recorded: the person said
+/// "Too much", or the distress they gave is [`CLEARLY_ABOVE`] the rung's and at least
+/// [`VERY_HIGH`]. Never an answer where the step was done and what was feared did not
+/// happen.
+pub fn too_much(
+    kind: AnswerKind,
+    distress: Option<u8>,
+    happened: Option<Happened>,
+    said_too_much: bool,
+    expected: f32,
+) -> bool {
+    let disproved = kind.done() && happened == Some(Happened::No);
+    let far_above =
+        distress.is_some_and(|d| d >= VERY_HIGH && f32::from(d) >= expected + CLEARLY_ABOVE);
+    kind.done() && !disproved && (said_too_much || far_above)
+}
+
+fn rounded(expected: f32) -> u8 {
+    expected.round().clamp(0.0, 10.0) as u8
 }
 
 /// Where a ladder stands, and why.
@@ -77,6 +179,7 @@ pub struct Move {
     pub ladder: Ladder,
     pub from: u8,
     pub to: u8,
+    pub cause: Cause,
     pub reason: String,
 }
 
@@ -88,40 +191,57 @@ pub enum Decision {
     Hold(String),
 }
 
+impl Decision {
+    /// The line the person reads.
+    pub fn reason(&self) -> &str {
+        match self {
+            Decision::Move(m) => &m.reason,
+            Decision::Hold(why) => why,
+        }
+    }
+}
+
 /// Decides from `answers` — those given on `ladder` at its current rung since it got
-/// there, oldest first, snoozes left out — whether it moves. `top` is its highest rung.
+/// there, oldest first, snoozes left out — whether it moves. `top` is its highest rung;
+/// `expected` the distress its current rung predicts.
 pub fn decide(
     ladder: Ladder,
     standing: &Standing,
     answers: &[StepAnswer],
     top: u8,
+    expected: f32,
     tz: Tz,
 ) -> Decision {
     let rung = standing.rung;
-    let Some(last) = answers.last() else {
+    let counted: Vec<&StepAnswer> = answers.iter().filter(|a| a.kind.counts()).collect();
+    let Some(&last) = counted.last() else {
         return Decision::Hold(standing.reason.clone());
     };
-    let to = |to: u8, reason: String| {
+    let to = |to: u8, cause: Cause, reason: String| {
         Decision::Move(Move {
             ladder,
             from: rung,
             to,
+            cause,
             reason,
         })
     };
-    let last_two =
-        |kind| answers.len() >= 2 && answers[answers.len() - 2..].iter().all(|a| a.kind == kind);
 
-    // Step back.
-    let back = if last.distress.is_some_and(|d| d >= VERY_HIGH) {
-        Some(format!(
-            "the last step felt very hard (distress {})",
-            last.felt()
-        ))
-    } else if last_two(AnswerKind::Hard) {
-        Some("two hard steps in a row".to_owned())
-    } else if last_two(AnswerKind::Skip) {
-        Some("skipped twice in a row".to_owned())
+    // Back: escalation, or not today twice in a row.
+    let two_skips = counted.len() >= 2
+        && counted[counted.len() - 2..]
+            .iter()
+            .all(|a| a.kind == AnswerKind::Skip);
+    let back = if last.escalation() {
+        Some(match last.distress {
+            Some(d) if f32::from(d) >= expected + CLEARLY_ABOVE => format!(
+                "that step felt far harder ({d} of 10) than this rung usually does (about {})",
+                rounded(expected)
+            ),
+            _ => "that step was too much".to_owned(),
+        })
+    } else if two_skips {
+        Some("not today, twice in a row".to_owned())
     } else {
         None
     };
@@ -129,46 +249,44 @@ pub fn decide(
         return if rung > 1 {
             to(
                 rung - 1,
+                Cause::Back,
                 format!("back to rung {}: {why}; a smaller step first", rung - 1),
             )
         } else {
             Decision::Hold(format!(
-                "staying on the first rung: {why}; it's fine to take your time"
+                "staying on rung 1: {why}; take all the time you need"
             ))
         };
     }
 
-    // Advance.
-    let done: Vec<&StepAnswer> = answers
+    // Up: done on two days, each no harder than predicted or with the fear disproved.
+    let credited: Vec<&StepAnswer> = counted
         .iter()
-        .filter(|a| a.kind == AnswerKind::Done)
+        .copied()
+        .filter(|a| a.credited(expected))
         .collect();
-    let days: BTreeSet<_> = done
+    let days: BTreeSet<_> = credited
         .iter()
         .map(|a| a.at.with_timezone(&tz).date_naive())
         .collect();
-    let easier = match (done.first(), done.last()) {
-        (Some(first), Some(latest)) => latest.felt() <= 3 || 2 * latest.felt() <= first.felt(),
-        _ => false,
-    };
-    let safe = answers
-        .iter()
-        .filter(|a| a.kind == AnswerKind::Done && a.happened == Some(false) && a.felt() <= 5)
-        .count();
-    let why = if last.kind == AnswerKind::Done && days.len() >= 2 && easier {
-        Some(format!(
-            "done on {} days, and it felt manageable (distress {})",
-            days.len(),
-            last.felt()
-        ))
-    } else if last.kind == AnswerKind::Done && safe >= 2 {
-        Some("done twice, and what you feared did not happen".to_owned())
-    } else {
-        None
-    };
-    if let Some(why) = why {
+    if last.credited(expected) && days.len() >= 2 {
+        let why = if credited.iter().any(|a| a.fear_disproved()) {
+            format!(
+                "done on {} days, and what you feared did not happen",
+                days.len()
+            )
+        } else {
+            format!(
+                "done on {} days, no harder than this rung usually feels",
+                days.len()
+            )
+        };
         return if rung < top {
-            to(rung + 1, format!("up to rung {}: {why}", rung + 1))
+            to(
+                rung + 1,
+                Cause::Up,
+                format!("up to rung {}: {why}", rung + 1),
+            )
         } else {
             Decision::Hold(format!(
                 "at the top of the ladder: {why}; finished rungs come back now and then"
@@ -176,18 +294,32 @@ pub fn decide(
         };
     }
 
-    // Hold.
-    Decision::Hold(match last.kind {
-        AnswerKind::Hard => {
-            "holding: it was hard; try it again when you're ready, perhaps somewhere new".to_owned()
-        }
-        AnswerKind::Skip => "holding: skipped last time, which is fine".to_owned(),
-        _ if (4..VERY_HIGH).contains(&last.felt()) => format!(
-            "holding: distress {} last time; repeating it, perhaps with someone else, helps it settle",
-            last.felt()
-        ),
-        _ => "holding: once more on another day, then up".to_owned(),
-    })
+    // Hold, saying what would move it.
+    let why = if last.credited(expected) {
+        "done on one day so far; done on another day, it moves up".to_owned()
+    } else if last.kind == AnswerKind::Skip {
+        "not today last time, which is fine; the step waits for you".to_owned()
+    } else if last.happened == Some(Happened::Yes) {
+        "what you feared happened last time; the step waits until it feels steadier".to_owned()
+    } else if last.distress.is_none() {
+        "it was hard, and doing it counts; it moves up when what you feared does not \
+         happen, or when it feels closer to what this rung usually costs"
+            .to_owned()
+    } else {
+        format!(
+            "it felt harder ({} of 10) than this rung usually does (about {}); it moves up \
+             when what you feared does not happen, or when it feels closer to that",
+            last.felt(expected),
+            rounded(expected)
+        )
+    };
+    Decision::Hold(format!("staying on rung {rung}: {why}"))
+}
+
+/// Whether a gentler way in is due: [`HOLD_BOUND`] answers or more at the current rung
+/// (`answers`, as [`decide`] takes them) without a move. "No chance yet" is not counted.
+pub fn gentler_path_due(answers: &[StepAnswer]) -> bool {
+    answers.iter().filter(|a| a.kind.counts()).count() >= HOLD_BOUND
 }
 
 /// A ladder nobody answered on for more than [`AWAY`] restarts one rung lower. `last` is
@@ -204,6 +336,7 @@ pub fn after_a_break(
         ladder,
         from: standing.rung,
         to: standing.rung - 1,
+        cause: Cause::Restart,
         reason: format!(
             "back to rung {} after {} days away; a gentler start",
             standing.rung - 1,
@@ -212,49 +345,33 @@ pub fn after_a_break(
     })
 }
 
-/// Whether the last three answers with a distress all had it very high: then steps pause
-/// and closer suggests professional help.
-pub fn very_hard_three_times(answers: &[StepAnswer]) -> bool {
-    let rated: Vec<u8> = answers
-        .iter()
-        .rev()
-        .filter_map(|a| a.distress)
-        .take(3)
-        .collect();
-    rated.len() == 3 && rated.iter().all(|d| *d >= VERY_HIGH)
-}
-
-/// This many "it was hard" answers with nothing done between pause steps.
-pub const HARD_WITHOUT_DONE: usize = 5;
-
 /// Why steps should pause after `answers` (every step answer since steps last resumed,
-/// oldest first, snoozes left out), if they should: three very hard answers in a row
-/// (a "Too much" is distress 9), or [`HARD_WITHOUT_DONE`] hard answers since the last
-/// step that was done (skips between do not count either way).
+/// oldest first, snoozes left out), if they should: the last [`PAUSE_AFTER`] answers
+/// ("no chance yet" aside) were each more than the step should cost. A step done where
+/// what was feared did not happen is never one of them.
 pub fn pause_reason(answers: &[StepAnswer]) -> Option<&'static str> {
-    if very_hard_three_times(answers) {
-        return Some("very high distress three times in a row");
-    }
-    let hard = answers
+    let last: Vec<&StepAnswer> = answers
         .iter()
         .rev()
-        .take_while(|a| a.kind != AnswerKind::Done)
-        .filter(|a| a.kind == AnswerKind::Hard)
-        .count();
-    (hard >= HARD_WITHOUT_DONE).then_some("five hard steps with none done between")
+        .filter(|a| a.kind.counts())
+        .take(PAUSE_AFTER)
+        .collect();
+    (last.len() == PAUSE_AFTER && last.iter().all(|a| a.escalation()))
+        .then_some("three steps in a row were too much")
 }
 
-/// How a step went against what the person feared: the follow-up to "Did it"
-/// (easier, about, harder) or to "It was hard" (ok, too much). Each stands for a distress
-/// figure and, where it says so, whether the feared outcome happened:
+/// How a step went, said from the terminal with `--felt`: easier, about or harder than
+/// feared after "Did it"; hard but OK after "It was hard"; too much after either. Each
+/// stands for a distress against the rung's and, where it says so, whether what was
+/// feared happened:
 ///
 /// | felt | after | distress | feared outcome happened |
 /// |---|---|---|---|
-/// | easier than I feared | done | 2 | no |
-/// | about as I feared | done | 4 | not said |
-/// | harder than I feared | done | 6 | yes |
-/// | hard but OK | hard | 6 | not said |
-/// | too much | hard | 9 | not said |
+/// | easier than I feared | done | 2 below the rung's | no |
+/// | about as I feared | done | the rung's | no |
+/// | harder than I feared | done | 1 above the rung's | not said |
+/// | hard but OK | hard | the rung's | not said |
+/// | too much | done or hard | 2 above the rung's, at least 9 | not said |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Felt {
     Easier,
@@ -284,7 +401,7 @@ impl Felt {
         }
     }
 
-    /// The button's label.
+    /// The words for it.
     pub fn label(self) -> &'static str {
         match self {
             Felt::Easier => "Easier than I feared",
@@ -295,37 +412,41 @@ impl Felt {
         }
     }
 
-    /// The answer it follows.
-    pub fn follows(self) -> AnswerKind {
+    /// Whether it can follow an answer of `kind`.
+    pub fn follows(self, kind: AnswerKind) -> bool {
         match self {
-            Felt::Easier | Felt::About | Felt::Harder => AnswerKind::Done,
-            Felt::Ok | Felt::TooMuch => AnswerKind::Hard,
+            Felt::Easier | Felt::About | Felt::Harder => kind == AnswerKind::Done,
+            Felt::Ok => kind == AnswerKind::Hard,
+            Felt::TooMuch => kind.done(),
         }
     }
 
-    /// The choices offered after `kind` (none after a skip or a snooze).
+    /// The choices after `kind` (none after a skip, a snooze or "no chance yet").
     pub fn after(kind: AnswerKind) -> Vec<Felt> {
         Felt::ALL
             .iter()
             .copied()
-            .filter(|f| f.follows() == kind)
+            .filter(|f| f.follows(kind))
             .collect()
     }
 
-    pub fn distress(self) -> u8 {
+    /// The distress it stands for, on a rung that predicts `expected`.
+    pub fn distress(self, expected: f32) -> u8 {
+        let predicted = rounded(expected);
         match self {
-            Felt::Easier => 2,
-            Felt::About => 4,
-            Felt::Harder | Felt::Ok => 6,
-            Felt::TooMuch => 9,
+            Felt::Easier => predicted.saturating_sub(2),
+            Felt::About | Felt::Ok => predicted,
+            Felt::Harder => predicted.saturating_add(1).min(10),
+            Felt::TooMuch => predicted.saturating_add(2).clamp(9, 10),
         }
     }
 
-    /// Whether the feared outcome happened, where the choice says so.
-    pub fn happened(self) -> Option<bool> {
+    /// Whether the feared outcome happened, where the choice says so: easier or about as
+    /// feared is read as "it did not", unless the person says it did. "Harder than I
+    /// feared" is a feeling, never "it happened".
+    pub fn happened(self) -> Option<Happened> {
         match self {
-            Felt::Easier => Some(false),
-            Felt::Harder => Some(true),
+            Felt::Easier | Felt::About => Some(Happened::No),
             _ => None,
         }
     }
@@ -351,18 +472,46 @@ impl Felt {
     }
 }
 
-/// The person's own evidence, for a setback message: the latest step they did where
-/// they noted that what they feared did not happen, as a sentence with its local date.
-/// None when they never noted one: nothing is ever made up.
-pub fn evidence(answers: &[StepAnswer], tz: Tz) -> Option<String> {
-    let a = answers
-        .iter()
-        .rev()
-        .find(|a| a.kind == AnswerKind::Done && a.happened == Some(false))?;
-    Some(format!(
-        "On {} you expected a step to go badly; what you feared did not happen.",
-        a.at.with_timezone(&tz).format("%-d %B")
-    ))
+/// The person's own evidence, for a kind message after a skip or a hard step: the
+/// latest step they did where they said what they feared did not happen, named, with
+/// its day as a person says it ("yesterday", "on Monday"). None after an answer where
+/// what was feared happened or that was too much (evidence then would argue with the
+/// pain), and when they never said so: nothing is ever made up. `title` names a step by
+/// the prompt it answered.
+pub fn evidence(
+    answers: &[StepAnswer],
+    title: impl Fn(i64) -> Option<String>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Option<String> {
+    let latest = answers.iter().rev().find(|a| a.kind.counts())?;
+    if latest.escalation() || latest.happened == Some(Happened::Yes) {
+        return None;
+    }
+    let a = answers.iter().rev().find(|a| a.fear_disproved())?;
+    let step =
+        title(a.sent_id).map_or_else(|| "a step".to_owned(), |t| format!("\u{201c}{t}\u{201d}"));
+    let day = day_words(a.at, now, tz);
+    let mut line = format!("{day} you did {step}, and what you feared did not happen.");
+    // A sentence starts with a capital.
+    if let Some(first) = line.get(..1) {
+        line.replace_range(..1, &first.to_uppercase());
+    }
+    Some(line)
+}
+
+/// A day as a person says it, from `now`: "today", "yesterday", "on Monday" within the
+/// week, "on 3 December" before that (with the year when it is another year).
+pub fn day_words(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
+    let day = at.with_timezone(&tz).date_naive();
+    let today = now.with_timezone(&tz).date_naive();
+    match (today - day).num_days() {
+        0 => "today".to_owned(),
+        1 => "yesterday".to_owned(),
+        2..=6 => format!("on {}", day.format("%A")),
+        _ if day.year() == today.year() => format!("on {}", day.format("%-d %B")),
+        _ => format!("on {}", day.format("%-d %B %Y")),
+    }
 }
 
 /// A finished rung due for a review.
@@ -415,6 +564,7 @@ pub fn standings(moves: &[(DateTime<Utc>, Move)]) -> BTreeMap<Ladder, Standing> 
 mod tests {
     use super::*;
     use AnswerKind::*;
+    use Happened::{No, Partly, Yes};
 
     const TZ: Tz = chrono_tz::UTC;
 
@@ -422,32 +572,48 @@ mod tests {
         format!("2027-02-{d:02}T{h:02}:00:00Z").parse().unwrap()
     }
 
-    /// An answer on the emotional ladder at rung 3: (day, kind, distress, happened).
-    type Given = (u32, AnswerKind, Option<u8>, Option<bool>);
+    /// An answer at rung 3 of the emotional ladder: (day, kind, distress, happened,
+    /// too much).
+    type Given = (u32, AnswerKind, Option<u8>, Option<Happened>, bool);
 
     fn answers(list: &[Given]) -> Vec<StepAnswer> {
         list.iter()
-            .map(|&(d, kind, distress, happened)| StepAnswer {
+            .enumerate()
+            .map(|(i, &(d, kind, distress, happened, too_much))| StepAnswer {
+                sent_id: i as i64 + 1,
                 at: day(d, 10),
                 ladder: Ladder::Emotional,
                 rung: 3,
                 kind,
                 distress,
                 happened,
+                too_much,
             })
             .collect()
     }
 
-    fn decision(list: &[Given]) -> String {
+    fn on(rung: u8, expected: f32, list: &[Given]) -> String {
         let standing = Standing {
-            rung: 3,
+            rung,
             reason: "r".into(),
             since: Some(day(1, 0)),
         };
-        match decide(Ladder::Emotional, &standing, &answers(list), 12, TZ) {
+        match decide(
+            Ladder::Emotional,
+            &standing,
+            &answers(list),
+            12,
+            expected,
+            TZ,
+        ) {
             Decision::Move(m) => format!("{}->{}: {}", m.from, m.to, m.reason),
             Decision::Hold(why) => why,
         }
+    }
+
+    /// Rung 3, which predicts a distress of 3.
+    fn decision(list: &[Given]) -> String {
+        on(3, 3.0, list)
     }
 
     #[test]
@@ -455,75 +621,134 @@ mod tests {
         let table: &[(&[Given], &str)] = &[
             (&[], "r"),
             (
-                &[(2, Done, Some(2), None)],
-                "holding: once more on another day",
+                &[(2, Done, None, None, false)],
+                "staying on rung 3: done on one day so far",
             ),
             (
-                &[(2, Done, Some(2), None), (2, Done, Some(2), None)],
-                "holding: once more on another day",
+                &[
+                    (2, Done, Some(2), None, false),
+                    (2, Done, Some(2), None, false),
+                ],
+                "staying on rung 3: done on one day so far",
             ),
             (
-                &[(2, Done, Some(2), None), (3, Done, Some(2), None)],
-                "3->4: up to rung 4: done on 2 days, and it felt manageable (distress 2)",
+                &[
+                    (2, Done, Some(2), None, false),
+                    (3, Done, Some(3), None, false),
+                ],
+                "3->4: up to rung 4: done on 2 days, no harder than this rung usually feels",
             ),
             (
-                &[(2, Done, None, None), (5, Done, None, None)],
+                &[(2, Done, None, None, false), (5, Done, None, None, false)],
                 "3->4: up to rung 4: done on 2 days",
             ),
+            // Above the rung's distress, and nothing said of the fear: not yet.
             (
-                &[(2, Done, Some(6), None), (3, Done, Some(3), None)],
+                &[
+                    (2, Done, Some(6), None, false),
+                    (3, Done, Some(5), None, false),
+                ],
+                "staying on rung 3: it felt harder (5 of 10) than this rung usually does (about 3)",
+            ),
+            // What was feared did not happen: that is the learning, whatever it cost.
+            (
+                &[
+                    (2, Done, Some(7), Some(No), false),
+                    (3, Done, Some(7), Some(No), false),
+                ],
+                "3->4: up to rung 4: done on 2 days, and what you feared did not happen",
+            ),
+            // "It was hard" is done; with the fear disproved it counts.
+            (
+                &[
+                    (2, Hard, None, Some(No), false),
+                    (4, Hard, None, Some(No), false),
+                ],
+                "3->4: up to rung 4: done on 2 days, and what you feared did not happen",
+            ),
+            (
+                &[(2, Hard, None, None, false)],
+                "staying on rung 3: it was hard, and doing it counts",
+            ),
+            // Hard, and never escalation: no step back.
+            (
+                &[(2, Hard, None, None, false), (3, Hard, None, None, false)],
+                "staying on rung 3: it was hard",
+            ),
+            // Hard but OK (the rung's own distress) counts as done.
+            (
+                &[
+                    (2, Hard, Some(3), None, false),
+                    (3, Hard, Some(3), None, false),
+                ],
                 "3->4: up to rung 4",
             ),
             (
-                &[(2, Done, Some(8), None), (3, Done, Some(4), None)],
+                &[(2, Done, Some(3), Some(Yes), false)],
+                "staying on rung 3: what you feared happened last time",
+            ),
+            (
+                &[
+                    (2, Done, Some(3), Some(Yes), false),
+                    (3, Done, Some(3), None, false),
+                ],
+                "staying on rung 3: done on one day so far",
+            ),
+            (
+                &[
+                    (2, Done, Some(3), Some(Partly), false),
+                    (3, Done, Some(2), Some(Partly), false),
+                ],
+                "3->4: up to rung 4: done on 2 days, no harder",
+            ),
+            (
+                &[(2, Hard, Some(9), None, true)],
+                "3->2: back to rung 2: that step felt far harder (9 of 10) than this rung usually does (about 3); a smaller step first",
+            ),
+            (
+                &[(2, Hard, None, None, true)],
+                "3->2: back to rung 2: that step was too much; a smaller step first",
+            ),
+            // Too much with the fear disproved is not a step back.
+            (&[(2, Hard, Some(9), Some(No), true)], "staying on rung 3"),
+            (
+                &[(2, Skip, None, None, false)],
+                "staying on rung 3: not today last time, which is fine",
+            ),
+            (
+                &[(2, Skip, None, None, false), (3, Skip, None, None, false)],
+                "3->2: back to rung 2: not today, twice in a row",
+            ),
+            // "No chance yet" is neither: it does not break a pair of days or skips.
+            (
+                &[
+                    (2, Skip, None, None, false),
+                    (3, NoChance, None, None, false),
+                    (4, Skip, None, None, false),
+                ],
+                "3->2: back to rung 2: not today, twice in a row",
+            ),
+            (
+                &[
+                    (2, Done, None, None, false),
+                    (3, NoChance, None, None, false),
+                    (4, Done, None, None, false),
+                ],
                 "3->4: up to rung 4",
             ),
             (
-                &[(2, Done, Some(6), None), (3, Done, Some(5), None)],
-                "holding: distress 5 last time",
+                &[
+                    (2, NoChance, None, None, false),
+                    (3, NoChance, None, None, false),
+                ],
+                "r",
             ),
             (
                 &[
-                    (2, Done, Some(5), Some(false)),
-                    (2, Done, Some(5), Some(false)),
+                    (2, Done, Some(2), None, false),
+                    (3, Skip, None, None, false),
                 ],
-                "3->4: up to rung 4: done twice, and what you feared did not happen",
-            ),
-            (
-                &[
-                    (2, Done, Some(6), Some(false)),
-                    (3, Done, Some(6), Some(false)),
-                ],
-                "holding: distress 6",
-            ),
-            (&[(2, Hard, None, None)], "holding: it was hard"),
-            (
-                &[(2, Hard, None, None), (3, Hard, None, None)],
-                "3->2: back to rung 2: two hard steps in a row",
-            ),
-            (
-                &[
-                    (2, Hard, None, None),
-                    (3, Done, Some(4), None),
-                    (4, Hard, None, None),
-                ],
-                "holding: it was hard",
-            ),
-            (
-                &[(2, Done, Some(9), None)],
-                "3->2: back to rung 2: the last step felt very hard (distress 9)",
-            ),
-            (
-                &[(2, Skip, None, None)],
-                "holding: skipped last time, which is fine",
-            ),
-            (
-                &[(2, Skip, None, None), (3, Skip, None, None)],
-                "3->2: back to rung 2: skipped twice in a row",
-            ),
-            (
-                &[(2, Done, Some(2), None), (3, Skip, None, None)],
-                "holding: skipped",
+                "staying on rung 3: not today last time",
             ),
         ];
         for (list, expected) in table {
@@ -536,32 +761,44 @@ mod tests {
     }
 
     #[test]
+    fn success_on_a_hard_rung_is_never_read_as_a_crisis() {
+        // Rung 12 predicts 8.5: three answers of 8 where nothing feared happened move
+        // nothing back, and pause nothing.
+        let list = [
+            (2, Done, Some(8), Some(No), false),
+            (3, Done, Some(8), Some(No), false),
+            (4, Done, Some(8), Some(No), false),
+        ];
+        assert!(on(12, 8.5, &list).starts_with("at the top of the ladder"));
+        assert_eq!(pause_reason(&answers(&list)), None);
+        // Even with no word on the fear, 9 is not far above 8.5.
+        assert!(!too_much(Done, Some(9), None, false, 8.5));
+        assert!(!too_much(Done, Some(10), None, false, 8.5));
+        // On a rung that predicts 5, a 9 is.
+        assert!(too_much(Done, Some(9), None, false, 5.0));
+        assert!(!too_much(Done, Some(9), Some(No), true, 5.0));
+        assert!(too_much(Hard, None, None, true, 8.5));
+    }
+
+    #[test]
     fn the_first_rung_and_the_top_do_not_move_further() {
-        let bottom = Standing {
-            rung: 1,
-            reason: "r".into(),
-            since: None,
-        };
-        let two_hard = answers(&[(2, Hard, None, None), (3, Hard, None, None)]);
-        assert!(
-            matches!(decide(Ladder::Emotional, &bottom, &two_hard, 12, TZ), Decision::Hold(w) if w.starts_with("staying on the first rung"))
-        );
-        let top = Standing {
-            rung: 12,
-            reason: "r".into(),
-            since: None,
-        };
-        let easy = answers(&[(2, Done, Some(1), None), (3, Done, Some(1), None)]);
-        assert!(
-            matches!(decide(Ladder::Emotional, &top, &easy, 12, TZ), Decision::Hold(w) if w.starts_with("at the top"))
-        );
+        let too_much = [(2, Hard, None, None, true)];
+        assert!(on(1, 1.0, &too_much).starts_with("staying on rung 1: that step was too much"));
+        let easy = [
+            (2, Done, Some(1), None, false),
+            (3, Done, Some(1), None, false),
+        ];
+        assert!(on(12, 8.5, &easy).starts_with("at the top"));
     }
 
     #[test]
     fn different_days_are_local_days() {
         // 23:30 and 00:30 UTC are one day in New York.
         let tz: Tz = "America/New_York".parse().unwrap();
-        let mut list = answers(&[(2, Done, Some(1), None), (3, Done, Some(1), None)]);
+        let mut list = answers(&[
+            (2, Done, Some(1), None, false),
+            (3, Done, Some(1), None, false),
+        ]);
         list[0].at = "2027-02-02T23:30:00Z".parse().unwrap();
         list[1].at = "2027-02-03T00:30:00Z".parse().unwrap();
         let standing = Standing {
@@ -570,11 +807,11 @@ mod tests {
             since: None,
         };
         assert!(matches!(
-            decide(Ladder::Emotional, &standing, &list, 12, tz),
+            decide(Ladder::Emotional, &standing, &list, 12, 3.0, tz),
             Decision::Hold(_)
         ));
         assert!(matches!(
-            decide(Ladder::Emotional, &standing, &list, 12, TZ),
+            decide(Ladder::Emotional, &standing, &list, 12, 3.0, TZ),
             Decision::Move(_)
         ));
     }
@@ -591,7 +828,7 @@ mod tests {
             None
         );
         let m = after_a_break(Ladder::Emotional, &standing, Some(day(1, 0)), day(16, 0)).unwrap();
-        assert_eq!((m.from, m.to), (4, 3));
+        assert_eq!((m.from, m.to, m.cause), (4, 3, Cause::Restart));
         assert!(m.reason.contains("after 15 days away"), "{}", m.reason);
         assert_eq!(
             after_a_break(
@@ -605,63 +842,34 @@ mod tests {
     }
 
     #[test]
-    fn three_very_hard_answers_in_a_row_pause_steps() {
-        let hard = answers(&[
-            (1, Done, Some(8), None),
-            (2, Hard, Some(9), None),
-            (3, Hard, None, None),
-            (4, Done, Some(10), None),
-        ]);
-        assert!(very_hard_three_times(&hard));
-        let mixed = answers(&[
-            (1, Done, Some(8), None),
-            (2, Done, Some(5), None),
-            (3, Hard, Some(9), None),
-        ]);
-        assert!(!very_hard_three_times(&mixed));
-        assert!(!very_hard_three_times(&hard[..2]));
-    }
-
-    #[test]
-    fn steps_pause_after_three_too_much_or_five_hard_with_nothing_done() {
-        let too_much = (1, Hard, Some(Felt::TooMuch.distress()), None);
-        let hard = (1, Hard, None, None);
+    fn steps_pause_after_escalation_three_times_in_a_row() {
+        let too_much = (1, Hard, None, None, true);
+        let hard = (1, Hard, None, None, false);
         let table: &[(&[Given], Option<&str>)] = &[
             (&[], None),
             (&[too_much, too_much], None),
             (
                 &[too_much, too_much, too_much],
-                Some("very high distress three times in a row"),
+                Some("three steps in a row were too much"),
             ),
-            // A hard answer with no distress given does not break the row of ratings.
-            (
-                &[too_much, hard, too_much, too_much],
-                Some("very high distress three times in a row"),
-            ),
-            (
-                &[too_much, (2, Done, Some(4), None), too_much, too_much],
-                None,
-            ),
-            (&[hard, hard, hard, hard], None),
-            (
-                &[hard, hard, hard, hard, hard],
-                Some("five hard steps with none done between"),
-            ),
-            // Skips between hard answers neither break nor add to the count.
-            (
-                &[hard, (2, Skip, None, None), hard, hard, hard, hard],
-                Some("five hard steps with none done between"),
-            ),
-            (&[hard, hard, (2, Done, None, None), hard, hard, hard], None),
+            // "No chance yet" neither breaks the row nor adds to it.
             (
                 &[
-                    (1, Hard, Some(Felt::Ok.distress()), None),
-                    hard,
-                    hard,
-                    hard,
-                    hard,
+                    too_much,
+                    (2, NoChance, None, None, false),
+                    too_much,
+                    too_much,
                 ],
-                Some("five hard steps with none done between"),
+                Some("three steps in a row were too much"),
+            ),
+            // Anything else between breaks the row.
+            (&[too_much, hard, too_much, too_much], None),
+            (&[too_much, too_much, hard], None),
+            (&[hard, hard, hard, hard, hard, hard], None),
+            // Too much, but what was feared did not happen: not escalation.
+            (
+                &[too_much, too_much, (2, Done, Some(9), Some(No), true)],
+                None,
             ),
         ];
         for (list, expected) in table {
@@ -670,65 +878,112 @@ mod tests {
     }
 
     #[test]
-    fn each_follow_up_stands_for_a_distress_and_what_happened() {
+    fn each_felt_stands_for_a_distress_against_the_rung() {
         let table = [
-            (Felt::Easier, Done, 2, Some(false)),
-            (Felt::About, Done, 4, None),
-            (Felt::Harder, Done, 6, Some(true)),
-            (Felt::Ok, Hard, 6, None),
-            (Felt::TooMuch, Hard, 9, None),
+            (Felt::Easier, 5.0, 3, Some(No)),
+            (Felt::About, 5.0, 5, Some(No)),
+            (Felt::Harder, 5.0, 6, None),
+            (Felt::Ok, 5.0, 5, None),
+            (Felt::TooMuch, 5.0, 9, None),
+            (Felt::TooMuch, 8.5, 10, None),
+            (Felt::Easier, 1.0, 0, Some(No)),
         ];
-        for (felt, follows, distress, happened) in table {
-            assert_eq!(felt.follows(), follows, "{felt:?}");
-            assert_eq!(felt.distress(), distress, "{felt:?}");
+        for (felt, expected, distress, happened) in table {
+            assert_eq!(felt.distress(expected), distress, "{felt:?} at {expected}");
             assert_eq!(felt.happened(), happened, "{felt:?}");
-            assert_eq!(Felt::parse(felt.as_str(), follows), Ok(felt));
         }
-        assert_eq!(Felt::after(Done).len(), 3);
-        assert_eq!(Felt::after(Hard).len(), 2);
-        assert!(Felt::after(Skip).is_empty());
         assert_eq!(
-            Felt::parse("too-much", Done).unwrap_err(),
-            "`too-much` is not how a done step can feel; expected \"easier\" or \"about\" or \"harder\""
+            Felt::after(Done),
+            [Felt::Easier, Felt::About, Felt::Harder, Felt::TooMuch]
         );
-        // "Too much" is very high distress, as a terminal rating of 9 is.
-        assert!(Felt::TooMuch.distress() >= VERY_HIGH);
-        // Two "easier than I feared" on different days move a step up.
-        assert!(
-            decision(&[
-                (2, Done, Some(2), Some(false)),
-                (3, Done, Some(2), Some(false))
-            ])
-            .starts_with("3->4")
+        assert_eq!(Felt::after(Hard), [Felt::Ok, Felt::TooMuch]);
+        assert!(Felt::after(Skip).is_empty());
+        assert!(Felt::after(NoChance).is_empty());
+        assert_eq!(Felt::parse("too-much", Done), Ok(Felt::TooMuch));
+        assert_eq!(
+            Felt::parse("ok", Done).unwrap_err(),
+            "`ok` is not how a done step can feel; expected \"easier\" or \"about\" or \"harder\" or \"too-much\""
         );
-        // "Harder than I feared" holds; "Too much" steps back.
-        assert!(decision(&[(2, Done, Some(6), Some(true))]).starts_with("holding: distress 6"));
-        assert!(decision(&[(2, Hard, Some(9), None)]).starts_with("3->2"));
     }
 
     #[test]
-    fn evidence_comes_only_from_a_step_where_the_feared_thing_did_not_happen() {
-        assert_eq!(evidence(&[], TZ), None);
+    fn evidence_is_the_persons_own_named_and_dated_as_they_would_say_it() {
+        let title = |id: i64| Some(format!("Step {id}"));
+        let now = day(10, 18);
+        assert_eq!(evidence(&[], title, now, TZ), None);
+        // Nothing disproved yet: nothing to say.
         let none = answers(&[
-            (2, Done, Some(2), None),
-            (3, Done, Some(6), Some(true)),
-            (4, Hard, Some(6), Some(false)),
+            (2, Done, Some(2), None, false),
+            (3, Done, Some(6), Some(Yes), false),
+            (4, Skip, None, None, false),
         ]);
-        assert_eq!(evidence(&none, TZ), None);
-        let some = answers(&[
-            (2, Done, Some(2), Some(false)),
-            (3, Done, Some(3), Some(false)),
-            (5, Done, Some(6), Some(true)),
+        assert_eq!(evidence(&none, title, now, TZ), None);
+        let mut some = answers(&[
+            (4, Done, Some(3), Some(No), false),
+            (9, Skip, None, None, false),
         ]);
         assert_eq!(
-            evidence(&some, TZ).unwrap(),
-            "On 3 February you expected a step to go badly; what you feared did not happen."
+            evidence(&some, title, now, TZ).unwrap(),
+            "On Thursday you did \u{201c}Step 1\u{201d}, and what you feared did not happen."
         );
-        // The local date: 23:30 UTC on the 3rd is the 4th in Tokyo.
-        let mut late = answers(&[(3, Done, Some(2), Some(false))]);
+        some[0].at = day(9, 8);
+        assert!(
+            evidence(&some, title, now, TZ)
+                .unwrap()
+                .starts_with("Yesterday you did")
+        );
+        some[0].at = day(10, 8);
+        assert!(
+            evidence(&some, title, now, TZ)
+                .unwrap()
+                .starts_with("Today you did")
+        );
+        some[0].at = day(1, 8);
+        assert!(
+            evidence(&some, title, now, TZ)
+                .unwrap()
+                .starts_with("On 1 February you did")
+        );
+        // Never beside pain: not after what was feared happened, nor after too much.
+        let mut after_pain = some.clone();
+        after_pain[1].kind = Hard;
+        after_pain[1].happened = Some(Yes);
+        assert_eq!(evidence(&after_pain, title, now, TZ), None);
+        after_pain[1].happened = None;
+        after_pain[1].too_much = true;
+        assert_eq!(evidence(&after_pain, title, now, TZ), None);
+        // The local day: 23:30 UTC on the 3rd is the 4th in Tokyo.
+        let mut late = answers(&[(3, Done, Some(2), Some(No), false)]);
         late[0].at = "2027-02-03T23:30:00Z".parse().unwrap();
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
-        assert!(evidence(&late, tokyo).unwrap().starts_with("On 4 February"));
+        assert!(
+            evidence(&late, title, day(20, 0), tokyo)
+                .unwrap()
+                .starts_with("On 4 February")
+        );
+    }
+
+    #[test]
+    fn events_say_only_what_the_answer_says() {
+        let a = &answers(&[(2, Done, Some(3), Some(No), false)])[0];
+        assert_eq!(
+            a.events(false, false),
+            [Event::Done, Event::FearedDidNotHappen]
+        );
+        let b = &answers(&[(2, Hard, None, Some(Yes), true)])[0];
+        assert_eq!(
+            b.events(true, false),
+            [
+                Event::Hard,
+                Event::TooMuch,
+                Event::FearedHappened,
+                Event::RungDown
+            ]
+        );
+        let c = &answers(&[(2, Skip, None, None, false)])[0];
+        assert_eq!(c.events(false, true), [Event::Skip, Event::Return]);
+        let d = &answers(&[(2, NoChance, None, None, false)])[0];
+        assert!(d.events(false, false).is_empty());
     }
 
     #[test]
@@ -746,5 +1001,82 @@ mod tests {
         );
         let first_done = reviews(&advances, |_, _, at| at == day(8, 12));
         assert_eq!(first_done.len(), 2);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn answer() -> impl Strategy<Value = (u8, AnswerKind, Option<u8>, Option<Happened>, bool)> {
+            (
+                0u8..3,
+                prop::sample::select(vec![Done, Hard, Skip, NoChance]),
+                prop::option::of(0u8..=10),
+                prop::option::of(prop::sample::select(vec![No, Partly, Yes])),
+                any::<bool>(),
+            )
+        }
+
+        proptest! {
+            /// Over any answers on a ladder, replayed as the journal would hold them (each
+            /// marked "too much" by [`too_much`] when recorded, each move starting a new
+            /// rung's answers): never a step back or a pause after a step done where
+            /// what was feared did not happen; never "feared happened" without a yes;
+            /// no evidence after a yes or too much; no hold past the bound without a
+            /// gentler way in; "rung-down" only with a real step back.
+            #[test]
+            fn the_rules_never_mishear(
+                expected in prop::sample::select(vec![1.0f32, 3.0, 5.5, 7.0, 8.5]),
+                list in prop::collection::vec(answer(), 1..40),
+            ) {
+                let mut standing = Standing::start();
+                let mut at_rung: Vec<StepAnswer> = Vec::new();
+                let mut all: Vec<StepAnswer> = Vec::new();
+                let mut at = day(1, 9);
+                for (i, (gap, kind, distress, happened, said)) in list.into_iter().enumerate() {
+                    at += TimeDelta::hours(8 * i64::from(gap) + 1);
+                    let (distress, happened) = if kind.done() { (distress, happened) } else { (None, None) };
+                    let a = StepAnswer {
+                        sent_id: i as i64,
+                        at,
+                        ladder: Ladder::Emotional,
+                        rung: standing.rung,
+                        kind,
+                        distress,
+                        happened,
+                        too_much: too_much(kind, distress, happened, said && kind.done(), expected),
+                    };
+                    at_rung.push(a.clone());
+                    all.push(a.clone());
+                    let decision = decide(Ladder::Emotional, &standing, &at_rung, 12, expected, TZ);
+                    let stepped_back = matches!(&decision, Decision::Move(m) if m.to < m.from);
+                    let paused = pause_reason(&all).is_some();
+                    if a.fear_disproved() {
+                        prop_assert!(!stepped_back, "{decision:?} after {a:?}");
+                        prop_assert!(!paused, "a pause after {a:?}");
+                    }
+                    let events = a.events(stepped_back, false);
+                    if events.contains(&Event::FearedHappened) {
+                        prop_assert_eq!(a.happened, Some(Yes));
+                    }
+                    if events.contains(&Event::TooMuch) {
+                        prop_assert!(!a.fear_disproved());
+                    }
+                    if a.happened == Some(Yes) || a.escalation() {
+                        prop_assert_eq!(evidence(&all, |_| None, at, TZ), None);
+                    }
+                    match decision {
+                        Decision::Move(m) => {
+                            standing = Standing { rung: m.to, reason: m.reason, since: Some(at) };
+                            at_rung.clear();
+                        }
+                        Decision::Hold(_) => {
+                            let counted = at_rung.iter().filter(|a| a.kind.counts()).count();
+                            prop_assert!(counted < HOLD_BOUND || gentler_path_due(&at_rung));
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -13,7 +13,9 @@ use chrono_tz::Tz;
 use crate::config::Config;
 use crate::content::{Category, Ladder, Library};
 use crate::history::{History, keys};
-use crate::journal::{AnswerKind, AnswerRow, Journal, JournalError, NewAnswer, NewMove, SentRow};
+use crate::journal::{
+    AnswerKind, AnswerRow, Happened, Journal, JournalError, NewAnswer, NewMove, SentRow,
+};
 use crate::progress::{self, Decision, Felt, Move};
 
 /// What recording an answer did.
@@ -25,8 +27,47 @@ pub struct Recorded {
     pub new: bool,
     /// For a step at its ladder's current rung: what the rules decided.
     pub decision: Option<Decision>,
-    /// Steps were paused now, after very high distress three times in a row.
+    /// Steps were paused now, after escalation three times in a row.
     pub steps_paused: bool,
+    /// The person said "Too much", or the step cost far more than its rung: their crisis
+    /// contact is named at once (`help_note`).
+    pub too_much: bool,
+    /// The ladder held [`progress::HOLD_BOUND`] answers without moving: a gentler way in.
+    pub gentler: Option<String>,
+    /// The answer recorded or completed (its id in the journal).
+    pub answer_id: Option<i64>,
+}
+
+impl Recorded {
+    fn of(sent: SentRow) -> Recorded {
+        Recorded {
+            sent,
+            new: false,
+            decision: None,
+            steps_paused: false,
+            too_much: false,
+            gentler: None,
+            answer_id: None,
+        }
+    }
+}
+
+/// How a step went, said after the answer: whether what was feared happened, and how it
+/// felt (`--felt`, or "Too much" on the notification).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HowItWent {
+    pub happened: Option<Happened>,
+    pub felt: Option<Felt>,
+}
+
+/// What completing an answer with how it went did.
+#[derive(Debug, Clone)]
+pub enum FollowedUp {
+    Recorded(Recorded),
+    /// The answer already said how it went (the first word stands): what it said.
+    AlreadySaid(AnswerRow),
+    /// There is no such answer, or it cannot take this (a skip, another kind).
+    Unknown,
 }
 
 /// Why an answer was not recorded.
@@ -43,24 +84,36 @@ pub enum AnswerError {
 /// How far ahead of the clock an answer may be dated (clocks on two machines differ).
 pub const AHEAD: TimeDelta = TimeDelta::minutes(1);
 
-/// What closer says when it pauses steps: that they are paused and only kind words
-/// come, who can help — the person's own crisis contact when one is set
-/// (`[help] crisis`), `closer about` otherwise — and how to restart them.
-pub fn pause_note(config: &Config) -> String {
-    let help = if config.crisis.is_empty() {
-        "A doctor or therapist can help; `closer about` says where to find one, or a crisis line."
-            .to_owned()
+/// Where help is, first in any note that names it: the person's own crisis contact
+/// when one is set (`[help] crisis`), `closer about` otherwise.
+fn help_line(config: &Config) -> String {
+    if config.crisis.is_empty() {
+        "Help: `closer about` lists crisis lines and how to find a therapist.".to_owned()
     } else {
-        format!(
-            "Your crisis contact: {}. A doctor or therapist can help too.",
-            config.crisis
-        )
-    };
+        format!("Your crisis contact: {}.", config.crisis)
+    }
+}
+
+/// What closer says when it pauses steps: who can help first (short enough for a
+/// two-line notification), then that only kind words come, and how to restart steps.
+pub fn pause_note(config: &Config) -> String {
     format!(
-        "The last steps felt very hard. Steps are paused; only kind words come for now. {help} \
-         When you are ready, `closer resume` restarts steps."
+        "{}\nSteps are paused; only kind words come for now. `closer resume` restarts them when you are ready.",
+        help_line(config)
     )
 }
+
+/// What closer says at once after "Too much": who can help first, then that nothing
+/// more is asked today.
+pub fn help_note(config: &Config) -> String {
+    format!(
+        "{}\nThat was too much, and it counts that you tried. Nothing more is asked of you today.",
+        help_line(config)
+    )
+}
+
+/// The title of a note that names where help is.
+pub const HELP_TITLE: &str = "Help is there";
 
 /// Said once, when the physical or sexual ladder is first on.
 pub const PAST_HARM_NOTE: &str = "If touch or closeness brings back harm from the past, that \
@@ -89,6 +142,8 @@ pub fn past_harm_note_once(
 /// in one journal transaction: the answer, its ladder move and a pause of steps are
 /// stored together or not at all, and two answers at the same moment (a click and the
 /// terminal) are applied one after the other, each seeing the other's move.
+/// `answer.too_much` says the person chose "Too much"; the stored mark also covers a
+/// distress far above the step's (`progress::too_much`).
 ///
 /// Refused (see `check`): a second answer to a prompt on the same day, an answer dated
 /// before its prompt was sent, or more than a minute in the future. The same answer
@@ -111,26 +166,57 @@ pub fn answer(
         let replay = earlier
             .iter()
             .any(|a| a.kind == answer.kind && a.at == answer.at);
-        let mut recorded = Recorded {
-            sent,
-            new: false,
-            decision: None,
-            steps_paused: false,
-        };
+        let mut recorded = Recorded::of(sent);
         if replay {
             return Ok(recorded);
         }
         if let Err(why) = check(&recorded.sent, &earlier, answer, now, config.timezone) {
             return Err(AnswerError::Refused(why));
         }
-        recorded.new = journal.record_answer(answer)?;
+        let expected = expected(library, &recorded.sent);
+        let stored = NewAnswer {
+            too_much: progress::too_much(
+                answer.kind,
+                answer.distress,
+                answer.happened,
+                answer.too_much,
+                expected,
+            ),
+            ..answer.clone()
+        };
+        recorded.new = journal.record_answer(&stored)?;
+        recorded.too_much = stored.too_much || answer.too_much;
         // Answers change what comes next; the "fewer steps" note may be said again later.
         journal.set_setting(keys::FEWER_SAID, None)?;
         if recorded.new && answer.kind != AnswerKind::Snooze {
+            recorded.answer_id = journal
+                .answers_to(recorded.sent.id)?
+                .iter()
+                .find(|a| a.kind == answer.kind && a.at == answer.at)
+                .map(|a| a.id);
             apply_rules(journal, config, library, answer.at, now, &mut recorded)?;
         }
         Ok(recorded)
     })
+}
+
+/// The distress a step predicts: its own, else its rung's (the variants of a rung share
+/// one), else the middle of the scale for a step the content no longer has.
+pub fn expected(library: &Library, sent: &SentRow) -> f32 {
+    sent.prompt
+        .as_deref()
+        .and_then(|id| library.get(id))
+        .and_then(|p| p.distress)
+        .or_else(|| expected_at(library, sent.ladder?, sent.rung?))
+        .unwrap_or(5.0)
+}
+
+/// The distress rung `rung` of `ladder` predicts, as the content has it.
+pub fn expected_at(library: &Library, ladder: Ladder, rung: u8) -> Option<f32> {
+    library
+        .iter()
+        .find(|p| p.ladder == Some(ladder) && p.rung == Some(rung))
+        .and_then(|p| p.distress)
 }
 
 /// Whether `answer` to `sent` can be: `earlier` are the answers it already has. The one
@@ -178,44 +264,60 @@ pub fn check(
     Ok(())
 }
 
-/// Records how a step went, answered after "Did it" or "It was hard": completes that
-/// answer (the latest of its kind to the prompt `sent_id`) with the distress `felt`
-/// stands for and whether the feared outcome happened (`happened` when given, else
-/// what `felt` says), then applies the rules again. A follow-up is not a second
-/// answer. None when there is no such answer to complete.
+/// Records how a step went, said after "Did it" or "It was hard": completes the answer
+/// `answer_id` with what `how` says — whether what was feared happened (as said, else
+/// what `felt` implies), the distress `felt` stands for on the step's rung, "Too much" —
+/// then applies the rules again. A follow-up is not a second answer, and it completes
+/// only the answer it was asked about: the first word on how it went stands.
 pub fn follow_up(
     journal: &Journal,
     config: &Config,
     library: &Library,
-    sent_id: i64,
-    felt: Felt,
-    happened: Option<bool>,
+    answer_id: i64,
+    how: HowItWent,
     now: DateTime<Utc>,
-) -> Result<Option<Recorded>, JournalError> {
+) -> Result<FollowedUp, JournalError> {
     journal.write(|journal| {
-        let Some(sent) = journal.sent(sent_id)? else {
-            return Ok(None);
+        let Some(answered) = journal.answer(answer_id)? else {
+            return Ok(FollowedUp::Unknown);
         };
-        let Some(answered) = journal
-            .last_answer(sent_id)?
-            .filter(|a| a.kind == felt.follows())
-        else {
-            return Ok(None);
+        let Some(sent) = journal.sent(answered.sent_id)? else {
+            return Ok(FollowedUp::Unknown);
         };
-        journal.complete_answer(answered.id, felt.distress(), happened.or(felt.happened()))?;
-        let mut recorded = Recorded {
-            sent,
-            new: true,
-            decision: None,
-            steps_paused: false,
-        };
+        if !answered.kind.done() || how.felt.is_some_and(|f| !f.follows(answered.kind)) {
+            return Ok(FollowedUp::Unknown);
+        }
+        let expected = expected(library, &sent);
+        let said_too_much = how.felt == Some(Felt::TooMuch);
+        let distress = how.felt.map(|f| f.distress(expected));
+        let happened = how.happened.or(how.felt.and_then(Felt::happened));
+        let too_much =
+            progress::too_much(answered.kind, distress, happened, said_too_much, expected);
+        if !journal.complete_answer(answered.id, distress, happened, too_much)? {
+            return Ok(FollowedUp::AlreadySaid(answered));
+        }
+        let mut recorded = Recorded::of(sent);
+        recorded.new = true;
+        recorded.too_much = too_much || said_too_much;
+        recorded.answer_id = Some(answered.id);
         apply_rules(journal, config, library, answered.at, now, &mut recorded)?;
-        Ok(Some(recorded))
+        Ok(FollowedUp::Recorded(recorded))
     })
 }
 
+/// The latest "Did it" or "It was hard" to the prompt `sent_id` that says nothing yet of
+/// how it went: what a follow-up from the terminal (`--felt`, `--happened`) completes.
+pub fn open_answer(
+    journal: &Journal,
+    sent_id: i64,
+    kind: AnswerKind,
+) -> Result<Option<AnswerRow>, JournalError> {
+    Ok(journal.last_answer(sent_id)?.filter(|a| a.kind == kind))
+}
+
 /// For an answer to a step at its ladder's current rung: what the rules decide (a move
-/// is recorded at `at`); for any step answer: whether steps pause now.
+/// is recorded at `at`) and whether a gentler way in is due; for any step answer:
+/// whether steps pause now.
 fn apply_rules(
     journal: &Journal,
     config: &Config,
@@ -233,15 +335,30 @@ fn apply_rules(
     let history = History::load(journal, config, now)?;
     let standing = history.standing(ladder);
     if rung == standing.rung {
+        let answers = history.answers_at_rung(ladder);
+        let expected =
+            expected_at(library, ladder, rung).unwrap_or_else(|| expected(library, &recorded.sent));
         let decision = progress::decide(
             ladder,
             &standing,
-            &history.answers_at_rung(ladder),
+            &answers,
             top(library, ladder),
+            expected,
             config.timezone,
         );
-        if let Decision::Move(m) = &decision {
-            record_move(journal, at, m)?;
+        match &decision {
+            Decision::Move(m) => {
+                record_move(journal, at, m)?;
+            }
+            Decision::Hold(_) if progress::gentler_path_due(&answers) => {
+                recorded.gentler = Some(gentler_path(
+                    library,
+                    ladder,
+                    rung,
+                    recorded.sent.prompt.as_deref(),
+                ));
+            }
+            Decision::Hold(_) => {}
         }
         recorded.decision = Some(decision);
     }
@@ -263,6 +380,46 @@ fn apply_rules(
         recorded.steps_paused = true;
     }
     Ok(())
+}
+
+/// A gentler way into rung `rung` of `ladder`, offered once it held
+/// [`progress::HOLD_BOUND`] answers without moving: for a person's own ladder, a step
+/// between the one below and this one (the distress halfway, filled in); for a shipped
+/// ladder, another wording of the rung than `last` (one that needs nobody close first)
+/// and the rung below.
+pub fn gentler_path(library: &Library, ladder: Ladder, rung: u8, last: Option<&str>) -> String {
+    let info = library.ladder(ladder);
+    if let Some(info) = info.filter(|i| i.personal) {
+        let here = expected_at(library, ladder, rung).unwrap_or(5.0);
+        let below = rung
+            .checked_sub(1)
+            .and_then(|r| expected_at(library, ladder, r))
+            .unwrap_or(0.0);
+        let mid = ((below + here) / 2.0 * 2.0).round() / 2.0;
+        return format!(
+            "A gentler way in: a step between the one before and this one, such as \
+             `closer ladder add \"{}\" \"…\" --distress {mid}`.",
+            info.name
+        );
+    }
+    let mut others: Vec<&crate::content::Prompt> = library
+        .iter()
+        .filter(|p| p.ladder == Some(ladder) && p.rung == Some(rung))
+        .filter(|p| Some(p.id.as_str()) != last)
+        .collect();
+    others.sort_by_key(|p| p.needs());
+    let below = if rung > 1 {
+        format!("the rung below (`closer ladder set {ladder} {}`)", rung - 1)
+    } else {
+        "a few quiet days (`closer pause 3d`)".to_owned()
+    };
+    match others.first() {
+        Some(p) => format!(
+            "A gentler way in: the same step in other words, \u{201c}{}\u{201d}, or {below}.",
+            p.title
+        ),
+        None => format!("A gentler way in: {below}."),
+    }
 }
 
 /// Restarts, one rung lower, each of `ladders` nobody answered on for more than two weeks,
@@ -298,6 +455,7 @@ pub fn record_move(journal: &Journal, at: DateTime<Utc>, m: &Move) -> Result<i64
         ladder: m.ladder,
         from: m.from,
         to: m.to,
+        cause: m.cause,
         reason: m.reason.clone(),
     })
 }
@@ -343,6 +501,7 @@ mod tests {
             kind,
             distress: None,
             happened: None,
+            too_much: false,
             source: "terminal",
         }
     }
@@ -355,6 +514,7 @@ mod tests {
             kind,
             distress: None,
             happened: None,
+            too_much: false,
             source: "terminal".into(),
         }
     }

@@ -20,7 +20,7 @@ use plotters::prelude::*;
 
 use crate::content::{Category, Ladder, Library};
 use crate::history::Words;
-use crate::journal::{AnswerKind, Entry};
+use crate::journal::{AnswerKind, Entry, Happened};
 use crate::record::top;
 
 /// Everything the report is drawn from; the caller reads it.
@@ -195,7 +195,7 @@ impl Totals {
             AnswerKind::Done => self.done += 1,
             AnswerKind::Hard => self.hard += 1,
             AnswerKind::Skip => self.skipped += 1,
-            AnswerKind::Snooze => {}
+            AnswerKind::Snooze | AnswerKind::NoChance => {}
         }
     }
 }
@@ -436,7 +436,7 @@ fn setbacks(answers: &[Answered]) -> Setbacks {
                     s.longest = s.longest.max((a.date - since).num_days());
                 }
             }
-            AnswerKind::Snooze => {}
+            AnswerKind::Snooze | AnswerKind::NoChance => {}
         }
     }
     s
@@ -749,7 +749,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
 fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
     let sent = Entry::sent_by_id(input.entries);
     let words = Words::new(input.library, &[], BTreeMap::new());
-    let mut rows: Vec<(NaiveDate, String, u8, bool)> = Vec::new();
+    let mut rows: Vec<(NaiveDate, String, u8, Happened)> = Vec::new();
     for e in input.entries {
         let Entry::Answer(a) = e else { continue };
         let (Some(happened), Some(s)) = (a.happened, sent.get(&a.sent_id)) else {
@@ -766,7 +766,7 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
     if rows.is_empty() {
         return;
     }
-    let not = rows.iter().filter(|r| !r.3).count();
+    let not = rows.iter().filter(|r| r.3 == Happened::No).count();
     let did = rows.len() - not;
     w(
         out,
@@ -778,10 +778,10 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
         ),
     );
     for (date, title, distress, happened) in rows.iter().rev() {
-        let what = if *happened {
-            "what you feared happened, and you met it"
-        } else {
-            "what you feared did not happen"
+        let what = match happened {
+            Happened::Yes => "what you feared happened, and you met it",
+            Happened::Partly => "what you feared partly happened, and you met it",
+            Happened::No => "what you feared did not happen",
         };
         w(
             out,
@@ -1088,7 +1088,7 @@ fn draw_marker(chart: &mut Chart, kind: AnswerKind, at: (i32, i32)) -> Result<()
                 SKIP.light.stroke_width(2),
             )))?;
         }
-        AnswerKind::Snooze => {}
+        AnswerKind::Snooze | AnswerKind::NoChance => {}
     }
     Ok(())
 }
@@ -1331,6 +1331,7 @@ body = "This is hard, and others find it hard too."
                 kind,
                 distress,
                 happened: None,
+                too_much: false,
                 source: "terminal".into(),
             }));
         }
@@ -1343,6 +1344,11 @@ body = "This is hard, and others find it hard too."
                 ladder,
                 from,
                 to,
+                cause: if to > from {
+                    crate::journal::Cause::Up
+                } else {
+                    crate::journal::Cause::Back
+                },
                 reason: String::new(),
             }));
         }
@@ -1522,7 +1528,7 @@ body = "This is hard, and others find it hard too."
                 Entry::Answer(a) => Some(a),
                 _ => None,
             })
-            .zip([false, true])
+            .zip([Happened::No, Happened::Yes])
         {
             e.happened = Some(happened);
         }

@@ -315,6 +315,7 @@ mod tests {
                 ladder: Ladder::Emotional,
                 from: 2,
                 to: 3,
+                cause: crate::journal::Cause::Up,
                 reason: "three steps done".into(),
             })
             .unwrap();

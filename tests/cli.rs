@@ -537,6 +537,7 @@ fn next_and_status_show_the_rung_the_daemon_restarts_at_after_a_long_break() {
             ladder: closer::content::Ladder::Emotional,
             from: 1,
             to: 2,
+            cause: closer::journal::Cause::Set,
             reason: "three steps done".into(),
         })
         .unwrap();

@@ -48,7 +48,8 @@ fn done(sent_id: i64, at: DateTime<Utc>) -> NewAnswer {
         at,
         kind: AnswerKind::Done,
         distress: Some(3),
-        happened: Some(false),
+        happened: Some(closer::journal::Happened::No),
+        too_much: false,
         source: "terminal",
     }
 }

@@ -646,6 +646,7 @@ fn the_daemon_logs_a_personal_ladders_move_by_its_name() {
             ladder: "telling-my-sister".parse().unwrap(),
             from: 1,
             to: 2,
+            cause: closer::journal::Cause::Set,
             reason: "up".into(),
         })
         .unwrap();

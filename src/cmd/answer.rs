@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::Status;
-use crate::cli::{DoneArgs, HardArgs, StepRef};
+use crate::cli::{DoneArgs, HardArgs, SkipArgs, StepRef};
 use crate::config::Config;
 use crate::content::{Category, Ladder};
 use crate::history::{Settings, Words};
-use crate::journal::{AnswerKind, Entry, Journal, NewAnswer, SentRow};
+use crate::journal::{AnswerKind, AnswerRow, Entry, Happened, Journal, NewAnswer, SentRow};
 use crate::paths::Paths;
 use crate::progress::{Decision, Felt};
-use crate::record;
+use crate::record::{self, FollowedUp, HowItWent};
 use crate::setup::{Setup, open_journal};
 
 pub fn done(paths: &Paths, args: &DoneArgs) -> anyhow::Result<Status> {
@@ -32,15 +32,20 @@ pub fn hard(paths: &Paths, args: &HardArgs) -> anyhow::Result<Status> {
     answer(paths, &args.step, AnswerKind::Hard, &how)
 }
 
-pub fn skip(paths: &Paths, args: &StepRef) -> anyhow::Result<Status> {
-    answer(paths, args, AnswerKind::Skip, &How::default())
+pub fn skip(paths: &Paths, args: &SkipArgs) -> anyhow::Result<Status> {
+    let kind = if args.no_chance {
+        AnswerKind::NoChance
+    } else {
+        AnswerKind::Skip
+    };
+    answer(paths, &args.step, kind, &How::default())
 }
 
 /// How the step went, as the flags say.
 #[derive(Debug, Default)]
 struct How<'a> {
     distress: Option<u8>,
-    happened: Option<bool>,
+    happened: Option<Happened>,
     felt: Option<&'a str>,
 }
 
@@ -65,35 +70,49 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
     let title = words
         .title(&sent)
         .map_or_else(|| format!("step #{}", sent.id), |t| format!("\"{t}\""));
-    // `--felt` after the same answer was given (from the notification, say) completes
-    // that answer instead of adding a second one.
-    let completes = match felt {
-        Some(_) if how.distress.is_none() && step.at.is_none() => journal
-            .last_answer(sent.id)?
-            .is_some_and(|a| a.kind == kind && a.distress.is_none()),
-        _ => false,
-    };
-    if let (true, Some(felt)) = (completes, felt) {
-        let recorded = record::follow_up(
-            &journal,
-            &config,
-            &setup.library,
-            sent.id,
+    // `--felt` or `--happened` after the same answer was given (from the notification,
+    // say) completes that answer instead of adding a second one; the first word on how
+    // it went stands.
+    let says_how = felt.is_some() || how.happened.is_some();
+    if says_how
+        && how.distress.is_none()
+        && step.at.is_none()
+        && let Some(open) = record::open_answer(&journal, sent.id, kind)?
+    {
+        let said = HowItWent {
+            happened: how.happened,
             felt,
-            how.happened,
-            Utc::now(),
-        )?
-        .ok_or_else(|| anyhow::anyhow!("step #{} has no answer to complete", sent.id))?;
-        println!("Noted: {title} felt \"{}\".", felt.label());
-        return outcome(paths, &config, &words, &sent, &recorded);
+        };
+        let local = |a: &AnswerRow| a.at.with_timezone(&config.timezone).date_naive();
+        let today = Utc::now().with_timezone(&config.timezone).date_naive();
+        match record::follow_up(&journal, &config, &setup.library, open.id, said, Utc::now())? {
+            FollowedUp::Recorded(recorded) => {
+                println!(
+                    "Noted how {title} went: {}.",
+                    how_it_went(felt, how.happened)
+                );
+                return outcome(paths, &config, &words, &sent, &recorded);
+            }
+            // Said already today (from the notification, say): told, not added twice.
+            FollowedUp::AlreadySaid(first) if local(&first) == today => {
+                anyhow::bail!(
+                    "how {title} went was already noted ({}, from the {}); the first word on it stands",
+                    said_before(&first),
+                    first.source
+                )
+            }
+            FollowedUp::AlreadySaid(_) | FollowedUp::Unknown => {}
+        }
     }
     let at = parse_time(step.at.as_deref(), "--at")?.unwrap_or_else(Utc::now);
+    let expected = record::expected(&setup.library, &sent);
     let answer = NewAnswer {
         sent_id: sent.id,
         at,
         kind,
-        distress: how.distress.or(felt.map(Felt::distress)),
+        distress: how.distress.or(felt.map(|f| f.distress(expected))),
         happened: how.happened.or(felt.and_then(Felt::happened)),
+        too_much: felt == Some(Felt::TooMuch),
         source: "terminal",
     };
     let recorded = record::answer(&journal, &config, &setup.library, &answer, Utc::now())?;
@@ -104,14 +123,52 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
     match kind {
         AnswerKind::Done => println!("Noted: you did {title}."),
         AnswerKind::Hard => println!(
-            "Noted: {title} was hard. Thank you for trying it; the next prompt will be a gentle one."
+            "Noted: {title} was hard, and you did it. The next prompt will be a gentle one."
+        ),
+        AnswerKind::NoChance => println!(
+            "Noted: no chance yet for {title}. It stays open for a week; answer it when the chance comes."
         ),
         _ => println!("Skipped {title}. That is fine."),
     }
     outcome(paths, &config, &words, &sent, &recorded)
 }
 
-/// Says what the rules made of an answer, and wakes the daemon to plan with it.
+/// How a step went, in the words of a reply.
+fn how_it_went(felt: Option<Felt>, happened: Option<Happened>) -> String {
+    let happened = happened.or(felt.and_then(Felt::happened));
+    let fear = match happened {
+        Some(Happened::No) => Some("what you feared did not happen"),
+        Some(Happened::Partly) => Some("what you feared partly happened"),
+        Some(Happened::Yes) => Some("what you feared happened"),
+        None => None,
+    };
+    let feeling = felt.map(|f| format!("it felt \"{}\"", f.label()));
+    match (feeling, fear) {
+        (Some(feeling), Some(fear)) => format!("{feeling}, and {fear}"),
+        (Some(feeling), None) => feeling,
+        (None, Some(fear)) => fear.to_owned(),
+        (None, None) => "noted".to_owned(),
+    }
+}
+
+/// What an answer already said of how it went.
+fn said_before(a: &AnswerRow) -> String {
+    if a.too_much {
+        return "too much".to_owned();
+    }
+    match a.happened {
+        Some(Happened::No) => "what you feared did not happen".to_owned(),
+        Some(Happened::Partly) => "what you feared partly happened".to_owned(),
+        Some(Happened::Yes) => "what you feared happened".to_owned(),
+        None => a.distress.map_or_else(
+            || "how it felt".to_owned(),
+            |d| format!("how hard it felt: {d} of 10"),
+        ),
+    }
+}
+
+/// Says what the rules made of an answer — where help is first, after "Too much" — and
+/// wakes the daemon to plan with it.
 fn outcome(
     paths: &Paths,
     config: &Config,
@@ -119,6 +176,9 @@ fn outcome(
     sent: &SentRow,
     recorded: &record::Recorded,
 ) -> anyhow::Result<Status> {
+    if recorded.too_much && !recorded.steps_paused {
+        println!("{}", record::help_note(config));
+    }
     // A person's own ladder by its name, as `status` and `list` show it.
     let name = |l: Ladder| words.ladder_name(l).unwrap_or_else(|| l.to_string());
     match &recorded.decision {
@@ -129,6 +189,9 @@ fn outcome(
             }
         }
         None => {}
+    }
+    if let Some(gentler) = &recorded.gentler {
+        println!("{gentler}");
     }
     if recorded.steps_paused {
         println!("{}", record::pause_note(config));

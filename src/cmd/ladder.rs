@@ -95,6 +95,7 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                 ladder: l,
                 from,
                 to: *rung,
+                cause: crate::journal::Cause::Set,
                 reason: format!("set to rung {rung} by you"),
             };
             record_move(&journal, Utc::now(), &m)?;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::Status;
 use crate::cli::{ExportArgs, ExportFormat, LogArgs};
 use crate::history::Words;
-use crate::journal::Entry;
+use crate::journal::{Entry, Happened};
 use crate::paths::Paths;
 use crate::setup::{Setup, open_journal};
 
@@ -31,7 +31,7 @@ struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     distress: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    happened: Option<bool>,
+    happened: Option<Happened>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<String>,
     /// The prompt's title, as sent (`history::Words` says where it comes from).
@@ -210,10 +210,10 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
                     s += &format!(", distress {d}");
                 }
                 if let Some(h) = e.happened {
-                    s += if h {
-                        ", it happened"
-                    } else {
-                        ", it did not happen"
+                    s += match h {
+                        Happened::Yes => ", what you feared happened",
+                        Happened::Partly => ", what you feared partly happened",
+                        Happened::No => ", what you feared did not happen",
                     };
                 }
                 s
