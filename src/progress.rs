@@ -371,7 +371,7 @@ pub fn pause_reason(answers: &[StepAnswer]) -> Option<&'static str> {
 /// | about as I feared | done | the rung's | no |
 /// | harder than I feared | done | 1 above the rung's | not said |
 /// | hard but OK | hard | the rung's | not said |
-/// | too much | done or hard | 2 above the rung's, at least 9 | not said |
+/// | too much | done or hard | none: marked too much | not said |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Felt {
     Easier,
@@ -430,14 +430,15 @@ impl Felt {
             .collect()
     }
 
-    /// The distress it stands for, on a rung that predicts `expected`.
-    pub fn distress(self, expected: f32) -> u8 {
+    /// The distress it stands for, on a rung that predicts `expected`: none for "Too
+    /// much", which is a word, not a rating (the answer is marked too much instead).
+    pub fn distress(self, expected: f32) -> Option<u8> {
         let predicted = rounded(expected);
         match self {
-            Felt::Easier => predicted.saturating_sub(2),
-            Felt::About | Felt::Ok => predicted,
-            Felt::Harder => predicted.saturating_add(1).min(10),
-            Felt::TooMuch => predicted.saturating_add(2).clamp(9, 10),
+            Felt::Easier => Some(predicted.saturating_sub(2)),
+            Felt::About | Felt::Ok => Some(predicted),
+            Felt::Harder => Some(predicted.saturating_add(1).min(10)),
+            Felt::TooMuch => None,
         }
     }
 
@@ -880,13 +881,13 @@ mod tests {
     #[test]
     fn each_felt_stands_for_a_distress_against_the_rung() {
         let table = [
-            (Felt::Easier, 5.0, 3, Some(No)),
-            (Felt::About, 5.0, 5, Some(No)),
-            (Felt::Harder, 5.0, 6, None),
-            (Felt::Ok, 5.0, 5, None),
-            (Felt::TooMuch, 5.0, 9, None),
-            (Felt::TooMuch, 8.5, 10, None),
-            (Felt::Easier, 1.0, 0, Some(No)),
+            (Felt::Easier, 5.0, Some(3), Some(No)),
+            (Felt::About, 5.0, Some(5), Some(No)),
+            (Felt::Harder, 5.0, Some(6), None),
+            (Felt::Ok, 5.0, Some(5), None),
+            (Felt::TooMuch, 5.0, None, None),
+            (Felt::Harder, 10.0, Some(10), None),
+            (Felt::Easier, 1.0, Some(0), Some(No)),
         ];
         for (felt, expected, distress, happened) in table {
             assert_eq!(felt.distress(expected), distress, "{felt:?} at {expected}");

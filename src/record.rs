@@ -188,7 +188,8 @@ pub fn answer(
         recorded.too_much = stored.too_much || answer.too_much;
         // Answers change what comes next; the "fewer steps" note may be said again later.
         journal.set_setting(keys::FEWER_SAID, None)?;
-        if recorded.new && answer.kind != AnswerKind::Snooze {
+        // A snooze and "no chance yet" say nothing of how the step went.
+        if recorded.new && answer.kind.counts() {
             recorded.answer_id = journal
                 .answers_to(recorded.sent.id)?
                 .iter()
@@ -289,7 +290,7 @@ pub fn follow_up(
         }
         let expected = expected(library, &sent);
         let said_too_much = how.felt == Some(Felt::TooMuch);
-        let distress = how.felt.map(|f| f.distress(expected));
+        let distress = how.felt.and_then(|f| f.distress(expected));
         let happened = how.happened.or(how.felt.and_then(Felt::happened));
         let too_much =
             progress::too_much(answered.kind, distress, happened, said_too_much, expected);
@@ -380,6 +381,38 @@ fn apply_rules(
         recorded.steps_paused = true;
     }
     Ok(())
+}
+
+/// Where `ladder` stands now, in the words of the rules: the hold or move its answers at
+/// this rung call for (the last move's reason while it has none), and a gentler way in
+/// when it held [`progress::HOLD_BOUND`] answers. What `status` and `why` show.
+pub fn standing_words(
+    library: &Library,
+    history: &History,
+    ladder: Ladder,
+    tz: Tz,
+) -> (String, Option<String>) {
+    let standing = history.standing(ladder);
+    let answers = history.answers_at_rung(ladder);
+    let expected = expected_at(library, ladder, standing.rung).unwrap_or(5.0);
+    let decision = progress::decide(
+        ladder,
+        &standing,
+        &answers,
+        top(library, ladder),
+        expected,
+        tz,
+    );
+    let gentler = (matches!(decision, Decision::Hold(_)) && progress::gentler_path_due(&answers))
+        .then(|| {
+            let last = answers
+                .iter()
+                .rev()
+                .find_map(|a| history.sent.iter().find(|s| s.id == a.sent_id))
+                .and_then(|s| s.prompt.as_deref());
+            gentler_path(library, ladder, standing.rung, last)
+        });
+    (decision.reason().to_owned(), gentler)
 }
 
 /// A gentler way into rung `rung` of `ladder`, offered once it held

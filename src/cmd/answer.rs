@@ -110,7 +110,7 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
         sent_id: sent.id,
         at,
         kind,
-        distress: how.distress.or(felt.map(|f| f.distress(expected))),
+        distress: how.distress.or(felt.and_then(|f| f.distress(expected))),
         happened: how.happened.or(felt.and_then(Felt::happened)),
         too_much: felt == Some(Felt::TooMuch),
         source: "terminal",

@@ -57,6 +57,9 @@ struct LadderRow {
     rung: u8,
     of: u8,
     reason: String,
+    /// A gentler way in, once the rung held a handful of answers without moving.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gentler: Option<String>,
     /// Why the current step helps (its first wording's reason); `closer why` says more.
     #[serde(skip_serializing_if = "Option::is_none")]
     why: Option<String>,
@@ -157,12 +160,15 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
                 .filter_map(|s| setup.library.get(s.prompt.as_deref()?))
                 .chain(setup.library.iter())
                 .find(|p| p.group() == Some((*l, standing.rung)));
+            let (reason, gentler) =
+                crate::record::standing_words(&setup.library, history, *l, config.timezone);
             LadderRow {
                 ladder: *l,
                 name: words.ladder_name(*l),
                 rung: standing.rung,
                 of: top(&setup.library, *l),
-                reason: standing.reason,
+                reason,
+                gentler,
                 why: step.and_then(|p| p.why.clone()),
                 fade: step.and_then(|p| p.fade.clone()),
             }
@@ -236,6 +242,9 @@ fn print(r: &Report) {
             l.of,
             l.reason
         );
+        if let Some(gentler) = &l.gentler {
+            println!("  {:width$}  {gentler}", "");
+        }
         if let Some(why) = &l.why {
             println!("  {:width$}  why this step: {why}", "");
         }

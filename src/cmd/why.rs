@@ -7,13 +7,14 @@ use crate::Status;
 use crate::cli::WhyArgs;
 use crate::content::{Category, Ladder, Library, Prompt};
 use crate::paths::Paths;
-use crate::record::top;
+use crate::record::{standing_words, top};
 use crate::setup::Setup;
 
 pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     let library = &setup.library;
-    let steps: Vec<(Ladder, u8)> = match args.step.as_deref() {
+    // A ladder's current rung, with where it stands in the rules' words.
+    let steps: Vec<((Ladder, u8), (String, Option<String>))> = match args.step.as_deref() {
         Some(word) => match library.get(word) {
             Some(p) => match p.group() {
                 Some(group) => {
@@ -28,8 +29,9 @@ pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
             // A ladder as the `ladder` commands find it: by id, or your own by its name.
             None => match crate::cmd::ladder::ladder(library, word) {
                 Ok(ladder) => {
-                    let (_, history) = setup.history(paths)?;
-                    vec![(ladder, history.standing(ladder).rung)]
+                    let (config, history) = setup.history(paths)?;
+                    let words = standing_words(library, &history, ladder, config.timezone);
+                    vec![((ladder, history.standing(ladder).rung), words)]
                 }
                 Err(_) => anyhow::bail!(
                     "`{word}` is neither a step id nor a ladder ({} or your own ladder's name); `closer list step` shows the step ids",
@@ -42,13 +44,23 @@ pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
             config
                 .ladders
                 .iter()
-                .map(|l| (*l, history.standing(*l).rung))
+                .map(|l| {
+                    let words = standing_words(library, &history, *l, config.timezone);
+                    ((*l, history.standing(*l).rung), words)
+                })
                 .collect()
         }
     };
     let text: Vec<String> = steps
         .into_iter()
-        .map(|group| explain(library, group, None))
+        .map(|(group, (reason, gentler))| {
+            let mut text = explain(library, group, None);
+            text += &format!("\n  now:        {reason}");
+            if let Some(gentler) = gentler {
+                text += &format!("\n  {gentler}");
+            }
+            text
+        })
         .collect();
     println!("{}", text.join("\n\n"));
     Ok(Status::Success)
