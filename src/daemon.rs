@@ -648,6 +648,32 @@ impl Memory {
         })
     }
 
+    /// A gentler way into the rung of the step `firing` sends, when its ladder held
+    /// [`crate::progress::HOLD_BOUND`] answers there and none was offered in a
+    /// notification during this stay on the rung; marks it offered.
+    fn gentler_once(
+        &self,
+        library: &Library,
+        history: &History,
+        firing: &Firing,
+        config: &Config,
+    ) -> Option<String> {
+        let journal = self.journal.as_ref()?;
+        let ladder = library.get(firing.prompt.as_deref()?)?.ladder?;
+        let (_, gentler) = record::standing_words(library, history, ladder, config.timezone);
+        let gentler = gentler?;
+        let stay = history
+            .standing(ladder)
+            .since
+            .map_or_else(|| "start".to_owned(), |t| t.to_rfc3339());
+        let key = keys::gentler(ladder);
+        if journal.setting(&key).ok().flatten().as_deref() == Some(stay.as_str()) {
+            return None;
+        }
+        journal.set_setting(&key, Some(&stay)).ok()?;
+        Some(gentler)
+    }
+
     /// Whether the "fewer steps" note is still to be said; marks it said.
     fn say_fewer_once(&self, now: DateTime<Utc>) -> bool {
         let Some(journal) = &self.journal else {
@@ -888,12 +914,14 @@ async fn send_due(
         config.timezone,
     );
     for firing in &wake.send {
+        let gentler = memory.gentler_once(planner.library, history, firing, config);
         let delivery = deliver(
             config,
             planner.library,
             notifier,
             firing,
             evidence.as_deref(),
+            gentler.as_deref(),
         )
         .await;
         memory.sent(planner, firing, delivery);
@@ -914,6 +942,7 @@ async fn deliver(
     notifier: &mut Notifier,
     firing: &Firing,
     evidence: Option<&str>,
+    gentler: Option<&str>,
 ) -> Delivery {
     let rule = &config.schedule[firing.rule].name;
     let Some(mut message) = Message::for_firing(config, library, firing) else {
@@ -927,6 +956,9 @@ async fn deliver(
         evidence.filter(|_| firing.category == Category::Setback && !message.hidden)
     {
         message.body = format!("{}\n{evidence}", message.body);
+    }
+    if let Some(gentler) = gentler.filter(|_| !message.hidden) {
+        message.body = format!("{}\n{gentler}", message.body);
     }
     let id = message.prompt.as_deref().unwrap_or("");
     let delivery = notifier.send(&message).await;

@@ -39,6 +39,12 @@ pub mod keys {
     pub fn ladder(ladder: crate::content::Ladder) -> String {
         format!("ladder.{ladder}")
     }
+
+    /// When a ladder last got to its rung (RFC 3339, or "start"), set once a gentler way
+    /// into that rung went out in a step's notification: it goes out once per stay.
+    pub fn gentler(ladder: crate::content::Ladder) -> String {
+        format!("gentler.{ladder}")
+    }
 }
 
 /// A pause with no end: far enough away, and still a valid date for every calculation.

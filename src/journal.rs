@@ -699,6 +699,11 @@ impl Journal {
     /// stored once: returns false the second time. An answer to an unknown sent_id is an
     /// error.
     pub fn record_answer(&self, answer: &NewAnswer) -> Result<bool, JournalError> {
+        Ok(self.record_answer_id(answer)?.is_some())
+    }
+
+    /// `record_answer`, saying the new answer's id (None when it was already stored).
+    pub fn record_answer_id(&self, answer: &NewAnswer) -> Result<Option<i64>, JournalError> {
         if let Some(value) = answer.distress.filter(|d| *d > 10) {
             return Err(JournalError::Distress { value });
         }
@@ -725,7 +730,7 @@ impl Journal {
                     self.error(e)
                 }
             })?;
-        Ok(inserted == 1)
+        Ok((inserted == 1).then(|| self.conn.last_insert_rowid()))
     }
 
     /// The latest "done" or "hard" answer to the prompt `sent_id`, if any: what a
@@ -1959,6 +1964,79 @@ mod tests {
         // Only then: a second handle while the first is open.
         let (_k, opened) = Journal::open(&path).unwrap();
         assert_eq!(opened, Opened::Existing);
+    }
+
+    /// A journal from before the care rules read answers against their step (schema
+    /// version 3) is migrated: its answers keep their figures, the old "Too much" (a hard
+    /// answer of 9, nothing said of the fear) is marked too much, and each move gets the
+    /// cause its reason tells; the new kinds of answer can then be stored.
+    #[test]
+    fn a_journal_from_before_answers_were_read_against_their_step_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        {
+            let old = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..3] {
+                old.execute_batch(sql).unwrap();
+            }
+            old.pragma_update(None, "user_version", 3).unwrap();
+            old.execute_batch(
+                "INSERT INTO sent (at, due, rule, category, prompt, ladder, rung)
+                 VALUES ('2025-03-14T09:00:00.000Z', '2025-03-14T09:00:00.000Z', 'r',
+                         'step', 'emotional-1', 'emotional', 3);
+                 INSERT INTO answer (sent_id, at, kind, distress, happened, source) VALUES
+                     (1, '2025-03-14T10:00:00.000Z', 'hard', 9, NULL, 'notification'),
+                     (1, '2025-03-15T10:00:00.000Z', 'done', 8, 0, 'terminal'),
+                     (1, '2025-03-16T10:00:00.000Z', 'done', 3, 1, 'terminal');
+                 INSERT INTO move (at, ladder, from_rung, to_rung, reason) VALUES
+                     ('2025-03-01T10:00:00.000Z', 'emotional', 1, 3, 'set to rung 3 by you'),
+                     ('2025-03-14T10:00:00.000Z', 'emotional', 3, 2, 'back to rung 2: x'),
+                     ('2025-03-20T10:00:00.000Z', 'emotional', 2, 3, 'up to rung 3: y'),
+                     ('2025-04-20T10:00:00.000Z', 'emotional', 3, 2,
+                      'back to rung 2 after 31 days away; a gentler start');",
+            )
+            .unwrap();
+        }
+        let (j, _) = Journal::open(&path).unwrap();
+        let answers = j.answers_to(1).unwrap();
+        let read: Vec<_> = answers
+            .iter()
+            .map(|a| (a.kind, a.distress, a.happened, a.too_much))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (AnswerKind::Hard, Some(9), None, true),
+                (AnswerKind::Done, Some(8), Some(Happened::No), false),
+                (AnswerKind::Done, Some(3), Some(Happened::Yes), false),
+            ]
+        );
+        let causes: Vec<Cause> = j
+            .entries(None)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::Move(m) => Some(m.cause),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(causes, [Cause::Set, Cause::Back, Cause::Up, Cause::Restart]);
+        // What the new rules store, the new schema takes.
+        let answer = NewAnswer {
+            sent_id: 1,
+            at: "2025-03-17T10:00:00Z".parse().unwrap(),
+            kind: AnswerKind::NoChance,
+            distress: None,
+            happened: Some(Happened::Partly),
+            too_much: false,
+            source: "terminal",
+        };
+        assert!(j.record_answer(&answer).unwrap());
+        let last = j.answers_to(1).unwrap().pop().unwrap();
+        assert_eq!(
+            (last.kind, last.happened),
+            (AnswerKind::NoChance, Some(Happened::Partly))
+        );
     }
 
     /// A journal written before prompts kept their words (schema version 2) opens,

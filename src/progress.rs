@@ -119,18 +119,23 @@ impl StepAnswer {
 }
 
 /// The distress an answer given without one stands for, against a rung that predicts
-/// `expected`: "Did it" as predicted, "It was hard" a point more.
+/// `expected`: "Did it" as predicted, "It was hard" a point more, and never as low as
+/// [`MANAGEABLE`] (hard is hard on any rung).
 pub fn assumed(kind: AnswerKind, expected: f32) -> u8 {
     let predicted = rounded(expected);
     match kind {
-        AnswerKind::Hard => predicted.saturating_add(1).min(10),
+        AnswerKind::Hard => predicted.saturating_add(1).clamp(MANAGEABLE + 1, 10),
         _ => predicted,
     }
 }
 
-/// Whether `distress` is no more than a rung predicting `expected` should cost.
+/// A distress this low is manageable on any rung, whatever it predicts.
+pub const MANAGEABLE: u8 = 3;
+
+/// Whether `distress` is no more than a rung predicting `expected` should cost: at or
+/// below its figure, or [`MANAGEABLE`] on any rung.
 pub fn within(distress: u8, expected: f32) -> bool {
-    f32::from(distress) <= expected + 0.5
+    distress <= MANAGEABLE || f32::from(distress) <= expected + 0.5
 }
 
 /// Whether an answer is more than its step should cost, as recorded: the person said

@@ -63,7 +63,7 @@ pub struct HowItWent {
 /// What completing an answer with how it went did.
 #[derive(Debug, Clone)]
 pub enum FollowedUp {
-    Recorded(Recorded),
+    Recorded(Box<Recorded>),
     /// The answer already said how it went (the first word stands): what it said.
     AlreadySaid(AnswerRow),
     /// There is no such answer, or it cannot take this (a skip, another kind).
@@ -184,17 +184,13 @@ pub fn answer(
             ),
             ..answer.clone()
         };
-        recorded.new = journal.record_answer(&stored)?;
+        recorded.answer_id = journal.record_answer_id(&stored)?;
+        recorded.new = recorded.answer_id.is_some();
         recorded.too_much = stored.too_much || answer.too_much;
         // Answers change what comes next; the "fewer steps" note may be said again later.
         journal.set_setting(keys::FEWER_SAID, None)?;
         // A snooze and "no chance yet" say nothing of how the step went.
         if recorded.new && answer.kind.counts() {
-            recorded.answer_id = journal
-                .answers_to(recorded.sent.id)?
-                .iter()
-                .find(|a| a.kind == answer.kind && a.at == answer.at)
-                .map(|a| a.id);
             apply_rules(journal, config, library, answer.at, now, &mut recorded)?;
         }
         Ok(recorded)
@@ -245,15 +241,16 @@ pub fn check(
             local(answer.at)
         ));
     }
-    if answer.kind == AnswerKind::Snooze {
+    if !answer.kind.counts() {
         return Ok(());
     }
     // One answer a day to a prompt: the same step practised again on another day is a
     // new day's practice, and counts.
     let day = answer.at.with_timezone(&tz).date_naive();
+    // A snooze and "no chance yet" leave the day open: the chance may come by evening.
     if let Some(same_day) = earlier
         .iter()
-        .find(|a| a.kind != AnswerKind::Snooze && a.at.with_timezone(&tz).date_naive() == day)
+        .find(|a| a.kind.counts() && a.at.with_timezone(&tz).date_naive() == day)
     {
         return Err(format!(
             "prompt #{} was already answered `{}` at {}; it takes one answer a day (`closer log` shows them)",
@@ -302,7 +299,7 @@ pub fn follow_up(
         recorded.too_much = too_much || said_too_much;
         recorded.answer_id = Some(answered.id);
         apply_rules(journal, config, library, answered.at, now, &mut recorded)?;
-        Ok(FollowedUp::Recorded(recorded))
+        Ok(FollowedUp::Recorded(Box::new(recorded)))
     })
 }
 
@@ -598,6 +595,14 @@ mod tests {
         );
         assert_eq!(
             check_at(&earlier, &new(AnswerKind::Snooze, t(4, 19, 0))),
+            Ok(())
+        );
+        // Nor is "no chance yet": the occasion may still come that day.
+        assert_eq!(
+            check_at(
+                &[row(AnswerKind::NoChance, t(4, 9, 5))],
+                &new(AnswerKind::Done, t(4, 18, 0))
+            ),
             Ok(())
         );
         // The same step practised again the next day is a new day's practice.

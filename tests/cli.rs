@@ -356,8 +356,8 @@ fn list_shows_only_what_the_config_turns_on() {
         "[content]\nladders = [\"emotional\", \"sexual\"]\nsupporter = true\n",
     );
     let sexual = list_ids(&home, &["sexual"]);
-    // Twelve rungs, each in two wordings.
-    assert_eq!(sexual.len(), 24, "{sexual:?}");
+    // Twelve rungs, each in two or three wordings.
+    assert!((24..=36).contains(&sexual.len()), "{sexual:?}");
     assert!(!list_ids(&home, &["support"]).is_empty());
     assert!(list_ids(&home, &["intellectual"]).is_empty());
 }

@@ -71,7 +71,7 @@ fn a_step_is_answered_and_closed(server: Server) -> (Desktop, Home, Notify) {
             n.id.is_some()
                 && n.actions
                     .first()
-                    .is_some_and(|(k, _)| k.starts_with("felt-"))
+                    .is_some_and(|(k, _)| k.starts_with("how-"))
                 && (n.replaces_id == id || n.replaces_id == 0)
         })
     })
@@ -82,10 +82,15 @@ fn a_step_is_answered_and_closed(server: Server) -> (Desktop, Home, Notify) {
         )
     });
     let keys: Vec<&str> = question.actions.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(keys, ["felt-ok", "felt-too-much"], "{question:?}");
+    // Did what was feared happen, with "Too much" beside the answers.
+    assert_eq!(
+        keys,
+        ["how-no", "how-partly", "how-yes", "how-too-much"],
+        "{question:?}"
+    );
     // A person takes a moment to read it.
     std::thread::sleep(Duration::from_millis(500));
-    desktop.click("felt-ok");
+    desktop.click("how-no");
     daemon.wait_for_log("how it went, for notification", 1, WAIT);
     desktop.wait_closed(question.id.unwrap(), WAIT);
 

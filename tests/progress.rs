@@ -23,7 +23,7 @@ fn emotional(home: &Home) -> (u64, String) {
 }
 
 #[test]
-fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
+fn done_twice_on_different_days_advances_and_hard_holds_and_two_skips_step_back() {
     let home = Home::with_config(ONE_LADDER);
     ok(home.run(&["send", "--no-wait"]));
     home.sent_ago(96);
@@ -38,10 +38,11 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
     assert_eq!(rung, 2);
     assert_eq!(
         reason,
-        "up to rung 2: done on 2 days, and it felt manageable (distress 1)"
+        "up to rung 2: done on 2 days, no harder than this rung usually feels"
     );
 
-    // The next step comes from rung 2; two hard answers bring it back to rung 1.
+    // The next step comes from rung 2. Hard answers are steps taken: they hold it there;
+    // two skips bring it back to rung 1.
     let run = ok(home.run(&["send", "--no-wait"]));
     let list: Vec<Value> = home.json(&["list", "emotional", "--json"]);
     // Any of rung 2's wordings; status gives the reason of the one sent.
@@ -52,13 +53,20 @@ fn done_twice_on_different_days_advances_and_hard_twice_steps_back() {
         .unwrap_or_else(|| panic!("not the rung-2 step: {run:?}"));
     assert_eq!(status(&home)["ladders"][0]["why"], sent["why"]);
     assert_eq!(status(&home)["ladders"][0]["fade"], sent["fade"]);
-    home.sent_ago(30);
-    ok(home.run(&["hard", "--at", &ago(24)]));
-    assert_eq!(emotional(&home).0, 2);
-    ok(home.run(&["hard"]));
+    home.sent_ago(96);
+    ok(home.run(&["hard", "--at", &ago(72)]));
+    ok(home.run(&["hard", "--at", &ago(48)]));
+    let (rung, reason) = emotional(&home);
+    assert_eq!(rung, 2);
+    assert!(
+        reason.contains("it was hard, and doing it counts"),
+        "{reason}"
+    );
+    ok(home.run(&["skip", "--at", &ago(24)]));
+    ok(home.run(&["skip"]));
     let (rung, reason) = emotional(&home);
     assert_eq!(rung, 1);
-    assert!(reason.contains("two hard steps in a row"), "{reason}");
+    assert!(reason.contains("not today, twice in a row"), "{reason}");
 }
 
 #[test]

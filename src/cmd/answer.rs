@@ -87,11 +87,12 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
         let today = Utc::now().with_timezone(&config.timezone).date_naive();
         match record::follow_up(&journal, &config, &setup.library, open.id, said, Utc::now())? {
             FollowedUp::Recorded(recorded) => {
+                help_first(&config, &recorded);
                 println!(
                     "Noted how {title} went: {}.",
                     how_it_went(felt, how.happened)
                 );
-                return outcome(paths, &config, &words, &sent, &recorded);
+                return outcome(paths, &words, &sent, &recorded);
             }
             // Said already today (from the notification, say): told, not added twice.
             FollowedUp::AlreadySaid(first) if local(&first) == today => {
@@ -120,6 +121,7 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
         println!("That answer was already recorded.");
         return Ok(Status::Success);
     }
+    help_first(&config, &recorded);
     match kind {
         AnswerKind::Done => println!("Noted: you did {title}."),
         AnswerKind::Hard => println!(
@@ -130,7 +132,16 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
         ),
         _ => println!("Skipped {title}. That is fine."),
     }
-    outcome(paths, &config, &words, &sent, &recorded)
+    outcome(paths, &words, &sent, &recorded)
+}
+
+/// Where help is, before anything else, after "Too much" (and when steps pause).
+fn help_first(config: &Config, recorded: &record::Recorded) {
+    if recorded.steps_paused {
+        println!("{}", record::pause_note(config));
+    } else if recorded.too_much {
+        println!("{}", record::help_note(config));
+    }
 }
 
 /// How a step went, in the words of a reply.
@@ -167,18 +178,13 @@ fn said_before(a: &AnswerRow) -> String {
     }
 }
 
-/// Says what the rules made of an answer — where help is first, after "Too much" — and
-/// wakes the daemon to plan with it.
+/// Says what the rules made of an answer, and wakes the daemon to plan with it.
 fn outcome(
     paths: &Paths,
-    config: &Config,
     words: &Words,
     sent: &SentRow,
     recorded: &record::Recorded,
 ) -> anyhow::Result<Status> {
-    if recorded.too_much && !recorded.steps_paused {
-        println!("{}", record::help_note(config));
-    }
     // A person's own ladder by its name, as `status` and `list` show it.
     let name = |l: Ladder| words.ladder_name(l).unwrap_or_else(|| l.to_string());
     match &recorded.decision {
@@ -192,9 +198,6 @@ fn outcome(
     }
     if let Some(gentler) = &recorded.gentler {
         println!("{gentler}");
-    }
-    if recorded.steps_paused {
-        println!("{}", record::pause_note(config));
     }
     crate::lock::wake_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)

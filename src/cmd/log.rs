@@ -30,8 +30,15 @@ struct Event {
     answer: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     distress: Option<u8>,
+    /// For an answer given without a distress: the one the rules read, against the step's
+    /// rung ("Did it" as the rung predicts, "It was hard" a point more).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assumed_distress: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     happened: Option<Happened>,
+    /// "Too much": said so, or far more than the step's rung predicts.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    too_much: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<String>,
     /// The prompt's title, as sent (`history::Words` says where it comes from).
@@ -90,7 +97,9 @@ fn events(
         category: None,
         answer: None,
         distress: None,
+        assumed_distress: None,
         happened: None,
+        too_much: false,
         source: None,
         title: None,
         text: None,
@@ -130,7 +139,17 @@ fn events(
                         category: s.map(|s| s.category.to_string()),
                         answer: Some(a.kind.as_str()),
                         distress: a.distress,
+                        assumed_distress: match (a.distress, s) {
+                            (None, Some(s)) if a.kind.done() && !a.too_much => {
+                                Some(crate::progress::assumed(
+                                    a.kind,
+                                    crate::record::expected(&setup.library, s),
+                                ))
+                            }
+                            _ => None,
+                        },
                         happened: a.happened,
+                        too_much: a.too_much,
                         source: Some(a.source.clone()),
                         ladder: s.and_then(|s| s.ladder).map(|l| l.to_string()),
                         ladder_name: s.and_then(|s| s.ladder).and_then(name),
@@ -207,7 +226,12 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
                     quoted(e.text.as_deref())
                 );
                 if let Some(d) = e.distress {
-                    s += &format!(", distress {d}");
+                    s += &format!(", how hard it felt: {d} of 10");
+                } else if let Some(d) = e.assumed_distress {
+                    s += &format!(", how hard it felt: {d} of 10 (assumed)");
+                }
+                if e.too_much {
+                    s += ", too much";
                 }
                 if let Some(h) = e.happened {
                     s += match h {

@@ -10,11 +10,15 @@ use crate::paths::Paths;
 use crate::record::{standing_words, top};
 use crate::setup::Setup;
 
+/// Where a ladder stands, in the rules' words, and a gentler way in when one is due
+/// (`record::standing_words`).
+type StandingWords = (String, Option<String>);
+
 pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
     let library = &setup.library;
     // A ladder's current rung, with where it stands in the rules' words.
-    let steps: Vec<((Ladder, u8), (String, Option<String>))> = match args.step.as_deref() {
+    let steps: Vec<((Ladder, u8), StandingWords)> = match args.step.as_deref() {
         Some(word) => match library.get(word) {
             Some(p) => match p.group() {
                 Some(group) => {
