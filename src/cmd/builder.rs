@@ -54,7 +54,12 @@ pub fn idea(library: &Library, distress: u8) -> Option<&str> {
         .map(|(p, _)| p.body.as_str())
 }
 
-pub fn run(paths: &Paths, library: &Library, name: Option<&str>) -> anyhow::Result<Status> {
+pub fn run(
+    paths: &Paths,
+    setup: &crate::setup::Setup,
+    name: Option<&str>,
+) -> anyhow::Result<Status> {
+    let library = &setup.library;
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         eprintln!(
             "error: the guided builder asks questions in a terminal, and there is none here; \
@@ -210,10 +215,8 @@ fn build(paths: &Paths, library: &Library, name: Option<&str>) -> Result<Status,
     for s in &steps {
         let fear: Vec<Fear> = s.fear.into_iter().collect();
         let step = NewStep {
-            text: &s.text,
-            distress: f32::from(s.distress),
             fear: &fear,
-            used: &used,
+            ..NewStep::new(&s.text, f32::from(s.distress), &used)
         };
         text = ladder_file::add_step(&text, id, &step).map_err(anyhow::Error::msg)?;
     }
