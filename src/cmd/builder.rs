@@ -543,18 +543,7 @@ impl Builder<'_> {
     /// A situation's words: not empty unless `optional`, not too long, not a step
     /// already given. Then, for a vague one, a chance to say it more concretely.
     fn ask_situation(&self, prompt: &str, optional: bool) -> Asked<Option<String>> {
-        let steps = &self.steps;
-        let check = |s: &String| -> Result<(), String> {
-            fits(s, MAX_BODY)?;
-            let given = content::normalized(s);
-            match steps.iter().find(|d| content::normalized(&d.text) == given) {
-                Some(d) if !given.is_empty() => Err(format!(
-                    "\"{}\" is on your ladder already. If this is another step, say what makes it different: who, where or how long.",
-                    d.text
-                )),
-                _ => Ok(()),
-            }
-        };
+        let check = |s: &String| self.fresh(s);
         let Some(typed) = line(prompt, optional, check)? else {
             return Ok(None);
         };
@@ -566,22 +555,30 @@ impl Builder<'_> {
              Sam one thing about my week, over lunch\".",
             how.said()
         );
-        let check = |s: &String| -> Result<(), String> {
-            fits(s, MAX_BODY)?;
-            let given = content::normalized(s);
-            match steps.iter().find(|d| content::normalized(&d.text) == given) {
-                Some(d) if !given.is_empty() => {
-                    Err(format!("\"{}\" is on your ladder already.", d.text))
-                }
-                _ => Ok(()),
-            }
-        };
         let again = line(
             "Say it more concretely (or press Enter to keep it as it is)",
             true,
             check,
         )?;
         Ok(Some(again.unwrap_or(typed)))
+    }
+
+    /// Whether `text` fits as a step's words and is not a step already given (case and
+    /// spacing aside, as the loader compares them).
+    fn fresh(&self, text: &str) -> Result<(), String> {
+        fits(text, MAX_BODY)?;
+        let given = content::normalized(text);
+        match self
+            .steps
+            .iter()
+            .find(|d| content::normalized(&d.text) == given)
+        {
+            Some(d) if !given.is_empty() => Err(format!(
+                "\"{}\" is on your ladder already. If this is another step, say what makes it different: who, where or how long.",
+                d.text
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// How hard the situation would feel (`default`, for an in-between step), what the
