@@ -289,18 +289,7 @@ pub enum LadderAction {
         description: Option<String>,
     },
     /// Add a step to one of your own ladders; its rungs stay sorted by distress.
-    Add {
-        /// The ladder's id or name.
-        ladder: String,
-        /// The situation, in your words, such as "Tell my sister one thing I liked".
-        step: String,
-        /// How hard it would feel, from 0 (not at all) to 10 (the hardest).
-        #[arg(long, value_parser = parse_distress)]
-        distress: f32,
-        /// The fear it touches (abandonment, engulfment, rejection); repeat for more.
-        #[arg(long)]
-        fear: Vec<String>,
-    },
+    Add(AddArgs),
     /// Remove one of your own ladders; what you did on it stays in your history.
     Rm {
         /// The ladder's id or name.
@@ -311,6 +300,46 @@ pub enum LadderAction {
         /// The ladder's id or name.
         ladder: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The ladder's id or name.
+    pub ladder: String,
+    /// The situation, in your words, such as "Tell my sister one thing I liked".
+    pub step: String,
+    /// How hard it would feel, from 0 (calm) to 10 (the worst you can imagine).
+    #[arg(long, value_parser = parse_distress)]
+    pub distress: f32,
+    /// The fear it touches (abandonment, engulfment, rejection); repeat for more.
+    #[arg(long)]
+    pub fear: Vec<String>,
+    /// What you fear will happen, in words that follow "You feared that", such as
+    /// "she'll find it odd" (at most 80 characters): after the step, closer asks whether
+    /// it happened.
+    #[arg(long, value_name = "OUTCOME")]
+    pub feared: Option<String>,
+    /// How likely that feels, from 0 to 100 (%).
+    #[arg(long, value_name = "PERCENT", requires = "feared", value_parser = parse_likely)]
+    pub likely: Option<u8>,
+    /// What you usually do there to feel safer, such as "keep it short" (at most 60
+    /// characters): the habit this step helps you let go of.
+    #[arg(long, value_name = "HABIT")]
+    pub fade: Option<String>,
+    /// The step needs an occasion that may not come every day (a meeting, a visit): it
+    /// can wait for one without holding the ladder.
+    #[arg(long)]
+    pub occasion: bool,
+}
+
+/// A likelihood: a whole number from 0 to 100, a `%` after it allowed.
+fn parse_likely(text: &str) -> Result<u8, String> {
+    match text.trim().trim_end_matches('%').trim_end().parse::<u8>() {
+        Ok(n) if n <= 100 => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a likelihood; expected a whole number from 0 to 100, such as 60"
+        )),
+    }
 }
 
 /// A distress rating: a number from 0 to 10.

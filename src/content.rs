@@ -519,6 +519,20 @@ impl Library {
         (library, diags)
     }
 
+    /// What loading `src` as a user pack beside the shipped content reports about it:
+    /// its tables, its series and its own ladders (each step once, at most
+    /// [`MAX_PERSONAL_STEPS`]). `closer ladder` checks a file with this before writing it,
+    /// so it never writes one the loader would leave out.
+    pub fn check_user_pack(src: &Source) -> Vec<Diagnostic> {
+        let (mut library, shipped) = Library::load(None);
+        let mut diags = Vec::new();
+        library.add_pack(src, true, &mut diags);
+        library.check_series(&mut diags);
+        library.check_ladders(&mut diags);
+        debug_assert!(shipped.is_empty(), "{shipped:?}");
+        diags
+    }
+
     /// Every step's ladder must exist, and a person's own ladder must hold together: at
     /// most [`MAX_PERSONAL_STEPS`] steps, no step twice. A broken personal ladder is
     /// reported and left out whole, with its steps; the rest runs.
@@ -923,7 +937,7 @@ fn read_ladder(
 }
 
 /// A step's words as compared for repeats: case and spacing aside.
-fn normalized(text: &str) -> String {
+pub(crate) fn normalized(text: &str) -> String {
     text.split_whitespace()
         .map(str::to_lowercase)
         .collect::<Vec<_>>()

@@ -95,6 +95,225 @@ fn the_cli_writes_a_private_sorted_file_that_check_accepts() {
 }
 
 #[test]
+fn adds_run_at_once_never_lose_a_step() {
+    let home = sister();
+    // Fifteen `ladder add` processes started together, each with a step of its own.
+    let steps: Vec<String> = (1..=15)
+        .map(|i| format!("Tell my sister thing number {i}"))
+        .collect();
+    let children: Vec<std::process::Child> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let distress = (i % 10).to_string();
+            home.cmd(&[
+                "ladder",
+                "add",
+                "telling-my-sister",
+                step,
+                "--distress",
+                &distress,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let run = support::home::Run::from(child.wait_with_output().unwrap());
+        assert!(
+            run.stdout.contains("Added to `telling-my-sister`"),
+            "{run:?}"
+        );
+        ok(run);
+    }
+    let text = std::fs::read_to_string(home.path(FILE)).unwrap();
+    for step in &steps {
+        assert!(
+            text.contains(&format!("body = \"{step}\"")),
+            "lost {step:?}:\n{text}"
+        );
+    }
+    assert_eq!(text.matches("\n[[prompt]]\n").count(), 18, "{text}");
+    let rungs: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("rung = "))
+        .map(str::to_owned)
+        .collect();
+    let expected: Vec<String> = (1..=18).map(|r| format!("rung = {r}")).collect();
+    assert_eq!(rungs, expected, "{text}");
+    let mut ids: Vec<&str> = text.lines().filter(|l| l.starts_with("id = ")).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 19, "{text}");
+    ok(home.run(&["check"]));
+}
+
+#[test]
+fn a_step_the_loader_would_refuse_is_refused_before_writing() {
+    let home = sister();
+    let before = std::fs::read_to_string(home.path(FILE)).unwrap();
+    // The same step but for case and spacing: the loader would leave the whole ladder
+    // out, so nothing is written, and the reason is given.
+    refused(
+        home.run(&[
+            "ladder",
+            "add",
+            "telling-my-sister",
+            "send my SISTER  a photo",
+            "--distress",
+            "2",
+        ]),
+        "\"send my SISTER  a photo\" is already on this ladder, as \"Send my sister a photo\"; each step once",
+    );
+    // A feared outcome too long for the follow-up that asks about it.
+    let long =
+        "she will think that I am strange and tell everyone we know about it, and then laugh";
+    let run = refused(
+        home.run(&[
+            "ladder",
+            "add",
+            "telling-my-sister",
+            "Say I missed her",
+            "--distress",
+            "4",
+            "--feared",
+            long,
+        ]),
+        "the feared outcome has 83 characters; at most 80",
+    );
+    assert!(run.stderr.contains("nothing was written"), "{run:?}");
+    assert_eq!(std::fs::read_to_string(home.path(FILE)).unwrap(), before);
+    // Up to the most a ladder holds, and not one more.
+    for i in 4..=20 {
+        ok(home.run(&[
+            "ladder",
+            "add",
+            "telling-my-sister",
+            &format!("Write my sister note {i}"),
+            "--distress",
+            "6",
+        ]));
+    }
+    let full = std::fs::read_to_string(home.path(FILE)).unwrap();
+    refused(
+        home.run(&[
+            "ladder",
+            "add",
+            "telling-my-sister",
+            "One step more",
+            "--distress",
+            "6",
+        ]),
+        "the ladder has 20 steps, as many as a ladder holds (20)",
+    );
+    assert_eq!(std::fs::read_to_string(home.path(FILE)).unwrap(), full);
+    ok(home.run(&["ladder", "show", "telling-my-sister"]));
+    ok(home.run(&["check"]));
+}
+
+#[test]
+fn a_step_carries_what_is_feared_how_likely_it_feels_and_the_safety_habit() {
+    let home = sister();
+    let run = ok(home.run(&[
+        "ladder",
+        "add",
+        "telling-my-sister",
+        "Call her on Sunday",
+        "--distress",
+        "4",
+        "--feared",
+        "That she'll find it odd.",
+        "--likely",
+        "60%",
+        "--fade",
+        "keep it short",
+        "--occasion",
+    ]));
+    assert!(
+        run.stdout.contains("Added to `telling-my-sister`"),
+        "{run:?}"
+    );
+    let text = std::fs::read_to_string(home.path(FILE)).unwrap();
+    let block = text
+        .split("[[prompt]]")
+        .find(|b| b.contains("Call her on Sunday"))
+        .unwrap();
+    for line in [
+        "feared = \"she'll find it odd\"",
+        "likely = 60",
+        "fade = \"keep it short\"",
+        "occasion = true",
+    ] {
+        assert!(block.contains(line), "no {line:?} in\n{block}");
+    }
+    ok(home.run(&["check"]));
+    // A likelihood needs the outcome it is about, and is a whole number to 100.
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "ladder",
+            "add",
+            "telling-my-sister",
+            "Hug her",
+            "--distress",
+            "5",
+        ];
+        args.extend(extra);
+        home.run(&args)
+    };
+    let run = add(&["--likely", "50"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("--feared"), "{run:?}");
+    let run = add(&["--feared", "she pulls away", "--likely", "fifty"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("`fifty` is not a likelihood; expected a whole number from 0 to 100"),
+        "{run:?}"
+    );
+    let run = add(&["--feared", "she pulls away", "--likely", "101"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(!text.contains("Hug her"));
+}
+
+#[test]
+fn names_in_any_alphabet_make_ladders_and_a_taken_id_gets_a_number() {
+    let home = Home::with_config(support::home::ONE_LADDER);
+    let run = ok(home.run(&["ladder", "new", "Мама"]));
+    assert!(
+        run.stdout.contains("Made your ladder `mama` (Мама)"),
+        "{run:?}"
+    );
+    ok(home.run(&["ladder", "add", "мама", "Позвонить маме", "--distress", "2"]));
+    let show = ok(home.run(&["ladder", "show", "Мама"])).stdout;
+    assert!(show.starts_with("Мама (`mama`)"), "{show}");
+    assert!(show.contains("Позвонить маме"), "{show}");
+    // Another name with the same id gets a number; the same name again is refused.
+    let run = ok(home.run(&["ladder", "new", "Mama"]));
+    assert!(run.stdout.contains("`mama-2`"), "{run:?}");
+    refused(
+        home.run(&["ladder", "new", "МАМА"]),
+        "you already have the ladder \"Мама\" (`mama`",
+    );
+    let run = ok(home.run(&["ladder", "new", "和妈妈说话"]));
+    assert!(run.stdout.contains("`ladder-1` (和妈妈说话)"), "{run:?}");
+    ok(home.run(&[
+        "ladder",
+        "add",
+        "和妈妈说话",
+        "给妈妈打电话",
+        "--distress",
+        "3",
+    ]));
+    refused(
+        home.run(&["ladder", "new", &"Talking ".repeat(6)]),
+        "the name has 47 characters; at most 40 fit",
+    );
+    ok(home.run(&["check"]));
+}
+
+#[test]
 fn hand_edits_and_comments_are_kept_across_ladder_add() {
     let home = sister();
     let path = home.path(FILE);
@@ -190,14 +409,21 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
     let run = ok(home.run(&["ladder", "rm", "telling-my-sister"]));
     assert!(run.stdout.contains("stays in"), "{run:?}");
     assert!(!home.path(FILE).exists());
-    // The config still names it: `check` says where; every other command runs on.
-    let run = home.run(&["check"]);
-    assert_eq!(run.code, Some(1), "{run:?}");
+    // It is out of the config's list too. It was the only ladder there: the step rule
+    // has nothing left to send, which `rm` says at once and `check` names.
     assert!(
-        run.stdout
-            .contains("config.toml:3:12: `content.ladders`: no ladder `telling-my-sister`"),
+        run.stdout.contains("It is out of `[content] ladders` in "),
         "{run:?}"
     );
+    assert!(
+        run.stdout.contains("warning: ") && run.stdout.contains("rule \"step\" would send nothing"),
+        "{run:?}"
+    );
+    let config = std::fs::read_to_string(home.config_path()).unwrap();
+    assert!(config.contains("ladders = []\n"), "{config}");
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(!run.stdout.contains("telling-my-sister"), "{run:?}");
     ok(home.run(&["status"]));
     let log = ok(home.run(&["log"])).stdout;
     // A removed ladder keeps the name its steps were sent under.
@@ -249,6 +475,41 @@ fn a_personal_ladder_is_climbed_over_days_and_its_history_outlives_it() {
         html.contains("aria-label=\"The Telling my sister ladder: rung over time"),
         "{html}"
     );
+}
+
+#[test]
+fn removing_a_listed_ladder_takes_it_out_of_the_config_and_the_daemon_reloads() {
+    let config = "# my setup\ntimezone = \"UTC\"\n[content]\nladders = [\n  \"emotional\",   # since May\n  \"telling-my-sister\",  # mine\n]\n\
+        [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 100\n\
+        [[schedule]]\nname = \"step\"   # every morning\nsend = \"step\"\nat = \"09:00\"\n";
+    let home = sister();
+    // The config is a link, as a dotfile manager keeps it: it stays one.
+    home.write("dotfiles/closer.toml", config);
+    std::fs::remove_file(home.config_path()).unwrap();
+    std::os::unix::fs::symlink(home.path("dotfiles/closer.toml"), home.config_path()).unwrap();
+    ok(home.run(&["check"]));
+    let daemon = home.daemon(None);
+    daemon.wait_for_log("closer is running", 1, std::time::Duration::from_secs(20));
+
+    let run = ok(home.run(&["ladder", "rm", "Telling my sister"]));
+    assert!(
+        run.stdout.contains("It is out of `[content] ladders` in "),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("warning"), "{run:?}");
+    assert!(home.config_path().is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(home.path("dotfiles/closer.toml")).unwrap(),
+        config.replace("  \"telling-my-sister\",  # mine\n", "")
+    );
+    ok(home.run(&["check"]));
+    // The running daemon takes the change: its reload is valid, never "has problems".
+    let log = daemon.wait_for_log("reloaded", 1, std::time::Duration::from_secs(20));
+    assert!(!log.contains("has problems"), "{log}");
+    // Removing a ladder the config does not list leaves the config alone.
+    ok(home.run(&["ladder", "new", "Mine"]));
+    let run = ok(home.run(&["ladder", "rm", "Mine"]));
+    assert!(!run.stdout.contains("[content] ladders"), "{run:?}");
 }
 
 #[test]
@@ -339,99 +600,6 @@ fn check_names_each_bad_ladder_and_the_rest_runs() {
     assert!(run.stderr.contains("Wave"), "{run:?}");
     let run = home.run(&["ladder", "enable", "bad"]);
     assert_eq!(run.code, Some(1), "{run:?}");
-}
-
-#[test]
-fn the_guided_builder_needs_a_terminal_and_says_so() {
-    let home = Home::with_config(CONFIG);
-    let run = home.run(&["ladder", "new"]);
-    assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("there is none here"), "{run:?}");
-    assert!(run.stderr.contains("`closer ladder new NAME`"), "{run:?}");
-    assert!(!home.path("config/closer/content").exists());
-}
-
-#[test]
-fn the_guided_builder_through_a_pseudo_terminal() {
-    use expectrl::Expect as _;
-    let home = Home::with_config(&CONFIG.replace(", \"good\"", ""));
-    let mut cmd = home.cmd(&["ladder", "new", "--guided"]);
-    // The pseudo-terminal is stdin, stdout and stderr: nothing to redirect.
-    cmd.env("TERM", "xterm")
-        .stdin(std::process::Stdio::inherit());
-    let mut p = expectrl::Session::spawn(cmd).expect("a pseudo-terminal");
-    p.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
-    fn enter(p: &mut impl expectrl::Expect, text: &str) {
-        p.send(format!("{text}\r")).unwrap();
-    }
-    p.expect("What would you like to be able to do?").unwrap();
-    enter(&mut p, "Telling my sister");
-    for (i, (step, distress)) in [
-        ("Tell her one thing I feel", "9"),
-        ("Send her a photo", "1"),
-        ("Say I missed her", "7"),
-        ("Ask about her week", "2"),
-        ("Call her", "3"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        p.expect(format!("Situation {}", i + 1).as_str()).unwrap();
-        enter(&mut p, step);
-        p.expect("feel, 0-10?").unwrap();
-        enter(&mut p, distress);
-    }
-    p.expect("Situation 6 (empty to finish)").unwrap();
-    enter(&mut p, "");
-    // 3 to 7 is a jump: a middle step near 5 is proposed, with an idea from closer's own.
-    p.expect("is a jump of 4 points").unwrap();
-    p.expect("An idea for a step near 5").unwrap();
-    p.expect("Add a step near 5 between them?").unwrap();
-    p.send("y").unwrap();
-    p.expect("The middle step").unwrap();
-    enter(&mut p, "Tell her about my day");
-    // The middle distress is offered as the default.
-    p.expect("0-10? [5]").unwrap();
-    enter(&mut p, "");
-    p.expect("Note which fear each step touches?").unwrap();
-    p.send("y").unwrap();
-    // The first (easiest) step touches rejection; the others none.
-    p.expect("\"Send her a photo\"").unwrap();
-    p.send("\x1b[B\x1b[B\x1b[B\r").unwrap();
-    for step in [
-        "Ask about her week",
-        "Call her",
-        "Tell her about my day",
-        "Say I missed her",
-        "Tell her one thing I feel",
-    ] {
-        p.expect(format!("\"{step}\"").as_str()).unwrap();
-        p.send("\r").unwrap();
-    }
-    p.expect("Save it?").unwrap();
-    p.send("y").unwrap();
-    p.expect("Saved your ladder `telling-my-sister`").unwrap();
-    p.expect(expectrl::Eof).unwrap();
-
-    let text = std::fs::read_to_string(home.path(FILE)).unwrap();
-    let bodies: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("body = "))
-        .collect();
-    assert_eq!(
-        bodies,
-        [
-            "\"Send her a photo\"",
-            "\"Ask about her week\"",
-            "\"Call her\"",
-            "\"Tell her about my day\"",
-            "\"Say I missed her\"",
-            "\"Tell her one thing I feel\""
-        ],
-        "{text}"
-    );
-    assert_eq!(text.matches("fear = [\"rejection\"]").count(), 1, "{text}");
-    ok(home.run(&["check"]));
 }
 
 /// The sister ladder with its first step ("Send my sister a photo") answered twice, on

@@ -3,18 +3,25 @@
 //! on or off here overrides the config's list. A person's own ladder lives in a TOML file
 //! in their content dir, edited in place (`ladder_file`) and replaced atomically; the
 //! journal is never touched by removing one, so its history stays.
+//!
+//! Invariants: every read-change-write of a ladder file happens under one lock
+//! (`.ladders.lock` in the content dir, flock), so commands run at once never lose a
+//! step; a file the loader would refuse is never written; a removed ladder is taken out
+//! of the config's `[content] ladders` before its file goes, so a running daemon's
+//! reload never meets a list naming a ladder that is gone.
 
 use chrono::Utc;
 
-use crate::Status;
-use crate::cli::{LadderAction, LadderArgs};
 use std::collections::BTreeSet;
 use std::io::Write as _;
+use std::path::PathBuf;
+
+use crate::Status;
+use crate::cli::{AddArgs, LadderAction, LadderArgs};
 
 use anyhow::Context as _;
 
-use crate::config::Config;
-use crate::content::{self, Fear, Ladder, LadderInfo, Library};
+use crate::content::{self, Fear, Ladder, LadderInfo, Library, MAX_LADDER_NAME};
 use crate::history::{History, keys};
 use crate::paths::Paths;
 use crate::progress::Move;
@@ -43,16 +50,11 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
         } => {
             return match name {
                 Some(name) if !guided => new(paths, &setup.library, name, description.as_deref()),
-                _ => crate::cmd::builder::run(paths, &setup.library, name.as_deref()),
+                _ => crate::cmd::builder::run(paths, &setup, name.as_deref()),
             };
         }
-        LadderAction::Add {
-            ladder,
-            step,
-            distress,
-            fear,
-        } => return add(paths, &setup.library, ladder, step, *distress, fear),
-        LadderAction::Rm { ladder } => return rm(paths, &setup.config, &setup.library, ladder),
+        LadderAction::Add(add_args) => return add(paths, &setup.library, add_args),
+        LadderAction::Rm { ladder } => return rm(paths, &setup, ladder),
         LadderAction::Show { ladder } => return show(paths, &setup, ladder),
         _ => {}
     }
@@ -105,7 +107,7 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
             );
         }
         LadderAction::New { .. }
-        | LadderAction::Add { .. }
+        | LadderAction::Add(_)
         | LadderAction::Rm { .. }
         | LadderAction::Show { .. } => {}
     }
@@ -120,7 +122,7 @@ fn own<'l>(library: &'l Library, word: &str) -> anyhow::Result<&'l LadderInfo> {
         .or_else(|| {
             library
                 .ladders()
-                .find(|l| l.personal && l.name.eq_ignore_ascii_case(word.trim()))
+                .find(|l| l.personal && l.name.to_lowercase() == word.trim().to_lowercase())
         })
         .or_else(|| {
             let id = ladder_file::slug(word).parse::<Ladder>().ok()?;
@@ -149,38 +151,68 @@ fn own<'l>(library: &'l Library, word: &str) -> anyhow::Result<&'l LadderInfo> {
     }
 }
 
+/// The id a new ladder called `name` gets, or why it cannot be made (what `ladder new`
+/// refuses, and what the guided builder's first question asks again): a name that fits,
+/// not one of the person's own ladders already, and no shipped ladder's id. An id taken
+/// by another name, or a name in an alphabet with no plain letters, gets a number.
+pub(crate) fn new_id(paths: &Paths, library: &Library, name: &str) -> Result<Ladder, String> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 {
+        return Err(
+            "the name is empty; say in a few words what you would like to be able to do, such as \"Telling my sister\"".into(),
+        );
+    }
+    if chars > MAX_LADDER_NAME {
+        return Err(format!(
+            "the name has {chars} characters; at most {MAX_LADDER_NAME} fit, so a shorter one, please, such as \"Telling my sister\""
+        ));
+    }
+    if let Some(mine) = library
+        .ladders()
+        .find(|l| l.personal && l.name.to_lowercase() == name.to_lowercase())
+    {
+        return Err(format!(
+            "you already have the ladder \"{}\" (`{}`, in {}); `closer ladder add {} \"…\" --distress N` adds a step to it, or choose another name",
+            mine.name,
+            mine.id,
+            mine.origin.display(),
+            mine.id
+        ));
+    }
+    if let Ok(shipped) = ladder_file::slug(name).parse::<Ladder>()
+        && shipped.is_shipped()
+    {
+        return Err(format!(
+            "`{shipped}` is a shipped ladder; name yours otherwise, such as \"My {name}\""
+        ));
+    }
+    let id = ladder_file::fresh_id(name, |id| {
+        library.ladder(id).is_some()
+            || library.is_broken(id)
+            || file_of(paths, id).symlink_metadata().is_ok()
+    });
+    ladder_file::new_ladder(id, name, None)?;
+    Ok(id)
+}
+
+/// Where `ladder new` puts the ladder `id`.
+pub(crate) fn file_of(paths: &Paths, id: Ladder) -> PathBuf {
+    paths.user_content.join(format!("ladder-{id}.toml"))
+}
+
 fn new(
     paths: &Paths,
     library: &Library,
     name: &str,
     description: Option<&str>,
 ) -> anyhow::Result<Status> {
-    let id = ladder_file::slug(name);
-    let id: Ladder = id.parse().map_err(|_| {
-        anyhow::anyhow!(
-            "`{name}` gives no ladder id; use letters or digits in the name, such as \"Telling my sister\""
-        )
-    })?;
-    if let Some(info) = library.ladder(id) {
-        if info.personal {
-            anyhow::bail!(
-                "you already have the ladder `{id}` ({}), in {}",
-                info.name,
-                info.origin.display()
-            );
-        }
-        anyhow::bail!("`{id}` is a shipped ladder; name yours otherwise, such as \"My {name}\"");
-    }
-    let path = paths.user_content.join(format!("ladder-{id}.toml"));
-    if path.exists() {
-        anyhow::bail!(
-            "{} is already there; edit it, or choose another name",
-            path.display()
-        );
-    }
+    let _lock = lock_edits(paths)?;
+    let id = new_id(paths, library, name).map_err(anyhow::Error::msg)?;
+    let path = file_of(paths, id);
     let text = ladder_file::new_ladder(id, name, description)
         .map_err(|e| anyhow::anyhow!("cannot make the ladder `{id}`: {e}"))?;
-    write(&path, &text)?;
+    create(&path, &text)?;
     println!(
         "Made your ladder `{id}` ({}) in {}.",
         name.trim(),
@@ -194,41 +226,45 @@ fn new(
     Ok(Status::Success)
 }
 
-fn add(
-    paths: &Paths,
-    library: &Library,
-    word: &str,
-    step: &str,
-    distress: f32,
-    fear: &[String],
-) -> anyhow::Result<Status> {
-    let info = own(library, word)?;
-    let fear = fear
+fn add(paths: &Paths, library: &Library, args: &AddArgs) -> anyhow::Result<Status> {
+    let info = own(library, &args.ladder)?;
+    let fear = args
+        .fear
         .iter()
         .map(|f| f.parse::<Fear>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow::anyhow!("`--fear`: {e}"))?;
-    let text = read(&info.origin)?;
     let used = used_ids(paths)?;
     let new_step = ladder_file::NewStep {
-        text: step,
-        distress,
         fear: &fear,
-        used: &used,
+        feared: args.feared.as_deref(),
+        likely: args.likely,
+        fade: args.fade.as_deref(),
+        occasion: args.occasion,
+        ..ladder_file::NewStep::new(&args.step, args.distress, &used)
     };
-    let text = ladder_file::add_step(&text, info.id, &new_step)
-        .map_err(|e| anyhow::anyhow!("{}: cannot add this step: {e}", info.origin.display()))?;
+    // Read, changed and written under the lock: another `add` at the same moment waits,
+    // then adds to what this one wrote.
+    let _lock = lock_edits(paths)?;
+    let text = read(&info.origin)?;
+    let text = ladder_file::add_step(&text, info.id, &new_step).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot add this step: {e}; nothing was written",
+            info.origin.display()
+        )
+    })?;
     write(&info.origin, &text)?;
     println!(
-        "Added to `{}` at distress {distress}. `closer ladder show {}` shows its rungs.",
-        info.id, info.id
+        "Added to `{}` at distress {}. `closer ladder show {}` shows its rungs.",
+        info.id, args.distress, info.id
     );
     crate::lock::reload_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }
 
-fn rm(paths: &Paths, config: &Config, library: &Library, word: &str) -> anyhow::Result<Status> {
-    let info = own(library, word)?;
+fn rm(paths: &Paths, setup: &Setup, word: &str) -> anyhow::Result<Status> {
+    let info = own(&setup.library, word)?;
+    let _lock = lock_edits(paths)?;
     let text = read(&info.origin)?;
     // Its words are kept beside the content dir, never sent again, for `log` and `export`.
     let archive = paths.user_content.join(content::REMOVED_DIR).join(format!(
@@ -239,6 +275,9 @@ fn rm(paths: &Paths, config: &Config, library: &Library, word: &str) -> anyhow::
     write(&archive, &text)?;
     let left = ladder_file::remove_ladder(&text, info.id)
         .map_err(|e| anyhow::anyhow!("{}: {e}", info.origin.display()))?;
+    // Out of the config's list first: a daemon reloading between the two writes then
+    // reads a list and a content dir that agree.
+    let unlisted = unlist(paths, info.id)?;
     match left {
         Some(text) => write(&info.origin, &text)?,
         None => std::fs::remove_file(&info.origin)
@@ -248,14 +287,50 @@ fn rm(paths: &Paths, config: &Config, library: &Library, word: &str) -> anyhow::
         "Removed your ladder `{}` ({}). What you did on it stays in `closer log`, `closer export` and the report.",
         info.id, info.name
     );
-    if config.ladders.contains(&info.id) {
+    if unlisted {
         println!(
-            "Your config still lists it under `[content] ladders` in {}: take it out there.",
+            "It is out of `[content] ladders` in {} too; the rest of the file is as it was.",
             paths.config.display()
         );
     }
     crate::lock::reload_daemon(&paths.runtime, &paths.data);
+    // What the config lacks now (a step rule with no ladder left, say) is said here,
+    // not first by a daemon that keeps its schedule.
+    if let Ok(after) = Setup::load(paths) {
+        for problem in after
+            .problems
+            .iter()
+            .filter(|p| !setup.problems.contains(p))
+        {
+            println!("warning: {problem}");
+        }
+    }
     Ok(Status::Success)
+}
+
+/// Takes `ladder` out of the config file's `[content] ladders` (through a link to the
+/// file it names), its comments and layout kept; whether it was listed.
+fn unlist(paths: &Paths, ladder: Ladder) -> anyhow::Result<bool> {
+    let Some(src) = crate::setup::read_config(&paths.config)? else {
+        return Ok(false);
+    };
+    let Some(text) = ladder_file::unlisted(&src.text, ladder).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot take `{ladder}` out of `[content] ladders`: {e}",
+            paths.config.display()
+        )
+    })?
+    else {
+        return Ok(false);
+    };
+    let target = if paths.config.is_symlink() {
+        std::fs::canonicalize(&paths.config)
+            .with_context(|| format!("cannot follow the link {}", paths.config.display()))?
+    } else {
+        paths.config.clone()
+    };
+    write(&target, &text)?;
+    Ok(true)
 }
 
 fn show(paths: &Paths, setup: &Setup, word: &str) -> anyhow::Result<Status> {
@@ -325,6 +400,29 @@ pub(crate) fn used_ids(paths: &Paths) -> anyhow::Result<BTreeSet<String>> {
     Ok(used)
 }
 
+/// The lock file that serialises edits of the person's ladder files, in their content
+/// dir (hidden, and not a `.toml`: no loader or watcher reads it).
+pub(crate) const EDIT_LOCK: &str = ".ladders.lock";
+
+/// Waits for, then holds, the lock on edits of the person's ladder files: every command
+/// that reads a ladder file to write it again does so under it. Released on drop (and by
+/// the kernel, however the process ends).
+pub(crate) fn lock_edits(paths: &Paths) -> anyhow::Result<std::fs::File> {
+    let dir = &paths.user_content;
+    let path = dir.join(EDIT_LOCK);
+    files::create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = files::nofollow(&mut options)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot take the lock {}", path.display()))?;
+    Ok(file)
+}
+
 fn read(path: &std::path::Path) -> anyhow::Result<String> {
     use std::io::Read as _;
     let mut text = String::new();
@@ -337,4 +435,15 @@ fn read(path: &std::path::Path) -> anyhow::Result<String> {
 pub(crate) fn write(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     files::write_private(path, |f| f.write_all(text.as_bytes()))
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes a new file at `path`, never over one that is there.
+pub(crate) fn create(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    files::create_private(path, |f| f.write_all(text.as_bytes())).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!("{} is already there; nothing was written", path.display())
+        } else {
+            anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
+        }
+    })
 }
