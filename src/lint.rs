@@ -521,6 +521,143 @@ mod tests {
         }
     }
 
+    /// What a message says happened, by the words it says it in, and the only events
+    /// after which that is true. Only plain statements count: a sentence that begins
+    /// "If…" or "When…" supposes rather than says. Words a claim matched are not read
+    /// again by the claims below it ("part of what you feared happened" is not "what you
+    /// feared happened").
+    const CLAIMS: &[(&str, &[&str], &[Event])] = &[
+        (
+            "the step was too much",
+            &["felt too hard", "was too much", "felt too much"],
+            &[Event::TooMuch],
+        ),
+        (
+            "the ladder stepped back",
+            &["easier rung", "back a rung", "down a rung", "moved back"],
+            &[Event::RungDown],
+        ),
+        (
+            "the ladder restarted lower after time away",
+            &["rung lower", "welcome back", "time away"],
+            &[Event::Return],
+        ),
+        (
+            "part of what was feared happened",
+            &["part of what you feared", "some of what you dreaded"],
+            &[Event::FearedPartly],
+        ),
+        (
+            "what was feared happened",
+            &[
+                "what you feared happened",
+                "what you were afraid of happened",
+                "came true this time",
+                "went the way you dreaded",
+                "it went badly",
+            ],
+            &[Event::FearedHappened],
+        ),
+        (
+            "what was feared did not happen",
+            &["feared didn't happen", "dreaded didn't come"],
+            &[Event::FearedDidNotHappen],
+        ),
+    ];
+
+    /// The sentences of `text` that state rather than suppose, in lower case.
+    fn statements(text: &str) -> Vec<String> {
+        const SUPPOSING: &[&str] = &["if ", "even if ", "when ", "whether "];
+        text.to_lowercase()
+            .split_inclusive(['.', '?', '!', ':'])
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !SUPPOSING.iter().any(|w| s.starts_with(w)))
+            .collect()
+    }
+
+    /// The events after which a message may go out: its `after`; untagged, a setback
+    /// message follows any skipped or hard step and a compassion message any moment.
+    fn moments(p: &Prompt) -> Vec<Event> {
+        match (p.after.is_empty(), p.category) {
+            (false, _) => p.after.clone(),
+            (true, Category::Setback) => vec![Event::Skip, Event::Hard],
+            (true, _) => Event::ALL.to_vec(),
+        }
+    }
+
+    #[test]
+    fn every_message_says_only_what_its_events_make_true() {
+        let (library, _) = Library::load(None);
+        let messages = library
+            .iter()
+            .filter(|p| p.category != Category::Step && p.category != Category::Support);
+        for p in messages {
+            let events = moments(p);
+            let mut said = statements(&format!("{}. {}", p.title, p.body));
+            for (claim, words, true_after) in CLAIMS {
+                let says = said.iter().any(|s| words.iter().any(|w| s.contains(w)));
+                for s in &mut said {
+                    for w in *words {
+                        *s = s.replace(w, "…");
+                    }
+                }
+                assert!(
+                    !says || events.iter().all(|e| true_after.contains(e)),
+                    "{} says {claim} (\"{}\") but may go out after {events:?}",
+                    p.id,
+                    p.body
+                );
+            }
+            // It may follow the very first step: nothing presumes steps before it.
+            let body = p.body.to_lowercase();
+            for earlier in ["already taken", "the ones you've", "steps you've taken"] {
+                assert!(!body.contains(earlier), "{} presumes earlier steps", p.id);
+            }
+            // A message for a step that was done, or where what was feared did not
+            // happen, speaks of no setback, even as a supposition.
+            if p.after
+                .iter()
+                .any(|e| matches!(e, Event::Done | Event::FearedDidNotHappen))
+            {
+                let text = format!("{} {}", p.title, p.body).to_lowercase();
+                for word in [
+                    "setback",
+                    "too hard",
+                    "too much",
+                    "went badly",
+                    "didn't work",
+                ] {
+                    assert!(
+                        !text.contains(word),
+                        "{} may follow a step that went well, yet says \"{word}\"",
+                        p.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_outcome_of_a_step_has_messages_of_its_own() {
+        let (library, _) = Library::load(None);
+        let answering = |event: Event, category: Category| {
+            library
+                .iter()
+                .filter(|p| p.category == category && p.after.contains(&event))
+                .count()
+        };
+        for category in [Category::Setback, Category::Compassion] {
+            assert!(
+                answering(Event::FearedDidNotHappen, category) >= 2,
+                "{category}"
+            );
+            assert!(answering(Event::FearedPartly, category) >= 1, "{category}");
+        }
+        for event in [Event::TooMuch, Event::RungDown, Event::Return, Event::Skip] {
+            assert!(answering(event, Category::Setback) >= 1, "{event}");
+        }
+    }
+
     #[test]
     fn when_it_went_badly_there_are_messages_that_say_so() {
         let (library, _) = Library::load(None);
