@@ -586,6 +586,30 @@ mod tests {
     }
 
     #[test]
+    fn no_shipped_exercise_is_spread_over_days() {
+        // A series goes out one part per occurrence of its rule, and every shipped rule
+        // comes once a day at most: a thought record in six parts asked on day 4 for the
+        // facts of a thought from day 1. An exercise for one sitting is one message.
+        let (library, _) = Library::load(None);
+        for p in library.iter() {
+            assert!(p.series.is_none(), "{} is part of a series", p.id);
+        }
+        let record = library.get("critic-one-minute-check").unwrap();
+        for part in [
+            "what happened",
+            "felt",
+            "thought",
+            "for and against",
+            "fairer",
+        ] {
+            assert!(
+                record.body.contains(part),
+                "the thought record lacks {part}"
+            );
+        }
+    }
+
+    #[test]
     fn every_message_says_only_what_its_events_make_true() {
         let (library, _) = Library::load(None);
         let messages = library
