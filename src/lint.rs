@@ -711,16 +711,22 @@ mod tests {
     }
 
     #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     struct Coverage {
         topic: Vec<Topic>,
     }
 
     #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     struct Topic {
         name: String,
+        /// The topic lives only in content a person turns on.
         #[serde(default)]
         opt_in: bool,
         prompts: Vec<String>,
+        /// Prompts of a default topic that are in opt-in content.
+        #[serde(default)]
+        opt_in_prompts: Vec<String>,
     }
 
     /// The topics of the article closer grew from, one by one.
@@ -761,29 +767,113 @@ mod tests {
         "for supporters: encouraging help",
     ];
 
+    /// How many days of a default user's plan must hold every topic.
+    const COVERAGE_DAYS: i64 = 60;
+
+    /// The prompts planned for a default user in their first [`COVERAGE_DAYS`] days, as
+    /// `closer next` plans them: the built-in config, the shipped content, the seed, a
+    /// Monday start, and a person who answers nothing (so every ladder stays on its
+    /// first rung and steps thin out to every other one).
+    fn planned_for_a_default_user(seed: u64) -> BTreeSet<String> {
+        let config = Config::default_config();
+        let (library, _) = Library::load(None);
+        let start = chrono::DateTime::parse_from_rfc3339("2027-01-04T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let end = start + chrono::TimeDelta::days(COVERAGE_DAYS);
+        Planner::new(&config, &library, seed)
+            .through(&crate::planner::State::default(), start, end)
+            .into_iter()
+            .filter(|f| f.at <= end)
+            .filter_map(|f| f.prompt)
+            .collect()
+    }
+
+    /// The seed of the default user the coverage is planned for.
+    const COVERAGE_SEED: u64 = 0;
+
     #[test]
-    fn the_coverage_file_maps_every_topic_to_prompts_that_can_be_sent() {
+    fn every_topic_of_the_article_is_planned_for_a_default_user_within_60_days() {
         let coverage: Coverage = toml::from_str(include_str!("../docs/coverage.toml")).unwrap();
         let names: Vec<&str> = coverage.topic.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, TOPICS);
         let (library, _) = Library::load(None);
         let config = Config::default_config();
         let on = default_on(&library, &config);
+        let is_on = |id: &String| on.iter().any(|p| &p.id == id);
         for topic in &coverage.topic {
             assert!(!topic.prompts.is_empty(), "{}", topic.name);
-            for id in &topic.prompts {
-                let p = library.get(id);
-                assert!(p.is_some(), "{}: no prompt `{id}`", topic.name);
+            for id in topic.prompts.iter().chain(&topic.opt_in_prompts) {
+                assert!(
+                    library.get(id).is_some(),
+                    "{}: no prompt `{id}`",
+                    topic.name
+                );
             }
-            let sent = topic
-                .prompts
-                .iter()
-                .any(|id| on.iter().any(|p| &p.id == id));
+            for id in &topic.prompts {
+                assert_eq!(
+                    is_on(id),
+                    !topic.opt_in,
+                    "{}: `{id}` is {} a default user can receive; the topic is {}",
+                    topic.name,
+                    if is_on(id) { "one" } else { "none" },
+                    if topic.opt_in { "opt_in" } else { "not opt_in" }
+                );
+            }
+            for id in &topic.opt_in_prompts {
+                assert!(!is_on(id), "{}: `{id}` is on by default", topic.name);
+            }
+        }
+        let planned = planned_for_a_default_user(COVERAGE_SEED);
+        for topic in coverage.topic.iter().filter(|t| !t.opt_in) {
             assert!(
-                sent || topic.opt_in,
-                "{}: no prompt the default config sends; mark the topic opt_in if it is",
+                topic.prompts.iter().any(|id| planned.contains(id)),
+                "{}: none of its prompts is planned for a default user in {COVERAGE_DAYS} days; \
+                 a compassion or reflect message on it makes that likely for any seed",
                 topic.name
             );
+        }
+    }
+
+    #[test]
+    fn each_topic_reaches_nearly_every_default_user_not_only_a_lucky_seed() {
+        // A person's seed is random, and messages are drawn from pools larger than 60
+        // days of slots, so no seed is certain to see a topic; a topic with one learn
+        // message reached only about one in five. Each must reach three in four of 32.
+        let coverage: Coverage = toml::from_str(include_str!("../docs/coverage.toml")).unwrap();
+        let plans: Vec<BTreeSet<String>> = (0..32).map(planned_for_a_default_user).collect();
+        for topic in coverage.topic.iter().filter(|t| !t.opt_in) {
+            let reached = plans
+                .iter()
+                .filter(|planned| topic.prompts.iter().any(|id| planned.contains(id)))
+                .count();
+            assert!(
+                reached * 4 >= plans.len() * 3,
+                "{}: planned in {COVERAGE_DAYS} days for {reached} of {} default users",
+                topic.name,
+                plans.len()
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_config_sends_every_kind_of_message() {
+        // Critic and learn messages once reached nobody: the default config sent step,
+        // compassion and reflect only.
+        let (library, _) = Library::load(None);
+        let planned = planned_for_a_default_user(COVERAGE_SEED);
+        for category in [
+            Category::Step,
+            Category::Compassion,
+            Category::Critic,
+            Category::Reflect,
+            Category::Learn,
+        ] {
+            let n = planned
+                .iter()
+                .filter(|id| library.get(id).is_some_and(|p| p.category == category))
+                .count();
+            assert!(n >= 4, "{category}: {n} in {COVERAGE_DAYS} days");
         }
     }
 

@@ -52,7 +52,7 @@ fn check_passes_on_the_default_config_with_or_without_a_file() {
     );
     let run = home.run(&["check"]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.contains("is valid: 3 schedule rules"), "{run:?}");
+    assert!(run.stdout.contains("is valid: 5 schedule rules"), "{run:?}");
 }
 
 #[test]
