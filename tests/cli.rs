@@ -773,6 +773,36 @@ fn why_explains_each_ladders_current_step_and_refuses_what_is_not_a_step() {
 }
 
 #[test]
+fn check_warns_of_wordings_of_one_rung_that_touch_different_fears_without_failing() {
+    // A second wording of intellectual rung 1 (which touches rejection) that touches
+    // engulfment: the wordings of a rung share one progression, so they should be one
+    // exposure. A warning, not a refusal: the pack still loads and runs.
+    let home = Home::empty();
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"mine-say-no-to-a-plan\"\ncategory = \"step\"\nladder = \"intellectual\"\n\
+         rung = 1\ndistress = 1.0\nfear = [\"engulfment\"]\ntitle = \"A plan of your own\"\n\
+         body = \"Write down one plan for the weekend that is only yours.\"\n",
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let warning = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("mine.toml"))
+        .unwrap_or_else(|| panic!("{run:?}"));
+    assert!(warning.starts_with("warning: "), "{run:?}");
+    assert!(
+        warning.ends_with(
+            "mine.toml:1:1: `prompt.fear`: touches engulfment where `intellectual-notice-an-opinion`, another wording of rung 1 of the intellectual ladder, touches rejection; the wordings of a rung are one exposure: give them the same fears, or move this one to a rung of its own"
+        ),
+        "{run:?}"
+    );
+    let list = home.run(&["list", "intellectual"]);
+    assert!(list.stdout.contains("mine-say-no-to-a-plan"), "{list:?}");
+}
+
+#[test]
 fn check_warns_of_a_copied_distress_series_without_failing() {
     let home = Home::empty();
     let rows = |ladder: &str| -> Vec<Value> {
