@@ -842,7 +842,9 @@ fn check_lists_thirty_thousand_problems_quickly() {
     let started = std::time::Instant::now();
     let run = run_within(&home, &["check"]);
     assert_eq!(run.code, Some(1));
-    assert_eq!(run.stdout.lines().count(), 30_000);
+    // Warnings (about content, which never fail a check) aside.
+    let problems = run.stdout.lines().filter(|l| !l.starts_with("warning: "));
+    assert_eq!(problems.count(), 30_000);
     assert!(
         run.stdout
             .contains("config.toml:30001:1: `unknown29999`: unknown key")
