@@ -624,7 +624,13 @@ mod tests {
         let names: Vec<_> = config.schedule.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(
             names,
-            ["morning step", "midday kindness", "evening reflection"]
+            [
+                "morning step",
+                "midday kindness",
+                "evening reflection",
+                "a fairer look",
+                "something to know"
+            ]
         );
         assert!(!config.ladders.iter().any(|l| l.off_by_default()));
     }

@@ -10,7 +10,8 @@
 //! paused after very hard days only compassion messages go out (in place of steps and
 //! setback messages; critic, reflect, learn and support messages wait); a finished rung due for
 //! review comes back; a snoozed prompt comes again. Last, a prompt is chosen from the
-//! pool, weighted toward the fears and the kind of step the person asked for: messages
+//! pool (with few people near, a rung's wording that needs nobody close whenever it has
+//! one), weighted toward the fears and the kind of step the person asked for: messages
 //! without repeating one until the pool is used up, steps with a rung's wordings taking
 //! turns; never the same words twice in a row.
 //!
@@ -428,15 +429,16 @@ impl<'a> Planner<'a> {
             });
             if let Some(r) = review {
                 // The rung's wordings take turns here too: not the one it showed last.
-                let variants: Vec<&Prompt> = self
-                    .library
-                    .iter()
-                    .filter(|p| {
-                        p.category == Category::Step
-                            && p.group() == Some((r.ladder, r.rung))
-                            && self.config.enables(p)
-                    })
-                    .collect();
+                let variants: Vec<&Prompt> = self.for_few_people(
+                    self.library
+                        .iter()
+                        .filter(|p| {
+                            p.category == Category::Step
+                                && p.group() == Some((r.ladder, r.rung))
+                                && self.config.enables(p)
+                        })
+                        .collect(),
+                );
                 let last = timeline
                     .iter()
                     .rev()
@@ -599,10 +601,11 @@ impl<'a> Planner<'a> {
     /// Chooses a prompt of `category` for `at` from those that fit it (see
     /// [`Planner::fitting`]), drawn by [`Planner::weight`] with a roll fixed by the seed.
     /// Never the prompt of this pool sent last, so the same words never come twice in a
-    /// row. Messages: none sent since the pool was last used up. Steps: a rung's variants
-    /// take turns (the one its rung showed last steps aside for another as preferred), and
-    /// no round is forced, so the weights shape how often a ladder's rung comes and not
-    /// only in which order.
+    /// row. Messages: none sent since the pool was last used up. Steps: with few people
+    /// near, only a rung's wordings that need nobody close where it has one (see
+    /// [`Planner::for_few_people`]); a rung's variants take turns (the one its rung
+    /// showed last steps aside for another as preferred), and no round is forced, so the
+    /// weights shape how often a ladder's rung comes and not only in which order.
     pub fn choose(
         &self,
         category: Category,
@@ -610,7 +613,7 @@ impl<'a> Planner<'a> {
         state: &State,
         at: DateTime<Utc>,
     ) -> Option<&'a Prompt> {
-        let pool = self.fitting(category, timeline, state, at);
+        let pool = self.for_few_people(self.fitting(category, timeline, state, at));
         let ids: BTreeSet<&str> = pool.iter().map(|p| p.id.as_str()).collect();
         let mut used = BTreeSet::new();
         let mut last = None;
@@ -664,9 +667,34 @@ impl<'a> Planner<'a> {
         })
     }
 
+    /// With few people near (`[content] people = "few"`), the steps of `pool` without
+    /// those that need someone close, on every rung that has a wording needing nobody
+    /// close: a person with nobody close is never sent a step they cannot take when the
+    /// rung offers one they can. A rung with no such wording keeps its wordings. Anything
+    /// else passes unchanged.
+    fn for_few_people(&self, pool: Vec<&'a Prompt>) -> Vec<&'a Prompt> {
+        if self.config.people != People::Few {
+            return pool;
+        }
+        let open: BTreeSet<(Ladder, u8)> = pool
+            .iter()
+            .filter(|p| p.category == Category::Step && p.needs() != Needs::Close)
+            .filter_map(|p| p.group())
+            .collect();
+        pool.into_iter()
+            .filter(|p| {
+                p.category != Category::Step
+                    || p.needs() != Needs::Close
+                    || p.group().is_none_or(|g| !open.contains(&g))
+            })
+            .collect()
+    }
+
     /// How strongly the draw leans toward `prompt`: three times for a fear the person
     /// chose to work on (`[content] fears`), three times for a step that needs nobody
-    /// close when they have few people near (`[content] people = "few"`).
+    /// close when they have few people near (`[content] people = "few"`), so that
+    /// ladders whose rung has such a wording come more often than those whose rung has
+    /// none.
     pub fn weight(&self, prompt: &Prompt) -> u64 {
         let fear = !self.config.fears.is_empty()
             && prompt.fear.iter().any(|f| self.config.fears.contains(f));
@@ -1416,6 +1444,99 @@ mod tests {
         let any = share("", &left);
         let chosen = share("[content]\nfears = [\"abandonment\"]\n", &left);
         assert!(chosen > any + 0.1, "chosen {chosen} vs any {any}");
+    }
+
+    #[test]
+    fn with_few_people_a_rung_always_gets_its_wording_that_needs_nobody_close() {
+        // Issue 21: with `people = "few"`, a rung that has a wording for someone with
+        // nobody close still sent its other wordings, steps that person cannot take.
+        const PACK: &str = r#"
+[[prompt]]
+id = "tell-a-friend"
+category = "step"
+ladder = "emotional"
+rung = 1
+distress = 1
+needs = "close"
+title = "T"
+body = "Tell a friend one feeling."
+
+[[prompt]]
+id = "tell-your-sister"
+category = "step"
+ladder = "emotional"
+rung = 1
+distress = 1
+title = "T"
+body = "Tell your sister one feeling."
+
+[[prompt]]
+id = "write-it-down"
+category = "step"
+ladder = "emotional"
+rung = 1
+distress = 1
+needs = "nobody"
+title = "T"
+body = "Write one feeling down."
+
+[[prompt]]
+id = "ask-a-colleague"
+category = "step"
+ladder = "intellectual"
+rung = 1
+distress = 1
+needs = "close"
+title = "T"
+body = "Ask someone close for their view."
+"#;
+        let mut library = Library::default();
+        let mut diags = Vec::new();
+        library.add_pack(&Source::new("few.toml", PACK), false, &mut diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let rungs: BTreeMap<Ladder, u8> =
+            [(Ladder::Emotional, 1), (Ladder::Intellectual, 1)].into();
+        let config = |people: &str| {
+            let toml = format!(
+                "{DAILY_STEP}[content]\nladders = [\"emotional\", \"intellectual\"]\npeople = \"{people}\"\n"
+            );
+            let (config, diags) = config::load(&Source::new("t.toml", &toml), None);
+            assert!(diags.is_empty(), "{diags:#?}");
+            config
+        };
+        let (few, some) = (config("few"), config("some"));
+        for seed in 0..20 {
+            let drawn: BTreeSet<&str> = draws(&Planner::new(&few, &library, seed), &rungs, 40)
+                .into_iter()
+                .collect();
+            // A rung with no such wording keeps the ones it has.
+            assert_eq!(
+                drawn,
+                ["ask-a-colleague", "write-it-down"].into(),
+                "seed {seed}"
+            );
+        }
+        let drawn: BTreeSet<&str> = draws(&Planner::new(&some, &library, 1), &rungs, 40)
+            .into_iter()
+            .collect();
+        assert_eq!(drawn.len(), 4, "{drawn:?}");
+
+        // A finished rung that comes back for review comes back in that wording too.
+        let state = State {
+            rungs: [(Ladder::Emotional, 2), (Ladder::Intellectual, 1)].into(),
+            reviews: vec![Review {
+                due: utc("2027-01-04T00:00:00Z"),
+                ladder: Ladder::Emotional,
+                rung: 1,
+            }],
+            ..State::default()
+        };
+        for seed in 0..20 {
+            let planner = Planner::new(&few, &library, seed);
+            let at = utc("2027-01-04T09:00:00Z");
+            let review = planner.pick(Category::Step, (0, at), &[], &state, at);
+            assert_eq!(review.map(|p| p.id.as_str()), Some("write-it-down"));
+        }
     }
 
     #[test]

@@ -208,7 +208,7 @@ fn daemon_log_until(home: &Home, args: &[&str], needle: &str) -> String {
 
 #[test]
 fn run_defaults_uses_the_built_in_config_and_leaves_the_users_aside() {
-    // The user's config has one rule and a problem; the built-in one has three rules.
+    // The user's config has one rule and a problem; the built-in one has five rules.
     let home = Home::with_config(
         "colour = \"blue\"\n[[schedule]]\nname = \"mine\"\nsend = \"compassion\"\nat = \"12:00\"\n",
     );
@@ -218,7 +218,7 @@ fn run_defaults_uses_the_built_in_config_and_leaves_the_users_aside() {
     );
     let log = daemon_log_until(&home, &["run", "--defaults"], "closer is running");
     assert!(
-        log.contains("closer is running with 3 schedule rules"),
+        log.contains("closer is running with 5 schedule rules"),
         "{log}"
     );
     assert!(log.contains("built-in default config"), "{log}");
