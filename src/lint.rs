@@ -482,7 +482,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "until the ladders carry feared"]
     fn every_shipped_step_names_what_people_fear_from_it() {
         // The follow-up asks whether the feared outcome happened, in these words.
         let (library, _) = Library::load(None);
@@ -495,7 +494,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "until the ladders carry feared"]
     fn the_wordings_of_each_shipped_rung_touch_the_same_fears() {
         let (library, _) = Library::load(None);
         let differing: Vec<String> = variant_fears(&library)
@@ -506,7 +504,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "until the ladders carry feared"]
     fn every_rung_of_every_shipped_ladder_has_a_wording_that_needs_nobody_close() {
         // With `people = "few"` that wording is always the one sent; without it, a
         // person with nobody close meets a dead end on that rung.

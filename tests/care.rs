@@ -378,6 +378,13 @@ fn turning_on_the_physical_ladder_says_once_that_past_harm_belongs_with_a_therap
         first.stdout.contains("belongs with a therapist"),
         "{first:?}"
     );
+    // And how to keep its text off the screen.
+    assert!(
+        first
+            .stdout
+            .contains("`discreet = \"all\"` under [notifications] hides the text too"),
+        "{first:?}"
+    );
     ok(home.run(&["ladder", "disable", "physical"]));
     for ladder in ["physical", "sexual"] {
         let again = ok(home.run(&["ladder", "enable", ladder]));
