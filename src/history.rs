@@ -449,6 +449,19 @@ mod tests {
     /// the window gives the rules what the whole journal would.
     #[test]
     fn the_window_gives_the_rules_what_the_whole_journal_would() {
+        window_matches_whole(Ladder::Physical);
+    }
+
+    /// The same for a person's own ladder: its older answers count as much (they were
+    /// once left out, as only the shipped ladders were looked up).
+    #[test]
+    fn the_window_gives_an_own_ladder_what_the_whole_journal_would() {
+        window_matches_whole("my-sister".parse().unwrap());
+    }
+
+    /// Two years of a step a day on the emotional ladder, answered every other day, with
+    /// `side` left on rung 2 early and answered once more a year on.
+    fn window_matches_whole(side: Ladder) {
         let dir = tempfile::tempdir().unwrap();
         let (journal, _) = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
         let (config, _) = crate::config::load(&crate::diag::Source::new("t.toml", ""), None);
@@ -457,7 +470,7 @@ mod tests {
         journal
             .record_move(&NewMove {
                 at: start,
-                ladder: Ladder::Physical,
+                ladder: side,
                 from: 1,
                 to: 2,
                 cause: crate::journal::Cause::Up,
@@ -468,12 +481,8 @@ mod tests {
             .write(|journal| -> Result<(), JournalError> {
                 for day in 0..730 {
                     let at = start + TimeDelta::days(day);
-                    let ladder = if day == 400 {
-                        Ladder::Physical
-                    } else {
-                        Ladder::Emotional
-                    };
-                    let rung = if ladder == Ladder::Physical {
+                    let ladder = if day == 400 { side } else { Ladder::Emotional };
+                    let rung = if ladder == side {
                         2
                     } else {
                         1 + (day / 200) as u8
@@ -534,7 +543,7 @@ mod tests {
         assert_eq!(whole.state.sent.len(), 730);
         assert_eq!(window.standings, whole.standings);
         assert_eq!(window.state.rungs, whole.state.rungs);
-        for ladder in [Ladder::Emotional, Ladder::Physical, Ladder::Spiritual] {
+        for ladder in [Ladder::Emotional, side, Ladder::Spiritual] {
             // The latest AT_RUNG of them, which is all the rules look at.
             let all = whole.answers_at_rung(ladder);
             let latest = &all[all.len().saturating_sub(AT_RUNG as usize)..];
