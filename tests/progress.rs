@@ -486,3 +486,55 @@ fn status_shows_the_step_done_answers_as_waiting_also_from_yesterday() {
     assert_eq!(status(&home)["waiting"], Value::Null);
     assert!(!ok(home.run(&["status"])).stdout.contains("(waiting"));
 }
+
+#[test]
+fn a_rung_held_four_times_offers_a_gentler_way_in_and_says_it_once_on_screen() {
+    let home = Home::with_config(ONE_LADDER);
+    ok(home.run(&["ladder", "set", "emotional", "4"]));
+    // Set a week ago, and its step sent then.
+    let week_ago = (chrono::Utc::now() - chrono::TimeDelta::days(7))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    rusqlite::Connection::open(home.journal_path())
+        .unwrap()
+        .execute("UPDATE move SET at = ?1", [&week_ago])
+        .unwrap();
+    ok(home.run(&["send", "--no-wait"]));
+    home.sent_ago(5 * 24);
+    // Done four times, each harder than the rung (3.0) predicts: it holds.
+    let mut last = None;
+    for days in [4, 3, 2, 1] {
+        last = Some(home.answer("done", None, Some(6), &ago(days * 24)));
+    }
+    let reply = last.unwrap();
+    assert!(
+        reply.stdout.contains(
+            "emotional ladder: staying on rung 4: it felt harder (6 of 10) than this rung usually does (about 3)"
+        ) && reply.stdout.contains("A gentler way in: the same step in other words, “")
+            && reply
+                .stdout
+                .contains("or the rung below (`closer ladder set emotional 3`)."),
+        "{reply:?}"
+    );
+    let text = ok(home.run(&["status"])).stdout;
+    assert!(text.contains("A gentler way in"), "{text}");
+    let why = ok(home.run(&["why", "emotional"])).stdout;
+    assert!(
+        why.contains("now:        staying on rung 4") && why.contains("A gentler way in"),
+        "{why}"
+    );
+
+    // The daemon's next step carries it; the one after does not.
+    let desktop = Desktop::start();
+    home.write(
+        "config/closer/config.toml",
+        &ONE_LADDER.replace("at = \"09:00\"", "cron = \"*/2 * * * * *\""),
+    );
+    let _daemon = home.daemon(Some(&desktop));
+    let steps = desktop.wait_for_notifications(2, Duration::from_secs(20));
+    assert!(
+        steps[0].body.contains("\nA gentler way in:"),
+        "{:?}",
+        steps[0].body
+    );
+    assert!(!steps[1].body.contains("gentler"), "{:?}", steps[1].body);
+}
