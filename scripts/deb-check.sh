@@ -89,7 +89,7 @@ man -P cat 5 closer 2>/dev/null | grep -q 'max_per_day' || fail "man 5 closer do
 bash -c 'source /usr/share/bash-completion/completions/closer && complete -p closer' >/dev/null ||
   fail "the bash completion does not load"
 
-# As tests/service.rs does: --user, with a private HOME and XDG_RUNTIME_DIR (root in a
+# As tests/it/service.rs does: --user, with a private HOME and XDG_RUNTIME_DIR (root in a
 # container has no user manager; verify needs none, only the runtime dir). verify also
 # runs `man` for each Documentation= page, so this checks the pages are where it says.
 fake=$(mktemp -d)

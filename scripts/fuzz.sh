@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes what reads a person's input — the config and content parsers, windows, days,
 # durations, cron triggers — and the planner on every config that loads cleanly, for a
-# bounded time. It runs the property tests of tests/fuzz.rs in rounds, each with a fresh
+# bounded time. It runs the property tests of tests/it/fuzz.rs in rounds, each with a fresh
 # random seed and CLOSER_FUZZ_CASES cases per property, until FUZZ_SECONDS have passed;
 # the round still running then is stopped and counts as done. The build comes first and
 # is not counted. The build is optimised but keeps debug assertions and overflow checks
@@ -10,7 +10,7 @@
 #
 # Exits 1 when a property fails, after printing the shrunk input and the round's seed;
 # rerun that round with FUZZ_SEED=<seed> FUZZ_CASES=<cases>. Every failure becomes a plain
-# test in tests/fuzz_regressions.rs.
+# test in tests/it/fuzz_regressions.rs.
 #
 #   bash scripts/fuzz.sh                     # two minutes
 #   FUZZ_SECONDS=900 bash scripts/fuzz.sh    # fifteen
@@ -34,14 +34,14 @@ export CARGO_PROFILE_FUZZ_DEBUG_ASSERTIONS=true
 export CARGO_PROFILE_FUZZ_OVERFLOW_CHECKS=true
 export CARGO_PROFILE_FUZZ_STRIP=false
 
-echo "==> cargo test --profile fuzz --test fuzz --no-run"
+echo "==> cargo test --profile fuzz --test it --no-run"
 build_log=$(mktemp)
 trap 'rm -f "$build_log" "${round_log:-}"' EXIT
-if ! cargo test --profile fuzz --test fuzz --no-run 2>"$build_log"; then
+if ! cargo test --profile fuzz --test it --no-run 2>"$build_log"; then
   cat "$build_log" >&2
   exit 1
 fi
-binary=$(sed -n 's/^ *Executable tests\/fuzz\.rs (\(.*\))$/\1/p' "$build_log" | tail -n 1)
+binary=$(sed -n 's/^ *Executable tests\/it\/main\.rs (\(.*\))$/\1/p' "$build_log" | tail -n 1)
 [[ -x $binary ]] || {
   cat "$build_log" >&2
   echo "cannot find the test binary in cargo's output" >&2
@@ -67,7 +67,7 @@ while :; do
   round_start=$SECONDS
   status=0
   CLOSER_FUZZ_CASES=$cases PROPTEST_RNG_SEED=$seed \
-    timeout "$limit" "$binary" --quiet >"$round_log" 2>&1 || status=$?
+    timeout "$limit" "$binary" fuzz:: --quiet >"$round_log" 2>&1 || status=$?
   rounds=$((rounds + 1))
   took=$((SECONDS - round_start))
   case $status in

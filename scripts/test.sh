@@ -10,7 +10,7 @@ section() { printf '\n==> %s\n' "$*"; }
 # since --no-install-recommends brings none).
 needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-analyze:systemd
   chromium:chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core)
-# The other notification servers tests/desktops.rs answers on, and what clicks and looks:
+# The other notification servers tests/it/desktops.rs answers on, and what clicks and looks:
 # xdotool clicks a button, ImageMagick's `import` finds it, sway hosts mako, setpriv runs
 # sway as nobody; desktop-file-validate checks assets/closer.desktop.
 needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
@@ -18,7 +18,7 @@ needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
   /usr/lib/x86_64-linux-gnu/notify-osd:notify-osd
   mako:mako-notifier makoctl:mako-notifier sway:sway setpriv:util-linux
   xdotool:xdotool import:imagemagick desktop-file-validate:desktop-file-utils)
-# man reads the manual pages, and the shells parse the completion scripts (tests/packaging.rs,
+# man reads the manual pages, and the shells parse the completion scripts (tests/it/packaging.rs,
 # scripts/deb-check.sh); dpkg builds and installs the Debian package.
 needed+=(man:man-db zsh:zsh fish:fish dpkg-deb:dpkg)
 

@@ -2,12 +2,11 @@
 //! TOML `closer ladder` writes (and `closer check` accepts), hand edits and comments kept,
 //! a ladder climbed over simulated days, a ladder removed with its history still shown,
 //! and the bad input `closer check` names with file, line and column.
-mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
+use crate::support::home::{Home, ago, ok, refused};
 use serde_json::Value;
-use support::home::{Home, ago, ok, refused};
 
 /// A step rule and no ladder but the person's own.
 const CONFIG: &str = "timezone = \"UTC\"\n[content]\nladders = [\"telling-my-sister\", \"good\"]\n\
@@ -125,7 +124,7 @@ fn adds_run_at_once_never_lose_a_step() {
         })
         .collect();
     for child in children {
-        let run = support::home::Run::from(child.wait_with_output().unwrap());
+        let run = crate::support::home::Run::from(child.wait_with_output().unwrap());
         assert!(
             run.stdout.contains("Added to `telling-my-sister`"),
             "{run:?}"
@@ -283,7 +282,7 @@ fn a_step_carries_what_is_feared_how_likely_it_feels_and_the_safety_habit() {
 
 #[test]
 fn names_in_any_alphabet_make_ladders_and_a_taken_id_gets_a_number() {
-    let home = Home::with_config(support::home::ONE_LADDER);
+    let home = Home::with_config(crate::support::home::ONE_LADDER);
     let run = ok(home.run(&["ladder", "new", "Мама"]));
     assert!(
         run.stdout.contains("Made your ladder `mama` (Мама)"),

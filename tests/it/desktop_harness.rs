@@ -1,9 +1,8 @@
 //! The test desktop itself, against the real dbus-daemon, Xvfb, dunst and busctl (no closer).
-mod support;
 
 use std::time::Duration;
 
-use support::desktop::{Desktop, Signal};
+use crate::support::desktop::{Desktop, Signal};
 
 const WAIT: Duration = Duration::from_secs(5);
 

@@ -1,13 +1,12 @@
 //! The daemon through edits and faults: config changes picked up without a restart (and a
 //! broken one refused, said once), a notification server that goes away and comes back,
 //! and a clean stop.
-mod support;
 
 use std::time::{Duration, Instant};
 
+use crate::support::desktop::Desktop;
+use crate::support::home::Home;
 use serde_json::Value;
-use support::desktop::Desktop;
-use support::home::Home;
 
 const WAIT: Duration = Duration::from_secs(20);
 

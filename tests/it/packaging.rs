@@ -1,14 +1,13 @@
 //! What a packaged closer offers beside its commands, run as the real binary in a private
 //! home: completion scripts that the real shells accept, the manual pages, the exit codes
 //! in `--help`, `about` naming every directory, and `run --defaults`.
-mod support;
 
 use std::fs;
 use std::io::Read as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::home::Home;
+use crate::support::home::Home;
 
 #[test]
 fn completions_are_valid_scripts_for_each_shell() {
@@ -167,7 +166,7 @@ fn send_ends_quietly_on_a_closed_pipe() {
             .stderr(closed_pipe()),
     );
     // On a real server: the first line fails, and `send` ends there instead of waiting.
-    let desktop = support::desktop::Desktop::start();
+    let desktop = crate::support::desktop::Desktop::start();
     let started = Instant::now();
     succeeds_quietly(
         home.cmd(&["send", "--wait", "1m"])

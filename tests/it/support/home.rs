@@ -1,7 +1,6 @@
 //! A private home for running the real `closer` binary: a temp dir with its own XDG
 //! directories and config file, and helpers to run commands or the daemon in it, answer
 //! from the terminal, and read or date what its journal holds.
-#![allow(dead_code)] // Each test binary uses only part of this module.
 
 use std::ffi::OsStr;
 use std::fs;

@@ -4,13 +4,12 @@
 //! it feels, what keeps one safe), what it checks (the name at once, vague steps, steps
 //! alike, a start above 4, jumps, more than 12 steps, past harm at 9-10) and the file it
 //! writes.
-mod support;
 
 use std::time::Duration;
 
+use crate::support::home::{Home, ONE_LADDER, ok};
 use expectrl::Expect as _;
 use expectrl::session::OsSession;
-use support::home::{Home, ONE_LADDER, ok};
 
 const FILE: &str = "config/closer/content/ladder-telling-my-sister.toml";
 

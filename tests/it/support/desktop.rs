@@ -16,7 +16,6 @@
 //!   button, in the order of the actions.
 //! - mako (Wayland, under a headless sway run as an unprivileged user, since sway refuses
 //!   root): `makoctl invoke -n ID KEY`, which is what mako's own bindings run.
-#![allow(dead_code)] // Each test binary uses only part of this module.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -88,10 +87,14 @@ impl Server {
 #[derive(Debug)]
 pub struct Desktop {
     // Fields drop in this order: the monitor and the server go before the display and the bus.
+    // Those never read are held for their drop, which stops them.
+    #[allow(dead_code)]
     monitor: Process,
     server: Option<Process>,
     sway: Option<Process>,
+    #[allow(dead_code)]
     xvfb: Process,
+    #[allow(dead_code)]
     bus: Process,
     kind: Server,
     bus_address: String,
@@ -186,11 +189,6 @@ impl Desktop {
             desktop.start_sway();
         }
         desktop
-    }
-
-    /// The kind of notification server this desktop runs.
-    pub fn kind(&self) -> Server {
-        self.kind
     }
 
     /// The private bus's address, for `DBUS_SESSION_BUS_ADDRESS`.
@@ -652,6 +650,8 @@ impl Desktop {
 /// A child process that is stopped (SIGTERM, then SIGKILL) when dropped, also on panic.
 #[derive(Debug)]
 struct Process {
+    /// What it is, for a failure's message (`{:?}`).
+    #[allow(dead_code)]
     name: &'static str,
     child: Child,
 }

@@ -1,13 +1,12 @@
 //! closer's files through the real binary: what it creates in its own dirs is never
 //! opened through a symlink, `report --out` replaces only what closer wrote (and never a
 //! symlink or a device), and the single-instance lock outlives a deleted runtime dir.
-mod support;
 
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::time::Duration;
 
-use support::home::{Home, ok, refused};
+use crate::support::home::{Home, ok, refused};
 
 const CONFIG: &str = "timezone = \"UTC\"\n[[schedule]]\nname = \"yearly\"\n\
     send = \"learn\"\ncron = \"0 9 1 1 *\"\n";

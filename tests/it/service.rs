@@ -3,14 +3,13 @@
 //! installed unit runs this closer, and install/uninstall drive `systemctl --user`.
 //! None of it needs a running user service manager.
 #![cfg(target_os = "linux")]
-mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::home::{Home, Run};
+use crate::support::home::{Home, Run};
 
 const UNIT: &str = "config/systemd/user/closer.service";
 

@@ -1,12 +1,11 @@
 //! Progress end to end, through the real binary: answers move the ladders and shape what
 //! comes next, the journal survives damage, and export and forget keep their promises.
-mod support;
 
 use std::time::Duration;
 
+use crate::support::desktop::Desktop;
+use crate::support::home::{Home, ONE_LADDER, ago, ok, refused};
 use serde_json::Value;
-use support::desktop::Desktop;
-use support::home::{Home, ONE_LADDER, ago, ok, refused};
 
 fn status(home: &Home) -> Value {
     home.json(&["status", "--json"])
@@ -278,7 +277,7 @@ const HALF_MINUTELY: &str = "timezone = \"UTC\"\n\
 /// Starts the daemon on a journal whose write lock another process holds (as a full or
 /// locked disk would refuse writes), until it has a prompt it cannot write; returns the
 /// daemon and the lock's connection.
-fn daemon_that_cannot_write(home: &Home) -> (support::home::Daemon, rusqlite::Connection) {
+fn daemon_that_cannot_write(home: &Home) -> (crate::support::home::Daemon, rusqlite::Connection) {
     let path = home.journal_path();
     closer::journal::Journal::open(&path).unwrap();
     let lock = rusqlite::Connection::open(&path).unwrap();

@@ -2,15 +2,14 @@
 //! the terminal (done, hard, skipped, on two ladders, with a rung set by hand) make a
 //! report that says so, is the same every time, holds no address, and lays out in
 //! headless Chromium; an empty journal makes the encouraging empty state.
-mod support;
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::home::{Home, ONE_LADDER, Run, ok};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
-use support::home::{Home, ONE_LADDER, Run, ok};
 
 /// Sends prompts until one is a step (after a hard or skipped step a kind one comes
 /// first); returns its number.

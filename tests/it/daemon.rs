@@ -1,11 +1,10 @@
 //! `closer run` end to end: the real binary against a private session bus and a real
 //! notification server (dunst under Xvfb), answers clicked through dunst as a person would.
-mod support;
 
 use std::time::Duration;
 
-use support::desktop::Desktop;
-use support::home::{Home, shipped_content};
+use crate::support::desktop::Desktop;
+use crate::support::home::{Home, shipped_content};
 
 const WAIT: Duration = Duration::from_secs(20);
 

@@ -1,13 +1,12 @@
 //! Care that listens, end to end through the real binary: how a step went, asked once
 //! after "Did it" or "It was hard" and stored on that same answer; the safety net reached
 //! from the notification's buttons alone; the same from the terminal.
-mod support;
 
 use std::time::Duration;
 
+use crate::support::desktop::{Desktop, Notify, Server};
+use crate::support::home::{Home, ok};
 use serde_json::Value;
-use support::desktop::{Desktop, Notify, Server};
-use support::home::{Home, ok};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -86,7 +85,7 @@ const HOW: [(&str, &str); 4] = [
 /// Polls `journal_answers` until `pred` holds for them; panics with them after `WAIT`.
 fn answers_until(home: &Home, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let deadline = std::time::Instant::now() + WAIT;
-    support::desktop::poll_until(deadline, Duration::from_millis(50), || {
+    crate::support::desktop::poll_until(deadline, Duration::from_millis(50), || {
         let answers = journal_answers(home);
         pred(&answers).then_some(answers)
     })
@@ -166,7 +165,7 @@ fn too_much_after_did_it_stays_on(kind: Server) {
     assert_eq!(answers[0]["answer"], "done");
     // A minute on, the server has not taken it away.
     let id = note.id.unwrap();
-    let gone = support::desktop::poll_until(
+    let gone = crate::support::desktop::poll_until(
         std::time::Instant::now() + Duration::from_secs(60),
         Duration::from_millis(250),
         || desktop.is_closed(id).then_some(()),

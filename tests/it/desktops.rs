@@ -3,13 +3,12 @@
 //! each answered as a person would answer there; the answer reaches the journal and the
 //! notification then closes. Plus what each server does differently: markup, expiry,
 //! vanishing without a word, leaving an answered notification on screen, and coming back.
-mod support;
 
 use std::time::{Duration, Instant};
 
+use crate::support::desktop::{Desktop, Notify, Server, Signal, poll_until};
+use crate::support::home::{Daemon, Home};
 use closer::journal::{AnswerKind, Entry, Journal};
-use support::desktop::{Desktop, Notify, Server, Signal, poll_until};
-use support::home::{Daemon, Home};
 
 const WAIT: Duration = Duration::from_secs(15);
 

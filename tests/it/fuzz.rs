@@ -27,8 +27,6 @@ use closer::planner::{Firing, Planner, State};
 use closer::schedule::Trigger;
 use closer::when::{self, Days, Window};
 
-mod support;
-
 // ---------------------------------------------------------------------------------------
 // Budget
 
@@ -1526,7 +1524,7 @@ proptest! {
 
     #[test]
     fn the_binary_never_panics_on_any_flag_value(args in command_line()) {
-        let home = support::home::Home::with_config(
+        let home = crate::support::home::Home::with_config(
             "timezone = \"UTC\"\n[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n",
         );
         let shown = format!("{args:?}");

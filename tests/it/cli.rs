@@ -1,10 +1,9 @@
 //! The command line, run as the real binary in a private home: check, next, init, edit.
-mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
+use crate::support::home::Home;
 use serde_json::Value;
-use support::home::Home;
 
 #[test]
 fn check_reports_every_problem_with_its_place_and_exits_1() {
@@ -48,7 +47,7 @@ fn check_passes_on_the_default_config_with_or_without_a_file() {
     assert!(run.stdout.contains("built-in default"), "{run:?}");
     home.write(
         "config/closer/config.toml",
-        include_str!("../config/default.toml"),
+        include_str!("../../config/default.toml"),
     );
     let run = home.run(&["check"]);
     assert_eq!(run.code, Some(0), "{run:?}");
@@ -157,7 +156,7 @@ fn next_json_rows_name_the_rule_category_prompt_and_title() {
     let home = Home::empty();
     let rows = next_json(&home, &["--from", "2027-01-04T00:00:00Z", "--count", "4"]);
     assert_eq!(rows.len(), 4);
-    let content = support::home::shipped_content();
+    let content = crate::support::home::shipped_content();
     for row in &rows {
         // `part_of_day` only for a prompt that belongs to one.
         let keys: Vec<&str> = row
@@ -215,7 +214,7 @@ fn init_writes_a_private_default_and_never_overwrites() {
     let path = home.config_path();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        include_str!("../config/default.toml")
+        include_str!("../../config/default.toml")
     );
     assert_eq!(
         std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
@@ -259,7 +258,7 @@ fn init_never_replaces_a_link_to_nothing() {
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        include_str!("../config/default.toml")
+        include_str!("../../config/default.toml")
     );
 }
 
@@ -277,7 +276,7 @@ fn edit_keeps_a_valid_edit_and_refuses_an_invalid_one() {
             .env("SED", sed)
             .output()
             .unwrap();
-        support::home::Run::from(out)
+        crate::support::home::Run::from(out)
     };
     let run = edit("s/02:30/25:30/");
     assert_eq!(run.code, Some(1), "{run:?}");
@@ -570,7 +569,7 @@ fn next_and_status_show_the_rung_the_daemon_restarts_at_after_a_long_break() {
 }
 
 /// Runs `closer ARGS` to the end, failing (not hanging) if it takes over 20 seconds.
-fn run_within(home: &Home, args: &[&str]) -> support::home::Run {
+fn run_within(home: &Home, args: &[&str]) -> crate::support::home::Run {
     let child = home
         .cmd(args)
         .stdout(std::process::Stdio::piped())
@@ -581,7 +580,7 @@ fn run_within(home: &Home, args: &[&str]) -> support::home::Run {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || tx.send(child.wait_with_output()));
     match rx.recv_timeout(std::time::Duration::from_secs(20)) {
-        Ok(out) => support::home::Run::from(out.unwrap()),
+        Ok(out) => crate::support::home::Run::from(out.unwrap()),
         Err(_) => {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
             panic!("closer {args:?} did not finish within 20 s");
@@ -679,7 +678,7 @@ fn a_user_pack_that_is_not_a_readable_file_is_named_and_skipped_never_read_forev
 }
 
 /// `closer edit` with an "editor" that replaces the file with `text`.
-fn edit_to(home: &Home, text: &str) -> support::home::Run {
+fn edit_to(home: &Home, text: &str) -> crate::support::home::Run {
     let editor = home.path("editor.sh");
     let wanted = home.path("wanted.toml");
     std::fs::write(&wanted, text).unwrap();
@@ -691,7 +690,7 @@ fn edit_to(home: &Home, text: &str) -> support::home::Run {
         .env("WANTED", &wanted)
         .output()
         .unwrap();
-    support::home::Run::from(out)
+    crate::support::home::Run::from(out)
 }
 
 #[test]

@@ -7,13 +7,12 @@
 //! the ladder's current rung is dated into the journal a minute before the answer, as the
 //! daemon would have sent it. `# Day N` dates what follows N - 1 days after a start 30
 //! days ago; `# Today` runs it now. A `ladder set` is dated before the start.
-mod support;
 
+use crate::support::home::{Home, ok};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
-use support::home::{Home, ok};
 
-const DOC: &str = include_str!("../docs/progression.md");
+const DOC: &str = include_str!("../../docs/progression.md");
 
 /// A worked example: its heading, and its lines.
 #[derive(Debug)]
