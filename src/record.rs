@@ -331,33 +331,12 @@ fn apply_rules(
         return Ok(());
     };
     let history = History::load(journal, config, now)?;
-    let standing = history.standing(ladder);
-    if rung == standing.rung {
-        let answers = history.answers_at_rung(ladder);
-        let expected =
-            expected_at(library, ladder, rung).unwrap_or_else(|| expected(library, &recorded.sent));
-        let decision = progress::decide(
-            ladder,
-            &standing,
-            &answers,
-            top(library, ladder),
-            expected,
-            config.timezone,
-        );
-        match &decision {
-            Decision::Move(m) => {
-                record_move(journal, at, m)?;
-            }
-            Decision::Hold(_) if progress::gentler_path_due(&answers) => {
-                recorded.gentler = Some(gentler_path(
-                    library,
-                    ladder,
-                    rung,
-                    recorded.sent.prompt.as_deref(),
-                ));
-            }
-            Decision::Hold(_) => {}
+    if rung == history.standing(ladder).rung {
+        let (decision, gentler) = judge(library, &history, ladder, config.timezone);
+        if let Decision::Move(m) = &decision {
+            record_move(journal, at, m)?;
         }
+        recorded.gentler = gentler;
         recorded.decision = Some(decision);
     }
     if journal.setting(keys::STEPS_PAUSED)?.is_some() {
@@ -389,6 +368,18 @@ pub fn standing_words(
     ladder: Ladder,
     tz: Tz,
 ) -> (String, Option<String>) {
+    let (decision, gentler) = judge(library, history, ladder, tz);
+    (decision.reason().to_owned(), gentler)
+}
+
+/// What the rules decide for `ladder` from its answers at its current rung, read against
+/// that rung's expected distress, and the gentler way in when a hold is past the bound.
+fn judge(
+    library: &Library,
+    history: &History,
+    ladder: Ladder,
+    tz: Tz,
+) -> (Decision, Option<String>) {
     let standing = history.standing(ladder);
     let answers = history.answers_at_rung(ladder);
     let expected = expected_at(library, ladder, standing.rung).unwrap_or(5.0);
@@ -402,6 +393,7 @@ pub fn standing_words(
     );
     let gentler = (matches!(decision, Decision::Hold(_)) && progress::gentler_path_due(&answers))
         .then(|| {
+            // The wording last answered, so that another is offered.
             let last = answers
                 .iter()
                 .rev()
@@ -409,7 +401,7 @@ pub fn standing_words(
                 .and_then(|s| s.prompt.as_deref());
             gentler_path(library, ladder, standing.rung, last)
         });
-    (decision.reason().to_owned(), gentler)
+    (decision, gentler)
 }
 
 /// A gentler way into rung `rung` of `ladder`, offered once it held
