@@ -662,7 +662,9 @@ async fn ask_how_it_went(
         return;
     };
     let body = match kind {
-        AnswerKind::Done => "Thank you. Against what you feared, how was it? No need to answer.",
+        AnswerKind::Done => {
+            "Thank you. Was it easier or harder than you feared? No need to answer."
+        }
         _ => "Thank you for trying. How was it? No need to answer.",
     };
     let mut message = Message::note("How did it go?", body);
@@ -874,7 +876,7 @@ async fn changed(watcher: &mut Option<Watcher>) -> std::io::Result<Change> {
 }
 
 fn rules(n: usize) -> String {
-    format!("{n} schedule rule{}", if n == 1 { "" } else { "s" })
+    crate::say::count(n, "schedule rule")
 }
 
 fn local(config: &Config, at: DateTime<Utc>) -> String {

@@ -22,6 +22,7 @@ use crate::content::{Category, Ladder, Library};
 use crate::history::Words;
 use crate::journal::{AnswerKind, Entry};
 use crate::record::top;
+use crate::say::{count, times};
 
 /// Everything the report is drawn from; the caller reads it.
 #[derive(Debug, Clone, Copy)]
@@ -114,13 +115,13 @@ pub fn summary_lines(input: &ReportInput) -> Vec<String> {
         format!(
             "{} you took {}{felt}.",
             capitalized(&during),
-            count(t.taken(), "step", "steps")
+            count(t.taken(), "step")
         )
     } else {
         format!(
             "{} you skipped {}, and that is fine.",
             capitalized(&during),
-            count(t.skipped, "step", "steps")
+            count(t.skipped, "step")
         )
     });
     let climbed = t.climbed;
@@ -130,10 +131,10 @@ pub fn summary_lines(input: &ReportInput) -> Vec<String> {
             "You skipped {}; skipped steps are part of it.",
             t.skipped
         )),
-        (c, false) => lines.push(format!("You climbed {}.", count(c, "rung", "rungs"))),
+        (c, false) => lines.push(format!("You climbed {}.", count(c, "rung"))),
         (c, true) => lines.push(format!(
             "You climbed {} and skipped {}; skipped steps are part of it.",
-            count(c, "rung", "rungs"),
+            count(c, "rung"),
             t.skipped
         )),
     }
@@ -445,14 +446,6 @@ fn setbacks(answers: &[Answered]) -> Setbacks {
 // ---------------------------------------------------------------------------------------
 // Words.
 
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 /// "the same day", "by the next day", "within 3 days".
 fn within(days: i64) -> String {
     match days {
@@ -552,7 +545,7 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
         };
         out.push(format!(
             "You took {} {during}{felt}",
-            count(t.taken(), "step", "steps")
+            count(t.taken(), "step")
         ));
         if t.skipped > 0 {
             out.push(format!(
@@ -564,7 +557,7 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
         out.push(format!(
             "{} you skipped {}. Skipped steps are part of it.",
             capitalized(&during),
-            count(t.skipped, "step", "steps")
+            count(t.skipped, "step")
         ));
     }
     let up: Vec<String> = f
@@ -576,7 +569,7 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
     if t.climbed > 0 {
         out.push(format!(
             "You climbed {} on {}.",
-            count(t.climbed, "rung", "rungs"),
+            count(t.climbed, "rung"),
             names(&up)
         ));
     } else if t.taken() > 0 {
@@ -587,7 +580,7 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
     if t.back > 0 {
         out.push(format!(
             "Along the way a ladder stepped back {}, to make the next step smaller.",
-            count(t.back, "rung", "rungs")
+            count(t.back, "rung")
         ));
     }
     let s = &f.setbacks;
@@ -685,7 +678,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
             )
         };
         if t.taken() > 0 {
-            line += &format!(". {} taken", count(t.taken(), "step", "steps"));
+            line += &format!(". {} taken", count(t.taken(), "step"));
             if t.hard > 0 {
                 line += &format!(", {} of them hard", t.hard);
             }
@@ -768,13 +761,23 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
     }
     let not = rows.iter().filter(|r| !r.3).count();
     let did = rows.len() - not;
+    let noted = match (not, did) {
+        (0, did) => format!("You noted {} that what you feared happened.", times(did)),
+        (not, 0) => format!(
+            "You noted {} that what you feared did not happen.",
+            times(not)
+        ),
+        (not, did) => format!(
+            "You noted {} that what you feared did not happen, and {} that it did.",
+            times(not),
+            times(did)
+        ),
+    };
     w(
         out,
         format_args!(
             "<section class=\"feared\">\n<h2>What you feared, and what happened</h2>\n\
-             <p>{} you noted that what you feared did not happen; {} it did.</p>\n<ul>\n",
-            capitalized(&count(not, "time", "times")),
-            count(did, "time", "times"),
+             <p>{noted}</p>\n<ul>\n"
         ),
     );
     for (date, title, distress, happened) in rows.iter().rev() {
@@ -1533,7 +1536,9 @@ body = "This is hard, and others find it hard too."
             "{html}"
         );
         assert!(
-            html.contains("1 time you noted that what you feared did not happen; 1 time it did."),
+            html.contains(
+                "<p>You noted once that what you feared did not happen, and once that it did.</p>"
+            ),
             "{html}"
         );
         assert!(

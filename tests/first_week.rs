@@ -1,0 +1,45 @@
+//! The first week, as a new user meets it (issue 22), through the real binary in a
+//! private home: every command that shows ladders agrees on which are on, and the words
+//! a person reads say what is true and end with a next step.
+mod support;
+
+use support::home::{Home, ONE_LADDER, ok};
+
+/// Sends a step now (printed to stderr: there is no notification server here).
+fn send(home: &Home) {
+    ok(home.run(&["send", "--no-wait"]));
+}
+
+/// `closer report` into a file of the home; the page's text.
+fn report(home: &Home) -> String {
+    let out = home.path("report.html");
+    ok(home.run(&["report", "--out", out.to_str().unwrap()]));
+    std::fs::read_to_string(&out).unwrap()
+}
+
+#[test]
+fn the_report_counts_what_you_feared_as_a_person_says_it() {
+    let home = Home::with_config(ONE_LADDER);
+    send(&home);
+    ok(home.run(&["done", "--happened", "no", "--distress", "2"]));
+    send(&home);
+    ok(home.run(&["done", "--happened", "yes"]));
+    assert!(
+        report(&home).contains(
+            "<p>You noted once that what you feared did not happen, and once that it did.</p>"
+        ),
+        "{}",
+        report(&home)
+    );
+    for _ in 0..2 {
+        send(&home);
+        ok(home.run(&["done", "--happened", "no"]));
+    }
+    let html = report(&home);
+    assert!(
+        html.contains(
+            "<p>You noted 3 times that what you feared did not happen, and once that it did.</p>"
+        ),
+        "{html}"
+    );
+}
