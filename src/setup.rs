@@ -115,6 +115,19 @@ impl Setup {
         }
     }
 
+    /// The config as the person set it: the file's (or the built-in default) with what
+    /// they changed from the terminal applied — ladders turned on or off with `closer
+    /// ladder`, a pause. Every command that shows or names ladders starts from this
+    /// (`list`, `report`, `ladder`, the answers; `status`, `next` and `why` through
+    /// [`inputs`], which applies the same [`settled`]), so none says a ladder is off that
+    /// another says is on. Without a journal, the file's config as it is.
+    pub fn config_as_set(&self, journal: Option<&Journal>) -> Result<Config, JournalError> {
+        match journal {
+            Some(journal) => settled(&self.config, journal),
+            None => Ok(self.config.clone()),
+        }
+    }
+
     /// The planner's inputs at `now` for a command that only looks: the journal is read
     /// if it exists (nothing is created), and a restart after a long break is applied as
     /// the daemon will record it.
@@ -279,6 +292,16 @@ pub fn local_zone() -> Option<Tz> {
         return Some(zone);
     }
     iana_time_zone::get_timezone().ok()?.parse().ok()
+}
+
+/// The journal for a command that only looks: None when there is none yet (nothing is
+/// created).
+pub fn journal_if_any(paths: &Paths) -> anyhow::Result<Option<Journal>> {
+    if paths.journal().exists() {
+        Ok(Some(open_journal(paths)?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Opens the journal for a terminal command, saying so if it had to start afresh.

@@ -43,3 +43,45 @@ fn the_report_counts_what_you_feared_as_a_person_says_it() {
         "{html}"
     );
 }
+
+#[test]
+fn list_report_and_ladder_set_see_the_ladders_turned_on_or_off_from_the_terminal() {
+    let home = Home::with_config(ONE_LADDER);
+    let run = ok(home.run(&["list", "social"]));
+    assert_eq!(
+        run.stdout,
+        "The social ladder is off. `closer ladder enable social` turns it on.\n"
+    );
+    ok(home.run(&["ladder", "enable", "social"]));
+    let run = ok(home.run(&["list", "social"]));
+    assert!(
+        run.stdout.starts_with("social ladder\n   1   0.5  social-"),
+        "{run:?}"
+    );
+
+    ok(home.run(&["ladder", "disable", "emotional"]));
+    let run = ok(home.run(&["list", "emotional"]));
+    assert_eq!(
+        run.stdout,
+        "The emotional ladder is off. `closer ladder enable emotional` turns it on.\n"
+    );
+    let run = ok(home.run(&["list", "step"]));
+    assert!(!run.stdout.contains("emotional"), "{run:?}");
+    let run = ok(home.run(&["ladder", "set", "emotional", "3"]));
+    assert_eq!(
+        run.stdout,
+        "The emotional ladder is on rung 3 (it was on 1).\n\
+         It is off, so no step of it comes; `closer ladder enable emotional` turns it on.\n"
+    );
+    let run = ok(home.run(&["ladder", "set", "social", "2"]));
+    assert_eq!(
+        run.stdout,
+        "The social ladder is on rung 2 (it was on 1).\n"
+    );
+
+    let html = report(&home);
+    assert!(
+        html.contains("<li><strong>Social</strong> (meeting people): rung 2 of 12</li>"),
+        "{html}"
+    );
+}

@@ -89,7 +89,8 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                     setup.library.ladder_name(l)
                 );
             }
-            let history = History::load(&journal, &setup.config, Utc::now())?;
+            let config = setup.config_as_set(Some(&journal))?;
+            let history = History::load(&journal, &config, Utc::now())?;
             let from = history.standing(l).rung;
             let m = Move {
                 ladder: l,
@@ -102,6 +103,11 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                 "The {} ladder is on rung {rung} (it was on {from}).",
                 setup.library.ladder_name(l)
             );
+            if !config.ladders.contains(&l) {
+                println!(
+                    "It is off, so no step of it comes; `closer ladder enable {l}` turns it on."
+                );
+            }
         }
         LadderAction::New { .. }
         | LadderAction::Add { .. }
