@@ -86,7 +86,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     info!(
         "closer is running with {} from {}",
         rules(setup.config.schedule.len()),
-        paths.config.display()
+        setup.origin(paths)
     );
     loop {
         // The clock is read once per turn; everything below plans with this `now`.
@@ -819,7 +819,7 @@ async fn reload(
         Ok(new) if new.problems.is_empty() => {
             info!(
                 "reloaded {}: {}",
-                paths.config.display(),
+                new.origin(paths),
                 rules(new.config.schedule.len())
             );
             notifier.set_max_open(new.config.max_open);

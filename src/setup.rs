@@ -115,6 +115,21 @@ impl Setup {
         }
     }
 
+    /// Where the config came from, as the daemon's log names it: the file, or the
+    /// built-in default (`--defaults`, or no file yet).
+    pub fn origin(&self, paths: &Paths) -> String {
+        if self.from_file {
+            paths.config.display().to_string()
+        } else if paths.defaults {
+            "the built-in default config".to_owned()
+        } else {
+            format!(
+                "the built-in default config (there is no file at {} yet; `closer init` writes one)",
+                paths.config.display()
+            )
+        }
+    }
+
     /// The config as the person set it: the file's (or the built-in default) with what
     /// they changed from the terminal applied — ladders turned on or off with `closer
     /// ladder`, a pause. Every command that shows or names ladders starts from this

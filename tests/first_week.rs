@@ -85,3 +85,76 @@ fn list_report_and_ladder_set_see_the_ladders_turned_on_or_off_from_the_terminal
         "{html}"
     );
 }
+
+/// The lines `closer ARGS` (a daemon) logs until it says it is running.
+fn started(home: &Home, args: &[&str]) -> Vec<String> {
+    let mut cmd = home.cmd(args);
+    let log = home.path("daemon.log");
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let text = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("closer is running") || child.try_wait().unwrap().is_some() {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    text.lines()
+        .filter(|l| l.starts_with(" INFO"))
+        .map(|l| l.trim_start_matches(" INFO ").to_owned())
+        .collect()
+}
+
+#[test]
+fn run_defaults_names_what_it_leaves_aside_and_the_config_it_runs_on() {
+    let home = Home::empty();
+    let lines = started(&home, &["run", "--defaults"]);
+    assert_eq!(
+        lines.first().map(String::as_str),
+        Some(
+            "running on the built-in default config; you have no config of your own yet, \
+             and `closer init` writes one"
+        ),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("closer is running with 3 schedule rules from the built-in default config"),
+        "{lines:?}"
+    );
+
+    home.write("config/closer/config.toml", ONE_LADDER);
+    let config = home.config_path().display().to_string();
+    let lines = started(&home, &["run", "--defaults"]);
+    assert_eq!(
+        lines[0],
+        format!("running on the built-in default config; your config {config} is left aside")
+    );
+    assert_eq!(
+        lines.last().unwrap(),
+        "closer is running with 3 schedule rules from the built-in default config"
+    );
+    // Without the flag: the file, by its path.
+    let lines = started(&home, &["run"]);
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!("closer is running with 1 schedule rule from {config}")
+    );
+    // And with no file at all, the default says where a file would go.
+    std::fs::remove_file(home.config_path()).unwrap();
+    let lines = started(&home, &["run"]);
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!(
+            "closer is running with 3 schedule rules from the built-in default config \
+             (there is no file at {config} yet; `closer init` writes one)"
+        )
+    );
+}
