@@ -158,3 +158,40 @@ fn run_defaults_names_what_it_leaves_aside_and_the_config_it_runs_on() {
         )
     );
 }
+
+/// `closer status --json`'s `paused_until` as `next` and `status` say it: "Sun 2026-12-06
+/// 11:33" (the home's time zone is UTC).
+fn pause_end(home: &Home) -> String {
+    let status: serde_json::Value = home.json(&["status", "--json"]);
+    let until: chrono::DateTime<chrono::Utc> =
+        status["paused_until"].as_str().unwrap().parse().unwrap();
+    until.format("%a %Y-%m-%d %H:%M").to_string()
+}
+
+#[test]
+fn next_and_status_while_paused_say_until_when_and_how_to_resume() {
+    let home = Home::empty();
+    ok(home.run(&["init"]));
+    ok(home.run(&["pause"]));
+    const UNTIL_RESUMED: &str = "Prompts are paused until you resume; \
+        `closer resume` brings them back when you're ready.\n";
+    assert_eq!(ok(home.run(&["next"])).stdout, UNTIL_RESUMED);
+    let status = ok(home.run(&["status"])).stdout;
+    assert!(status.contains(UNTIL_RESUMED), "{status}");
+    assert!(!status.contains("indefinitely"), "{status}");
+
+    ok(home.run(&["pause", "2h"]));
+    let line = format!(
+        "Prompts are paused until {}; `closer resume` ends the pause sooner.\n",
+        pause_end(&home)
+    );
+    let next = ok(home.run(&["next", "--count", "1"])).stdout;
+    assert!(
+        next.starts_with(&format!("{line}After the pause:\n")),
+        "{next}"
+    );
+    assert_eq!(next.lines().count(), 3, "{next}");
+    let status = ok(home.run(&["status"])).stdout;
+    assert!(status.contains(&line), "{status}");
+    assert!(!status.contains("+00:00"), "{status}");
+}
