@@ -195,3 +195,29 @@ fn next_and_status_while_paused_say_until_when_and_how_to_resume() {
     assert!(status.contains(&line), "{status}");
     assert!(!status.contains("+00:00"), "{status}");
 }
+
+#[test]
+fn ladder_help_names_every_shipped_ladder() {
+    let home = Home::empty();
+    let help = ok(home.run(&["ladder", "--help"])).stdout;
+    let enable = help
+        .split("  disable")
+        .next()
+        .and_then(|h| h.split("  enable").nth(1))
+        .unwrap();
+    let arg = ok(home.run(&["ladder", "disable", "--help"])).stdout;
+    for ladder in closer::content::Ladder::ALL {
+        let word = ladder.as_str();
+        assert!(
+            enable.contains(word),
+            "no {word} in `enable`'s line:\n{help}"
+        );
+        assert!(arg.contains(word), "no {word} in LADDER's help:\n{arg}");
+    }
+    let enable = enable.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        enable,
+        "Turn a ladder on: intellectual, emotional, experiential, spiritual, social, receiving, \
+         physical or sexual (these two are off until you turn them on), or one of your own"
+    );
+}
