@@ -1127,7 +1127,9 @@ fn check_text(text: &str, max: usize, what: &str) -> Result<String, String> {
             at + 1
         ))
     } else if chars == 0 {
-        Err(format!("the {what} is empty"))
+        Err(format!(
+            "the {what} is empty; expected some words, at most {max} characters"
+        ))
     } else if chars > max {
         Err(format!(
             "the {what} has {chars} characters; at most {max} fit on a notification"

@@ -86,7 +86,7 @@ impl Setup {
             known
         });
         let planner = Planner::new(&config, &library, 0);
-        for (i, rule) in config.schedule.iter().enumerate() {
+        for rule in &config.schedule {
             if planner.pool(rule.send, &BTreeMap::new()).is_empty() {
                 let why = match rule.send {
                     Category::Support => {
@@ -97,13 +97,10 @@ impl Setup {
                     }
                     other => format!("no content pack has a `{other}` prompt"),
                 };
-                problems.push(Diagnostic::file(
-                    &src.path,
-                    format!(
-                        "`schedule[{}].send`: rule \"{}\" would send nothing: {why}",
-                        i + 1,
-                        rule.name
-                    ),
+                problems.push(src.error(
+                    rule.send_at.clone(),
+                    format!("schedule[{}].send", rule.table),
+                    format!("rule \"{}\" would send nothing: {why}", rule.name),
                 ));
             }
         }

@@ -221,3 +221,77 @@ fn ladder_help_names_every_shipped_ladder() {
          physical or sexual (these two are off until you turn them on), or one of your own"
     );
 }
+
+#[test]
+fn every_check_message_says_what_would_be_valid() {
+    const DAYS: &str = "expected \"daily\", \"weekdays\", \"weekends\", a day such as \"mon\", \
+        a range such as \"mon-fri\", or a list such as [\"mon\", \"thu\"]";
+    let home = Home::with_config(
+        r#"timezone = "UTC"
+[[schedule]]
+name = "a"
+send = "step"
+at = "09:00"
+days = "weekdayz"
+[[schedule]]
+name = "b"
+send = "step"
+at = "09:00"
+days = "mon-frii"
+[[schedule]]
+name = "c"
+send = "step"
+at = "09:00"
+days = ["mon", "thurs"]
+[[schedule]]
+name = " "
+send = "hugs"
+at = "09:00"
+[[schedule]]
+name = "care"
+send = "support"
+at = "10:00"
+"#,
+    );
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"mine\"\ncategory = \"compassion\"\ntitle = \"\"\nbody = \"b\"\n\
+         [[ladder]]\nid = \"my-own\"\nname = \" \"\n",
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let config = home.config_path().display().to_string();
+    let pack = home
+        .path("config/closer/content/mine.toml")
+        .display()
+        .to_string();
+    let expected = [
+        format!("{config}:6:8: `schedule[1].days`: `weekdayz` is not a day of the week; {DAYS}"),
+        format!("{config}:11:8: `schedule[2].days`: `frii` is not a day of the week; {DAYS}"),
+        format!("{config}:16:8: `schedule[3].days`: `thurs` is not a day of the week; {DAYS}"),
+        format!(
+            "{config}:18:8: `schedule[4].name`: the name is empty; expected a name such as \
+             \"morning step\""
+        ),
+        format!(
+            "{config}:19:8: `schedule[4].send`: `hugs` is not one of \"step\", \"compassion\", \
+             \"setback\", \"critic\", \"reflect\", \"learn\", \"support\""
+        ),
+        format!(
+            "{pack}:4:9: `prompt.title`: the title is empty; expected some words, at most 60 characters"
+        ),
+        format!(
+            "{pack}:8:8: `ladder.name`: the name is empty; expected some words, at most 40 characters"
+        ),
+        // The fifth table is the second valid rule: the message names the table and line.
+        format!(
+            "{config}:23:8: `schedule[5].send`: rule \"care\" would send nothing: \
+             `[content] supporter` is false; set it to true to send these"
+        ),
+    ];
+    let mut lines: Vec<&str> = run.stdout.lines().collect();
+    lines.sort();
+    let mut want: Vec<&str> = expected.iter().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(lines, want);
+}
