@@ -295,3 +295,20 @@ at = "10:00"
     want.sort();
     assert_eq!(lines, want);
 }
+
+#[test]
+fn the_readmes_sample_config_is_what_init_writes() {
+    let readme = include_str!("../README.md");
+    let (_, rest) = readme.split_once("## Configure").unwrap();
+    let (_, rest) = rest.split_once("```toml\n").unwrap();
+    let (sample, _) = rest.split_once("```").unwrap();
+    let home = Home::empty();
+    ok(home.run(&["init"]));
+    let written = std::fs::read_to_string(home.config_path()).unwrap();
+    let sample: toml::Table = sample.parse().unwrap();
+    let written: toml::Table = written.parse().unwrap();
+    assert_eq!(sample, written);
+    // And it is a valid config.
+    home.write("config/closer/config.toml", &sample.to_string());
+    ok(home.run(&["check"]));
+}
