@@ -312,3 +312,25 @@ fn the_readmes_sample_config_is_what_init_writes() {
     home.write("config/closer/config.toml", &sample.to_string());
     ok(home.run(&["check"]));
 }
+
+#[test]
+fn resume_says_what_was_paused_and_welcomes_back_only_after_a_pause() {
+    let home = Home::with_config(ONE_LADDER);
+    let said = |args: &[&str]| ok(home.run(args)).stdout;
+    assert_eq!(
+        said(&["resume"]),
+        "Nothing was paused; prompts and steps are on.\n"
+    );
+    ok(home.run(&["pause", "3d"]));
+    assert_eq!(said(&["resume"]), "Welcome back. Prompts are on again.\n");
+    assert_eq!(
+        said(&["resume"]),
+        "Nothing was paused; prompts and steps are on.\n"
+    );
+    // Three very hard steps in a row pause steps.
+    for _ in 0..3 {
+        send(&home);
+        ok(home.run(&["hard", "--distress", "9"]));
+    }
+    assert_eq!(said(&["resume"]), "Welcome back. Steps are on again.\n");
+}
