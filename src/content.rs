@@ -629,6 +629,20 @@ impl Library {
             .map_or_else(|| id.to_string(), |l| l.name.clone())
     }
 
+    /// How a step is named on screen: its title; but a step of a person's own ladder
+    /// whose title is the ladder's name (as `closer ladder add` writes them) by its own
+    /// words, its body, so that the step is shown and not the ladder again.
+    pub fn step_name<'p>(&self, p: &'p Prompt) -> &'p str {
+        let own = p
+            .ladder
+            .and_then(|l| self.ladder(l))
+            .filter(|info| info.personal);
+        match own {
+            Some(info) if p.title == info.name => &p.body,
+            _ => &p.title,
+        }
+    }
+
     /// Every series must run 1, 2, 3… in one category; a series that does not is
     /// reported at its first prompt and left out whole, since its parts would go out of
     /// order.

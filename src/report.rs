@@ -508,12 +508,13 @@ fn names(ladders: &[String]) -> String {
     }
 }
 
-/// The title of the step on `rung` of `ladder`, if the content has one.
+/// The step on `rung` of `ladder` as it is named on screen (`Library::step_name`), if
+/// the content has one.
 fn step_title(library: &Library, ladder: Ladder, rung: u8) -> Option<&str> {
     library
         .iter()
         .find(|p| p.category == Category::Step && p.ladder == Some(ladder) && p.rung == Some(rung))
-        .map(|p| p.title.as_str())
+        .map(|p| library.step_name(p))
 }
 
 fn escape(s: &str) -> String {
@@ -753,7 +754,15 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
             continue;
         }
         // The title it was sent with, also once the content no longer has it.
-        let title = words.title(s).unwrap_or_else(|| "a step".to_owned());
+        // A person's own step by its words, not its ladder's name (`Library::step_name`).
+        let own = s
+            .ladder
+            .and_then(|l| input.library.ladder(l))
+            .filter(|info| info.personal);
+        let title = match (words.title(s), own) {
+            (Some(title), Some(info)) if title == info.name => words.body(s).unwrap_or(title),
+            (title, _) => title.unwrap_or_else(|| "a step".to_owned()),
+        };
         rows.push((date, title, a.distress.unwrap_or(0), happened));
     }
     if rows.is_empty() {

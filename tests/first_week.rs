@@ -334,3 +334,69 @@ fn resume_says_what_was_paused_and_welcomes_back_only_after_a_pause() {
     }
     assert_eq!(said(&["resume"]), "Welcome back. Steps are on again.\n");
 }
+
+/// A home whose one ladder is the person's own, made and turned on from the terminal.
+fn own_ladder() -> Home {
+    let home = Home::with_config(&ONE_LADDER.replace("[\"emotional\"]", "[]"));
+    ok(home.run(&["ladder", "new", "Telling my sister"]));
+    for (step, distress) in [("Send my sister a photo", "1"), ("Call my sister", "4")] {
+        ok(home.run(&[
+            "ladder",
+            "add",
+            "Telling my sister",
+            step,
+            "--distress",
+            distress,
+        ]));
+    }
+    ok(home.run(&["ladder", "enable", "telling-my-sister"]));
+    home
+}
+
+#[test]
+fn why_next_and_the_report_show_a_personal_ladders_step_not_its_name_again() {
+    let home = own_ladder();
+    let why = ok(home.run(&["why"])).stdout;
+    assert!(
+        why.starts_with("Telling my sister ladder, rung 1 of 2: Send my sister a photo\n"),
+        "{why}"
+    );
+    let next = ok(home.run(&["next", "--count", "1"])).stdout;
+    assert!(
+        next.trim_end()
+            .ends_with("  step  step        Send my sister a photo"),
+        "{next}"
+    );
+    send(&home);
+    ok(home.run(&["done", "--happened", "no"]));
+    let html = report(&home);
+    assert!(
+        html.contains("<p class=\"now\">Now: Send my sister a photo</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(": Send my sister a photo — what you feared did not happen"),
+        "{html}"
+    );
+}
+
+#[test]
+fn why_says_who_each_wording_needs_and_which_one_was_asked_about() {
+    let home = Home::empty();
+    let why = ok(home.run(&["why", "emotional-thanks-to-a-colleague"])).stdout;
+    assert!(
+        why.ends_with(
+            "\n  its wordings, and who each needs:\n\
+             \x20   emotional-small-thanks           someone close: a friend or relative already near you\n\
+             \x20   emotional-thanks-then-wait       anyone: a stranger, a colleague or someone online\n\
+             \x20   emotional-thanks-to-a-colleague  anyone: a stranger, a colleague or someone online  (the one you asked about)\n"
+        ),
+        "{why}"
+    );
+    let why = ok(home.run(&["why", "emotional"])).stdout;
+    assert!(
+        why.contains("\n    emotional-name-a-feeling  nobody: done on your own\n"),
+        "{why}"
+    );
+    assert!(!why.contains('*'), "{why}");
+}

@@ -563,16 +563,21 @@ fn why_done_and_ladder_name_a_personal_ladder_by_its_name() {
     );
     let why = ok(home.run(&["why", "telling-my-sister"])).stdout;
     assert!(
-        why.starts_with("Telling my sister ladder, rung 2 of 3: Telling my sister\n"),
+        why.starts_with("Telling my sister ladder, rung 2 of 3: Ask my sister how her week was\n"),
         "{why}"
     );
-    assert!(why.contains("\n     telling-my-sister-3 "), "{why}");
+    assert!(why.contains("\n    telling-my-sister-3  "), "{why}");
     let why = ok(home.run(&["why", "telling-my-sister-1"])).stdout;
     assert!(
         why.starts_with("Telling my sister ladder, rung 3 of 3: "),
         "{why}"
     );
-    assert!(why.contains("\n   * telling-my-sister-1 "), "{why}");
+    assert!(
+        why.lines()
+            .any(|l| l.starts_with("    telling-my-sister-1  ")
+                && l.ends_with("  (the one you asked about)")),
+        "{why}"
+    );
     let run = ok(home.run(&["ladder", "set", "telling-my-sister", "1"]));
     assert!(
         run.stdout
@@ -620,7 +625,7 @@ fn why_takes_a_personal_ladders_name_as_the_ladder_commands_do() {
     let home = sister();
     let by_id = ok(home.run(&["why", "telling-my-sister"])).stdout;
     assert!(
-        by_id.starts_with("Telling my sister ladder, rung 1 of 3: Telling my sister\n"),
+        by_id.starts_with("Telling my sister ladder, rung 1 of 3: Send my sister a photo\n"),
         "{by_id}"
     );
     for name in ["Telling my sister", "telling my SISTER"] {

@@ -99,7 +99,11 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
                 local.format("%a %Y-%m-%d %H:%M %Z"),
                 row.schedule,
                 row.category,
-                row.title.unwrap_or("(nothing to send)"),
+                firing
+                    .prompt
+                    .as_deref()
+                    .and_then(|id| setup.library.get(id))
+                    .map_or("(nothing to send)", |p| setup.library.step_name(p)),
             );
         }
     }
