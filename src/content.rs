@@ -273,6 +273,11 @@ impl Category {
 }
 
 impl Ladder {
+    /// A person's own ladder (present or removed): any id but a shipped one's.
+    pub fn personal(self) -> bool {
+        !Ladder::ALL.contains(&self)
+    }
+
     /// Ladders that stay off unless the user turns them on.
     pub fn off_by_default(self) -> bool {
         matches!(self, Ladder::Physical | Ladder::Sexual)
@@ -629,17 +634,14 @@ impl Library {
             .map_or_else(|| id.to_string(), |l| l.name.clone())
     }
 
-    /// How a step is named on screen: its title; but a step of a person's own ladder
-    /// whose title is the ladder's name (as `closer ladder add` writes them) by its own
-    /// words, its body, so that the step is shown and not the ladder again.
+    /// How a step is named on screen: its title; but a step of a person's own ladder by
+    /// its own words, its body: its title is the ladder's name (as `closer ladder add`
+    /// writes them), and the step, not the ladder again, is what is meant.
     pub fn step_name<'p>(&self, p: &'p Prompt) -> &'p str {
-        let own = p
-            .ladder
-            .and_then(|l| self.ladder(l))
-            .filter(|info| info.personal);
-        match own {
-            Some(info) if p.title == info.name => &p.body,
-            _ => &p.title,
+        if p.ladder.is_some_and(Ladder::personal) {
+            &p.body
+        } else {
+            &p.title
         }
     }
 

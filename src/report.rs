@@ -743,7 +743,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
 fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
     let sent = Entry::sent_by_id(input.entries);
     let words = Words::new(input.library, &[], BTreeMap::new());
-    let mut rows: Vec<(NaiveDate, String, u8, bool)> = Vec::new();
+    let mut rows: Vec<(NaiveDate, String, Option<u8>, bool)> = Vec::new();
     for e in input.entries {
         let Entry::Answer(a) = e else { continue };
         let (Some(happened), Some(s)) = (a.happened, sent.get(&a.sent_id)) else {
@@ -755,15 +755,13 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
         }
         // The title it was sent with, also once the content no longer has it.
         // A person's own step by its words, not its ladder's name (`Library::step_name`).
-        let own = s
-            .ladder
-            .and_then(|l| input.library.ladder(l))
-            .filter(|info| info.personal);
-        let title = match (words.title(s), own) {
-            (Some(title), Some(info)) if title == info.name => words.body(s).unwrap_or(title),
-            (title, _) => title.unwrap_or_else(|| "a step".to_owned()),
-        };
-        rows.push((date, title, a.distress.unwrap_or(0), happened));
+        let own = s.ladder.is_some_and(Ladder::personal);
+        let title = own
+            .then(|| words.body(s))
+            .flatten()
+            .or_else(|| words.title(s))
+            .unwrap_or_else(|| "a step".to_owned());
+        rows.push((date, title, a.distress, happened));
     }
     if rows.is_empty() {
         return;
@@ -795,10 +793,12 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
         } else {
             "what you feared did not happen"
         };
+        // How hard it felt, only when the person said so.
+        let felt = distress.map_or_else(String::new, |d| format!(" (how hard it felt: {d} of 10)"));
         w(
             out,
             format_args!(
-                "<li>{}: {} — {what} (distress {distress})</li>\n",
+                "<li>{}: {} — {what}{felt}</li>\n",
                 date.format("%-d %B"),
                 escape(title)
             ),
@@ -1552,7 +1552,7 @@ body = "This is hard, and others find it hard too."
         );
         assert!(
             html.contains("2 March: ")
-                && html.contains("what you feared did not happen (distress 2)"),
+                && html.contains("what you feared did not happen (how hard it felt: 2 of 10)"),
             "{html}"
         );
         assert!(html.contains("3 March: "), "{html}");

@@ -400,3 +400,51 @@ fn why_says_who_each_wording_needs_and_which_one_was_asked_about() {
     );
     assert!(!why.contains('*'), "{why}");
 }
+
+#[test]
+fn log_and_the_report_say_how_hard_it_felt_and_what_you_feared() {
+    let home = Home::with_config(ONE_LADDER);
+    send(&home);
+    ok(home.run(&["done", "--distress", "2", "--happened", "no"]));
+    send(&home);
+    ok(home.run(&["done", "--happened", "yes"]));
+    let log = ok(home.run(&["log"])).stdout;
+    let answers: Vec<&str> = log.lines().filter(|l| l.contains(" done ")).collect();
+    assert_eq!(answers.len(), 2, "{log}");
+    assert!(
+        answers[0].ends_with("\", how hard it felt: 2 of 10, what you feared did not happen"),
+        "{log}"
+    );
+    assert!(
+        answers[1].ends_with("\", what you feared happened"),
+        "{log}"
+    );
+    assert!(!log.contains("distress"), "{log}");
+
+    let html = report(&home);
+    assert!(
+        html.contains(" — what you feared did not happen (how hard it felt: 2 of 10)</li>"),
+        "{html}"
+    );
+    // Not said, so not shown: no "0" where nothing was given.
+    assert!(
+        html.contains(" — what you feared happened, and you met it</li>"),
+        "{html}"
+    );
+    assert!(!html.contains("distress"), "{html}");
+
+    let home = own_ladder();
+    let run = ok(home.run(&[
+        "ladder",
+        "add",
+        "telling-my-sister",
+        "Visit my sister",
+        "--distress",
+        "6",
+    ]));
+    assert_eq!(
+        run.stdout,
+        "Added to `telling-my-sister` (how hard it would feel: 6 of 10). \
+         `closer ladder show telling-my-sister` shows its rungs.\n"
+    );
+}

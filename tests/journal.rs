@@ -413,7 +413,11 @@ fn a_journal_from_the_previous_version_is_migrated_and_still_reads() {
         "{events:?}"
     );
     let log = home.run(&["log"]);
-    assert!(log.stdout.contains("done    gone-1, distress 2"), "{log:?}");
+    assert!(
+        log.stdout
+            .contains("done    gone-1, how hard it felt: 2 of 10"),
+        "{log:?}"
+    );
     let db = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = db
         .pragma_query_value(None, "user_version", |r| r.get(0))

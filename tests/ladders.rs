@@ -495,7 +495,7 @@ fn assert_history_keeps_its_words(home: &Home) {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("<h3>Telling my sister <span>"), "{html}");
     assert_eq!(
-        html.matches("Telling my sister — what you feared did not happen")
+        html.matches("Send my sister a photo — what you feared did not happen")
             .count(),
         2,
         "{html}"

@@ -225,7 +225,7 @@ fn add(
         .map_err(|e| anyhow::anyhow!("{}: cannot add this step: {e}", info.origin.display()))?;
     write(&info.origin, &text)?;
     println!(
-        "Added to `{}` at distress {distress}. `closer ladder show {}` shows its rungs.",
+        "Added to `{}` (how hard it would feel: {distress} of 10). `closer ladder show {}` shows its rungs.",
         info.id, info.id
     );
     crate::lock::reload_daemon(&paths.runtime, &paths.data);

@@ -207,13 +207,13 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
                     quoted(e.text.as_deref())
                 );
                 if let Some(d) = e.distress {
-                    s += &format!(", distress {d}");
+                    s += &format!(", how hard it felt: {d} of 10");
                 }
                 if let Some(h) = e.happened {
                     s += if h {
-                        ", it happened"
+                        ", what you feared happened"
                     } else {
-                        ", it did not happen"
+                        ", what you feared did not happen"
                     };
                 }
                 s
