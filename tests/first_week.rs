@@ -448,3 +448,24 @@ fn log_and_the_report_say_how_hard_it_felt_and_what_you_feared() {
          `closer ladder show telling-my-sister` shows its rungs.\n"
     );
 }
+
+#[test]
+fn forget_says_the_ladders_turned_on_or_off_follow_the_config_again() {
+    let home = own_ladder();
+    ok(home.run(&["ladder", "enable", "social"]));
+    ok(home.run(&["ladder", "disable", "social"]));
+    ok(home.run(&["ladder", "enable", "physical"]));
+    let run = ok(home.run(&["forget", "--yes"]));
+    assert!(
+        run.stdout.ends_with(
+            "The ladders you turned on or off with `closer ladder` follow your config again:\n\
+             \x20 physical is off again (`closer ladder enable physical` turns it on)\n\
+             \x20 Telling my sister is off again (`closer ladder enable telling-my-sister` turns it on)\n"
+        ),
+        "{run:?}"
+    );
+    assert_eq!(
+        ok(home.run(&["list", "telling-my-sister"])).stdout,
+        "The Telling my sister ladder is off. `closer ladder enable telling-my-sister` turns it on.\n"
+    );
+}
