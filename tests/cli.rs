@@ -298,11 +298,13 @@ fn edit_keeps_a_valid_edit_and_refuses_an_invalid_one() {
             .unwrap()
             .contains("03:15")
     );
-    // No draft is left behind.
-    let left: Vec<_> = std::fs::read_dir(home.path("config/closer"))
+    // No draft is left behind; the edit that was not kept is, under its own name.
+    let mut left: Vec<_> = std::fs::read_dir(home.path("config/closer"))
         .unwrap()
+        .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(left.len(), 1, "{left:?}");
+    left.sort();
+    assert_eq!(left, ["config.rejected.toml", "config.toml"], "{left:?}");
 }
 
 #[test]

@@ -469,3 +469,45 @@ fn forget_says_the_ladders_turned_on_or_off_follow_the_config_again() {
         "The Telling my sister ladder is off. `closer ladder enable telling-my-sister` turns it on.\n"
     );
 }
+
+#[test]
+fn an_edit_that_is_not_kept_is_saved_beside_the_config_and_said_where() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::with_config(ONE_LADDER);
+    let editor = home.path("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/09:00/9 in the morning/' \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = home.cmd(&["edit"]).env("EDITOR", &editor).output().unwrap();
+    let run = support::home::Run::from(out);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let config = home.config_path();
+    let kept = home.path("config/closer/config.rejected.toml");
+    assert!(
+        run.stderr.ends_with(&format!(
+            "Your edit was not kept; {} is unchanged. What you wrote is in {}; \
+             `closer --config {} check` shows what to fix.\n",
+            config.display(),
+            kept.display(),
+            kept.display()
+        )),
+        "{run:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), ONE_LADDER);
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        ONE_LADDER.replace("09:00", "9 in the morning")
+    );
+    let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let check = home.run(&["--config", kept.to_str().unwrap(), "check"]);
+    assert!(
+        check
+            .stdout
+            .contains("`schedule[1].at`: `9 in the morning` is not a time"),
+        "{check:?}"
+    );
+}
