@@ -63,6 +63,15 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     if !paths.seed().exists() {
         info!("welcome: closer is self-help, not therapy; `closer about` says where to find help");
     }
+    // The icon and name its notifications show, from the first run on.
+    match crate::service::desktop_files_for_this_user() {
+        Ok((_, written)) => {
+            for path in written {
+                info!("wrote {} for closer's notifications", path.display());
+            }
+        }
+        Err(e) => warn!("{e}; notifications show no icon of closer's"),
+    }
     let seed = crate::seed::load_or_create(&paths.seed())?;
     let mut memory = Memory::open(&paths.journal());
     memory.replay(&paths.recovery(), &setup.config, &setup.library);

@@ -48,6 +48,58 @@ pub fn install_desktop_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect()
 }
 
+/// Writes, under `data_dir`, the desktop entry and icons that none of `data_dirs` (the
+/// user's and the system's, where a package puts them) holds yet; returns the paths
+/// written. Called at `closer init` and when the daemon starts, so notifications carry
+/// closer's icon and name from the first run, not only once the service is installed.
+pub fn desktop_files_if_missing(
+    data_dir: &Path,
+    data_dirs: &[PathBuf],
+) -> anyhow::Result<Vec<PathBuf>> {
+    use std::io::Write as _;
+    let mut written = Vec::new();
+    for (rel, bytes) in DESKTOP_FILES {
+        let there = std::iter::once(data_dir)
+            .chain(data_dirs.iter().map(PathBuf::as_path))
+            .any(|dir| dir.join(rel).exists());
+        if there {
+            continue;
+        }
+        let path = data_dir.join(rel);
+        if let Some(dir) = path.parent() {
+            crate::files::create_private_dir(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        }
+        crate::files::write_private(&path, |f| f.write_all(bytes))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The desktop entry and icons for this user, where missing (see
+/// [`desktop_files_if_missing`]): under `$XDG_DATA_HOME` (returned first), unless
+/// `$XDG_DATA_DIRS` (by default /usr/local/share and /usr/share) has them. Nothing on
+/// macOS, whose notifications take the app's own icon.
+pub fn desktop_files_for_this_user() -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
+    #[cfg(target_os = "macos")]
+    {
+        Ok((PathBuf::new(), Vec::new()))
+    }
+    #[cfg(not(target_os = "macos"))]
+    {
+        let dirs = std::env::var_os("XDG_DATA_DIRS")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "/usr/local/share:/usr/share".into());
+        let dirs: Vec<PathBuf> = std::env::split_paths(&dirs)
+            .filter(|d| d.is_absolute())
+            .collect();
+        let data_dir = data_dir()?;
+        let written = desktop_files_if_missing(&data_dir, &dirs)?;
+        Ok((data_dir, written))
+    }
+}
+
 /// Removes the desktop entry and icons from `data_dir`; returns the paths removed.
 pub fn remove_desktop_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();

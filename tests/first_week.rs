@@ -3,7 +3,7 @@
 //! a person reads say what is true and end with a next step.
 mod support;
 
-use support::home::{Home, ONE_LADDER, ok};
+use support::home::{Home, ONE_LADDER, Run, ok};
 
 /// Sends a step now (printed to stderr: there is no notification server here).
 fn send(home: &Home) {
@@ -510,4 +510,52 @@ fn an_edit_that_is_not_kept_is_saved_beside_the_config_and_said_where() {
             .contains("`schedule[1].at`: `9 in the morning` is not a time"),
         "{check:?}"
     );
+}
+
+#[test]
+fn init_and_the_first_run_write_the_notifications_icon_unless_the_system_has_it() {
+    const FILES: [&str; 3] = [
+        "data/applications/closer.desktop",
+        "data/icons/hicolor/scalable/apps/closer.svg",
+        "data/icons/hicolor/256x256/apps/closer.png",
+    ];
+    let home = Home::empty();
+    let system = home.path("system");
+    std::fs::create_dir(&system).unwrap();
+    let run = Run::from(
+        home.cmd(&["init"])
+            .env("XDG_DATA_DIRS", &system)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stdout.contains(&format!(
+            "\nWrote closer's icon and desktop entry under {}, for its notifications.\n",
+            home.path("data").display()
+        )),
+        "{run:?}"
+    );
+    for file in FILES {
+        assert_eq!(
+            std::fs::read(home.path(file)).unwrap(),
+            std::fs::read(format!(
+                "{}/assets/{}",
+                env!("CARGO_MANIFEST_DIR"),
+                file.rsplit('/').next().unwrap()
+            ))
+            .unwrap(),
+            "{file}"
+        );
+    }
+
+    // The daemon's first run writes them too; not where a package put them already.
+    let home = Home::empty();
+    home.write("system/icons/hicolor/scalable/apps/closer.svg", "<svg/>");
+    let mut daemon = home.daemon_with_env(&[("XDG_DATA_DIRS", home.path("system"))]);
+    daemon.wait_for_log("closer is running", 1, std::time::Duration::from_secs(10));
+    daemon.signal("TERM");
+    daemon.wait_exit(std::time::Duration::from_secs(10));
+    assert!(home.path(FILES[0]).exists() && home.path(FILES[2]).exists());
+    assert!(!home.path(FILES[1]).exists(), "the system's icon does");
 }
