@@ -559,3 +559,69 @@ fn init_and_the_first_run_write_the_notifications_icon_unless_the_system_has_it(
     assert!(home.path(FILES[0]).exists() && home.path(FILES[2]).exists());
     assert!(!home.path(FILES[1]).exists(), "the system's icon does");
 }
+
+/// A step of a user pack, as TOML.
+fn step(id: &str, ladder: &str, rung: u8, distress: f32, title: &str, body: &str) -> String {
+    format!(
+        "[[prompt]]\nid = \"{id}\"\ncategory = \"step\"\nladder = \"{ladder}\"\nrung = {rung}\n\
+         distress = {distress:.1}\ntitle = \"{title}\"\nbody = \"{body}\"\n\n"
+    )
+}
+
+#[test]
+fn check_holds_shipped_ladders_to_gaps_of_1_5_and_warns_of_gaps_over_2_on_your_own() {
+    let home = Home::empty();
+    // The emotional ladder's top rung (two wordings), moved from 8.5 to 9.5: 2.0 above 7.5.
+    let shipped = step(
+        "emotional-ask-plainly",
+        "emotional",
+        12,
+        9.5,
+        "Ask for support, plainly",
+        "Tell someone you trust that things feel heavy, and ask plainly to talk this week.",
+    ) + &step(
+        "emotional-call-about-you",
+        "emotional",
+        12,
+        9.5,
+        "A call about you",
+        "Call someone you trust and tell them one thing that is hard for you at the moment.",
+    );
+    home.write("config/closer/content/mine.toml", &shipped);
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let pack = home.path("config/closer/content/mine.toml");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{}:1:1: `prompt.distress`: distress 9.5 is 2.0 above the rung beneath it (7.5); \
+             at most 1.5: add a step between them\n",
+            pack.display()
+        )
+    );
+
+    // The same jump of 2.0 on a ladder of your own passes; 2.5 is a warning, and check
+    // still succeeds.
+    std::fs::remove_file(&pack).unwrap();
+    let own = |top: f32| {
+        "[[ladder]]\nid = \"mine\"\nname = \"Mine\"\n\n".to_owned()
+            + &step("mine-1", "mine", 1, 1.0, "Mine", "Wave")
+            + &step("mine-2", "mine", 2, 3.0, "Mine", "Say hello")
+            + &step("mine-3", "mine", 3, top, "Mine", "Ask how they are")
+    };
+    home.write("config/closer/content/ladder-mine.toml", &own(5.0));
+    let run = ok(home.run(&["check"]));
+    assert!(!run.stdout.contains("warning"), "{run:?}");
+    home.write("config/closer/content/ladder-mine.toml", &own(5.5));
+    let run = ok(home.run(&["check"]));
+    let pack = home.path("config/closer/content/ladder-mine.toml");
+    assert!(
+        run.stdout.starts_with(&format!(
+            "warning: {}:23:1: `prompt.distress`: a jump of 2.5 points from \"Say hello\" (3) \
+             on the `mine` ladder; a step near 4.2 in between makes the climb gentler \
+             (`closer ladder add mine \"…\" --distress 4`)\n",
+            pack.display()
+        )),
+        "{run:?}"
+    );
+}
