@@ -625,3 +625,30 @@ fn check_holds_shipped_ladders_to_gaps_of_1_5_and_warns_of_gaps_over_2_on_your_o
         "{run:?}"
     );
 }
+
+#[test]
+fn the_question_after_did_it_asks_as_its_buttons_do() {
+    use std::time::Duration;
+    use support::desktop::Desktop;
+    const WAIT: Duration = Duration::from_secs(20);
+    let desktop = Desktop::start();
+    // One step within two seconds, then none for an hour.
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n\
+         [limits]\nquiet_hours = \"off\"\nmin_gap = \"1h\"\nmax_per_day = 100\n\
+         [[schedule]]\nname = \"step\"\nsend = \"step\"\ncron = \"*/2 * * * * *\"\n",
+    );
+    let daemon = home.daemon(Some(&desktop));
+    let step = desktop.wait_for_notifications(1, WAIT)[0].clone();
+    assert_eq!(step.hints["category"]["data"], "x-closer.step");
+    // A person's reaction time: the daemon's listener subscribes meanwhile.
+    std::thread::sleep(Duration::from_millis(500));
+    desktop.click("done");
+    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    let question = desktop.wait_for_notifications(2, WAIT)[1].clone();
+    assert_eq!(question.summary, "How did it go?");
+    assert_eq!(
+        question.body,
+        "Thank you. Was it easier or harder than you feared? No need to answer."
+    );
+}
