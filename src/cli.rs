@@ -262,15 +262,37 @@ pub struct LadderArgs {
     pub action: LadderAction,
 }
 
+/// The shipped ladders, for the help texts: every one of `content::Ladder::ALL`, the two
+/// that are off until turned on last (a test holds the list to `ALL`).
+macro_rules! ladders {
+    () => {
+        "intellectual, emotional, experiential, spiritual, social, receiving, physical or \
+         sexual (these two are off until you turn them on)"
+    };
+}
+
+/// What a LADDER argument takes.
+const LADDER_ARG: &str = concat!(
+    "The ladder: ",
+    ladders!(),
+    "; or one of your own, by its id or name"
+);
+
 #[derive(Debug, Subcommand)]
 pub enum LadderAction {
-    /// Turn a ladder on (intellectual, emotional, experiential, spiritual, physical, sexual,
-    /// or one of your own).
-    Enable { ladder: String },
-    /// Turn a ladder off.
-    Disable { ladder: String },
+    #[command(about = concat!("Turn a ladder on: ", ladders!(), ", or one of your own"))]
+    Enable {
+        #[arg(help = LADDER_ARG)]
+        ladder: String,
+    },
+    /// Turn a ladder off; where it stood is kept, for when you turn it on again.
+    Disable {
+        #[arg(help = LADDER_ARG)]
+        ladder: String,
+    },
     /// Put a ladder on a rung of your choosing.
     Set {
+        #[arg(help = LADDER_ARG)]
         ladder: String,
         #[arg(value_parser = clap::value_parser!(u8).range(1..))]
         rung: u8,
@@ -288,14 +310,15 @@ pub enum LadderAction {
         #[arg(long)]
         description: Option<String>,
     },
-    /// Add a step to one of your own ladders; its rungs stay sorted by distress.
+    /// Add a step to one of your own ladders; its rungs stay sorted by how hard each
+    /// would feel.
     Add(AddArgs),
     /// Remove one of your own ladders; what you did on it stays in your history.
     Rm {
         /// The ladder's id or name.
         ladder: String,
     },
-    /// Show a ladder: its steps, rung by rung, with their distress.
+    /// Show a ladder: its steps, rung by rung, with how hard each would feel (0 to 10).
     Show {
         /// The ladder's id or name.
         ladder: String,

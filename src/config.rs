@@ -104,6 +104,11 @@ pub struct Rule {
     pub name: String,
     pub send: Category,
     pub trigger: Trigger,
+    /// Its place among the file's `[[schedule]]` tables, from 1 (invalid ones are left
+    /// out of `Config::schedule`, so this is not always its index there).
+    pub table: usize,
+    /// Where its `send` value is in the config's text, for a message about it.
+    pub send_at: std::ops::Range<usize>,
 }
 
 impl Default for Limits {
@@ -344,7 +349,7 @@ pub fn load(src: &Source, local: Option<Tz>) -> (Config, Vec<Diagnostic>) {
             &mut diags,
         );
         let before = diags.len();
-        if let Some(rule) = read_rule(&f, &mut diags) {
+        if let Some(rule) = read_rule(&f, i + 1, &mut diags) {
             if !names.insert(rule.name.clone()) {
                 f.report(
                     "name",
@@ -450,7 +455,7 @@ fn read_limits(f: &Fields, limits: &mut Limits, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn read_rule(f: &Fields, diags: &mut Vec<Diagnostic>) -> Option<Rule> {
+fn read_rule(f: &Fields, table: usize, diags: &mut Vec<Diagnostic>) -> Option<Rule> {
     let name = f.parse_with(
         "name",
         "a name such as \"morning step\"",
@@ -458,15 +463,18 @@ fn read_rule(f: &Fields, diags: &mut Vec<Diagnostic>) -> Option<Rule> {
         |s: &String| {
             let s = s.trim();
             if s.is_empty() {
-                Err("the name is empty".to_owned())
+                Err("the name is empty; expected a name such as \"morning step\"".to_owned())
             } else {
                 Ok(s.to_owned())
             }
         },
     );
-    let send = f.parse_with("send", "a category", diags, |s: &String| {
-        s.parse::<Category>()
-    });
+    let send = f.parse_with(
+        "send",
+        &format!("a category: {}", Category::expected()),
+        diags,
+        |s: &String| s.parse::<Category>(),
+    );
     let window = f.parse_with("at", "a time or a window", diags, |s: &String| {
         s.parse::<Window>()
     });
@@ -535,6 +543,8 @@ fn read_rule(f: &Fields, diags: &mut Vec<Diagnostic>) -> Option<Rule> {
         name: name?,
         send: send?,
         trigger: trigger?,
+        table,
+        send_at: f.raw("send").map(|v| v.span()).unwrap_or_default(),
     })
 }
 

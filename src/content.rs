@@ -273,6 +273,11 @@ impl Category {
 }
 
 impl Ladder {
+    /// A person's own ladder (present or removed): any id but a shipped one's.
+    pub fn personal(self) -> bool {
+        !Ladder::ALL.contains(&self)
+    }
+
     /// Ladders that stay off unless the user turns them on.
     pub fn off_by_default(self) -> bool {
         matches!(self, Ladder::Physical | Ladder::Sexual)
@@ -641,6 +646,17 @@ impl Library {
             .get(&id)
             .filter(|l| l.personal)
             .map_or_else(|| id.to_string(), |l| l.name.clone())
+    }
+
+    /// How a step is named on screen: its title; but a step of a person's own ladder by
+    /// its own words, its body: its title is the ladder's name (as `closer ladder add`
+    /// writes them), and the step, not the ladder again, is what is meant.
+    pub fn step_name<'p>(&self, p: &'p Prompt) -> &'p str {
+        if p.ladder.is_some_and(Ladder::personal) {
+            &p.body
+        } else {
+            &p.title
+        }
     }
 
     /// Every series must run 1, 2, 3… in one category; a series that does not is
@@ -1145,7 +1161,9 @@ fn check_text(text: &str, max: usize, what: &str) -> Result<String, String> {
             at + 1
         ))
     } else if chars == 0 {
-        Err(format!("the {what} is empty"))
+        Err(format!(
+            "the {what} is empty; expected some words, at most {max} characters"
+        ))
     } else if chars > max {
         Err(format!(
             "the {what} has {chars} characters; at most {max} fit on a notification"

@@ -63,6 +63,15 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     if !paths.seed().exists() {
         info!("welcome: closer is self-help, not therapy; `closer about` says where to find help");
     }
+    // The icon and name its notifications show, from the first run on.
+    match crate::service::desktop_files_for_this_user() {
+        Ok((_, written)) => {
+            for path in written {
+                info!("wrote {} for closer's notifications", path.display());
+            }
+        }
+        Err(e) => warn!("{e}; notifications show no icon of closer's"),
+    }
     let seed = crate::seed::load_or_create(&paths.seed())?;
     let mut memory = Memory::open(&paths.journal());
     memory.replay(&paths.recovery(), &setup.config, &setup.library);
@@ -86,7 +95,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     info!(
         "closer is running with {} from {}",
         rules(setup.config.schedule.len()),
-        paths.config.display()
+        setup.origin(paths)
     );
     loop {
         // The clock is read once per turn; everything below plans with this `now`.
@@ -1030,7 +1039,7 @@ async fn reload(
         Ok(new) if new.problems.is_empty() => {
             info!(
                 "reloaded {}: {}",
-                paths.config.display(),
+                new.origin(paths),
                 rules(new.config.schedule.len())
             );
             notifier.set_max_open(new.config.max_open);
@@ -1087,7 +1096,7 @@ async fn changed(watcher: &mut Option<Watcher>) -> std::io::Result<Change> {
 }
 
 fn rules(n: usize) -> String {
-    format!("{n} schedule rule{}", if n == 1 { "" } else { "s" })
+    crate::say::count(n, "schedule rule")
 }
 
 fn local(config: &Config, at: DateTime<Utc>) -> String {

@@ -25,6 +25,7 @@ pub mod progress;
 pub mod record;
 pub mod recovery;
 pub mod report;
+pub mod say;
 pub mod schedule;
 pub mod seed;
 pub mod service;

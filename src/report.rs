@@ -22,6 +22,7 @@ use crate::content::{Category, Ladder, Library};
 use crate::history::Words;
 use crate::journal::{AnswerKind, Entry, Happened};
 use crate::record::top;
+use crate::say::{count, times};
 
 /// Everything the report is drawn from; the caller reads it.
 #[derive(Debug, Clone, Copy)]
@@ -114,13 +115,13 @@ pub fn summary_lines(input: &ReportInput) -> Vec<String> {
         format!(
             "{} you took {}{felt}.",
             capitalized(&during),
-            count(t.taken(), "step", "steps")
+            count(t.taken(), "step")
         )
     } else {
         format!(
             "{} you skipped {}, and that is fine.",
             capitalized(&during),
-            count(t.skipped, "step", "steps")
+            count(t.skipped, "step")
         )
     });
     let climbed = t.climbed;
@@ -130,10 +131,10 @@ pub fn summary_lines(input: &ReportInput) -> Vec<String> {
             "You skipped {}; skipped steps are part of it.",
             t.skipped
         )),
-        (c, false) => lines.push(format!("You climbed {}.", count(c, "rung", "rungs"))),
+        (c, false) => lines.push(format!("You climbed {}.", count(c, "rung"))),
         (c, true) => lines.push(format!(
             "You climbed {} and skipped {}; skipped steps are part of it.",
-            count(c, "rung", "rungs"),
+            count(c, "rung"),
             t.skipped
         )),
     }
@@ -445,14 +446,6 @@ fn setbacks(answers: &[Answered]) -> Setbacks {
 // ---------------------------------------------------------------------------------------
 // Words.
 
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 /// "the same day", "by the next day", "within 3 days".
 fn within(days: i64) -> String {
     match days {
@@ -515,12 +508,13 @@ fn names(ladders: &[String]) -> String {
     }
 }
 
-/// The title of the step on `rung` of `ladder`, if the content has one.
+/// The step on `rung` of `ladder` as it is named on screen (`Library::step_name`), if
+/// the content has one.
 fn step_title(library: &Library, ladder: Ladder, rung: u8) -> Option<&str> {
     library
         .iter()
         .find(|p| p.category == Category::Step && p.ladder == Some(ladder) && p.rung == Some(rung))
-        .map(|p| p.title.as_str())
+        .map(|p| library.step_name(p))
 }
 
 fn escape(s: &str) -> String {
@@ -552,7 +546,7 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
         };
         out.push(format!(
             "You took {} {during}{felt}",
-            count(t.taken(), "step", "steps")
+            count(t.taken(), "step")
         ));
         if t.skipped > 0 {
             out.push(format!(
@@ -564,7 +558,7 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
         out.push(format!(
             "{} you skipped {}. Skipped steps are part of it.",
             capitalized(&during),
-            count(t.skipped, "step", "steps")
+            count(t.skipped, "step")
         ));
     }
     let up: Vec<String> = f
@@ -576,7 +570,7 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
     if t.climbed > 0 {
         out.push(format!(
             "You climbed {} on {}.",
-            count(t.climbed, "rung", "rungs"),
+            count(t.climbed, "rung"),
             names(&up)
         ));
     } else if t.taken() > 0 {
@@ -587,7 +581,7 @@ fn summary_sentences(f: &Facts) -> Vec<String> {
     if t.back > 0 {
         out.push(format!(
             "Along the way a ladder stepped back {}, to make the next step smaller.",
-            count(t.back, "rung", "rungs")
+            count(t.back, "rung")
         ));
     }
     let s = &f.setbacks;
@@ -685,7 +679,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
             )
         };
         if t.taken() > 0 {
-            line += &format!(". {} taken", count(t.taken(), "step", "steps"));
+            line += &format!(". {} taken", count(t.taken(), "step"));
             if t.hard > 0 {
                 line += &format!(", {} of them hard", t.hard);
             }
@@ -749,7 +743,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
 fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
     let sent = Entry::sent_by_id(input.entries);
     let words = Words::new(input.library, &[], BTreeMap::new());
-    let mut rows: Vec<(NaiveDate, String, u8, Happened)> = Vec::new();
+    let mut rows: Vec<(NaiveDate, String, Option<u8>, Happened)> = Vec::new();
     for e in input.entries {
         let Entry::Answer(a) = e else { continue };
         let (Some(happened), Some(s)) = (a.happened, sent.get(&a.sent_id)) else {
@@ -760,33 +754,86 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
             continue;
         }
         // The title it was sent with, also once the content no longer has it.
-        let title = words.title(s).unwrap_or_else(|| "a step".to_owned());
-        rows.push((date, title, a.distress.unwrap_or(0), happened));
+        // A person's own step by its words, not its ladder's name (`Library::step_name`).
+        let own = s.ladder.is_some_and(Ladder::personal);
+        let title = own
+            .then(|| words.body(s))
+            .flatten()
+            .or_else(|| words.title(s))
+            .unwrap_or_else(|| "a step".to_owned());
+        rows.push((date, title, a.distress, happened));
     }
     if rows.is_empty() {
         return;
     }
     let not = rows.iter().filter(|r| r.3 == Happened::No).count();
-    let did = rows.len() - not;
+    let did = rows.iter().filter(|r| r.3 == Happened::Yes).count();
+    let partly = rows.len() - not - did;
+    let noted = match (not, did) {
+        (0, did) => format!("You noted {} that what you feared happened.", times(did)),
+        (not, 0) => format!(
+            "You noted {} that what you feared did not happen.",
+            times(not)
+        ),
+        (not, did) => format!(
+            "You noted {} that what you feared did not happen, and {} that it did.",
+            times(not),
+            times(did)
+        ),
+    };
+    let partly = match partly {
+        0 => String::new(),
+        n => format!(" Partly, {}.", times(n)),
+    };
     w(
         out,
         format_args!(
             "<section class=\"feared\">\n<h2>What you feared, and what happened</h2>\n\
-             <p>{} you noted that what you feared did not happen; {} it did.</p>\n<ul>\n",
-            capitalized(&count(not, "time", "times")),
-            count(did, "time", "times"),
+             <p>{noted}{partly}</p>\n"
         ),
     );
+    // Step by step: what was predicted against what happened, over time.
+    let mut steps: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for (_, title, _, happened) in &rows {
+        let (n, yes, part) = steps.entry(title).or_default();
+        *n += 1;
+        match happened {
+            Happened::Yes => *yes += 1,
+            Happened::Partly => *part += 1,
+            Happened::No => {}
+        }
+    }
+    w(
+        out,
+        format_args!("<h3>Step by step</h3>\n<ul class=\"by-step\">\n"),
+    );
+    for (title, (n, yes, part)) in &steps {
+        let part = match part {
+            0 => String::new(),
+            p => format!(", partly {p}"),
+        };
+        w(
+            out,
+            format_args!(
+                "<li>{}: you expected it to go badly; it did {yes} of {}{part}</li>\n",
+                escape(title),
+                crate::say::count(*n, "time")
+            ),
+        );
+    }
+    w(out, format_args!("</ul>\n<h3>Each time</h3>\n<ul>\n"));
     for (date, title, distress, happened) in rows.iter().rev() {
         let what = match happened {
             Happened::Yes => "what you feared happened, and you met it",
             Happened::Partly => "what you feared partly happened, and you met it",
             Happened::No => "what you feared did not happen",
         };
+        // How hard it felt, only when the person said so.
+        let felt = distress.map_or_else(String::new, |d| format!(" (how hard it felt: {d} of 10)"));
         w(
             out,
             format_args!(
-                "<li>{}: {} — {what} (distress {distress})</li>\n",
+                "<li>{}: {} — {what}{felt}</li>\n",
                 date.format("%-d %B"),
                 escape(title)
             ),
@@ -1539,12 +1586,14 @@ body = "This is hard, and others find it hard too."
             "{html}"
         );
         assert!(
-            html.contains("1 time you noted that what you feared did not happen; 1 time it did."),
+            html.contains(
+                "<p>You noted once that what you feared did not happen, and once that it did.</p>"
+            ),
             "{html}"
         );
         assert!(
             html.contains("2 March: ")
-                && html.contains("what you feared did not happen (distress 2)"),
+                && html.contains("what you feared did not happen (how hard it felt: 2 of 10)"),
             "{html}"
         );
         assert!(html.contains("3 March: "), "{html}");

@@ -48,6 +48,58 @@ pub fn install_desktop_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect()
 }
 
+/// Writes, under `data_dir`, the desktop entry and icons that none of `data_dirs` (the
+/// user's and the system's, where a package puts them) holds yet; returns the paths
+/// written. Called at `closer init` and when the daemon starts, so notifications carry
+/// closer's icon and name from the first run, not only once the service is installed.
+pub fn desktop_files_if_missing(
+    data_dir: &Path,
+    data_dirs: &[PathBuf],
+) -> anyhow::Result<Vec<PathBuf>> {
+    use std::io::Write as _;
+    let mut written = Vec::new();
+    for (rel, bytes) in DESKTOP_FILES {
+        let there = std::iter::once(data_dir)
+            .chain(data_dirs.iter().map(PathBuf::as_path))
+            .any(|dir| dir.join(rel).exists());
+        if there {
+            continue;
+        }
+        let path = data_dir.join(rel);
+        if let Some(dir) = path.parent() {
+            crate::files::create_private_dir(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        }
+        crate::files::write_private(&path, |f| f.write_all(bytes))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The desktop entry and icons for this user, where missing (see
+/// [`desktop_files_if_missing`]): under `$XDG_DATA_HOME` (returned first), unless
+/// `$XDG_DATA_DIRS` (by default /usr/local/share and /usr/share) has them. Nothing on
+/// macOS, whose notifications take the app's own icon.
+pub fn desktop_files_for_this_user() -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
+    #[cfg(target_os = "macos")]
+    {
+        Ok((PathBuf::new(), Vec::new()))
+    }
+    #[cfg(not(target_os = "macos"))]
+    {
+        let dirs = std::env::var_os("XDG_DATA_DIRS")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "/usr/local/share:/usr/share".into());
+        let dirs: Vec<PathBuf> = std::env::split_paths(&dirs)
+            .filter(|d| d.is_absolute())
+            .collect();
+        let data_dir = data_dir()?;
+        let written = desktop_files_if_missing(&data_dir, &dirs)?;
+        Ok((data_dir, written))
+    }
+}
+
 /// Removes the desktop entry and icons from `data_dir`; returns the paths removed.
 pub fn remove_desktop_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
@@ -293,7 +345,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
     canonical(a) == canonical(b)
 }
 
-/// What `status` says about an installed service file that starts `installed`.
+/// What `status` says about an installed service file that starts `installed`: which
+/// program it starts (not whether it runs, which is the manager's to say).
 fn points_at(installed: Option<&Path>, this: &Path) -> (String, bool) {
     let fix = format!(
         "run `closer service install` again to point it at {}",
@@ -301,14 +354,72 @@ fn points_at(installed: Option<&Path>, this: &Path) -> (String, bool) {
     );
     match installed {
         Some(exe) if same_file(exe, this) => {
-            (format!("It runs this closer ({}).", exe.display()), true)
+            (format!("it starts this closer ({})", exe.display()), true)
         }
         Some(exe) => (
-            format!("It runs {}, not this closer; {fix}.", exe.display()),
+            format!("it starts {}, not this closer; {fix}", exe.display()),
             false,
         ),
-        None => (format!("It names no program to run; {fix}."), false),
+        None => (format!("it names no program to start; {fix}"), false),
     }
+}
+
+/// `path` as one word of a desktop entry's `Exec=`: quoted when it holds a space or a
+/// character the format reserves.
+fn exec_word(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if text
+        .chars()
+        .all(|c| !c.is_whitespace() && !"\"'\\`$<>|;&*?#()".contains(c))
+    {
+        return text.into_owned();
+    }
+    let mut word = String::from('"');
+    for c in text.chars() {
+        if "\"`$\\".contains(c) {
+            word.push('\\');
+        }
+        word.push(c);
+    }
+    word.push('"');
+    word
+}
+
+/// `path` as one word for a POSIX shell: single-quoted when it holds anything but
+/// letters, digits and `/._-+,@%:~`.
+fn shell_word(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || "/._-+,@%:~".contains(c))
+    {
+        return text.into_owned();
+    }
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// The next step when no service manager answers: how to have the desktop start
+/// `closer run` at login instead (an autostart entry at `autostart`, or the desktop's
+/// own list of startup programs), and how to keep it going meanwhile.
+pub fn without_a_manager(exe: &Path, config: Option<&Path>, autostart: &Path) -> String {
+    let mut command = exec_word(exe);
+    if let Some(config) = config {
+        command += &format!(" --config {}", exec_word(config));
+    }
+    command += " run";
+    format!(
+        "No systemd user manager answers here (as in a container, a root shell, or ssh \
+         without a desktop login), so closer cannot run as a service.\n\
+         To start closer with your desktop instead, add `{command}` to your desktop's \
+         startup programs, or save this as {}:\n\
+         \x20 [Desktop Entry]\n\
+         \x20 Type=Application\n\
+         \x20 Name=closer\n\
+         \x20 Exec={command}\n\
+         Until then, `closer run` in a terminal keeps it going while the terminal is open.",
+        autostart.display()
+    )
 }
 
 /// An external command that failed: which one, and what it said.
@@ -321,6 +432,21 @@ pub struct CommandFailed {
     pub stdout: String,
     /// Its stderr; or its exit status when that is empty; or why it could not start.
     pub reason: String,
+}
+
+impl CommandFailed {
+    /// Whether it failed for want of a service manager to talk to: the program is not
+    /// there, or (systemctl) no bus or no systemd answers.
+    pub fn no_manager(&self) -> bool {
+        [
+            "cannot start it",
+            "Failed to connect to bus",
+            "Failed to connect to user scope bus",
+            "not been booted with systemd",
+        ]
+        .iter()
+        .any(|why| self.reason.contains(why))
+    }
 }
 
 /// Runs `program args` to the end and returns its stdout, trimmed. Every external command
@@ -396,6 +522,8 @@ mod systemd {
         pub exe: PathBuf,
         /// The config the service runs with, when not the standard one (absolute).
         pub config: Option<PathBuf>,
+        /// Where an autostart entry would go, for a session without a user manager.
+        pub autostart: PathBuf,
     }
 
     fn systemctl(args: &[&str]) -> Result<String, CommandFailed> {
@@ -410,6 +538,7 @@ mod systemd {
                 file: super::unit_path(dirs.config_dir()),
                 exe: super::this_exe()?,
                 config,
+                autostart: dirs.config_dir().join("autostart/closer.desktop"),
             })
         }
 
@@ -439,6 +568,19 @@ mod systemd {
             ))
         }
 
+        /// What `failed` means for the person: the failure, and when no user manager
+        /// answers, how to keep closer running without one.
+        fn explain(&self, failed: &CommandFailed) -> String {
+            if failed.no_manager() {
+                format!(
+                    "{failed}\n{}",
+                    super::without_a_manager(&self.exe, self.config.as_deref(), &self.autostart)
+                )
+            } else {
+                failed.to_string()
+            }
+        }
+
         pub fn install(&self, target: Target) -> anyhow::Result<Status> {
             super::write_service_file(&self.file, &self.render(target)?)?;
             println!("Wrote {}.", self.file.display());
@@ -447,7 +589,13 @@ mod systemd {
             }
             let enabled =
                 systemctl(&["daemon-reload"]).and_then(|_| systemctl(&["enable", "--now", UNIT]));
-            enabled.with_context(|| format!("the unit is written, but {UNIT} is not enabled"))?;
+            if let Err(failed) = enabled {
+                eprintln!(
+                    "error: the unit is written, but {UNIT} is not enabled: {}",
+                    self.explain(&failed)
+                );
+                return Ok(Status::Failure);
+            }
             println!(
                 "{UNIT} is enabled and running; it starts with {}.",
                 target.unit()
@@ -458,26 +606,51 @@ mod systemd {
             Ok(Status::Success)
         }
 
+        /// The links `systemctl enable` made to the unit, that are there now.
+        fn enable_links(&self) -> Vec<PathBuf> {
+            let Some(dir) = self.file.parent() else {
+                return Vec::new();
+            };
+            [Target::Graphical, Target::Default]
+                .iter()
+                .map(|t| dir.join(format!("{}.wants", t.unit())).join(UNIT))
+                .filter(|link| std::fs::symlink_metadata(link).is_ok())
+                .collect()
+        }
+
         pub fn uninstall(&self) -> anyhow::Result<Status> {
-            for path in super::remove_desktop_files(&super::data_dir()?)? {
-                println!("Removed {}.", path.display());
-            }
-            if !self.file.exists() {
+            if self.file.exists() {
+                if let Err(failed) = systemctl(&["disable", "--now", UNIT]) {
+                    eprintln!("error: {} is left in place: {failed}", self.file.display());
+                    if failed.no_manager() {
+                        let files: Vec<String> = std::iter::once(self.file.clone())
+                            .chain(self.enable_links())
+                            .map(|p| super::shell_word(&p))
+                            .collect();
+                        eprintln!(
+                            "No systemd user manager answers here, so closer cannot stop or \
+                             disable {UNIT} from this session. To remove it by hand:\n  rm {}",
+                            files.join(" ")
+                        );
+                    }
+                    return Ok(Status::Failure);
+                }
+                std::fs::remove_file(&self.file)
+                    .with_context(|| format!("cannot remove {}", self.file.display()))?;
+                systemctl(&["daemon-reload"])?;
+                println!(
+                    "Stopped and disabled {UNIT}, and removed {}.",
+                    self.file.display()
+                );
+            } else {
                 println!(
                     "{UNIT} is not installed (no unit at {}).",
                     self.file.display()
                 );
-                return Ok(Status::Success);
             }
-            systemctl(&["disable", "--now", UNIT])
-                .with_context(|| format!("{} is left in place", self.file.display()))?;
-            std::fs::remove_file(&self.file)
-                .with_context(|| format!("cannot remove {}", self.file.display()))?;
-            systemctl(&["daemon-reload"])?;
-            println!(
-                "Stopped and disabled {UNIT}, and removed {}.",
-                self.file.display()
-            );
+            for path in super::remove_desktop_files(&super::data_dir()?)? {
+                println!("Removed {}.", path.display());
+            }
             Ok(Status::Success)
         }
 
@@ -496,40 +669,77 @@ mod systemd {
                     self.file.display()
                 );
             }
-            systemctl(&[verb, UNIT])?;
+            if let Err(failed) = systemctl(&[verb, UNIT]) {
+                eprintln!("error: {}", self.explain(&failed));
+                return Ok(Status::Failure);
+            }
             println!("{done} {UNIT}.");
             Ok(Status::Success)
         }
 
+        /// Says, each on its own line, whether the unit is installed (and starts this
+        /// closer), enabled and active; exits 0 only when all three hold.
         pub fn status(&self) -> anyhow::Result<Status> {
-            let mut ok = false;
-            match super::read_installed(&self.file)? {
-                None => println!(
-                    "{UNIT} is not installed (no unit at {}); `closer service install` installs it.",
-                    self.file.display()
-                ),
+            let installed = match super::read_installed(&self.file)? {
+                None => {
+                    println!(
+                        "Installed: no; there is no unit at {}, and `closer service install` installs it.",
+                        self.file.display()
+                    );
+                    false
+                }
                 Some(text) => {
-                    println!("{UNIT} is installed at {}.", self.file.display());
                     let exe = super::installed_exec(&text);
                     let (line, here) = super::points_at(exe.as_deref(), &self.exe);
-                    println!("{line}");
-                    ok = here;
+                    println!("Installed: yes, at {}; {line}.", self.file.display());
+                    here
                 }
-            }
-            // No user manager (a root shell, a container, ssh without a login session) is
-            // something to report, not an error: the unit file was checked above.
-            match systemctl(&["is-active", UNIT]) {
-                Ok(state) => println!("{UNIT} is {state}."),
-                // is-active exits non-zero for a unit that is not active, and names its state.
-                Err(failed) if !failed.stdout.is_empty() => {
-                    println!("{UNIT} is {}.", failed.stdout)
+            };
+            // is-active and is-enabled print the state even when they exit non-zero; with
+            // nothing printed, no manager answered.
+            let state = |verb: &str| match systemctl(&[verb, UNIT]) {
+                Ok(state) => Ok(state),
+                Err(failed) if !failed.stdout.is_empty() => Ok(failed.stdout),
+                Err(failed) => Err(failed),
+            };
+            let (enabled, active) = match state("is-active") {
+                Err(failed) => {
+                    println!(
+                        "Enabled:   unknown; cannot reach the user service manager (systemctl --user): {}",
+                        failed.reason
+                    );
+                    println!("Active:    unknown");
+                    println!(
+                        "{}",
+                        super::without_a_manager(
+                            &self.exe,
+                            self.config.as_deref(),
+                            &self.autostart
+                        )
+                    );
+                    (false, false)
                 }
-                Err(failed) => println!(
-                    "cannot reach the user service manager (systemctl --user): {}",
-                    failed.reason
-                ),
-            }
-            Ok(if ok { Status::Success } else { Status::Failure })
+                Ok(active) => {
+                    let enabled = state("is-enabled").unwrap_or_else(|f| f.reason);
+                    let on = enabled == "enabled";
+                    if on {
+                        println!("Enabled:   yes; it starts by itself when you log in.");
+                    } else {
+                        println!("Enabled:   no ({enabled}); `closer service install` enables it.");
+                    }
+                    if active == "active" {
+                        println!("Active:    yes; it is running now.");
+                    } else {
+                        println!("Active:    no ({active}); `closer service start` starts it.");
+                    }
+                    (on, active == "active")
+                }
+            };
+            Ok(if installed && enabled && active {
+                Status::Success
+            } else {
+                Status::Failure
+            })
         }
     }
 }
@@ -634,23 +844,42 @@ mod launchd {
             let mut ok = false;
             match super::read_installed(&self.file)? {
                 None => println!(
-                    "{LABEL} is not installed (no agent at {}); `closer service install` installs it.",
+                    "Installed: no; there is no agent at {}, and `closer service install` installs it.",
                     self.file.display()
                 ),
                 Some(text) => {
-                    println!("{LABEL} is installed at {}.", self.file.display());
                     let exe = super::installed_plist_exec(&text);
                     let (line, here) = super::points_at(exe.as_deref(), &self.exe);
-                    println!("{line}");
+                    println!("Installed: yes, at {}; {line}.", self.file.display());
                     ok = here;
                 }
             }
-            match command("launchctl", &["print", &format!("{}/{LABEL}", domain()?)]) {
-                Ok(out) if out.contains("state = running") => println!("{LABEL} is running."),
-                Ok(_) => println!("{LABEL} is loaded, and not running."),
-                Err(e) => println!("{LABEL} is not loaded ({}).", e.reason),
-            }
-            Ok(if ok { Status::Success } else { Status::Failure })
+            let running = match command("launchctl", &["print", &format!("{}/{LABEL}", domain()?)])
+            {
+                Ok(out) if out.contains("state = running") => {
+                    println!("Loaded:    yes; it starts by itself when you log in.");
+                    println!("Active:    yes; it is running now.");
+                    true
+                }
+                Ok(_) => {
+                    println!("Loaded:    yes; it starts by itself when you log in.");
+                    println!("Active:    no; `closer service start` starts it.");
+                    false
+                }
+                Err(e) => {
+                    println!(
+                        "Loaded:    no ({}); `closer service install` loads it.",
+                        e.reason
+                    );
+                    println!("Active:    no");
+                    false
+                }
+            };
+            Ok(if ok && running {
+                Status::Success
+            } else {
+                Status::Failure
+            })
         }
     }
 }
@@ -759,6 +988,36 @@ mod tests {
         assert_eq!(
             plist_path(Path::new("/Users/a")),
             Path::new("/Users/a/Library/LaunchAgents/org.closer.closer.plist")
+        );
+    }
+
+    #[test]
+    fn paths_are_quoted_for_a_desktop_entry_and_a_shell_only_when_they_must_be() {
+        for (path, exec, shell) in [
+            ("/usr/bin/closer", "/usr/bin/closer", "/usr/bin/closer"),
+            (
+                "/home/a b/closer",
+                r#""/home/a b/closer""#,
+                "'/home/a b/closer'",
+            ),
+            (
+                "/h/it's/closer",
+                r#""/h/it's/closer""#,
+                r"'/h/it'\''s/closer'",
+            ),
+            ("/h/$x/closer", r#""/h/\$x/closer""#, "'/h/$x/closer'"),
+        ] {
+            assert_eq!(exec_word(Path::new(path)), exec, "{path}");
+            assert_eq!(shell_word(Path::new(path)), shell, "{path}");
+        }
+        let step = without_a_manager(
+            Path::new("/a b/closer"),
+            Some(Path::new("/c.toml")),
+            Path::new("/h/.config/autostart/closer.desktop"),
+        );
+        assert!(
+            step.contains("\n  Exec=\"/a b/closer\" --config /c.toml run\n"),
+            "{step}"
         );
     }
 

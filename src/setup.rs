@@ -86,7 +86,7 @@ impl Setup {
             known
         });
         let planner = Planner::new(&config, &library, 0);
-        for (i, rule) in config.schedule.iter().enumerate() {
+        for rule in &config.schedule {
             if planner.pool(rule.send, &BTreeMap::new()).is_empty() {
                 let why = match rule.send {
                     Category::Support => {
@@ -97,13 +97,10 @@ impl Setup {
                     }
                     other => format!("no content pack has a `{other}` prompt"),
                 };
-                problems.push(Diagnostic::file(
-                    &src.path,
-                    format!(
-                        "`schedule[{}].send`: rule \"{}\" would send nothing: {why}",
-                        i + 1,
-                        rule.name
-                    ),
+                problems.push(src.error(
+                    rule.send_at.clone(),
+                    format!("schedule[{}].send", rule.table),
+                    format!("rule \"{}\" would send nothing: {why}", rule.name),
                 ));
             }
         }
@@ -112,6 +109,34 @@ impl Setup {
             library,
             problems,
             from_file: false,
+        }
+    }
+
+    /// Where the config came from, as the daemon's log names it: the file, or the
+    /// built-in default (`--defaults`, or no file yet).
+    pub fn origin(&self, paths: &Paths) -> String {
+        if self.from_file {
+            paths.config.display().to_string()
+        } else if paths.defaults {
+            "the built-in default config".to_owned()
+        } else {
+            format!(
+                "the built-in default config (there is no file at {} yet; `closer init` writes one)",
+                paths.config.display()
+            )
+        }
+    }
+
+    /// The config as the person set it: the file's (or the built-in default) with what
+    /// they changed from the terminal applied — ladders turned on or off with `closer
+    /// ladder`, a pause. Every command that shows or names ladders starts from this
+    /// (`list`, `report`, `ladder`, the answers; `status`, `next` and `why` through
+    /// [`inputs`], which applies the same [`settled`]), so none says a ladder is off that
+    /// another says is on. Without a journal, the file's config as it is.
+    pub fn config_as_set(&self, journal: Option<&Journal>) -> Result<Config, JournalError> {
+        match journal {
+            Some(journal) => settled(&self.config, journal),
+            None => Ok(self.config.clone()),
         }
     }
 
@@ -279,6 +304,16 @@ pub fn local_zone() -> Option<Tz> {
         return Some(zone);
     }
     iana_time_zone::get_timezone().ok()?.parse().ok()
+}
+
+/// The journal for a command that only looks: None when there is none yet (nothing is
+/// created).
+pub fn journal_if_any(paths: &Paths) -> anyhow::Result<Option<Journal>> {
+    if paths.journal().exists() {
+        Ok(Some(open_journal(paths)?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Opens the journal for a terminal command, saying so if it had to start afresh.

@@ -124,9 +124,10 @@ impl Days {
             _ => {}
         }
         let result = match word.split_once('-') {
-            Some((a, b)) => Days::range(day(a)?, day(b)?),
-            None => Ok(Days(0).with(day(&word)?)),
+            Some((a, b)) => day(a).and_then(|a| Days::range(a, day(b)?)),
+            None => day(&word).map(|d| Days(0).with(d)),
         };
+        // Every way it can be wrong says what would be valid.
         result.map_err(|e| format!("{e}; {}", Self::EXPECTED))
     }
 

@@ -7,7 +7,7 @@ use crate::Status;
 use crate::cli::{DoneArgs, HardArgs, SkipArgs, StepRef};
 use crate::config::Config;
 use crate::content::{Category, Ladder};
-use crate::history::{Settings, Words};
+use crate::history::Words;
 use crate::journal::{AnswerKind, AnswerRow, Entry, Happened, Journal, NewAnswer, SentRow};
 use crate::paths::Paths;
 use crate::progress::{Decision, Felt};
@@ -58,8 +58,7 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
         .map_err(|e| anyhow::anyhow!("--felt: {e}"))?;
     let journal = open_journal(paths)?;
     // The ladders as the person turned them on or off from the terminal.
-    let mut config = setup.config.clone();
-    Settings::read(&journal)?.apply(&mut config);
+    let config = setup.config_as_set(Some(&journal))?;
     let sent = find(&journal, step.step.as_deref())?;
     // The step and its ladder as the log names them, also after the content changed.
     let words = Words::new(
@@ -67,9 +66,13 @@ fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow:
         &[Entry::Sent(sent.clone())],
         Default::default(),
     );
-    let title = words
-        .title(&sent)
-        .map_or_else(|| format!("step #{}", sent.id), |t| format!("\"{t}\""));
+    // A person's own step by its words: its title is its ladder's name.
+    let named = if sent.ladder.is_some_and(Ladder::personal) {
+        words.body(&sent)
+    } else {
+        words.title(&sent)
+    };
+    let title = named.map_or_else(|| format!("step #{}", sent.id), |t| format!("\"{t}\""));
     // `--felt` or `--happened` after the same answer was given (from the notification,
     // say) completes that answer instead of adding a second one; the first word on how
     // it went stands.

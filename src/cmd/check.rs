@@ -3,6 +3,7 @@
 
 use crate::Status;
 use crate::paths::Paths;
+use crate::say::count;
 use crate::setup::Setup;
 
 pub fn run(paths: &Paths) -> anyhow::Result<Status> {
@@ -26,19 +27,14 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
             )
         };
         println!(
-            "{config} is valid: {} schedule rule{}, {} prompts.",
-            setup.config.schedule.len(),
-            if setup.config.schedule.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            setup.library.len()
+            "{config} is valid: {}, {}.",
+            count(setup.config.schedule.len(), "schedule rule"),
+            count(setup.library.len(), "prompt")
         );
         Ok(Status::Success)
     } else {
         let n = setup.problems.len();
-        eprintln!("{n} problem{} found.", if n == 1 { "" } else { "s" });
+        eprintln!("{} found.", count(n, "problem"));
         Ok(Status::Failure)
     }
 }

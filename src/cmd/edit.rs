@@ -1,7 +1,8 @@
 //! `closer edit`: open the config in the user's editor and keep the edit only if it is
 //! valid, as `crontab -e` does — valid as `check` and the daemon's reload see it (one
 //! check, `Setup::validate`). The config is replaced atomically or not at all; a config
-//! that is a symbolic link (a dotfile manager's) stays one: its target is replaced.
+//! that is a symbolic link (a dotfile manager's) stays one: its target is replaced. An
+//! edit not kept is saved beside the config (`config.rejected.toml`), never thrown away.
 
 use std::io::{IsTerminal, Write};
 use std::process::Command;
@@ -82,10 +83,36 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
             eprintln!("{problem}");
         }
         if !ask("The edit is not valid. Edit again? [Y/n] ") {
-            eprintln!("Your edit was not kept; {} is unchanged.", path.display());
+            // The person's writing is not thrown away: it goes beside the config.
+            let kept = rejected_path(path);
+            crate::files::write_private(&kept, |f| f.write_all(text.as_bytes())).with_context(
+                || {
+                    format!(
+                        "your edit was not kept, and cannot be saved to {}; {} is unchanged",
+                        kept.display(),
+                        path.display()
+                    )
+                },
+            )?;
+            eprintln!(
+                "Your edit was not kept; {} is unchanged. What you wrote is in {}; \
+                 `closer --config {} check` shows what to fix.",
+                path.display(),
+                kept.display(),
+                kept.display()
+            );
             return Ok(Status::Failure);
         }
     }
+}
+
+/// Where an edit that was not kept is saved: beside the config, `config.rejected.toml`
+/// for `config.toml`.
+fn rejected_path(config: &std::path::Path) -> std::path::PathBuf {
+    let stem = config
+        .file_stem()
+        .map_or_else(|| "config".into(), |s| s.to_string_lossy());
+    config.with_file_name(format!("{stem}.rejected.toml"))
 }
 
 /// Asks a yes/no question on the terminal; without one, the answer is no.

@@ -1,12 +1,16 @@
 //! `closer forget`: delete everything closer has recorded — the journal (with any damaged
 //! copies), the seed, the report, the lock (`Paths::written`) — after the person confirms. Their config and own packs
-//! are their writing, not closer's record, and stay.
+//! are their writing, not closer's record, and stay. The ladders turned on or off with
+//! `closer ladder` live in the journal, so they follow the config again: said, ladder by
+//! ladder, with the command that turns each back.
 
 use std::io::IsTerminal;
 
 use crate::Status;
 use crate::cli::ForgetArgs;
+use crate::history::Settings;
 use crate::paths::Paths;
+use crate::setup::{Setup, journal_if_any};
 
 pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
     if let Some(pid) = crate::lock::running(&paths.runtime, &paths.data) {
@@ -21,7 +25,9 @@ pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
             );
         }
         eprint!(
-            "Delete everything closer has recorded on this machine? This cannot be undone. Type \"yes\": "
+            "Delete everything closer has recorded on this machine: what was sent and answered, \
+             where each ladder stands, and the ladders you turned on or off? This cannot be \
+             undone. Type \"yes\": "
         );
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
@@ -30,6 +36,9 @@ pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
             return Ok(Status::Failure);
         }
     }
+    // Ladders turned on or off from the terminal live in the journal: once it is gone,
+    // the config's list holds again. Said afterwards, ladder by ladder.
+    let changed = ladders_set_apart(paths);
     let mut removed = crate::journal::forget(&paths.journal())?;
     for file in paths.written() {
         match std::fs::remove_file(&file) {
@@ -52,5 +61,39 @@ pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
         "Your config at {} is yours, and stays.",
         paths.config.display()
     );
+    if !changed.is_empty() {
+        println!("The ladders you turned on or off with `closer ladder` follow your config again:");
+        for line in changed {
+            println!("  {line}");
+        }
+    }
     Ok(Status::Success)
+}
+
+/// Each ladder the person turned on or off from the terminal against what the config
+/// says, as it will be once the journal is gone: "Telling my sister is off again
+/// (`closer ladder enable telling-my-sister` turns it on)".
+fn ladders_set_apart(paths: &Paths) -> Vec<String> {
+    let Ok(setup) = Setup::load(paths) else {
+        return Vec::new();
+    };
+    let Ok(Some(journal)) = journal_if_any(paths) else {
+        return Vec::new();
+    };
+    let Ok(settings) = Settings::read(&journal) else {
+        return Vec::new();
+    };
+    settings
+        .ladders
+        .iter()
+        .filter(|(l, on)| setup.config.ladders.contains(l) != **on)
+        .map(|(l, on)| {
+            let name = setup.library.ladder_name(*l);
+            if *on {
+                format!("{name} is off again (`closer ladder enable {l}` turns it on)")
+            } else {
+                format!("{name} is on again (`closer ladder disable {l}` turns it off)")
+            }
+        })
+        .collect()
 }

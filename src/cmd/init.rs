@@ -43,6 +43,18 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
         }
     })?;
     println!("Wrote the default config to {}.", path.display());
+    // The icon and name its notifications show, from the first one on.
+    match crate::service::desktop_files_for_this_user() {
+        Ok((dir, written)) => {
+            if !written.is_empty() {
+                println!(
+                    "Wrote closer's icon and desktop entry under {}, for its notifications.",
+                    dir.display()
+                );
+            }
+        }
+        Err(e) => eprintln!("warning: {e}; notifications show no icon of closer's"),
+    }
     println!("`closer next` shows what comes when; `closer edit` changes it.");
     println!("closer is self-help, not therapy: `closer about` says where to find help.");
     Ok(Status::Success)

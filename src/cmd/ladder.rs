@@ -94,7 +94,8 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                     setup.library.ladder_name(l)
                 );
             }
-            let history = History::load(&journal, &setup.config, Utc::now())?;
+            let config = setup.config_as_set(Some(&journal))?;
+            let history = History::load(&journal, &config, Utc::now())?;
             let from = history.standing(l).rung;
             let m = Move {
                 ladder: l,
@@ -108,6 +109,11 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                 "The {} ladder is on rung {rung} (it was on {from}).",
                 setup.library.ladder_name(l)
             );
+            if !config.ladders.contains(&l) {
+                println!(
+                    "It is off, so no step of it comes; `closer ladder enable {l}` turns it on."
+                );
+            }
         }
         LadderAction::New { .. }
         | LadderAction::Add(_)
@@ -262,7 +268,7 @@ fn add(paths: &Paths, library: &Library, args: &AddArgs) -> anyhow::Result<Statu
     })?;
     write(&info.origin, &text)?;
     println!(
-        "Added to `{}` at distress {}. `closer ladder show {}` shows its rungs.",
+        "Added to `{}` (how hard it would feel: {} of 10). `closer ladder show {}` shows its rungs.",
         info.id, args.distress, info.id
     );
     crate::lock::reload_daemon(&paths.runtime, &paths.data);

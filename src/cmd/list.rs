@@ -7,7 +7,7 @@ use crate::Status;
 use crate::cli::ListArgs;
 use crate::content::{Category, Event, Fear, Ladder, Library, Needs, Part, Prompt, TimeOfDay};
 use crate::paths::Paths;
-use crate::setup::Setup;
+use crate::setup::{Setup, journal_if_any};
 
 #[derive(Debug, Serialize)]
 struct Row<'a> {
@@ -86,7 +86,9 @@ pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
     for problem in &setup.problems {
         eprintln!("warning: {problem}");
     }
-    let config = &setup.config;
+    // The ladders as the person turned them on or off, here as in `status` and `next`.
+    let journal = journal_if_any(paths)?;
+    let config = &setup.config_as_set(journal.as_ref())?;
     let mut prompts: Vec<&Prompt> = setup
         .library
         .iter()
@@ -122,9 +124,12 @@ pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     }
     if prompts.is_empty() {
-        println!("Nothing here is turned on in {}.", paths.config.display());
-        if let Filter::Ladder(l) = filter {
-            println!("To turn the {l} ladder on, add \"{l}\" to `ladders` under [content].");
+        match filter {
+            Filter::Ladder(l) => println!(
+                "The {} ladder is off. `closer ladder enable {l}` turns it on.",
+                setup.library.ladder_name(l)
+            ),
+            _ => println!("Nothing here is turned on in {}.", paths.config.display()),
         }
         return Ok(Status::Success);
     }

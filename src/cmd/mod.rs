@@ -28,10 +28,7 @@ use crate::paths::Paths;
 pub fn run(command: Command, paths: &Paths) -> anyhow::Result<Status> {
     match command {
         Command::Run(args) if args.defaults => {
-            tracing::info!(
-                "running on the built-in default config; {} and your content packs are left aside",
-                paths.config.display()
-            );
+            tracing::info!("{}", left_aside(paths));
             runtime()?.block_on(crate::daemon::run(&paths.clone().with_defaults()))
         }
         Command::Run(_) => runtime()?.block_on(crate::daemon::run(paths)),
@@ -65,4 +62,29 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
+}
+
+/// What `run --defaults` says it leaves aside: only what is there.
+fn left_aside(paths: &Paths) -> String {
+    let config = std::fs::symlink_metadata(&paths.config).is_ok();
+    let packs = std::fs::read_dir(&paths.user_content).is_ok_and(|dir| {
+        dir.flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "toml"))
+    });
+    let aside = match (config, packs) {
+        (true, true) => format!(
+            "your config {} and your content packs in {} are left aside",
+            paths.config.display(),
+            paths.user_content.display()
+        ),
+        (true, false) => format!("your config {} is left aside", paths.config.display()),
+        (false, true) => format!(
+            "your content packs in {} are left aside",
+            paths.user_content.display()
+        ),
+        (false, false) => {
+            "you have no config of your own yet, and `closer init` writes one".to_owned()
+        }
+    };
+    format!("running on the built-in default config; {aside}")
 }

@@ -62,14 +62,28 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
         })
         .collect();
 
+    // A pause from the terminal: said first, with its end; what follows comes after it.
+    let paused = history.state.paused_until.filter(|until| *until > from);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
-    } else if rows.is_empty() {
-        println!(
-            "Nothing is scheduled. Add a [[schedule]] rule to {}.",
-            paths.config.display()
-        );
-    } else {
+        return Ok(Status::Success);
+    }
+    if let Some(until) = paused {
+        println!("{}", crate::say::pause_line(until, &config.timezone));
+    }
+    if rows.is_empty() && paused.is_none() {
+        if config.schedule.is_empty() {
+            println!(
+                "Nothing is scheduled. Add a [[schedule]] rule to {}.",
+                paths.config.display()
+            );
+        } else {
+            println!("Nothing is planned for the coming days.");
+        }
+    } else if !rows.is_empty() {
+        if paused.is_some() {
+            println!("After the pause:");
+        }
         let width = rows
             .iter()
             .map(|r| r.schedule.chars().count())
@@ -85,7 +99,11 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
                 local.format("%a %Y-%m-%d %H:%M %Z"),
                 row.schedule,
                 row.category,
-                row.title.unwrap_or("(nothing to send)"),
+                firing
+                    .prompt
+                    .as_deref()
+                    .and_then(|id| setup.library.get(id))
+                    .map_or("(nothing to send)", |p| setup.library.step_name(p)),
             );
         }
     }

@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use crate::Status;
 use crate::cli::PauseArgs;
-use crate::history::keys;
+use crate::history::{Settings, keys};
 use crate::paths::Paths;
 use crate::setup::open_journal;
 
@@ -39,15 +39,27 @@ pub fn pause(paths: &Paths, args: &PauseArgs) -> anyhow::Result<Status> {
 
 pub fn resume(paths: &Paths) -> anyhow::Result<Status> {
     let journal = open_journal(paths)?;
-    journal.write(|j| -> Result<(), crate::journal::JournalError> {
+    let now = Utc::now();
+    // What was paused: every prompt (a pause that has not ended yet), steps, or nothing.
+    let (prompts, steps) = journal.write(|j| -> Result<_, crate::journal::JournalError> {
+        let prompts = Settings::read(j)?
+            .paused_until
+            .is_some_and(|until| until > now);
+        let steps = j.setting(keys::STEPS_PAUSED)?.is_some();
         j.set_setting(keys::PAUSED_UNTIL, None)?;
         // Answers from before a resume no longer count toward the next pause of steps.
-        if j.setting(keys::STEPS_PAUSED)?.is_some() {
-            j.set_setting(keys::STEPS_RESUMED, Some(&Utc::now().to_rfc3339()))?;
+        if steps {
+            j.set_setting(keys::STEPS_RESUMED, Some(&now.to_rfc3339()))?;
         }
-        j.set_setting(keys::STEPS_PAUSED, None)
+        j.set_setting(keys::STEPS_PAUSED, None)?;
+        Ok((prompts, steps))
     })?;
-    println!("Welcome back. Prompts and steps are on again.");
+    match (prompts, steps) {
+        (false, false) => println!("Nothing was paused; prompts and steps are on."),
+        (true, false) => println!("Welcome back. Prompts are on again."),
+        (false, true) => println!("Welcome back. Steps are on again."),
+        (true, true) => println!("Welcome back. Prompts and steps are on again."),
+    }
     crate::lock::wake_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }

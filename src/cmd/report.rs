@@ -12,10 +12,10 @@ use anyhow::Context as _;
 use chrono::Utc;
 
 use crate::Status;
-use crate::history::Settings;
+use crate::history::keys;
 use crate::paths::Paths;
 use crate::report::{ReportInput, render};
-use crate::setup::{Setup, open_journal};
+use crate::setup::{Setup, journal_if_any};
 
 /// The file name of the report in the data dir.
 pub const FILE_NAME: &str = "report.html";
@@ -46,16 +46,14 @@ pub struct ReportArgs {
 
 pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
-    let mut config = setup.config.clone();
-    let mut entries = Vec::new();
-    let mut settings = Settings::default();
     // No journal yet: an empty report, and no journal created for it.
-    if paths.journal().exists() {
-        let journal = open_journal(paths)?;
-        settings = Settings::read(&journal)?;
-        settings.apply(&mut config);
-        entries = journal.entries(None)?;
-    }
+    let journal = journal_if_any(paths)?;
+    // The ladders as the person turned them on or off, as `status` shows them.
+    let config = setup.config_as_set(journal.as_ref())?;
+    let (entries, steps_paused) = match &journal {
+        Some(journal) => (journal.entries(None)?, journal.setting(keys::STEPS_PAUSED)?),
+        None => (Vec::new(), None),
+    };
     let html = render(&ReportInput {
         entries: &entries,
         library: &setup.library,
@@ -63,7 +61,7 @@ pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
         tz: config.timezone,
         now: Utc::now(),
         days: args.days,
-        steps_paused: settings.steps_paused.as_deref(),
+        steps_paused: steps_paused.as_deref(),
     });
     let html = mark(&html);
     let out = args.out.clone().unwrap_or_else(|| paths.report());

@@ -19,9 +19,10 @@ pub enum ServiceAction {
     Install(InstallArgs),
     /// Stop the service and remove it; your config and history stay.
     Uninstall,
-    /// Say whether the service is installed, running, and running this closer.
+    /// Say whether the service is installed (and starts this closer), enabled and active.
     ///
-    /// Exits 0 when the installed service runs this closer binary, and 1 otherwise.
+    /// Each on its own line. Exits 0 when all three hold, and 1 otherwise; without a
+    /// user service manager, says how to keep closer running another way.
     Status,
     /// Start the installed service now.
     Start,

@@ -27,6 +27,9 @@ struct Report {
     pid: Option<u32>,
     ladders: Vec<LadderRow>,
     paused_until: Option<String>,
+    /// The pause as a person reads it (`say::pause_line`).
+    #[serde(skip)]
+    paused_line: Option<String>,
     steps_paused: bool,
     /// Why steps are paused, and who can help: the note said when they paused.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,6 +189,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
                 local(t).to_rfc3339()
             }
         }),
+        paused_line: paused_until.map(|t| crate::say::pause_line(t, &config.timezone)),
         steps_paused: history.state.steps_paused,
         steps_paused_note: history
             .state
@@ -221,8 +225,8 @@ fn print(r: &Report) {
             "closer is not running: `closer run`, or `closer service install` to keep it running."
         ),
     }
-    if let Some(until) = &r.paused_until {
-        println!("Prompts are paused until {until}; `closer resume` ends the pause.");
+    if let Some(line) = &r.paused_line {
+        println!("{line}");
     }
     if let Some(note) = &r.steps_paused_note {
         println!("{note}");

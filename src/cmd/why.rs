@@ -5,7 +5,7 @@
 
 use crate::Status;
 use crate::cli::WhyArgs;
-use crate::content::{Category, Ladder, Library, Prompt};
+use crate::content::{Category, Ladder, Library, Needs, Prompt};
 use crate::paths::Paths;
 use crate::record::{standing_words, top};
 use crate::setup::Setup;
@@ -89,7 +89,7 @@ pub fn explain(library: &Library, (ladder, rung): (Ladder, u8), asked: Option<&s
     let mut out = format!(
         "{name} ladder, rung {rung} of {}: {}",
         top(library, ladder),
-        first.title
+        library.step_name(first)
     );
     if let Some(why) = &first.why {
         out += &format!("\n  why:        {why}");
@@ -97,16 +97,26 @@ pub fn explain(library: &Library, (ladder, rung): (Ladder, u8), asked: Option<&s
     if let Some(fade) = &first.fade {
         out += &format!("\n  lets go of: {fade}");
     }
-    out += "\n  wordings:";
+    out += "\n  its wordings, and who each needs:";
+    let width = variants.iter().map(|p| p.id.len()).max().unwrap_or(0);
     for p in variants {
-        let mark = if Some(p.id.as_str()) == asked {
-            "*"
+        let asked = if Some(p.id.as_str()) == asked {
+            "  (the one you asked about)"
         } else {
-            " "
+            ""
         };
-        out += &format!("\n   {mark} {:<40} needs {}", p.id, p.needs());
+        out += &format!("\n    {:<width$}  {}{asked}", p.id, who(p.needs()));
     }
     out
+}
+
+/// Who a step needs, in words: what `needs = "…"` means.
+fn who(needs: Needs) -> &'static str {
+    match needs {
+        Needs::Nobody => "nobody: done on your own",
+        Needs::Anyone => "anyone: a stranger, a colleague or someone online",
+        Needs::Close => "someone close: a friend or relative already near you",
+    }
 }
 
 #[cfg(test)]
@@ -129,10 +139,19 @@ mod tests {
         assert!(lines[1].starts_with("  why:        Small thanks"), "{text}");
         assert!(lines[2].starts_with("  lets go of: keeping"), "{text}");
         assert!(
-            text.contains("* emotional-thanks-to-a-colleague") && text.contains("needs anyone"),
+            text.contains(
+                "\n    emotional-thanks-to-a-colleague  anyone: a stranger, a colleague or \
+                 someone online  (the one you asked about)"
+            ),
             "{text}"
         );
-        assert!(text.contains("   emotional-small-thanks"), "{text}");
+        assert!(
+            text.contains(
+                "\n    emotional-small-thanks           someone close: a friend or relative \
+                 already near you\n"
+            ),
+            "{text}"
+        );
         assert_eq!(
             explain(&library, (Ladder::Emotional, 15), None),
             "emotional ladder, rung 15: no step here in the content."

@@ -666,7 +666,7 @@ fn assert_history_keeps_its_words(home: &Home) {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("<h3>Telling my sister <span>"), "{html}");
     assert_eq!(
-        html.matches("Telling my sister — what you feared did not happen")
+        html.matches("Send my sister a photo — what you feared did not happen")
             .count(),
         2,
         "{html}"
@@ -728,22 +728,27 @@ fn why_done_and_ladder_name_a_personal_ladder_by_its_name() {
     let run = home.answer("done", None, Some(1), &ago(48));
     assert!(
         run.stdout.contains(
-            "Noted: you did \"Telling my sister\".\nTelling my sister ladder: up to rung 2"
+            "Noted: you did \"Send my sister a photo\".\nTelling my sister ladder: up to rung 2"
         ),
         "{run:?}"
     );
     let why = ok(home.run(&["why", "telling-my-sister"])).stdout;
     assert!(
-        why.starts_with("Telling my sister ladder, rung 2 of 3: Telling my sister\n"),
+        why.starts_with("Telling my sister ladder, rung 2 of 3: Ask my sister how her week was\n"),
         "{why}"
     );
-    assert!(why.contains("\n     telling-my-sister-3 "), "{why}");
+    assert!(why.contains("\n    telling-my-sister-3  "), "{why}");
     let why = ok(home.run(&["why", "telling-my-sister-1"])).stdout;
     assert!(
         why.starts_with("Telling my sister ladder, rung 3 of 3: "),
         "{why}"
     );
-    assert!(why.contains("\n   * telling-my-sister-1 "), "{why}");
+    assert!(
+        why.lines()
+            .any(|l| l.starts_with("    telling-my-sister-1  ")
+                && l.ends_with("  (the one you asked about)")),
+        "{why}"
+    );
     let run = ok(home.run(&["ladder", "set", "telling-my-sister", "1"]));
     assert!(
         run.stdout
@@ -791,7 +796,7 @@ fn why_takes_a_personal_ladders_name_as_the_ladder_commands_do() {
     let home = sister();
     let by_id = ok(home.run(&["why", "telling-my-sister"])).stdout;
     assert!(
-        by_id.starts_with("Telling my sister ladder, rung 1 of 3: Telling my sister\n"),
+        by_id.starts_with("Telling my sister ladder, rung 1 of 3: Send my sister a photo\n"),
         "{by_id}"
     );
     for name in ["Telling my sister", "telling my SISTER"] {

@@ -10,6 +10,7 @@ mod daemon;
 mod desktop_harness;
 mod desktops;
 mod files;
+mod first_week;
 mod fuzz;
 mod fuzz_regressions;
 mod journal;

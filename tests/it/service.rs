@@ -94,28 +94,79 @@ fn status_says_when_the_unit_runs_another_closer_and_how_to_fix_it() {
     assert_eq!(run.code, Some(1), "{run:?}");
     for expected in [
         format!(
-            "closer.service is installed at {}.",
+            "Installed: yes, at {}; it starts /usr/local/bin/other-closer, not this closer; \
+             run `closer service install` again to point it at {this}.\n",
             home.path(UNIT).display()
         ),
-        format!(
-            "It runs /usr/local/bin/other-closer, not this closer; \
-             run `closer service install` again to point it at {this}."
-        ),
         // No user manager here; what the unit file says is reported all the same.
-        "cannot reach the user service manager (systemctl --user): ".to_owned(),
+        "\nEnabled:   unknown; cannot reach the user service manager (systemctl --user): "
+            .to_owned(),
+        "\nActive:    unknown\n".to_owned(),
     ] {
         assert!(run.stdout.contains(&expected), "no {expected:?} in {run:?}");
     }
 }
 
+/// The next step every service command ends with when no user manager answers.
+fn without_a_manager(home: &Home) -> String {
+    let exe = this_closer();
+    format!(
+        "No systemd user manager answers here (as in a container, a root shell, or ssh \
+         without a desktop login), so closer cannot run as a service.\n\
+         To start closer with your desktop instead, add `{exe} run` to your desktop's \
+         startup programs, or save this as {}:\n\
+         \x20 [Desktop Entry]\n\
+         \x20 Type=Application\n\
+         \x20 Name=closer\n\
+         \x20 Exec={exe} run\n\
+         Until then, `closer run` in a terminal keeps it going while the terminal is open.\n",
+        home.path("config/autostart/closer.desktop").display(),
+        exe = exe.display()
+    )
+}
+
 #[test]
-fn status_exits_0_when_the_unit_runs_this_closer() {
+fn status_without_a_user_manager_exits_1_and_says_how_to_keep_closer_running() {
     let home = Home::empty();
     home.write(UNIT, &printed_unit(&home, &[]));
     let run = home.run(&["service", "status"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let installed = format!(
+        "Installed: yes, at {}; it starts this closer ({}).\n",
+        home.path(UNIT).display(),
+        this_closer().display()
+    );
+    assert!(run.stdout.starts_with(&installed), "{run:?}");
+    assert!(run.stdout.ends_with(&without_a_manager(&home)), "{run:?}");
+}
+
+#[test]
+fn status_exits_0_only_when_installed_enabled_and_active() {
+    let home = Home::empty();
+    home.write(UNIT, &printed_unit(&home, &[]));
+    let (bin, _) = fake_systemctl(&home, "active", "enabled");
+    let run = run_with_path(&home, &bin, &["service", "status"]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    let expected = format!("It runs this closer ({}).", this_closer().display());
-    assert!(run.stdout.contains(&expected), "{run:?}");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Installed: yes, at {}; it starts this closer ({}).\n\
+             Enabled:   yes; it starts by itself when you log in.\n\
+             Active:    yes; it is running now.\n",
+            home.path(UNIT).display(),
+            this_closer().display()
+        )
+    );
+    let (bin, _) = fake_systemctl(&home, "inactive", "disabled");
+    let run = run_with_path(&home, &bin, &["service", "status"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stdout.ends_with(
+            "Enabled:   no (disabled); `closer service install` enables it.\n\
+             Active:    no (inactive); `closer service start` starts it.\n"
+        ),
+        "{run:?}"
+    );
 }
 
 #[test]
@@ -124,10 +175,38 @@ fn status_without_a_unit_says_how_to_install_and_exits_1() {
     let run = home.run(&["service", "status"]);
     assert_eq!(run.code, Some(1), "{run:?}");
     let expected = format!(
-        "closer.service is not installed (no unit at {}); `closer service install` installs it.",
+        "Installed: no; there is no unit at {}, and `closer service install` installs it.\n",
         home.path(UNIT).display()
     );
-    assert!(run.stdout.contains(&expected), "{run:?}");
+    assert!(run.stdout.starts_with(&expected), "{run:?}");
+}
+
+#[test]
+fn start_and_uninstall_without_a_user_manager_end_with_a_next_step() {
+    let home = Home::empty();
+    home.write(UNIT, &printed_unit(&home, &[]));
+    let run = home.run(&["service", "start"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.starts_with(
+            "error: `systemctl --user start closer.service` failed: Failed to connect to bus"
+        ),
+        "{run:?}"
+    );
+    assert!(run.stderr.ends_with(&without_a_manager(&home)), "{run:?}");
+
+    let unit = home.path(UNIT);
+    let run = home.run(&["service", "uninstall"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.ends_with(&format!(
+            "No systemd user manager answers here, so closer cannot stop or disable \
+             closer.service from this session. To remove it by hand:\n  rm {}\n",
+            unit.display()
+        )),
+        "{run:?}"
+    );
+    assert!(unit.exists(), "the unit stays until it is stopped");
 }
 
 #[test]
@@ -142,21 +221,29 @@ fn install_without_a_user_manager_writes_the_unit_and_names_the_failed_command()
         ),
         "{run:?}"
     );
+    assert!(run.stderr.ends_with(&without_a_manager(&home)), "{run:?}");
     assert_eq!(
         fs::read_to_string(home.path(UNIT)).unwrap(),
         printed_unit(&home, &[])
     );
 }
 
-/// A `systemctl` that logs its arguments and says every unit is active.
-fn fake_systemctl(home: &Home) -> (PathBuf, PathBuf) {
+/// A `systemctl` that logs its arguments and says every unit is `active` and `enabled`
+/// (exiting 3, as systemctl does, for a state but "active" or "enabled").
+fn fake_systemctl(home: &Home, active: &str, enabled: &str) -> (PathBuf, PathBuf) {
     let log = home.path("systemctl.log");
     let bin = home.path("bin");
+    let exit = |state: &str, good: &str| if state == good { 0 } else { 3 };
     home.write(
         "bin/systemctl",
         &format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\ncase \"$*\" in *is-active*) echo active;; esac\n",
-            log.display()
+            "#!/bin/sh\necho \"$*\" >> '{}'\ncase \"$*\" in\n\
+             *is-active*) echo {active}; exit {};;\n\
+             *is-enabled*) echo {enabled}; exit {};;\n\
+             esac\n",
+            log.display(),
+            exit(active, "active"),
+            exit(enabled, "enabled"),
         ),
     );
     fs::set_permissions(bin.join("systemctl"), fs::Permissions::from_mode(0o755)).unwrap();
@@ -171,7 +258,7 @@ fn run_with_path(home: &Home, bin: &Path, args: &[&str]) -> Run {
 #[test]
 fn install_and_uninstall_drive_systemctl_in_order() {
     let home = Home::empty();
-    let (bin, log) = fake_systemctl(&home);
+    let (bin, log) = fake_systemctl(&home, "active", "enabled");
     let calls = || fs::read_to_string(&log).unwrap_or_default();
 
     let run = run_with_path(&home, &bin, &["service", "install", "--target", "default"]);
@@ -190,7 +277,11 @@ fn install_and_uninstall_drive_systemctl_in_order() {
 
     let run = run_with_path(&home, &bin, &["service", "status"]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.contains("closer.service is active."), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("\nActive:    yes; it is running now.\n"),
+        "{run:?}"
+    );
 
     fs::remove_file(&log).unwrap();
     for verb in ["stop", "start"] {
