@@ -96,6 +96,6 @@ log=$(sed 's/^ *INFO //' "$tmp/run.log")
 expect "closer run --defaults" "$log" \
   "running on the built-in default config; you have no config of your own yet, and \`closer init\` writes one"
 expect "closer run --defaults" "$log" \
-  "closer is running with 3 schedule rules from the built-in default config"
+  "closer is running with 5 schedule rules from the built-in default config"
 echo "install-check: next while paused, list after ladder enable and run --defaults say what is true"
 echo "install-check: the README's install steps work in a fresh HOME"

@@ -125,7 +125,7 @@ fn run_defaults_names_what_it_leaves_aside_and_the_config_it_runs_on() {
     );
     assert_eq!(
         lines.last().map(String::as_str),
-        Some("closer is running with 3 schedule rules from the built-in default config"),
+        Some("closer is running with 5 schedule rules from the built-in default config"),
         "{lines:?}"
     );
 
@@ -138,7 +138,7 @@ fn run_defaults_names_what_it_leaves_aside_and_the_config_it_runs_on() {
     );
     assert_eq!(
         lines.last().unwrap(),
-        "closer is running with 3 schedule rules from the built-in default config"
+        "closer is running with 5 schedule rules from the built-in default config"
     );
     // Without the flag: the file, by its path.
     let lines = started(&home, &["run"]);
@@ -152,7 +152,7 @@ fn run_defaults_names_what_it_leaves_aside_and_the_config_it_runs_on() {
     assert_eq!(
         lines.last().unwrap(),
         &format!(
-            "closer is running with 3 schedule rules from the built-in default config \
+            "closer is running with 5 schedule rules from the built-in default config \
              (there is no file at {config} yet; `closer init` writes one)"
         )
     );
@@ -387,7 +387,7 @@ fn why_says_who_each_wording_needs_and_which_one_was_asked_about() {
         why.ends_with(
             "\n  its wordings, and who each needs:\n\
              \x20   emotional-small-thanks           someone close: a friend or relative already near you\n\
-             \x20   emotional-thanks-then-wait       anyone: a stranger, a colleague or someone online\n\
+             \x20   emotional-thanks-online          anyone: a stranger, a colleague or someone online\n\
              \x20   emotional-thanks-to-a-colleague  anyone: a stranger, a colleague or someone online  (the one you asked about)\n"
         ),
         "{why}"
@@ -415,7 +415,8 @@ fn log_and_the_report_say_how_hard_it_felt_and_what_you_feared() {
         "{log}"
     );
     assert!(
-        answers[1].ends_with("\", what you feared happened"),
+        // No distress given: what the rules read is said, marked as assumed.
+        answers[1].ends_with("\", how hard it felt: 1 of 10 (assumed), what you feared happened"),
         "{log}"
     );
     assert!(!log.contains("distress"), "{log}");
@@ -570,22 +571,35 @@ fn step(id: &str, ladder: &str, rung: u8, distress: f32, title: &str, body: &str
 #[test]
 fn check_holds_shipped_ladders_to_gaps_of_1_5_and_warns_of_gaps_over_2_on_your_own() {
     let home = Home::empty();
-    // The emotional ladder's top rung (two wordings), moved from 8.5 to 9.5: 2.0 above 7.5.
-    let shipped = step(
-        "emotional-ask-plainly",
-        "emotional",
-        12,
-        9.5,
-        "Ask for support, plainly",
-        "Tell someone you trust that things feel heavy, and ask plainly to talk this week.",
-    ) + &step(
-        "emotional-call-about-you",
-        "emotional",
-        12,
-        9.5,
-        "A call about you",
-        "Call someone you trust and tell them one thing that is hard for you at the moment.",
-    );
+    // The emotional ladder's top rung (its three wordings), moved from 8.5 to 9.5: 2.0
+    // above 7.5.
+    let fears = "fear = [\"abandonment\", \"rejection\"]\n";
+    let shipped: String = [
+        (
+            "emotional-ask-a-group-for-support",
+            "Ask a group for support",
+            "In a group you belong to, say one thing that is hard for you and ask for support.",
+        ),
+        (
+            "emotional-ask-plainly",
+            "Ask for support, plainly",
+            "Ask someone you trust, plainly, for time to talk this week.",
+        ),
+        (
+            "emotional-call-about-you",
+            "A call about you",
+            "Call a friend and tell them about one thing on your mind at the moment.",
+        ),
+    ]
+    .iter()
+    .map(|(id, title, body)| {
+        step(id, "emotional", 12, 9.5, title, body).replacen(
+            "rung = 12\n",
+            &format!("rung = 12\n{fears}"),
+            1,
+        )
+    })
+    .collect();
     home.write("config/closer/content/mine.toml", &shipped);
     let run = home.run(&["check"]);
     assert_eq!(run.code, Some(1), "{run:?}");
@@ -646,8 +660,13 @@ fn the_question_after_did_it_asks_as_its_buttons_do() {
     daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
     let question = desktop.wait_for_notifications(2, WAIT)[1].clone();
     assert_eq!(question.summary, "How did it go?");
-    assert_eq!(
-        question.body,
-        "Thank you. Was it easier or harder than you feared? No need to answer."
+    // Whether what was feared happened, in the step's own words.
+    assert!(
+        question.body.starts_with("If you feared that ")
+            && question.body.ends_with(": did that happen? Thank you."),
+        "{:?}",
+        question.body
     );
+    let keys: Vec<&str> = question.actions.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["how-no", "how-partly", "how-yes", "how-too-much"]);
 }
