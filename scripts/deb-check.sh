@@ -92,10 +92,14 @@ bash -c 'source /usr/share/bash-completion/completions/closer && complete -p clo
 # As tests/it/service.rs does: --user, with a private HOME and XDG_RUNTIME_DIR (root in a
 # container has no user manager; verify needs none, only the runtime dir). verify also
 # runs `man` for each Documentation= page, so this checks the pages are where it says.
+# Hermetic: the unit path holds the installed unit and systemd's own targets and slices,
+# not other packages' units (mako's and swaync's both claim the notification bus name).
 fake=$(mktemp -d)
-mkdir -m 0700 "$fake/run"
-verify=$(env -i PATH="$PATH" HOME="$fake" XDG_RUNTIME_DIR="$fake/run" \
-  systemd-analyze --user verify /usr/lib/systemd/user/closer.service 2>&1) ||
+mkdir -m 0700 "$fake/run" "$fake/units"
+cp /usr/lib/systemd/user/*.target /usr/lib/systemd/user/*.slice "$fake/units/" 2>/dev/null || true
+cp /usr/lib/systemd/user/closer.service "$fake/units/"
+verify=$(env -i PATH="$PATH" HOME="$fake" XDG_RUNTIME_DIR="$fake/run" SYSTEMD_UNIT_PATH="$fake/units" \
+  systemd-analyze --user verify "$fake/units/closer.service" 2>&1) ||
   fail "systemd-analyze --user verify failed: $verify"
 [[ -z $verify ]] || fail "systemd-analyze --user verify warns: $verify"
 rm -rf "$fake"

@@ -31,13 +31,27 @@ fn printed_unit(home: &Home, args: &[&str]) -> String {
 /// before it reads the unit: "Failed to lookup RuntimeDirectory path: No such device or
 /// address". A private XDG_RUNTIME_DIR is all it lacks; it needs no running manager.
 /// HOME points into the temp dir too, so no unit of the real user's is loaded alongside.
-/// verify exits 0 on some warnings (an unknown key, say), so callers check stderr too.
+/// Hermetic: the unit path holds this unit and systemd's own targets and slices, nothing
+/// another package installed (mako's and swaync's units both claim the notification bus
+/// name, which verify reports as an error of its own). verify exits 0 on some warnings (an
+/// unknown key, say), so callers check stderr too.
 fn verify(unit: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let runtime = dir.path().join("run");
     fs::create_dir(&runtime).unwrap();
     fs::set_permissions(&runtime, fs::Permissions::from_mode(0o700)).unwrap();
-    let file = dir.path().join("closer.service");
+    let units = dir.path().join("units");
+    fs::create_dir(&units).unwrap();
+    for entry in fs::read_dir("/usr/lib/systemd/user").unwrap() {
+        let path = entry.unwrap().path();
+        let systemds = path
+            .extension()
+            .is_some_and(|e| e == "target" || e == "slice");
+        if systemds && path.is_file() {
+            fs::copy(&path, units.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let file = units.join("closer.service");
     fs::write(&file, unit).unwrap();
     Command::new("systemd-analyze")
         .args(["--user", "verify"])
@@ -46,6 +60,7 @@ fn verify(unit: &str) -> Output {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", dir.path())
         .env("XDG_RUNTIME_DIR", &runtime)
+        .env("SYSTEMD_UNIT_PATH", &units)
         .output()
         .expect("systemd-analyze runs (it comes with systemd)")
 }
