@@ -65,7 +65,27 @@ struct Event {
     row: Option<serde_json::Value>,
 }
 
-const CSV_HEADER: &str = "time,event,step,rule,prompt,category,answer,distress,happened,source,ladder,from,rung,reason,title,text,ladder_name";
+/// The CSV export's columns; new ones go at the end, so existing ones keep their places.
+const CSV_HEADER: [&str; 18] = [
+    "time",
+    "event",
+    "step",
+    "rule",
+    "prompt",
+    "category",
+    "answer",
+    "distress",
+    "happened",
+    "source",
+    "ladder",
+    "from",
+    "rung",
+    "reason",
+    "title",
+    "text",
+    "ladder_name",
+    "too_much",
+];
 
 /// Every event since `since`, with times in the config's time zone.
 /// With `raw`, the rows closer cannot read come last, as stored.
@@ -268,9 +288,10 @@ pub fn export(paths: &Paths, args: &ExportArgs) -> anyhow::Result<Status> {
     match args.format {
         ExportFormat::Json => println!("{}", serde_json::to_string_pretty(&events)?),
         ExportFormat::Csv => {
-            println!("{CSV_HEADER}");
+            let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+            out.write_record(CSV_HEADER)?;
             for e in &events {
-                let fields = [
+                out.write_record([
                     e.time.clone(),
                     e.event.to_owned(),
                     opt(e.step),
@@ -288,10 +309,10 @@ pub fn export(paths: &Paths, args: &ExportArgs) -> anyhow::Result<Status> {
                     e.title.clone().unwrap_or_default(),
                     e.text.clone().unwrap_or_default(),
                     e.ladder_name.clone().unwrap_or_default(),
-                ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                println!("{}", line.join(","));
+                    if e.too_much { "true" } else { "" }.to_owned(),
+                ])?;
             }
+            out.flush()?;
         }
     }
     Ok(Status::Success)
@@ -299,13 +320,4 @@ pub fn export(paths: &Paths, args: &ExportArgs) -> anyhow::Result<Status> {
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-/// A CSV field, quoted when it must be (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }

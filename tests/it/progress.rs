@@ -137,6 +137,17 @@ fn export_holds_every_answer_and_forget_leaves_nothing_behind() {
     assert_eq!(answers, ["done", "hard", "skip", "done"]);
     let csv = ok(home.run(&["export", "--format", "csv"])).stdout;
     assert!(csv.starts_with("time,event,step,"), "{csv}");
+    // Read back by a CSV reader, each row holds what the JSON export holds: bodies with
+    // commas and quotes included.
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let text = headers.iter().position(|h| h == "text").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), events.len());
+    for (row, event) in rows.iter().zip(&events) {
+        assert_eq!(row.len(), headers.len());
+        assert_eq!(row[text], *event["text"].as_str().unwrap_or(""), "{row:?}");
+    }
     assert_eq!(
         csv.lines()
             .skip(1)
