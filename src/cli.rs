@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use crate::journal::Happened;
-use clap::{Args, Parser, Subcommand};
+use crate::progress::Felt;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const ABOUT: &str = "Small, spaced steps toward closeness, and a kinder inner voice.";
 
@@ -169,9 +170,44 @@ pub struct DoneArgs {
     /// How it went against what you feared: easier or about (it did not happen), harder
     /// (a feeling, not that it happened), or too-much (names where help is; a step back).
     /// Read against the step's own expected distress. Completes a "Did it" already given.
-    #[arg(long, value_name = "easier|about|harder|too-much",
-          value_parser = clap::builder::PossibleValuesParser::new(["easier", "about", "harder", "too-much"]))]
-    pub felt: Option<String>,
+    #[arg(long, value_enum)]
+    pub felt: Option<DoneFelt>,
+}
+
+/// How a step that was done went, against what was feared (`done --felt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoneFelt {
+    Easier,
+    About,
+    Harder,
+    TooMuch,
+}
+
+impl From<DoneFelt> for Felt {
+    fn from(f: DoneFelt) -> Felt {
+        match f {
+            DoneFelt::Easier => Felt::Easier,
+            DoneFelt::About => Felt::About,
+            DoneFelt::Harder => Felt::Harder,
+            DoneFelt::TooMuch => Felt::TooMuch,
+        }
+    }
+}
+
+/// How a hard step went (`hard --felt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HardFelt {
+    Ok,
+    TooMuch,
+}
+
+impl From<HardFelt> for Felt {
+    fn from(f: HardFelt) -> Felt {
+        match f {
+            HardFelt::Ok => Felt::Ok,
+            HardFelt::TooMuch => Felt::TooMuch,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -192,9 +228,8 @@ pub struct HardArgs {
     /// How it went: ok (hard but OK: as hard as the step is expected to be) or too-much
     /// (names where help is; a step back, and three in a row pause steps). Completes an
     /// "It was hard" already given to the step.
-    #[arg(long, value_name = "ok|too-much",
-          value_parser = clap::builder::PossibleValuesParser::new(["ok", "too-much"]))]
-    pub felt: Option<String>,
+    #[arg(long, value_enum)]
+    pub felt: Option<HardFelt>,
 }
 
 #[derive(Debug, Args)]

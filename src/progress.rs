@@ -456,26 +456,6 @@ impl Felt {
             _ => None,
         }
     }
-
-    /// Reads `s` as a choice after `kind`; the error lists the valid ones.
-    pub fn parse(s: &str, kind: AnswerKind) -> Result<Felt, String> {
-        let choices = Felt::after(kind);
-        choices
-            .iter()
-            .copied()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| {
-                let words: Vec<String> = choices
-                    .iter()
-                    .map(|f| format!("\"{}\"", f.as_str()))
-                    .collect();
-                format!(
-                    "`{s}` is not how a {} step can feel; expected {}",
-                    kind.as_str(),
-                    words.join(" or ")
-                )
-            })
-    }
 }
 
 /// The person's own evidence, for a kind message after a skip or a hard step: the
@@ -905,11 +885,6 @@ mod tests {
         assert_eq!(Felt::after(Hard), [Felt::Ok, Felt::TooMuch]);
         assert!(Felt::after(Skip).is_empty());
         assert!(Felt::after(NoChance).is_empty());
-        assert_eq!(Felt::parse("too-much", Done), Ok(Felt::TooMuch));
-        assert_eq!(
-            Felt::parse("ok", Done).unwrap_err(),
-            "`ok` is not how a done step can feel; expected \"easier\" or \"about\" or \"harder\" or \"too-much\""
-        );
     }
 
     #[test]

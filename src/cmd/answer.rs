@@ -18,7 +18,7 @@ pub fn done(paths: &Paths, args: &DoneArgs) -> anyhow::Result<Status> {
     let how = How {
         distress: args.distress,
         happened: args.happened,
-        felt: args.felt.as_deref(),
+        felt: args.felt.map(Felt::from),
     };
     answer(paths, &args.step, AnswerKind::Done, &how)
 }
@@ -27,7 +27,7 @@ pub fn hard(paths: &Paths, args: &HardArgs) -> anyhow::Result<Status> {
     let how = How {
         distress: args.distress,
         happened: args.happened,
-        felt: args.felt.as_deref(),
+        felt: args.felt.map(Felt::from),
     };
     answer(paths, &args.step, AnswerKind::Hard, &how)
 }
@@ -43,19 +43,16 @@ pub fn skip(paths: &Paths, args: &SkipArgs) -> anyhow::Result<Status> {
 
 /// How the step went, as the flags say.
 #[derive(Debug, Default)]
-struct How<'a> {
+struct How {
     distress: Option<u8>,
     happened: Option<Happened>,
-    felt: Option<&'a str>,
+    /// Checked by the command line to fit the answer (`cli::DoneFelt`, `cli::HardFelt`).
+    felt: Option<Felt>,
 }
 
 fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow::Result<Status> {
     let setup = Setup::load(paths)?;
-    let felt = how
-        .felt
-        .map(|f| Felt::parse(f, kind))
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--felt: {e}"))?;
+    let felt = how.felt;
     let journal = open_journal(paths)?;
     // The ladders as the person turned them on or off from the terminal.
     let config = setup.config_as_set(Some(&journal))?;
