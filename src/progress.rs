@@ -40,6 +40,25 @@ pub const VERY_HIGH: u8 = 8;
 pub const HOLD_BOUND: usize = 4;
 /// Escalation this many times in a row pauses steps.
 pub const PAUSE_AFTER: usize = 3;
+/// A step answered "No chance yet" stays open this long for the occasion to come.
+pub const OCCASION_OPEN: TimeDelta = TimeDelta::days(7);
+
+/// The steps (their sent ids) still open for an occasion at `now`: answered "No chance
+/// yet" within [`OCCASION_OPEN`], and not answered otherwise since. `answers` oldest
+/// first, as the history keeps them.
+pub fn open_for_an_occasion(answers: &[StepAnswer], now: DateTime<Utc>) -> Vec<i64> {
+    let mut open: Vec<i64> = Vec::new();
+    for a in answers {
+        if a.kind == AnswerKind::NoChance && now - a.at <= OCCASION_OPEN {
+            if !open.contains(&a.sent_id) {
+                open.push(a.sent_id);
+            }
+        } else if a.kind.counts() {
+            open.retain(|id| *id != a.sent_id);
+        }
+    }
+    open
+}
 
 /// An answer to a step, with the step's place.
 #[derive(Debug, Clone, PartialEq)]
@@ -965,6 +984,22 @@ mod tests {
         assert_eq!(c.events(false, true), [Event::Skip, Event::Return]);
         let d = &answers(&[(2, NoChance, None, None, false)])[0];
         assert!(d.events(false, false).is_empty());
+    }
+
+    #[test]
+    fn a_step_with_no_chance_yet_stays_open_a_week_until_it_is_answered() {
+        let mut list = answers(&[
+            (2, NoChance, None, None, false),
+            (3, NoChance, None, None, false),
+            (4, Skip, None, None, false),
+        ]);
+        list[1].sent_id = 1;
+        list[2].sent_id = 7;
+        assert_eq!(open_for_an_occasion(&list, day(8, 9)), [1]);
+        // A week on, it is closed; answered, it is closed at once.
+        assert!(open_for_an_occasion(&list, day(10, 11)).is_empty());
+        list[2].sent_id = 1;
+        assert!(open_for_an_occasion(&list, day(5, 9)).is_empty());
     }
 
     #[test]

@@ -39,6 +39,8 @@ struct Report {
     hidden: bool,
     /// The step `closer done` answers, while unanswered (sent today or before).
     waiting: Option<Waiting>,
+    /// Steps answered "No chance yet" this week: open until the occasion comes.
+    open_for_an_occasion: Vec<Waiting>,
     today: Vec<Row>,
     next: Vec<Row>,
 }
@@ -202,6 +204,19 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
             title: words.title(&w),
             prompt: w.prompt,
         }),
+        open_for_an_occasion: crate::progress::open_for_an_occasion(&history.step_answers, now)
+            .into_iter()
+            .filter_map(|id| history.sent.iter().find(|s| s.id == id))
+            .map(|s| Waiting {
+                id: s.id,
+                time: local(s.at).to_rfc3339(),
+                title: setup
+                    .library
+                    .get(s.prompt.as_deref().unwrap_or(""))
+                    .map(|p| setup.library.step_name(p).to_owned()),
+                prompt: s.prompt.clone(),
+            })
+            .collect(),
         today,
         next,
     };
@@ -264,6 +279,16 @@ fn print(r: &Report) {
         println!("\nWaiting since {} {}", &w.time[..10], &w.time[11..16]);
         let title = w.title.as_deref().unwrap_or("a step");
         println!("  \"{title}\"  {WAITING}");
+    }
+    if !r.open_for_an_occasion.is_empty() {
+        println!("\nOpen until the chance comes (no chance yet)");
+        for w in &r.open_for_an_occasion {
+            let title = w.title.as_deref().unwrap_or("a step");
+            println!(
+                "  \"{title}\"  (`closer done {}` when it came, `closer skip {}` if it will not)",
+                w.id, w.id
+            );
+        }
     }
     println!("\nToday");
     if r.today.is_empty() {

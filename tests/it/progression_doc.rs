@@ -6,7 +6,8 @@
 //! An answer needs a step sent before it: before each `done`, `hard` or `skip`, a step of
 //! the ladder's current rung is dated into the journal a minute before the answer, as the
 //! daemon would have sent it. `# Day N` dates what follows N - 1 days after a start 30
-//! days ago; `# Today` runs it now. A `ladder set` is dated before the start.
+//! days ago; `# Today` runs it (and dates an answer) now. A `ladder set` is dated before
+//! the start.
 
 use crate::support::home::{Home, ok};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -107,7 +108,7 @@ fn run(example: &Example) {
         let mut args: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
         let answers = matches!(args[0].as_str(), "done" | "hard" | "skip");
         if answers {
-            let at = at.expect("an answer on a day");
+            let at = at.unwrap_or_else(Utc::now);
             send_step(&home, at - TimeDelta::minutes(1));
             args.extend(["--at".to_owned(), at.to_rfc3339()]);
         }
