@@ -266,3 +266,31 @@ fn the_report_lays_out_in_headless_chromium() {
     assert_eq!(screenshot(&empty.path("empty.html"), &png), Vec::new());
     eprintln!("screenshot: {}", png.display());
 }
+
+#[test]
+fn the_report_says_step_by_step_what_was_feared_against_what_happened() {
+    let home = Home::with_config(ONE_LADDER);
+    ok(home.run(&["send", "--no-wait"]));
+    home.sent_ago(5 * 24);
+    for (days, happened) in [(4, "no"), (3, "no"), (2, "partly"), (1, "no")] {
+        ok(home.run(&[
+            "done",
+            "--happened",
+            happened,
+            "--at",
+            &crate::support::home::ago(days * 24),
+        ]));
+    }
+    let log: Vec<Value> = home.json(&["log", "--json"]);
+    let title = log.iter().find(|e| e["event"] == "sent").unwrap()["title"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let html = report(&home, "r.html", &[]);
+    assert!(
+        html.contains(&format!(
+            "<li>{title}: you expected it to go badly; it did 0 of 4 times, partly 1</li>"
+        )),
+        "{html}"
+    );
+}
