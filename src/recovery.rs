@@ -5,13 +5,14 @@
 //! printed whole to stderr, one parseable line each.
 //!
 //! Invariants: the file is 0600 and written atomically (`files::write_private`), never
-//! through a symlink; a stop adds to what an earlier stop left; replaying is one journal
+//! read or written through a symlink, and only ever a regular file (read without blocking:
+//! a FIFO put there is reported and left alone, never waited on); a stop adds to what an earlier stop left; replaying is one journal
 //! transaction and idempotent (a prompt already stored is not stored again, an answer
 //! already stored is recorded once), so a replay cut short and done again doubles
 //! nothing. This module moves records; what an answer does is `record::answer`'s.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -272,20 +273,28 @@ pub fn replay(
     Ok(Some(done))
 }
 
-/// The file's text; None when there is none. A symlink is refused, not followed.
+/// The most a recovery file may hold: far more than a stop leaves.
+const MAX_FILE: u64 = 64 << 20;
+
+/// The file's text; None when there is none. A symlink is refused, not followed, and only
+/// a regular file is read, without blocking: a FIFO there is an error, never a hang.
 fn read_text(path: &Path) -> io::Result<Option<String>> {
-    let mut text = String::new();
-    match crate::files::open_nofollow(path) {
-        Ok(mut f) => {
-            f.read_to_string(&mut text)?;
-            Ok(Some(text))
+    let bytes = match crate::files::read_own(path, MAX_FILE) {
+        Ok(bytes) => bytes,
+        Err(crate::files::ReadError::Io(e)) => {
+            return Err(io::Error::new(e.kind(), format!("it cannot be read: {e}")));
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io::Error::new(
-            e.kind(),
-            format!("cannot read `{}`: {e}", path.display()),
-        )),
-    }
+        Err(e) => return Err(io::Error::other(format!("it {e}"))),
+    };
+    bytes.map(String::from_utf8).transpose().map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "it is not UTF-8 text (at byte {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
 }
 
 fn time_text(at: DateTime<Utc>) -> String {
