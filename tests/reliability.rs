@@ -66,3 +66,64 @@ fn a_fifo_at_the_recovery_file_neither_hangs_the_daemon_nor_is_replaced() {
     assert!(is_fifo(&fifo), "the FIFO was replaced");
     ok(home.run(&["status"]));
 }
+
+/// How many prompts the journal holds as sent (none while it does not exist).
+fn sent_rows(home: &Home) -> i64 {
+    if !home.journal_path().exists() {
+        return 0;
+    }
+    rusqlite::Connection::open(home.journal_path())
+        .and_then(|db| db.query_row("SELECT count(*) FROM sent", [], |r| r.get(0)))
+        .unwrap_or(0)
+}
+
+/// One invalid byte in the recovery file once blocked every replay, forever, and sent
+/// new records to stderr only. Each valid line is replayed; the others are set aside,
+/// byte for byte, in a file beside it, and said once.
+#[test]
+fn a_bad_line_in_the_recovery_file_is_set_aside_and_the_rest_replayed() {
+    let home = Home::with_config(YEARLY);
+    let at = (chrono::Utc::now() - chrono::TimeDelta::hours(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let good = format!(
+        "{{\"record\":\"sent\",\"at\":\"{at}\",\"due\":\"{at}\",\"rule\":\"yearly\",\
+         \"category\":\"learn\",\"prompt\":null,\"ladder\":null,\"rung\":null,\"notification\":null}}\n"
+    );
+    let bad: &[u8] = b"{\"record\":\"sent\",\"at\":\"\xff\xfe\"}\nnot a record\n";
+    let mut file = good.clone().into_bytes();
+    file.splice(0..0, bad.iter().copied());
+    let recovery = home.path("state/closer/unsaved.jsonl");
+    fs::create_dir_all(recovery.parent().unwrap()).unwrap();
+    fs::write(&recovery, &file).unwrap();
+
+    let mut daemon = home.daemon(None);
+    poll("the valid line is in the journal", || {
+        (sent_rows(&home) == 1).then_some(())
+    });
+    poll("the recovery file is gone", || {
+        (!recovery.exists()).then_some(())
+    });
+    let aside = home.path("state/closer/unsaved.jsonl.bad");
+    assert_eq!(fs::read(&aside).unwrap(), bad);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&aside).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(WAIT), 0);
+    let log = daemon.log();
+    assert!(
+        log.contains("2 line(s) of") && log.contains("unsaved.jsonl.bad"),
+        "{log}"
+    );
+
+    // Said once: the next start has nothing to replay, and nothing to say of it.
+    let mut again = home.daemon(None);
+    poll("the second daemon holds its lock", || running(&home));
+    again.signal("TERM");
+    assert_eq!(again.wait_exit(WAIT), 0);
+    assert!(!again.log().contains("unsaved"), "{}", again.log());
+    assert_eq!(sent_rows(&home), 1);
+    assert_eq!(fs::read(&aside).unwrap(), bad);
+}
