@@ -52,7 +52,7 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     // `main` held these signals back until now (one sent in the first milliseconds, before
     // a handler existed, would have ended the daemon); one that came meanwhile comes now.
     crate::signals::release();
-    let _lock = crate::lock::acquire_both(&paths.runtime, &paths.data)?;
+    let _locks = crate::lock::acquire_both(&paths.runtime, &paths.data)?;
     // Handlers and lock in place: systemd may send SIGHUP from now on (`Type=notify`).
     crate::ready::tell_systemd();
     let mut setup = Setup::load(paths)?;

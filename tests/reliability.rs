@@ -210,3 +210,97 @@ fn ready_is_said_once_the_handlers_are_in_place() {
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(WAIT), 0, "{}", daemon.log());
 }
+
+/// A stand-in for a process of the person's that is not closer: `sleep`.
+fn victim() -> std::process::Child {
+    Command::new("sleep").arg("600").spawn().unwrap()
+}
+
+/// The signal `victim` ends with when it is sent SIGTERM now: the first fatal signal a
+/// process is sent is the one it dies of, so SIGTERM means nothing reached it before.
+fn first_signal(mut victim: std::process::Child) -> i32 {
+    use std::os::unix::process::ExitStatusExt as _;
+    send(victim.id(), rustix::process::Signal::TERM);
+    let status = poll("the victim ends", || victim.try_wait().unwrap());
+    status.signal().unwrap_or(0)
+}
+
+/// Writes a lock file at `path` naming `pid` as a daemon that wakes on SIGUSR1, and holds
+/// its lock (from this test process) as long as the file returned lives.
+fn held_lock(path: &Path, pid: u32) -> fs::File {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, format!("{pid}\nwake: SIGUSR1\n")).unwrap();
+    let file = fs::File::open(path).unwrap();
+    file.try_lock().unwrap();
+    file
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A lock's pid is signalled only when it is a closer of the person's: `closer pause` once
+/// sent SIGUSR1 (which ends most programs) to whatever pid a held lock named.
+#[test]
+fn a_pid_that_is_not_a_closer_is_never_signalled() {
+    let home = Home::with_config(YEARLY);
+    let victim = victim();
+    let _lock = held_lock(&home.path("run/closer/closer.lock"), victim.id());
+    chmod(&home.path("run"), 0o700);
+    chmod(&home.path("run/closer"), 0o700);
+    ok(home.run(&["pause", "1h"]));
+    ok(home.run(&["resume"]));
+    assert_eq!(first_signal(victim), libc::SIGTERM);
+}
+
+/// A runtime dir others may write to (`$XDG_RUNTIME_DIR` shared, or `closer/` in it made
+/// by another user) once let them pre-create the lock: closer refused to start ("already
+/// running") and `closer pause` signalled the pid they wrote there. Such a dir is left
+/// aside: the daemon starts, with the lock beside the journal alone, and nothing there is
+/// believed.
+#[test]
+fn a_runtime_dir_others_may_write_neither_blocks_closer_nor_aims_its_signals() {
+    // Only root can make a directory another user owns.
+    let as_root = rustix::process::geteuid().is_root();
+    for theirs in [false, true].into_iter().filter(|t| !t || as_root) {
+        let home = Home::with_config(YEARLY);
+        let victim = victim();
+        let victim_pid = victim.id();
+        let lock = home.path("run/closer/closer.lock");
+        let _held = held_lock(&lock, victim_pid);
+        if theirs {
+            chmod(&home.path("run"), 0o700);
+            chmod(&home.path("run/closer"), 0o777);
+            let nobody = Some(rustix::fs::Uid::from_raw(65534));
+            rustix::fs::chown(home.path("run/closer"), nobody, None).unwrap();
+            rustix::fs::chown(&lock, nobody, None).unwrap();
+        } else {
+            // `$XDG_RUNTIME_DIR` itself open to all, without the sticky bit.
+            chmod(&home.path("run"), 0o777);
+        }
+        let mut daemon = home.daemon(None);
+        let pid = poll("the daemon takes the lock beside the journal", || {
+            if let Some(status) = daemon.child.try_wait().unwrap() {
+                panic!("it did not start ({status}):\n{}", daemon.log());
+            }
+            running(&home).filter(|p| *p == daemon.child.id())
+        });
+        // The terminal finds it (by the journal's lock) and wakes it, not the victim.
+        ok(home.run(&["pause", "1h"]));
+        assert_eq!(first_signal(victim), libc::SIGTERM, "theirs: {theirs}");
+        assert_eq!(running(&home), Some(pid));
+        daemon.signal("TERM");
+        assert_eq!(daemon.wait_exit(WAIT), 0);
+        assert!(
+            daemon.log().contains("closer keeps no lock in"),
+            "{}",
+            daemon.log()
+        );
+        // What they wrote there is left as it was.
+        assert_eq!(
+            fs::read_to_string(&lock).unwrap(),
+            format!("{victim_pid}\nwake: SIGUSR1\n")
+        );
+    }
+}
