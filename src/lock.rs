@@ -56,6 +56,13 @@ pub enum LockError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The lock file has another name too (a hard link): emptying it would empty that.
+    #[error(
+        "cannot use the lock file {}: it has {links} links, so emptying it would empty another file too; closer never writes through one. Remove it (`rm {}`) and start closer again",
+        path.display(),
+        path.display()
+    )]
+    Linked { path: PathBuf, links: u64 },
     /// The directory, or the file in it, is not the person's alone.
     #[error("closer keeps no lock in {}: {why}", path.display())]
     NotYours { path: PathBuf, why: String },
@@ -88,6 +95,10 @@ pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
         path: path.clone(),
         why,
     })?;
+    let links = links(&file).map_err(io)?;
+    if links != 1 {
+        return Err(LockError::Linked { path, links });
+    }
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
@@ -210,6 +221,20 @@ fn a_file_of_yours(file: &File) -> Result<(), String> {
     Ok(())
 }
 
+/// How many names the open file has.
+fn links(file: &File) -> std::io::Result<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        Ok(file.metadata()?.nlink())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        Ok(1)
+    }
+}
+
 /// The pid of the daemon that runs with these dirs, if one does: either lock tells.
 pub fn running(runtime: &Path, data: &Path) -> Option<u32> {
     daemon(runtime, data).map(|d| d.pid)
@@ -232,6 +257,9 @@ fn held_by(dir: &Path) -> Option<Daemon> {
     yours_alone(dir).ok()?;
     let mut file = crate::files::open_nofollow(&dir.join(FILE_NAME)).ok()?;
     a_file_of_yours(&file).ok()?;
+    if links(&file).ok()? != 1 {
+        return None;
+    }
     match file.try_lock_shared() {
         Ok(()) => None,
         Err(TryLockError::WouldBlock) => {
@@ -433,6 +461,23 @@ mod tests {
         assert!(err.to_string().contains("others may replace it"), "{err}");
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
         acquire(&shared.join("closer")).unwrap();
+    }
+
+    #[test]
+    fn a_hard_linked_lock_file_is_refused_and_its_other_name_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock_dir = dir.path().join("run");
+        crate::files::create_private_dir(&lock_dir).unwrap();
+        let other = dir.path().join("other");
+        std::fs::write(&other, "keep me").unwrap();
+        std::fs::hard_link(&other, lock_dir.join(FILE_NAME)).unwrap();
+        let err = acquire(&lock_dir).unwrap_err();
+        assert!(matches!(err, LockError::Linked { links: 2, .. }), "{err}");
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep me");
+        // Held from its other name, it is not believed either.
+        let held = File::open(&other).unwrap();
+        held.try_lock().unwrap();
+        assert_eq!(held_by(&lock_dir), None);
     }
 
     #[test]

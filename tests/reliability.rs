@@ -304,3 +304,26 @@ fn a_runtime_dir_others_may_write_neither_blocks_closer_nor_aims_its_signals() {
         );
     }
 }
+
+/// A runtime lock hard-linked to another file once had that file truncated (the lock is
+/// emptied before the pid is written). A lock file with more than one link is refused,
+/// never written, and never believed.
+#[test]
+fn a_hard_linked_lock_file_is_refused_and_its_other_name_left_alone() {
+    let home = Home::with_config(YEARLY);
+    let precious = home.path("precious.txt");
+    fs::write(&precious, "keep me").unwrap();
+    fs::create_dir_all(home.path("run/closer")).unwrap();
+    chmod(&home.path("run/closer"), 0o700);
+    fs::hard_link(&precious, home.path("run/closer/closer.lock")).unwrap();
+    // Started as a daemon, so that one that runs is stopped at the end of the test.
+    let mut daemon = home.daemon(None);
+    assert_eq!(daemon.wait_exit(WAIT), 1);
+    let log = daemon.log();
+    assert!(
+        log.contains("closer.lock") && log.contains("has 2 links"),
+        "{log}"
+    );
+    assert_eq!(fs::read_to_string(&precious).unwrap(), "keep me");
+    assert_eq!(running(&home), None);
+}
