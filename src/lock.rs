@@ -43,6 +43,33 @@ pub struct Lock {
 pub struct Locks {
     pub runtime: Option<Lock>,
     pub data: Option<Lock>,
+    /// The data dir, while its lock is still to be taken.
+    missing: Option<PathBuf>,
+}
+
+impl Locks {
+    /// Takes the data dir's lock if it could not be taken at the start (the dir could not
+    /// be made): the daemon calls this at every wake, so a second daemon cannot start
+    /// beside it once the runtime dir is gone. Held by another daemon (one started
+    /// meanwhile, with the journal): `Err(Held)`, and this one must give way.
+    pub fn take_missing(&mut self) -> Result<(), LockError> {
+        let Some(dir) = &self.missing else {
+            return Ok(());
+        };
+        match acquire(dir) {
+            Ok(lock) => {
+                tracing::info!("took the lock beside the journal, {}", lock.path.display());
+                self.data = Some(lock);
+                self.missing = None;
+                Ok(())
+            }
+            Err(e @ LockError::Held { .. }) => Err(e),
+            Err(e) => {
+                tracing::debug!("still without the lock beside the journal: {e}");
+                Ok(())
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,8 +149,9 @@ pub fn acquire(dir: &Path) -> Result<Lock, LockError> {
 }
 
 /// Takes the lock in the data dir `data`, then in `runtime`; held together. A data dir
-/// that cannot be made yet (the daemon then runs without its journal) only warns; so does
-/// a runtime dir that is not the person's alone, while the data dir's lock is held.
+/// that cannot be made yet (the daemon then runs without its journal) only warns, and its
+/// lock is taken later ([`Locks::take_missing`]); so does a runtime dir that is not the
+/// person's alone, while the data dir's lock is held.
 pub fn acquire_both(runtime: &Path, data: &Path) -> Result<Locks, LockError> {
     let data_lock = if data == runtime {
         None
@@ -145,9 +173,11 @@ pub fn acquire_both(runtime: &Path, data: &Path) -> Result<Locks, LockError> {
         }
         Err(e) => return Err(e),
     };
+    let missing = (data != runtime && data_lock.is_none()).then(|| data.to_owned());
     Ok(Locks {
         runtime: runtime_lock,
         data: data_lock,
+        missing,
     })
 }
 

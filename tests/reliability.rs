@@ -327,3 +327,68 @@ fn a_hard_linked_lock_file_is_refused_and_its_other_name_left_alone() {
     assert_eq!(fs::read_to_string(&precious).unwrap(), "keep me");
     assert_eq!(running(&home), None);
 }
+
+/// Whether some process holds the lock in `path`.
+fn locked(path: &Path) -> bool {
+    fs::File::open(path)
+        .is_ok_and(|f| matches!(f.try_lock_shared(), Err(fs::TryLockError::WouldBlock)))
+}
+
+/// A daemon that started while its data dir could not be made ran with the runtime
+/// dir's lock alone, and never took the journal's: once the runtime dir was deleted
+/// (a logout, a cleaner), a second daemon could start. It takes it at the first wake
+/// after the data dir is usable.
+#[test]
+fn a_missed_data_dir_lock_is_taken_once_the_dir_is_usable() {
+    let home = Home::with_config(YEARLY);
+    // The data dir cannot be made: a file is where it would go.
+    home.write("data", "in the way");
+    let first = home.daemon(None);
+    let pid = poll("the daemon runs", || running(&home));
+    assert_eq!(pid, first.child.id());
+    fs::remove_file(home.path("data")).unwrap();
+    // Any wake will do; the terminal's is SIGUSR1.
+    send(pid, rustix::process::Signal::USR1);
+    let data_lock = home.path("data/closer/closer.lock");
+    poll("the daemon holds the lock beside the journal", || {
+        locked(&data_lock).then_some(())
+    });
+    fs::remove_dir_all(home.path("run/closer")).unwrap();
+    let mut second = home.daemon(None);
+    assert_eq!(second.wait_exit(WAIT), 1);
+    assert!(
+        second
+            .log()
+            .contains(&format!("closer is already running (pid {pid})")),
+        "{}",
+        second.log()
+    );
+}
+
+/// And when another daemon took the journal's lock first (started after the runtime dir
+/// was deleted), the one without it stops at its next wake: one daemon sends, not two.
+#[test]
+fn a_daemon_without_the_data_dir_lock_gives_way_to_the_one_that_has_it() {
+    let home = Home::with_config(YEARLY);
+    home.write("data", "in the way");
+    let mut first = home.daemon(None);
+    let pid = poll("the first daemon runs", || running(&home));
+    fs::remove_dir_all(home.path("run/closer")).unwrap();
+    fs::remove_file(home.path("data")).unwrap();
+    let second = home.daemon(None);
+    poll(
+        "the second daemon holds the lock beside the journal",
+        || (running(&home) == Some(second.child.id())).then_some(()),
+    );
+    send(pid, rustix::process::Signal::USR1);
+    assert_eq!(first.wait_exit(WAIT), 0, "{}", first.log());
+    assert!(
+        first.log().contains(&format!(
+            "another closer (pid {}) keeps the journal",
+            second.child.id()
+        )),
+        "{}",
+        first.log()
+    );
+    assert_eq!(running(&home), Some(second.child.id()));
+}
