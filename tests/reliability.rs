@@ -392,3 +392,58 @@ fn a_daemon_without_the_data_dir_lock_gives_way_to_the_one_that_has_it() {
     );
     assert_eq!(running(&home), Some(second.child.id()));
 }
+
+/// When each prompt in the journal was due to go out, oldest first.
+fn sent_times(home: &Home) -> Vec<chrono::DateTime<chrono::Utc>> {
+    if !home.journal_path().exists() {
+        return Vec::new();
+    }
+    let db = rusqlite::Connection::open(home.journal_path()).unwrap();
+    // Not made yet, by a daemon just started.
+    let Ok(mut query) = db.prepare("SELECT at FROM sent ORDER BY at") else {
+        return Vec::new();
+    };
+    query
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|at| at.unwrap().parse().unwrap())
+        .collect()
+}
+
+/// A daemon stopped for less than a minute (SIGSTOP, then SIGCONT) once sent every prompt
+/// that came due meanwhile, at once: eleven in a second after a 40 s stop. The no-burst
+/// rule holds for every gap: only the latest goes out. (The stop has to last: this test
+/// waits five seconds of the wall clock, the one thing it tests.)
+#[test]
+fn a_short_stop_releases_no_burst() {
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\n\
+         max_per_day = 1000\ncatch_up = \"0\"\n\
+         [[schedule]]\nname = \"every second\"\nsend = \"learn\"\ncron = \"* * * * * *\"\n",
+    );
+    let mut daemon = home.daemon(None);
+    let pid = daemon.child.id();
+    poll("the daemon sends on time", || {
+        (sent_times(&home).len() >= 2).then_some(())
+    });
+    send(pid, rustix::process::Signal::STOP);
+    let stopped = chrono::Utc::now();
+    let resume = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < resume {
+        std::thread::sleep(POLL);
+    }
+    send(pid, rustix::process::Signal::CONT);
+    let resumed = chrono::Utc::now();
+    // Back on time: a prompt due after the stop went out.
+    poll("the daemon sends on time again", || {
+        sent_times(&home).iter().any(|t| *t > resumed).then_some(())
+    });
+    // What was due within the stop (leaving a second for a turn under way at its start).
+    let in_the_stop: Vec<_> = sent_times(&home)
+        .into_iter()
+        .filter(|t| *t > stopped + chrono::TimeDelta::seconds(1) && *t < resumed)
+        .collect();
+    assert_eq!(in_the_stop.len(), 1, "{in_the_stop:?}\n{}", daemon.log());
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(WAIT), 0);
+}
