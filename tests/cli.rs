@@ -825,3 +825,82 @@ fn check_lists_thirty_thousand_problems_quickly() {
         started.elapsed()
     );
 }
+
+/// `TZ` in the forms glibc reads was silently taken as UTC when it was not a bare IANA
+/// name. Each form that names a zone is honoured for "local"; a form closer cannot follow
+/// is warned about, with what "local" means instead and how to say it.
+#[test]
+fn tz_in_every_form_glibc_reads_is_honoured_or_warned_about() {
+    let home = Home::with_config(
+        "timezone = \"local\"\n[limits]\nquiet_hours = \"off\"\n\
+         [[schedule]]\nname = \"morning\"\nsend = \"learn\"\nat = \"09:00\"\n",
+    );
+    let next = |tz: &str| {
+        let out = home
+            .cmd(&[
+                "next",
+                "--json",
+                "--count",
+                "1",
+                "--from",
+                "2027-01-15T12:00:00Z",
+            ])
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        let run = support::home::Run::from(out);
+        assert_eq!(run.code, Some(0), "TZ={tz}: {run:?}");
+        let rows: Value = serde_json::from_str(&run.stdout).unwrap();
+        (rows[0]["time"].as_str().unwrap().to_owned(), run.stderr)
+    };
+    for (tz, time) in [
+        ("Asia/Tokyo", "2027-01-16T09:00:00+09:00"),
+        (":Asia/Tokyo", "2027-01-16T09:00:00+09:00"),
+        (
+            "/usr/share/zoneinfo/Asia/Tokyo",
+            "2027-01-16T09:00:00+09:00",
+        ),
+        (
+            ":/usr/share/zoneinfo/Asia/Tokyo",
+            "2027-01-16T09:00:00+09:00",
+        ),
+        (
+            "/usr/share/zoneinfo/posix/Asia/Tokyo",
+            "2027-01-16T09:00:00+09:00",
+        ),
+        ("JST-9", "2027-01-16T09:00:00+09:00"),
+        ("EST5EDT", "2027-01-15T09:00:00-05:00"),
+        ("HST10", "2027-01-15T09:00:00-10:00"),
+        ("UTC0", "2027-01-16T09:00:00+00:00"),
+        ("", "2027-01-16T09:00:00+00:00"),
+    ] {
+        let (at, stderr) = next(tz);
+        assert_eq!(at, time, "TZ={tz:?}");
+        assert!(!stderr.contains("TZ"), "TZ={tz:?}: {stderr}");
+    }
+    for tz in [
+        "CET-1CEST,M3.5.0,M10.5.0/3",
+        "<+0530>-5:30",
+        "/nowhere/Asia/Tokyo",
+        "Mars/Olympus_Mons",
+    ] {
+        let (_, stderr) = next(tz);
+        assert!(
+            stderr.contains(&format!("TZ=`{tz}`"))
+                && stderr.contains("closer cannot follow")
+                && stderr.contains("timezone"),
+            "TZ={tz}: {stderr}"
+        );
+    }
+    // With a zone named in the config, `TZ` does not matter, and is not warned about.
+    let named = Home::with_config(
+        "timezone = \"Europe/Berlin\"\n[[schedule]]\nname = \"m\"\nsend = \"learn\"\nat = \"09:00\"\n",
+    );
+    let out = named
+        .cmd(&["next"])
+        .env("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "{out:?}");
+}
