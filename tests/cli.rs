@@ -904,3 +904,95 @@ fn tz_in_every_form_glibc_reads_is_honoured_or_warned_about() {
     assert!(out.status.success());
     assert!(out.stderr.is_empty(), "{out:?}");
 }
+
+/// An empty `VISUAL=` (set, but to nothing) once ran the draft itself as the editor: it
+/// falls back to `EDITOR`, as an unset one does.
+#[test]
+fn an_empty_visual_falls_back_to_editor() {
+    let home = Home::with_config(NIGHTLY);
+    let editor = home.path("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/02:30/03:15/' \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for visual in ["", "  "] {
+        std::fs::write(home.config_path(), NIGHTLY).unwrap();
+        let out = home
+            .cmd(&["edit"])
+            .env("VISUAL", visual)
+            .env("EDITOR", &editor)
+            .output()
+            .unwrap();
+        let run = support::home::Run::from(out);
+        assert_eq!(run.code, Some(0), "VISUAL={visual:?}: {run:?}");
+        assert!(
+            std::fs::read_to_string(home.config_path())
+                .unwrap()
+                .contains("03:15"),
+            "VISUAL={visual:?}"
+        );
+    }
+}
+
+/// `pause 0s` and `pause 1ms` once "paused" until the moment they were given.
+#[test]
+fn a_pause_shorter_than_a_minute_is_refused() {
+    let home = Home::with_config(NIGHTLY);
+    for d in ["0s", "1ms", "59s"] {
+        let run = home.run(&["pause", d]);
+        assert_eq!(run.code, Some(1), "{d}: {run:?}");
+        assert!(
+            run.stderr
+                .contains(&format!("`{d}` is shorter than a minute")),
+            "{d}: {run:?}"
+        );
+    }
+    let status: Value = home.json(&["status", "--json"]);
+    assert_eq!(status["paused_until"], Value::Null);
+    support::home::ok(home.run(&["pause", "1m"]));
+}
+
+/// `report --out -` once wrote a file named `-`: it writes the page to stdout.
+#[test]
+fn report_out_dash_writes_the_page_to_stdout() {
+    let home = Home::with_config(NIGHTLY);
+    let out = home
+        .cmd(&["report", "--out", "-"])
+        .current_dir(home.dir.path())
+        .output()
+        .unwrap();
+    let run = support::home::Run::from(out);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.starts_with("<!DOCTYPE html>"), "{run:?}");
+    assert!(run.stdout.trim_end().ends_with("</html>"), "{run:?}");
+    assert!(!home.path("-").exists());
+    assert!(!home.path("data/closer/report.html").exists());
+    let out = home
+        .cmd(&["report", "--out", "-", "--open"])
+        .current_dir(home.dir.path())
+        .output()
+        .unwrap();
+    let run = support::home::Run::from(out);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("`--open` needs a file"), "{run:?}");
+}
+
+/// `next --from 9999-12-31T…` once printed prompts in the year +10000.
+#[test]
+fn next_from_beyond_what_it_can_print_is_refused() {
+    let home = Home::with_config(NIGHTLY);
+    for from in ["9999-12-31T00:00:00Z", "9998-06-01T00:00:00Z"] {
+        let run = home.run(&["next", "--from", from]);
+        assert_eq!(run.code, Some(1), "{from}: {run:?}");
+        assert!(
+            run.stderr
+                .contains(&format!("--from: `{from}` is too far ahead")),
+            "{run:?}"
+        );
+        assert!(!run.stdout.contains("+10000"), "{run:?}");
+    }
+    let rows = next_json(&home, &["--from", "9997-12-31T00:00:00Z", "--count", "400"]);
+    assert!(
+        rows.iter()
+            .all(|r| r["time"].as_str().unwrap().starts_with("99")),
+        "{rows:?}"
+    );
+}
