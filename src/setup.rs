@@ -130,7 +130,7 @@ impl Setup {
         if !paths.journal().exists() {
             return Ok(inputs(&self.config, None, now, Restarts::Preview)?);
         }
-        let journal = open_journal(paths)?;
+        let journal = open_journal_to_read(paths)?;
         Ok(inputs(
             &self.config,
             Some(&journal),
@@ -400,6 +400,19 @@ fn fixed_offset(tz: &str) -> Result<Tz, &'static str> {
         _ => return Err("an offset no zone has"),
     };
     name.parse().map_err(|_| "an offset no zone has")
+}
+
+/// Opens the journal for a terminal command that only reads it: read-only, so a read-only
+/// data dir or journal is read as it is and left as it is; the usual way when it must be
+/// migrated or moved aside first.
+pub fn open_journal_to_read(paths: &Paths) -> anyhow::Result<Journal> {
+    let path = paths.journal();
+    match Journal::open_to_read(&path)
+        .with_context(|| format!("cannot open the journal {}", path.display()))?
+    {
+        Some(journal) => Ok(journal),
+        None => open_journal(paths),
+    }
 }
 
 /// Opens the journal for a terminal command, saying so if it had to start afresh.

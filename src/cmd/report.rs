@@ -15,7 +15,7 @@ use crate::Status;
 use crate::history::Settings;
 use crate::paths::Paths;
 use crate::report::{ReportInput, render};
-use crate::setup::{Setup, open_journal};
+use crate::setup::{Setup, open_journal_to_read};
 
 /// The file name of the report in the data dir.
 pub const FILE_NAME: &str = "report.html";
@@ -58,7 +58,7 @@ pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
     let mut settings = Settings::default();
     // No journal yet: an empty report, and no journal created for it.
     if paths.journal().exists() {
-        let journal = open_journal(paths)?;
+        let journal = open_journal_to_read(paths)?;
         settings = Settings::read(&journal)?;
         settings.apply(&mut config);
         entries = journal.entries(None)?;
