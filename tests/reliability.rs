@@ -447,3 +447,59 @@ fn a_short_stop_releases_no_burst() {
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(WAIT), 0);
 }
+
+/// The answers in the journal, as `closer export` gives them: (answer, source).
+fn answers(home: &Home) -> Vec<(String, String)> {
+    let export: Vec<serde_json::Value> = home.json(&["export"]);
+    export
+        .iter()
+        .filter(|e| e["event"] == "answer")
+        .map(|e| {
+            (
+                e["answer"].as_str().unwrap_or_default().to_owned(),
+                e["source"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Any program on the session bus can emit a signal named `ActionInvoked`: closer once
+/// recorded such a forged "Did it" as the person's answer. Only the notification server
+/// (the connection that owns `org.freedesktop.Notifications`) is heard.
+#[test]
+fn an_action_from_another_connection_than_the_server_is_not_an_answer() {
+    let desktop = support::desktop::Desktop::start();
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1\n\
+         [[schedule]]\nname = \"step\"\nsend = \"step\"\ncron = \"*/2 * * * * *\"\n",
+    );
+    let mut daemon = home.daemon(Some(&desktop));
+    let shown = desktop.wait_for_notifications(1, WAIT);
+    let id = shown[0].id.unwrap().to_string();
+    poll("the prompt is in the journal", || {
+        (sent_rows(&home) == 1).then_some(())
+    });
+    let forged = desktop.busctl(&[
+        "emit",
+        "/org/freedesktop/Notifications",
+        "org.freedesktop.Notifications",
+        "ActionInvoked",
+        "us",
+        &id,
+        "done",
+    ]);
+    assert!(forged.status.success(), "{forged:?}");
+    // The person's own answer, through the server, comes after the forged one.
+    desktop.click("skip");
+    let answers = poll("the person's answer is recorded", || {
+        Some(answers(&home)).filter(|a| !a.is_empty())
+    });
+    assert_eq!(answers, [("skip".to_owned(), "notification".to_owned())]);
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(WAIT), 0);
+    assert!(
+        !daemon.log().contains(": done (\"Did it\")"),
+        "{}",
+        daemon.log()
+    );
+}
