@@ -996,3 +996,40 @@ fn next_from_beyond_what_it_can_print_is_refused() {
         "{rows:?}"
     );
 }
+
+/// Characters that change how text around them is shown, or are not shown at all, once
+/// passed `closer check`: a right-to-left override can make a step read as something else,
+/// a zero-width space can make two ladder names that look the same differ. Each is named,
+/// with its place.
+#[test]
+fn check_flags_bidirectional_overrides_and_zero_width_characters() {
+    let home = Home::with_config(NIGHTLY);
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[ladder]]\nid = \"my-sister\"\nname = \"My\u{200B}sister\"\n\n\
+         [[prompt]]\nid = \"my-sister-hi\"\ncategory = \"step\"\nladder = \"my-sister\"\n\
+         rung = 1\ndistress = 2\ntitle = \"Say hi\"\nbody = \"Say hi to her.\"\n\n\
+         [[prompt]]\nid = \"turned\"\ncategory = \"learn\"\ntitle = \"Kind \u{202E}words\"\n\
+         body = \"One \u{2066}line\u{2069} and \u{FEFF}more.\"\n",
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    for line in [
+        "mine.toml:3:8: `ladder.name`: the name holds U+200B (a zero-width space) at \
+         character 3, which can change how the text reads on screen; write it without",
+        "mine.toml:17:9: `prompt.title`: the title holds U+202E (a right-to-left override) \
+         at character 6",
+        "mine.toml:18:8: `prompt.body`: the body holds U+2066 (a left-to-right isolate) at \
+         character 5",
+    ] {
+        assert!(run.stdout.contains(line), "no {line:?} in {run:?}");
+    }
+    // Joiners that shape writing and emoji, and direction marks, are left as they are.
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"shaped\"\ncategory = \"learn\"\ntitle = \"می\u{200C}خواهم\"\n\
+         body = \"A family: 👩\u{200D}👧, and a mark\u{200F}.\"\n",
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+}
