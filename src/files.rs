@@ -8,6 +8,10 @@ use std::fs;
 use std::io::{self, Read as _, Write};
 use std::path::{Path, PathBuf};
 
+/// How the temporary file of an atomic write begins; one a crash left behind is
+/// `closer forget`'s to delete.
+pub const TEMP_PREFIX: &str = ".closer-";
+
 /// Creates `dir` and its missing parents, readable only by the user.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
@@ -46,7 +50,7 @@ fn write_atomically(
     create_private_dir(dir)?;
     // tempfile creates the file with mode 0600.
     let mut tmp = tempfile::Builder::new()
-        .prefix(".closer-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)?;
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush()?;

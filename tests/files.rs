@@ -255,3 +255,93 @@ impl Drop for ReadOnlyMount {
             .status();
     }
 }
+
+/// The deletion paragraph of docs/privacy.md (from "## Deleting it" to the next heading).
+fn privacy_deleting() -> String {
+    let doc = include_str!("../docs/privacy.md");
+    let start = doc
+        .find("## Deleting it")
+        .expect("a `## Deleting it` section");
+    let rest = &doc[start + 3..];
+    rest[..rest.find("\n## ").unwrap_or(rest.len())].to_owned()
+}
+
+/// `closer forget` deletes everything closer wrote — the journal and its copies, the seed,
+/// the report, the recovery file and what was set aside from it, the locks, and temporary
+/// files a crash left — and docs/privacy.md says so, file by file: it once said the report
+/// stayed (it went), and named neither the recovery file nor temporary files.
+#[test]
+fn forget_deletes_what_privacy_md_says_and_nothing_else() {
+    let home = Home::with_config(CONFIG);
+    ok(home.run(&["pause", "1h"]));
+    ok(home.run(&["next"]));
+    ok(home.run(&["report"]));
+    for (rel, text) in [
+        ("state/closer/unsaved.jsonl", "{}\n"),
+        ("state/closer/unsaved.jsonl.bad", "not a record\n"),
+        ("state/closer/.closer-a1B2c3", "half a seed"),
+        ("data/closer/.closer-d4E5f6", "half a report"),
+        (
+            "data/closer/journal.sqlite3.corrupt-20270101T000000Z",
+            "damaged",
+        ),
+        ("data/closer/closer.lock", "1\n"),
+        ("run/closer/closer.lock", "1\n"),
+    ] {
+        home.write(rel, text);
+    }
+    let mine = home.path("notes.html");
+    ok(home.run(&["report", "--out", mine.to_str().unwrap()]));
+
+    let run = ok(home.run(&["forget", "--yes"]));
+    for dir in ["data/closer", "state/closer", "run/closer"] {
+        assert!(!home.path(dir).exists(), "{dir} is still there: {run:?}");
+    }
+    // A report written elsewhere is where the person put it, and theirs.
+    assert!(mine.exists());
+    assert!(home.config_path().exists());
+
+    // Each kind of file deleted is named where privacy.md says what forget deletes.
+    let doc = privacy_deleting();
+    let deleted: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("deleted "))
+        .collect();
+    let names: Vec<&str> = deleted
+        .iter()
+        .filter_map(|p| std::path::Path::new(p).file_name()?.to_str())
+        .collect();
+    for name in [
+        "journal.sqlite3",
+        "journal.sqlite3.corrupt-20270101T000000Z",
+        "seed",
+        "report.html",
+        "unsaved.jsonl",
+        "unsaved.jsonl.bad",
+        ".closer-a1B2c3",
+        ".closer-d4E5f6",
+    ] {
+        assert!(names.contains(&name), "{name} not deleted: {run:?}");
+    }
+    assert_eq!(names.iter().filter(|n| **n == "closer.lock").count(), 2);
+    for path in deleted {
+        let name = std::path::Path::new(path)
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let named = match name {
+            n if n.starts_with(".closer-") => "temporary files",
+            n if n.contains(".corrupt-") => "damaged copies",
+            n if n.ends_with("-wal") => "-wal",
+            n if n.ends_with("-shm") => "-shm",
+            n => n,
+        };
+        assert!(
+            doc.contains(named),
+            "privacy.md does not say that forget deletes {name} ({named}):\n{doc}"
+        );
+    }
+    assert!(doc.contains("--out"), "{doc}");
+}
