@@ -503,3 +503,38 @@ fn an_action_from_another_connection_than_the_server_is_not_an_answer() {
         daemon.log()
     );
 }
+
+/// The README's "What it survives" names a test for each claim: each of them exists.
+#[test]
+fn the_readme_names_tests_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("## What it survives").expect("the section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut named = 0;
+    for quoted in section.split('`').skip(1).step_by(2) {
+        let word = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        };
+        let Some((file, name)) = quoted.split_once("::").filter(|(f, n)| word(f) && word(n)) else {
+            continue;
+        };
+        let (file, name) = match name.split_once("::") {
+            // A unit test: `module::tests::name`, in src/module.rs.
+            Some(("tests", name)) => (root.join("src").join(format!("{file}.rs")), name),
+            _ => (root.join("tests").join(format!("{file}.rs")), name),
+        };
+        let text = fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("`{quoted}`: {}: {e}", file.display()));
+        assert!(
+            text.contains(&format!("fn {name}()")),
+            "`{quoted}`: no test `{name}` in {}",
+            file.display()
+        );
+        named += 1;
+    }
+    assert!(named >= 18, "{named} tests named");
+}
