@@ -201,10 +201,15 @@ fn yours_alone(dir: &Path) -> Result<(), String> {
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             let meta = std::fs::metadata(parent).map_err(|e| e.to_string())?;
             let mode = meta.mode() & 0o7777;
-            let shared = mode & 0o022 != 0 && mode & 0o1000 == 0;
+            // Writable by others, or by a group other than one's own (a user private
+            // group, as umask 002 systems give each user, is theirs alone), and without
+            // the sticky bit that keeps others from renaming what is not theirs.
+            let others = mode & 0o002 != 0
+                || (mode & 0o020 != 0 && meta.gid() != rustix::process::getegid().as_raw());
+            let shared = others && mode & 0o1000 == 0;
             if (meta.uid() != me && meta.uid() != 0) || shared {
                 return Err(format!(
-                    "others may replace it: {} belongs to uid {} with mode {mode:04o}; `$XDG_RUNTIME_DIR` should be yours alone (mode 0700)",
+                    "others may replace it: {} belongs to uid {} with mode {mode:04o}; it should be writable by you alone (as `$XDG_RUNTIME_DIR` is, mode 0700)",
                     parent.display(),
                     meta.uid()
                 ));
@@ -491,6 +496,11 @@ mod tests {
         assert!(err.to_string().contains("others may replace it"), "{err}");
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
         acquire(&shared.join("closer")).unwrap();
+        // Writable by one's own group (umask 002 with a group per user) is one's own.
+        let grouped = dir.path().join("grouped");
+        std::fs::create_dir(&grouped).unwrap();
+        std::fs::set_permissions(&grouped, std::fs::Permissions::from_mode(0o775)).unwrap();
+        acquire(&grouped.join("closer")).unwrap();
     }
 
     #[test]
