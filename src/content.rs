@@ -1148,15 +1148,51 @@ fn check_id(id: &str) -> Result<String, String> {
     }
 }
 
+/// A character that changes how the text around it is shown, or is not shown at all: a
+/// right-to-left override can make a step read as something else, a zero-width space can
+/// make two names that look the same differ. Its name, for the message. Joiners (U+200C,
+/// U+200D), which shape Persian or Indic writing and join emoji, and the direction marks
+/// (U+200E, U+200F, U+061C), which change only where punctuation goes, are left alone.
+fn hidden_character(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{202A}' => "a left-to-right embedding",
+        '\u{202B}' => "a right-to-left embedding",
+        '\u{202C}' => "a pop of directional formatting",
+        '\u{202D}' => "a left-to-right override",
+        '\u{202E}' => "a right-to-left override",
+        '\u{2066}' => "a left-to-right isolate",
+        '\u{2067}' => "a right-to-left isolate",
+        '\u{2068}' => "a first-strong isolate",
+        '\u{2069}' => "a pop of directional isolate",
+        '\u{200B}' => "a zero-width space",
+        '\u{2060}' => "a word joiner",
+        '\u{FEFF}' => "a zero-width no-break space",
+        '\u{180E}' => "a Mongolian vowel separator",
+        '\u{2061}'..='\u{2064}' => "an invisible operator",
+        _ => return None,
+    })
+}
+
 fn check_text(text: &str, max: usize, what: &str) -> Result<String, String> {
     let trimmed = text.trim();
     let chars = trimmed.chars().count();
     // A control character (other than a line break) shows raw or breaks the notification.
     let control = trimmed.chars().position(|c| c.is_control() && c != '\n');
+    let hidden = trimmed
+        .chars()
+        .enumerate()
+        .find_map(|(at, c)| Some((at, c, hidden_character(c)?)));
     if let Some(at) = control {
         let c = trimmed.chars().nth(at).unwrap_or_default();
         Err(format!(
             "the {what} holds the control character U+{:04X} at character {}; write it without",
+            u32::from(c),
+            at + 1
+        ))
+    } else if let Some((at, c, name)) = hidden {
+        Err(format!(
+            "the {what} holds U+{:04X} ({name}) at character {}, which can change how the \
+             text reads on screen; write it without",
             u32::from(c),
             at + 1
         ))

@@ -49,7 +49,12 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigusr1 = signal(SignalKind::user_defined1())?;
-    let _lock = crate::lock::acquire_both(&paths.runtime, &paths.data)?;
+    // `main` held these signals back until now (one sent in the first milliseconds, before
+    // a handler existed, would have ended the daemon); one that came meanwhile comes now.
+    crate::signals::release();
+    let mut locks = crate::lock::acquire_both(&paths.runtime, &paths.data)?;
+    // Handlers and lock in place: systemd may send SIGHUP from now on (`Type=notify`).
+    crate::ready::tell_systemd();
     let mut setup = Setup::load(paths)?;
     if !setup.problems.is_empty() {
         warn!(
@@ -98,6 +103,13 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
         setup.origin(paths)
     );
     loop {
+        // A data dir that could not be made at the start may be usable now: its lock keeps
+        // a second daemon out once the runtime dir is gone. One that took it meanwhile
+        // keeps the journal; this one gives way, so that one daemon sends, not two.
+        if let Err(crate::lock::LockError::Held { pid }) = locks.take_missing() {
+            error!("another closer (pid {pid}) keeps the journal now; this one stops");
+            break;
+        }
         // The clock is read once per turn; everything below plans with this `now`.
         let now = Utc::now();
         memory.flush(&setup.config, &setup.library);

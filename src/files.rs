@@ -8,6 +8,10 @@ use std::fs;
 use std::io::{self, Read as _, Write};
 use std::path::{Path, PathBuf};
 
+/// How the temporary file of an atomic write begins; one a crash left behind is
+/// `closer forget`'s to delete.
+pub const TEMP_PREFIX: &str = ".closer-";
+
 /// Creates `dir` and its missing parents, readable only by the user.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
@@ -46,7 +50,7 @@ fn write_atomically(
     create_private_dir(dir)?;
     // tempfile creates the file with mode 0600.
     let mut tmp = tempfile::Builder::new()
-        .prefix(".closer-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)?;
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush()?;
@@ -134,6 +138,32 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>, ReadError> {
         .map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
+/// Reads the file closer wrote at `path` in one of its own dirs, at most `max` bytes:
+/// `None` when nothing is there. A symlink is refused, never followed; only a regular file
+/// is read, opened without blocking, so a FIFO put there cannot stall the reader (it is
+/// `ReadError::NotAFile`, and left where it is).
+pub fn read_own(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    regular(&file.metadata()?, max)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(Some(bytes))
+}
+
 /// A regular file of at most `max` bytes, or what it is instead.
 fn regular(meta: &fs::Metadata, max: u64) -> Result<(), ReadError> {
     if !meta.is_file() {
@@ -170,6 +200,31 @@ fn kind(t: &fs::FileType) -> &'static str {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn read_own_reads_only_a_regular_file_and_never_blocks_on_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("own");
+        assert!(read_own(&path, 10).unwrap().is_none());
+        fs::write(&path, b"\xffbytes").unwrap();
+        assert_eq!(read_own(&path, 10).unwrap().unwrap(), b"\xffbytes");
+        assert!(matches!(read_own(&path, 3), Err(ReadError::TooLarge)));
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert!(matches!(read_own(&link, 10), Err(ReadError::Io(_))));
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(matches!(
+            read_own(&fifo, 10),
+            Err(ReadError::NotAFile("a FIFO"))
+        ));
+    }
 
     #[test]
     fn writes_are_private_and_replace_whole_files() {

@@ -555,6 +555,66 @@ impl Journal {
         Journal::open_with(path, Check::Header)
     }
 
+    /// Opens the journal at `path` to read only, for a command that only looks (`status`,
+    /// `log`, `export`, `next`, `report`): nothing is created, migrated or chmodded, so a
+    /// read-only data dir or a `chmod 400` journal is read as it is. Shared with a running
+    /// daemon's writes as usual; where SQLite cannot make its shared-memory file (a
+    /// read-only dir), as a file nobody can be writing. `Ok(None)` when it cannot be read as
+    /// it is (an older schema to migrate, damage to move aside): `open_for_command` then.
+    pub fn open_to_read(path: &Path) -> Result<Option<Journal>, JournalError> {
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(JournalError::Symlink {
+                path: path.to_path_buf(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let file = uri_path(path);
+        let mut last = None;
+        for uri in [
+            format!("file:{file}?mode=ro"),
+            format!("file:{file}?immutable=1"),
+        ] {
+            let opened = Connection::open_with_flags(&uri, flags).and_then(|conn| {
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn.pragma_update(None, "cache_size", -256)?;
+                let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+                Ok((conn, version))
+            });
+            let (conn, version) = match opened {
+                Ok(opened) => opened,
+                Err(e) if e.sqlite_error_code() == Some(ErrorCode::CannotOpen) => {
+                    last = Some(e);
+                    continue;
+                }
+                Err(e) => {
+                    return match sqlite_error(path, e) {
+                        JournalError::Corrupt { .. } => Ok(None),
+                        e => Err(e),
+                    };
+                }
+            };
+            let latest = MIGRATIONS.len() as i64;
+            if version > latest {
+                return Err(JournalError::TooNew {
+                    path: path.to_path_buf(),
+                    found: version,
+                    known: latest,
+                });
+            }
+            return Ok((version == latest).then(|| Journal {
+                conn,
+                path: path.to_path_buf(),
+                warned: Default::default(),
+            }));
+        }
+        Err(sqlite_error(
+            path,
+            last.unwrap_or(rusqlite::Error::InvalidQuery),
+        ))
+    }
+
     fn open_with(path: &Path, check: Check) -> Result<(Journal, Opened), JournalError> {
         let before = prepare_file(path)?;
         match connect(path, check) {
@@ -1268,9 +1328,10 @@ fn optional_word_column<T: FromStr<Err = String>>(
     }
 }
 
-/// Makes sure the directory (0700 when created) and the file (0600) exist, and that the
-/// file and any -wal/-shm beside it are 0600 (SQLite gives new -wal/-shm files the
-/// database file's mode). Returns the file's identity.
+/// Makes sure the directory (0700 when created) and the file (0600) exist, that the file
+/// is open to nobody else (its mode only ever tightened: a `chmod 400` journal stays
+/// read-only), and that any -wal/-shm beside it are 0600 (SQLite gives new -wal/-shm files
+/// the database file's mode). Returns the file's identity.
 fn prepare_file(path: &Path) -> Result<Option<(u64, u64)>, JournalError> {
     let dir = parent_dir(path);
     crate::files::create_private_dir(dir).map_err(|e| io_error(dir, e))?;
@@ -1300,9 +1361,12 @@ fn prepare_file(path: &Path) -> Result<Option<(u64, u64)>, JournalError> {
         with_suffix(path, "-shm"),
     ] {
         use std::os::unix::fs::PermissionsExt;
+        let mode = |meta: &fs::Metadata| meta.permissions().mode() & 0o777;
+        // The journal: the person's own setting, less what others may do.
+        let wanted = |m: u32| if file == path { m & 0o600 } else { 0o600 };
         match fs::metadata(&file) {
-            Ok(meta) if meta.permissions().mode() & 0o777 != 0o600 => {
-                fs::set_permissions(&file, fs::Permissions::from_mode(0o600))
+            Ok(meta) if mode(&meta) != wanted(mode(&meta)) => {
+                fs::set_permissions(&file, fs::Permissions::from_mode(wanted(mode(&meta))))
                     .map_err(|e| io_error(&file, e))?;
             }
             Ok(_) => {}
@@ -1505,6 +1569,24 @@ fn parent_dir(path: &Path) -> &Path {
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(|| FILE_NAME.into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// `path` as the path of an SQLite `file:` URI: bytes other than unreserved ones and `/`
+/// percent-encoded (a `?`, `#` or `%` in a name would otherwise end or change it).
+fn uri_path(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// `path` with `suffix` appended to its file name, as SQLite names its -wal and -shm.
@@ -1918,6 +2000,34 @@ mod tests {
         let (_j, opened) = Journal::open(&path).unwrap();
         assert_eq!(opened, Opened::Existing);
         assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_journal_opened_to_read_sees_the_writers_rows_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        // A `?` and a `%` in the path: the URI keeps them as they are.
+        let path = dir.path().join("odd ?name%").join(FILE_NAME);
+        let (writer, _) = Journal::open(&path).unwrap();
+        writer.record_sent(&step(t(9, 0))).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
+        let reader = Journal::open_to_read(&path).unwrap().unwrap();
+        assert_eq!(reader.entries(None).unwrap().len(), 1);
+        writer.record_sent(&step(t(10, 0))).unwrap();
+        assert_eq!(reader.entries(None).unwrap().len(), 2);
+        assert!(reader.record_sent(&step(t(11, 0))).is_err());
+        assert_eq!(mode(&path), 0o400);
+        // An older schema is the writing open's to migrate.
+        drop((reader, writer));
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 1)
+            .unwrap();
+        assert!(Journal::open_to_read(&path).unwrap().is_none());
+        // Nothing there: an error, and nothing made.
+        let nowhere = dir.path().join("nowhere").join(FILE_NAME);
+        assert!(Journal::open_to_read(&nowhere).is_err());
+        assert!(!nowhere.parent().unwrap().exists());
     }
 
     #[test]

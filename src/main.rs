@@ -7,6 +7,8 @@
 //!
 //! `closer run` first starts itself again, once, without glibc's per-thread cache of
 //! freed blocks (see `without_glibc_thread_cache`), so the daemon's heap does not creep.
+//! The signals the daemon answers are held back from the first line until its handlers
+//! exist, across that re-exec (`closer::signals`).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -14,12 +16,36 @@ use std::process::ExitCode;
 use clap::Parser;
 use closer::cli::{Cli, Command};
 
+/// The daemon's signals are held back before any of the program's own code runs: this
+/// runs from `.init_array`, before Rust's runtime is set up and before `main` (see
+/// `closer::signals`). Only the kernel's `execve` and the dynamic loader come before it.
+#[cfg(target_os = "linux")]
+#[used]
+// SAFETY: `.init_array` holds pointers to functions that take no arguments the callee
+// reads and return nothing, called once by the C runtime before `main`; `hold` only
+// calls `pthread_sigmask`, which libc, initialised by then, allows there.
+#[allow(unsafe_code)]
+#[unsafe(link_section = ".init_array")]
+static HOLD_SIGNALS_FIRST: extern "C" fn() = {
+    extern "C" fn hold() {
+        closer::signals::hold();
+    }
+    hold
+};
+
 fn main() -> ExitCode {
+    // A SIGHUP or SIGTERM that comes before the daemon's handlers exist waits for them
+    // (see `closer::signals`); already done before `main` where `.init_array` exists.
+    closer::signals::hold();
     let cli = Cli::parse();
     match cli.command {
+        // Released by the daemon once its handlers are in place, after the re-exec.
         Command::Run(_) => without_glibc_thread_cache(),
-        Command::Send(_) => {}
-        _ => end_quietly_on_a_closed_pipe(),
+        Command::Send(_) => closer::signals::release(),
+        _ => {
+            closer::signals::release();
+            end_quietly_on_a_closed_pipe();
+        }
     }
     match closer::run(cli) {
         Ok(closer::Status::Success) => ExitCode::SUCCESS,

@@ -730,7 +730,9 @@ async fn close_call(connection: &zbus::Connection, id: u32) {
 }
 
 /// Subscribes to the server's signals and to its name's owner, then forwards them from a
-/// task until the connection ends.
+/// task until the connection ends. A signal counts only when it comes from the connection
+/// that owns `org.freedesktop.Notifications` (its unique name): any other program on the
+/// session bus may emit one named `ActionInvoked`, and that is not the person's answer.
 async fn listen(
     connection: zbus::Connection,
     shown: Shown,
@@ -740,21 +742,39 @@ async fn listen(
     let rule = zbus::MatchRule::builder()
         .msg_type(zbus::message::Type::Signal)
         .interface(BUS_NAME)
+        .path(OBJECT_PATH)
         .build()?;
     let mut signals = zbus::MessageStream::for_match_rule(rule, &connection, None).await?;
     let dbus = zbus::fdo::DBusProxy::new(&connection).await?;
     let mut owners = dbus
         .receive_name_owner_changed_with_args(&[(0, BUS_NAME)])
         .await?;
+    // The server's unique name, as last known.
+    let mut server = server_name(&dbus).await;
     Ok(tokio::spawn(async move {
         loop {
             tokio::select! {
                 Some(Ok(message)) = signals.next() => {
+                    let sender = message.header().sender().map(|s| s.to_string());
+                    // The owner may have changed before its NameOwnerChanged was read here.
+                    if sender.is_some() && sender != server {
+                        server = server_name(&dbus).await;
+                    }
+                    if sender.is_none() || sender != server {
+                        debug!(
+                            "ignored a signal from {}, which is not the notification server",
+                            sender.as_deref().unwrap_or("no sender")
+                        );
+                        continue;
+                    }
                     if let Some(event) = answer_in(&message, &shown) {
                         let _ = events.send(event);
                     }
                 }
                 Some(change) = owners.next() => {
+                    if let Ok(args) = change.args() {
+                        server = args.new_owner().as_ref().map(|o| o.to_string());
+                    }
                     let gone = change.args().is_ok_and(|a| a.new_owner().is_none());
                     if gone {
                         let closed: Vec<Open> =
@@ -773,6 +793,15 @@ async fn listen(
             }
         }
     }))
+}
+
+/// The unique name of the connection that owns `org.freedesktop.Notifications` now.
+async fn server_name(dbus: &zbus::fdo::DBusProxy<'_>) -> Option<String> {
+    let name = zbus::names::BusName::try_from(BUS_NAME).ok()?;
+    match timeout(CALL_TIMEOUT, dbus.get_name_owner(name)).await {
+        Ok(Ok(owner)) => Some(owner.to_string()),
+        _ => None,
+    }
 }
 
 /// The event an `ActionInvoked` or `NotificationClosed` signal means for a notification

@@ -74,6 +74,11 @@ impl Paths {
         self.state.join(crate::recovery::FILE_NAME)
     }
 
+    /// The recovery file's lines a replay could not use, set aside as they were.
+    pub fn recovery_set_aside(&self) -> PathBuf {
+        crate::recovery::set_aside_path(&self.recovery())
+    }
+
     /// The report `closer report` writes when no `--out` is given.
     pub fn report(&self) -> PathBuf {
         self.data.join(crate::cmd::report::FILE_NAME)
@@ -95,6 +100,7 @@ impl Paths {
         vec![
             self.seed(),
             self.recovery(),
+            self.recovery_set_aside(),
             self.report(),
             self.lock(),
             self.data_lock(),

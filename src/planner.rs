@@ -807,19 +807,25 @@ impl Planner<'_> {
 /// How late a prompt may go out and still count as on time.
 pub const ON_TIME: TimeDelta = TimeDelta::seconds(60);
 
-/// Splits the prompts that came due by `now` into those to send and those missed. On
-/// time, all go out; after a suspend or a clock jump, only the most recent one, if it
-/// is at most `catch_up` old — never a burst.
+/// Splits the prompts that came due by `now` into those to send and those missed. A wake
+/// on time (what is due was due at one moment, at most [`ON_TIME`] ago) sends all of it:
+/// rules due together go together, as planned. After any gap in which prompts came due at
+/// more than one moment — a suspend, a stopped process, a clock jump, a wake held up,
+/// however short — only the most recent one goes out, if it is at most `catch_up` old (or
+/// on time): never a burst.
 pub fn catch_up(
     due: &[Firing],
     now: DateTime<Utc>,
     catch_up: TimeDelta,
 ) -> (Vec<Firing>, Vec<Firing>) {
-    if due.iter().all(|f| now - f.at <= ON_TIME) {
+    let Some(latest) = due.last() else {
+        return (Vec::new(), Vec::new());
+    };
+    if now - latest.at <= ON_TIME && due.iter().all(|f| f.at == latest.at) {
         return (due.to_vec(), Vec::new());
     }
     let mut missed = due.to_vec();
-    let latest = missed.pop().filter(|f| now - f.at <= catch_up);
+    let latest = missed.pop().filter(|f| now - f.at <= catch_up.max(ON_TIME));
     if latest.is_none() {
         missed.extend(due.last().cloned());
     }
@@ -1175,6 +1181,42 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_shorter_than_a_minute_releases_no_burst() {
+        // A rule every four seconds; the daemon stopped (SIGSTOP) for 40 s, then woken.
+        let toml = "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n\
+                    catch_up = \"0\"\n\
+                    [[schedule]]\nname = \"often\"\nsend = \"learn\"\ncron = \"*/4 * * * * *\"\n\
+                    [[schedule]]\nname = \"also often\"\nsend = \"compassion\"\ncron = \"*/4 * * * * *\"\n";
+        let (config, library) = setup(toml);
+        let planner = Planner::new(&config, &library, 1);
+        let stopped = utc("2027-01-04T09:00:01Z");
+        let at = |fs: &[Firing]| -> Vec<String> {
+            fs.iter()
+                .map(|f| format!("{} {}", f.at.format("%H:%M:%S"), f.rule))
+                .collect()
+        };
+        // On time: what is due at this one moment goes out, both rules' prompts; so after
+        // a stop in which only that one moment passed.
+        for now in ["2027-01-04T09:00:04.200Z", "2027-01-04T09:00:06.200Z"] {
+            let wake = planner.wake(&State::default(), stopped, utc(now));
+            assert_eq!(at(&wake.send), ["09:00:04 0", "09:00:04 1"], "at {now}");
+        }
+        // Later: a prompt was due at more than one moment in the gap (forty seconds:
+        // twenty prompts); one goes out, the latest.
+        for gap in [9, 40, 59] {
+            let now = stopped + TimeDelta::seconds(gap) + TimeDelta::milliseconds(200);
+            let wake = planner.wake(&State::default(), stopped, now);
+            assert_eq!(wake.send.len(), 1, "after {gap} s: {:?}", at(&wake.send));
+            let latest = wake.send[0].at;
+            assert!(now - latest < TimeDelta::seconds(4), "after {gap} s");
+            assert!(wake.missed.iter().all(|f| f.at <= latest));
+            // Due at 09:00:04, :08, … up to the wake, two prompts each time.
+            let moments = (gap as usize + 1) / 4;
+            assert_eq!(wake.missed.len() + 1, 2 * moments, "after {gap} s");
+        }
+    }
+
+    #[test]
     fn catching_up_sends_at_most_the_latest_recent_prompt() {
         let now = utc("2027-01-05T12:00:00Z");
         let firing = |at: &str| Firing {
@@ -1187,9 +1229,21 @@ mod tests {
         let hours = TimeDelta::hours(2);
         let on_time = [
             firing("2027-01-05T11:59:30Z"),
-            firing("2027-01-05T12:00:00Z"),
+            Firing {
+                rule: 1,
+                ..firing("2027-01-05T11:59:30Z")
+            },
         ];
         assert_eq!(catch_up(&on_time, now, hours), (on_time.to_vec(), vec![]));
+        // Due at two moments, though both within the minute: the daemon missed one wake.
+        let held_up = [
+            firing("2027-01-05T11:59:30Z"),
+            firing("2027-01-05T12:00:00Z"),
+        ];
+        assert_eq!(
+            catch_up(&held_up, now, TimeDelta::zero()),
+            (vec![held_up[1].clone()], vec![held_up[0].clone()])
+        );
         let asleep = [
             firing("2027-01-05T08:30:00Z"),
             firing("2027-01-05T10:30:00Z"),

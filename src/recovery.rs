@@ -5,13 +5,14 @@
 //! printed whole to stderr, one parseable line each.
 //!
 //! Invariants: the file is 0600 and written atomically (`files::write_private`), never
-//! through a symlink; a stop adds to what an earlier stop left; replaying is one journal
+//! read or written through a symlink, and only ever a regular file (read without blocking:
+//! a FIFO put there is reported and left alone, never waited on); a stop adds to what an earlier stop left; replaying is one journal
 //! transaction and idempotent (a prompt already stored is not stored again, an answer
 //! already stored is recorded once), so a replay cut short and done again doubles
 //! nothing. This module moves records; what an answer does is `record::answer`'s.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -98,15 +99,30 @@ impl Unsaved {
     }
 }
 
-/// Adds `records` to the recovery file at `path` (creating it 0600, atomically).
+/// Adds `records` to the recovery file at `path` (creating it 0600, atomically). What is
+/// there already is kept byte for byte, readable or not.
 pub fn keep(path: &Path, records: &[Unsaved]) -> io::Result<()> {
-    let mut lines = read_text(path)?.unwrap_or_default();
-    for record in records {
-        lines.push_str(&record.line());
-        lines.push('\n');
+    let mut lines = read_bytes(path)?.unwrap_or_default();
+    if lines.last().is_some_and(|b| *b != b'\n') {
+        lines.push(b'\n');
     }
-    crate::files::write_private(path, |f| f.write_all(lines.as_bytes()))
+    for record in records {
+        lines.extend_from_slice(record.line().as_bytes());
+        lines.push(b'\n');
+    }
+    crate::files::write_private(path, |f| f.write_all(&lines))
 }
+
+/// Where the lines a replay could not use are set aside, beside the recovery file at
+/// `path`: `unsaved.jsonl.bad`.
+pub fn set_aside_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(SET_ASIDE_SUFFIX);
+    path.with_file_name(name)
+}
+
+/// What the file of set-aside lines adds to the recovery file's name.
+pub const SET_ASIDE_SUFFIX: &str = ".bad";
 
 /// Keeps `records` in the recovery file; when that fails, prints each whole to stderr.
 /// Returns whether they are in the file.
@@ -148,8 +164,11 @@ pub struct Replayed {
 }
 
 /// Replays the recovery file at `path` into `journal` (answers as given at `now`), in one
-/// transaction, then removes the file. Nothing to replay: `Ok(None)`. A journal error
-/// leaves the file as it was, for the next start.
+/// transaction, then removes the file. Each line that can be replayed is; a line that
+/// cannot (not UTF-8, not a record, an answer the rules refuse) is warned about and set
+/// aside, as it was, in [`set_aside_path`], so one bad byte never blocks the rest. Nothing
+/// to replay: `Ok(None)`. A journal error, or lines that cannot be set aside, leave the
+/// file as it was, for the next start.
 pub fn replay(
     journal: &Journal,
     config: &Config,
@@ -157,21 +176,30 @@ pub fn replay(
     path: &Path,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Replayed>> {
-    let Some(text) = read_text(path)? else {
+    let Some(bytes) = read_bytes(path)? else {
         return Ok(None);
     };
+    let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
     let mut done = Replayed::default();
+    // The lines set aside, by their index in `lines`.
+    let mut aside = Vec::new();
     journal.write(|journal| -> Result<(), JournalError> {
         // The notification id each replayed prompt was shown as, to its row.
         let mut shown = HashMap::new();
-        for (n, line) in text
-            .lines()
+        for (n, bytes) in lines
+            .iter()
             .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
+            .filter(|(_, l)| !l.trim_ascii().is_empty())
         {
             done.records += 1;
-            let skip = |why: String| {
+            let mut skip = |why: String| {
                 tracing::warn!("{}:{}: not replayed: {why}", path.display(), n + 1);
+                aside.push(n);
+            };
+            let Ok(line) = std::str::from_utf8(bytes) else {
+                skip("not UTF-8 text".to_owned());
+                done.skipped += 1;
+                continue;
             };
             match serde_json::from_str::<Unsaved>(line) {
                 Err(e) => {
@@ -261,6 +289,27 @@ pub fn replay(
         }
         Ok(())
     })?;
+    if !aside.is_empty() {
+        let bad = set_aside_path(path);
+        let mut kept = read_bytes(&bad)?.unwrap_or_default();
+        for n in &aside {
+            kept.extend_from_slice(lines[*n]);
+            kept.push(b'\n');
+        }
+        crate::files::write_private(&bad, |f| f.write_all(&kept)).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot set {} line(s) aside in {}: {e}",
+                aside.len(),
+                bad.display()
+            )
+        })?;
+        tracing::warn!(
+            "{} line(s) of {} could not be replayed; they are set aside in {}, as they were",
+            aside.len(),
+            path.display(),
+            bad.display()
+        );
+    }
     match std::fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -272,19 +321,19 @@ pub fn replay(
     Ok(Some(done))
 }
 
-/// The file's text; None when there is none. A symlink is refused, not followed.
-fn read_text(path: &Path) -> io::Result<Option<String>> {
-    let mut text = String::new();
-    match crate::files::open_nofollow(path) {
-        Ok(mut f) => {
-            f.read_to_string(&mut text)?;
-            Ok(Some(text))
+/// The most a recovery file may hold: far more than a stop leaves.
+const MAX_FILE: u64 = 64 << 20;
+
+/// The file's bytes, whatever they are; None when there is none. A symlink is refused, not
+/// followed, and only a regular file is read, without blocking: a FIFO there is an error,
+/// never a hang.
+fn read_bytes(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match crate::files::read_own(path, MAX_FILE) {
+        Ok(bytes) => Ok(bytes),
+        Err(crate::files::ReadError::Io(e)) => {
+            Err(io::Error::new(e.kind(), format!("it cannot be read: {e}")))
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io::Error::new(
-            e.kind(),
-            format!("cannot read `{}`: {e}", path.display()),
-        )),
+        Err(e) => Err(io::Error::other(format!("it {e}"))),
     }
 }
 
@@ -486,14 +535,9 @@ mod tests {
         let (config, library) = setup();
         let (journal, _) = Journal::open(&dir.path().join("journal.sqlite3")).unwrap();
         let good = Unsaved::sent(&step(Utc::now()), None).line();
-        std::fs::write(
-            &file,
-            format!(
-                "not json\n{good}\n{}\n",
-                Unsaved::answer(None, 4, AnswerKind::Done, Utc::now()).line()
-            ),
-        )
-        .unwrap();
+        // An answer to a notification no prompt was shown as.
+        let orphan = Unsaved::answer(None, 4, AnswerKind::Done, Utc::now()).line();
+        std::fs::write(&file, format!("not json\n{good}\n{orphan}\n")).unwrap();
         let done = replay(&journal, &config, &library, &file, Utc::now()).unwrap();
         assert_eq!(
             done,
@@ -503,6 +547,35 @@ mod tests {
             })
         );
         assert_eq!(kinds(&journal), ["sent"]);
+        // Nothing is lost: what could not be replayed is set aside, as it was.
+        assert!(!file.exists());
+        assert_eq!(
+            std::fs::read_to_string(set_aside_path(&file)).unwrap(),
+            format!("not json\n{orphan}\n")
+        );
+    }
+
+    #[test]
+    fn a_file_with_invalid_bytes_is_added_to_and_replayed_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE_NAME);
+        let (config, library) = setup();
+        let (journal, _) = Journal::open(&dir.path().join("journal.sqlite3")).unwrap();
+        // A bad byte, and no line break at the end.
+        std::fs::write(&file, b"\xff\xfe").unwrap();
+        keep(&file, &[Unsaved::sent(&step(Utc::now()), None)]).unwrap();
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(bytes.starts_with(b"\xff\xfe\n{"), "{bytes:?}");
+        let done = replay(&journal, &config, &library, &file, Utc::now()).unwrap();
+        assert_eq!(
+            done,
+            Some(Replayed {
+                records: 2,
+                skipped: 1
+            })
+        );
+        assert_eq!(kinds(&journal), ["sent"]);
+        assert_eq!(std::fs::read(set_aside_path(&file)).unwrap(), b"\xff\xfe\n");
     }
 
     #[test]

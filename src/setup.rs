@@ -52,8 +52,16 @@ impl Setup {
             ),
         };
         let user_content = (!paths.defaults).then_some(paths.user_content.as_path());
-        let mut setup = Setup::validate(&src, user_content, local_zone());
+        let local = LocalZone::read();
+        let mut setup = Setup::validate(&src, user_content, local.zone);
         setup.from_file = from_file;
+        // Said when "local" is what the config runs on (a zone named in it makes `TZ`
+        // moot).
+        if let Some(warning) = local.warning(&paths.config)
+            && setup.config.timezone == local.zone.unwrap_or(Tz::UTC)
+        {
+            tracing::warn!("{warning}");
+        }
         Ok(setup)
     }
 
@@ -147,7 +155,7 @@ impl Setup {
         if !paths.journal().exists() {
             return Ok(inputs(&self.config, None, now, Restarts::Preview)?);
         }
-        let journal = open_journal(paths)?;
+        let journal = open_journal_to_read(paths)?;
         Ok(inputs(
             &self.config,
             Some(&journal),
@@ -298,19 +306,145 @@ impl UnreadableConfig {
 /// This machine's time zone, for "local": `TZ` when it names one, else the system setting.
 /// Read here, at the edge, and passed to the pure config loader.
 pub fn local_zone() -> Option<Tz> {
-    if let Ok(tz) = std::env::var("TZ")
-        && let Ok(zone) = tz.trim_start_matches(':').parse()
-    {
-        return Some(zone);
+    LocalZone::read().zone
+}
+
+/// What "local" means on this machine, and whether `TZ` said something else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalZone {
+    pub zone: Option<Tz>,
+    /// `TZ`, when it is set in a form closer cannot follow, and why not.
+    pub unfollowed: Option<(String, &'static str)>,
+}
+
+impl LocalZone {
+    /// `TZ` in each form glibc reads that names a zone closer knows: an IANA name (with or
+    /// without a leading `:`), a path to a zone file (`/usr/share/zoneinfo/Asia/Tokyo`,
+    /// a link to one such as `/etc/localtime`), a fixed offset in whole hours (`JST-9`,
+    /// `UTC0`), and empty (UTC). Otherwise, or when it is not set, the system's zone.
+    pub fn read() -> LocalZone {
+        let system = || iana_time_zone::get_timezone().ok()?.parse().ok();
+        match std::env::var("TZ") {
+            Err(_) => LocalZone {
+                zone: system(),
+                unfollowed: None,
+            },
+            Ok(tz) => match zone_from_tz(&tz, |p| std::fs::canonicalize(p).ok()) {
+                Ok(zone) => LocalZone {
+                    zone: Some(zone),
+                    unfollowed: None,
+                },
+                Err(why) => LocalZone {
+                    zone: system(),
+                    unfollowed: Some((tz, why)),
+                },
+            },
+        }
     }
-    iana_time_zone::get_timezone().ok()?.parse().ok()
+
+    /// The warning to give when "local" is in use and `TZ` could not be followed.
+    pub fn warning(&self, config: &Path) -> Option<String> {
+        let (tz, why) = self.unfollowed.as_ref()?;
+        let instead = self.zone.unwrap_or(Tz::UTC);
+        Some(format!(
+            "TZ=`{tz}` is {why}, which closer cannot follow; \"local\" is {instead} instead. \
+             Set `timezone` in {} to an IANA name, such as \"Asia/Tokyo\"",
+            config.display()
+        ))
+    }
+}
+
+/// The zone `tz` (the value of `TZ`) names, or what it is instead. `resolve` follows a
+/// path's links (the filesystem, passed in).
+fn zone_from_tz(tz: &str, resolve: impl Fn(&Path) -> Option<PathBuf>) -> Result<Tz, &'static str> {
+    // glibc: a leading colon means "a file, or whatever the library makes of it".
+    let tz = tz.strip_prefix(':').unwrap_or(tz);
+    if tz.is_empty() {
+        return Ok(Tz::UTC);
+    }
+    if let Ok(zone) = tz.parse() {
+        return Ok(zone);
+    }
+    // A path, or a name under glibc's zone dir (`posix/Asia/Tokyo`); a rule's `/` comes
+    // after a comma.
+    if tz.contains('/') && !tz.contains(',') {
+        let path = Path::new(tz);
+        let named = |p: &Path| -> Option<Tz> {
+            let text = p.to_str()?;
+            let name = match text.rsplit_once("zoneinfo/") {
+                Some((_, name)) => name,
+                None if !text.starts_with('/') => text,
+                None => return None,
+            };
+            let name = name
+                .strip_prefix("posix/")
+                .or_else(|| name.strip_prefix("right/"))
+                .unwrap_or(name);
+            name.parse().ok()
+        };
+        return named(path)
+            .or_else(|| resolve(path).as_deref().and_then(named))
+            .ok_or("not a zone file closer knows");
+    }
+    fixed_offset(tz)
+}
+
+/// A POSIX `TZ` of a name and a whole-hour offset only (`JST-9`, `<+03>-3`, `UTC0`): the
+/// `Etc/GMT` zone of that offset (whose sign is POSIX's: `Etc/GMT-9` is UTC+9).
+fn fixed_offset(tz: &str) -> Result<Tz, &'static str> {
+    let rest = if let Some(quoted) = tz.strip_prefix('<') {
+        quoted.split_once('>').map(|(_, rest)| rest)
+    } else {
+        let letters = tz
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(tz.len());
+        (letters >= 3).then(|| &tz[letters..])
+    };
+    let Some(offset) = rest.filter(|r| !r.is_empty()) else {
+        return Err("not a time zone name");
+    };
+    let (sign, digits) = match offset.as_bytes()[0] {
+        b'-' => ("-", &offset[1..]),
+        b'+' => ("+", &offset[1..]),
+        _ => ("+", offset),
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(
+            if digits.contains(',') || digits.bytes().any(|b| b.is_ascii_alphabetic()) {
+                "a rule with daylight saving time"
+            } else {
+                "an offset that is not whole hours"
+            },
+        );
+    }
+    let hours: u8 = digits.parse().map_err(|_| "not a time zone name")?;
+    let name = match hours {
+        0 => "Etc/GMT".to_owned(),
+        1..=12 => format!("Etc/GMT{sign}{hours}"),
+        13 | 14 if sign == "-" => format!("Etc/GMT-{hours}"),
+        _ => return Err("an offset no zone has"),
+    };
+    name.parse().map_err(|_| "an offset no zone has")
+}
+
+/// Opens the journal for a terminal command that only reads it: read-only, so a read-only
+/// data dir or journal is read as it is and left as it is; the usual way when it must be
+/// migrated or moved aside first.
+pub fn open_journal_to_read(paths: &Paths) -> anyhow::Result<Journal> {
+    let path = paths.journal();
+    match Journal::open_to_read(&path)
+        .with_context(|| format!("cannot open the journal {}", path.display()))?
+    {
+        Some(journal) => Ok(journal),
+        None => open_journal(paths),
+    }
 }
 
 /// The journal for a command that only looks: None when there is none yet (nothing is
-/// created).
+/// created), opened read-only where it can be (`open_journal_to_read`).
 pub fn journal_if_any(paths: &Paths) -> anyhow::Result<Option<Journal>> {
     if paths.journal().exists() {
-        Ok(Some(open_journal(paths)?))
+        Ok(Some(open_journal_to_read(paths)?))
     } else {
         Ok(None)
     }
@@ -337,6 +471,44 @@ pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
 mod tests {
     use super::*;
     use crate::content::Ladder;
+
+    #[test]
+    fn tz_is_read_in_every_form_glibc_reads_that_names_a_zone() {
+        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let none = |_: &Path| None;
+        for (tz, zone) in [
+            ("Asia/Tokyo", tokyo),
+            (":Asia/Tokyo", tokyo),
+            ("/usr/share/zoneinfo/Asia/Tokyo", tokyo),
+            ("/usr/share/zoneinfo/right/Asia/Tokyo", tokyo),
+            ("posix/Asia/Tokyo", tokyo),
+            ("JST-9", "Etc/GMT-9".parse().unwrap()),
+            ("<+03>-3", "Etc/GMT-3".parse().unwrap()),
+            ("HST10", "Etc/GMT+10".parse().unwrap()),
+            ("NZST-12", "Etc/GMT-12".parse().unwrap()),
+            ("LINT-14", "Etc/GMT-14".parse().unwrap()),
+            ("UTC0", "Etc/GMT".parse().unwrap()),
+            ("", Tz::UTC),
+        ] {
+            assert_eq!(zone_from_tz(tz, none), Ok(zone), "TZ={tz:?}");
+        }
+        // A link followed: `/etc/localtime` names its zone by where it points.
+        let link = |_: &Path| Some(PathBuf::from("/usr/share/zoneinfo/Asia/Tokyo"));
+        assert_eq!(zone_from_tz("/etc/localtime", link), Ok(tokyo));
+        for (tz, why) in [
+            (
+                "CET-1CEST,M3.5.0,M10.5.0/3",
+                "a rule with daylight saving time",
+            ),
+            ("IST-5:30", "an offset that is not whole hours"),
+            ("XYZ+13", "an offset no zone has"),
+            ("/etc/localtime", "not a zone file closer knows"),
+            ("Mars", "not a time zone name"),
+            ("X-1", "not a time zone name"),
+        ] {
+            assert_eq!(zone_from_tz(tz, none), Err(why), "TZ={tz:?}");
+        }
+    }
     use crate::journal::NewMove;
 
     #[test]

@@ -34,9 +34,15 @@ pub fn run(paths: &Paths) -> anyhow::Result<Status> {
         .with_context(|| format!("cannot make a draft in {}", dir.display()))?;
     std::fs::write(draft.path(), &original)?;
 
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".to_owned());
+    // An empty one (`VISUAL=`) counts as unset, as it does for other programs.
+    let set = |name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
+    let editor = set("VISUAL")
+        .or_else(|| set("EDITOR"))
+        .unwrap_or_else(|| "vi".to_owned());
     loop {
         // Through the shell, so EDITOR may carry arguments ("code --wait").
         let status = Command::new("sh")

@@ -1,8 +1,10 @@
 //! `closer forget`: delete everything closer has recorded — the journal (with any damaged
-//! copies), the seed, the report, the lock (`Paths::written`) — after the person confirms. Their config and own packs
-//! are their writing, not closer's record, and stay. The ladders turned on or off with
-//! `closer ladder` live in the journal, so they follow the config again: said, ladder by
-//! ladder, with the command that turns each back.
+//! copies), the seed, the report, the recovery file and its set-aside lines, the locks
+//! (`Paths::written`), and temporary files a crash left in its own dirs — after the
+//! person confirms. docs/privacy.md names each. Their config and own packs are their
+//! writing, not closer's record, and stay; so does a report written elsewhere (`--out`).
+//! The ladders turned on or off with `closer ladder` live in the journal, so they follow
+//! the config again: said, ladder by ladder, with the command that turns each back.
 
 use std::io::IsTerminal;
 
@@ -40,7 +42,7 @@ pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
     // the config's list holds again. Said afterwards, ladder by ladder.
     let changed = ladders_set_apart(paths);
     let mut removed = crate::journal::forget(&paths.journal())?;
-    for file in paths.written() {
+    for file in paths.written().into_iter().chain(leftovers(paths)?) {
         match std::fs::remove_file(&file) {
             Ok(()) => removed.push(file),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -96,4 +98,29 @@ fn ladders_set_apart(paths: &Paths) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The temporary files an atomic write left in closer's own dirs when it was cut short (a
+/// crash, SIGKILL): `.closer-` and random letters, as `files::write_private` names them.
+fn leftovers(paths: &Paths) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut found = Vec::new();
+    for dir in [&paths.data, &paths.state, &paths.runtime] {
+        let listing = match std::fs::read_dir(dir) {
+            Ok(listing) => listing,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => anyhow::bail!("cannot look in {}: {e}", dir.display()),
+        };
+        for entry in listing {
+            let entry = entry?;
+            let temporary = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(crate::files::TEMP_PREFIX));
+            if temporary && entry.file_type()?.is_file() {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }

@@ -11,7 +11,7 @@ use crate::cli::{ExportArgs, ExportFormat, LogArgs};
 use crate::history::Words;
 use crate::journal::{Entry, Happened};
 use crate::paths::Paths;
-use crate::setup::{Setup, open_journal};
+use crate::setup::{Setup, open_journal_to_read};
 
 /// One event, as `log --json` and `export` print it.
 #[derive(Debug, Serialize)]
@@ -99,7 +99,7 @@ fn events(
     }
     let setup = Setup::load(paths)?;
     let tz = setup.config.timezone;
-    let journal = open_journal(paths)?;
+    let journal = open_journal_to_read(paths)?;
     // Answers name the prompt they answer, which may be older than `since`.
     let all = journal.entries(None)?;
     let removed =
@@ -276,7 +276,8 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
         println!("{when}  {what}");
     }
     if paths.journal().exists()
-        && let Some(why) = open_journal(paths)?.setting(crate::history::keys::STEPS_PAUSED)?
+        && let Some(why) =
+            open_journal_to_read(paths)?.setting(crate::history::keys::STEPS_PAUSED)?
     {
         println!("Steps are paused ({why}); `closer resume` restarts them.");
     }

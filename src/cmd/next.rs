@@ -11,6 +11,13 @@ use crate::paths::Paths;
 use crate::planner::Planner;
 use crate::setup::Setup;
 
+/// The latest `--from`: what is planned after it (a year and more ahead, at most) still
+/// falls within the year 9999.
+const FURTHEST: DateTime<Utc> = match chrono::NaiveDate::from_ymd_opt(9998, 1, 1) {
+    Some(day) => day.and_time(chrono::NaiveTime::MIN).and_utc(),
+    None => DateTime::<Utc>::MIN_UTC,
+};
+
 #[derive(Debug, Serialize)]
 struct Row<'a> {
     time: String,
@@ -40,6 +47,14 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
             .with_timezone(&Utc),
         None => Utc::now(),
     };
+    // What is planned from there must still have a year of four digits.
+    if from >= FURTHEST {
+        anyhow::bail!(
+            "--from: `{}` is too far ahead; give a time before {}",
+            args.from.as_deref().unwrap_or_default(),
+            FURTHEST.format("%Y-%m-%d")
+        );
+    }
     let seed = crate::seed::load_or_create(&paths.seed())?;
     // Planned with what the daemon will plan with at `from`.
     let inputs = setup.preview(paths, from)?;

@@ -14,6 +14,11 @@ pub fn pause(paths: &Paths, args: &PauseArgs) -> anyhow::Result<Status> {
     match &args.duration {
         Some(d) => {
             let length = crate::when::parse_duration(d).map_err(|e| anyhow::anyhow!(e))?;
+            if length < chrono::TimeDelta::minutes(1) {
+                anyhow::bail!(
+                    "`{d}` is shorter than a minute; give a pause of at least a minute, such as `30m` or `2h`, or no duration to pause until `closer resume`"
+                );
+            }
             if length > chrono::TimeDelta::days(366) {
                 anyhow::bail!(
                     "`{d}` is longer than a year; `closer pause` with no duration pauses until `closer resume`"

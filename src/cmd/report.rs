@@ -31,7 +31,8 @@ pub struct ReportArgs {
           value_parser = clap::value_parser!(u32).range(1..=3660))]
     pub days: u32,
 
-    /// Where to write the page; report.html in closer's data dir when left out.
+    /// Where to write the page (`-`: to stdout); report.html in closer's data dir when
+    /// left out.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
@@ -45,6 +46,12 @@ pub struct ReportArgs {
 }
 
 pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
+    let to_stdout = args.out.as_deref() == Some(Path::new("-"));
+    if to_stdout && args.open {
+        anyhow::bail!(
+            "`--open` needs a file to open; leave out `--out -`, or give `--out` a file's path"
+        );
+    }
     let setup = Setup::load(paths)?;
     // No journal yet: an empty report, and no journal created for it.
     let journal = journal_if_any(paths)?;
@@ -64,6 +71,10 @@ pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
         steps_paused: steps_paused.as_deref(),
     });
     let html = mark(&html);
+    if to_stdout {
+        std::io::Write::write_all(&mut std::io::stdout().lock(), html.as_bytes())?;
+        return Ok(Status::Success);
+    }
     let out = args.out.clone().unwrap_or_else(|| paths.report());
     // closer's own data dir holds only closer's report; elsewhere, ask before replacing.
     may_replace(&out, args.force || args.out.is_none())?;

@@ -19,7 +19,7 @@ use crate::journal::{Entry, Journal, SentRow};
 use crate::paths::Paths;
 use crate::planner::Planner;
 use crate::record::top;
-use crate::setup::{Restarts, Setup, inputs, open_journal};
+use crate::setup::{Restarts, Setup, inputs, open_journal_to_read};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -93,7 +93,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
     let now = Utc::now();
     // One journal for both: a row it cannot read is warned about once.
     let journal = if paths.journal().exists() {
-        Some(open_journal(paths)?)
+        Some(open_journal_to_read(paths)?)
     } else {
         None
     };

@@ -865,3 +865,211 @@ fn check_lists_thirty_thousand_problems_quickly() {
         started.elapsed()
     );
 }
+
+/// `TZ` in the forms glibc reads was silently taken as UTC when it was not a bare IANA
+/// name. Each form that names a zone is honoured for "local"; a form closer cannot follow
+/// is warned about, with what "local" means instead and how to say it.
+#[test]
+fn tz_in_every_form_glibc_reads_is_honoured_or_warned_about() {
+    let home = Home::with_config(
+        "timezone = \"local\"\n[limits]\nquiet_hours = \"off\"\n\
+         [[schedule]]\nname = \"morning\"\nsend = \"learn\"\nat = \"09:00\"\n",
+    );
+    let next = |tz: &str| {
+        let out = home
+            .cmd(&[
+                "next",
+                "--json",
+                "--count",
+                "1",
+                "--from",
+                "2027-01-15T12:00:00Z",
+            ])
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        let run = crate::support::home::Run::from(out);
+        assert_eq!(run.code, Some(0), "TZ={tz}: {run:?}");
+        let rows: Value = serde_json::from_str(&run.stdout).unwrap();
+        (rows[0]["time"].as_str().unwrap().to_owned(), run.stderr)
+    };
+    for (tz, time) in [
+        ("Asia/Tokyo", "2027-01-16T09:00:00+09:00"),
+        (":Asia/Tokyo", "2027-01-16T09:00:00+09:00"),
+        (
+            "/usr/share/zoneinfo/Asia/Tokyo",
+            "2027-01-16T09:00:00+09:00",
+        ),
+        (
+            ":/usr/share/zoneinfo/Asia/Tokyo",
+            "2027-01-16T09:00:00+09:00",
+        ),
+        (
+            "/usr/share/zoneinfo/posix/Asia/Tokyo",
+            "2027-01-16T09:00:00+09:00",
+        ),
+        ("JST-9", "2027-01-16T09:00:00+09:00"),
+        ("EST5EDT", "2027-01-15T09:00:00-05:00"),
+        ("HST10", "2027-01-15T09:00:00-10:00"),
+        ("UTC0", "2027-01-16T09:00:00+00:00"),
+        ("", "2027-01-16T09:00:00+00:00"),
+    ] {
+        let (at, stderr) = next(tz);
+        assert_eq!(at, time, "TZ={tz:?}");
+        assert!(!stderr.contains("TZ"), "TZ={tz:?}: {stderr}");
+    }
+    for tz in [
+        "CET-1CEST,M3.5.0,M10.5.0/3",
+        "<+0530>-5:30",
+        "/nowhere/Asia/Tokyo",
+        "Mars/Olympus_Mons",
+    ] {
+        let (_, stderr) = next(tz);
+        assert!(
+            stderr.contains(&format!("TZ=`{tz}`"))
+                && stderr.contains("closer cannot follow")
+                && stderr.contains("timezone"),
+            "TZ={tz}: {stderr}"
+        );
+    }
+    // With a zone named in the config, `TZ` does not matter, and is not warned about.
+    let named = Home::with_config(
+        "timezone = \"Europe/Berlin\"\n[[schedule]]\nname = \"m\"\nsend = \"learn\"\nat = \"09:00\"\n",
+    );
+    let out = named
+        .cmd(&["next"])
+        .env("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "{out:?}");
+}
+
+/// An empty `VISUAL=` (set, but to nothing) once ran the draft itself as the editor: it
+/// falls back to `EDITOR`, as an unset one does.
+#[test]
+fn an_empty_visual_falls_back_to_editor() {
+    let home = Home::with_config(NIGHTLY);
+    let editor = home.path("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/02:30/03:15/' \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for visual in ["", "  "] {
+        std::fs::write(home.config_path(), NIGHTLY).unwrap();
+        let out = home
+            .cmd(&["edit"])
+            .env("VISUAL", visual)
+            .env("EDITOR", &editor)
+            .output()
+            .unwrap();
+        let run = crate::support::home::Run::from(out);
+        assert_eq!(run.code, Some(0), "VISUAL={visual:?}: {run:?}");
+        assert!(
+            std::fs::read_to_string(home.config_path())
+                .unwrap()
+                .contains("03:15"),
+            "VISUAL={visual:?}"
+        );
+    }
+}
+
+/// `pause 0s` and `pause 1ms` once "paused" until the moment they were given.
+#[test]
+fn a_pause_shorter_than_a_minute_is_refused() {
+    let home = Home::with_config(NIGHTLY);
+    for d in ["0s", "1ms", "59s"] {
+        let run = home.run(&["pause", d]);
+        assert_eq!(run.code, Some(1), "{d}: {run:?}");
+        assert!(
+            run.stderr
+                .contains(&format!("`{d}` is shorter than a minute")),
+            "{d}: {run:?}"
+        );
+    }
+    let status: Value = home.json(&["status", "--json"]);
+    assert_eq!(status["paused_until"], Value::Null);
+    crate::support::home::ok(home.run(&["pause", "1m"]));
+}
+
+/// `report --out -` once wrote a file named `-`: it writes the page to stdout.
+#[test]
+fn report_out_dash_writes_the_page_to_stdout() {
+    let home = Home::with_config(NIGHTLY);
+    let out = home
+        .cmd(&["report", "--out", "-"])
+        .current_dir(home.dir.path())
+        .output()
+        .unwrap();
+    let run = crate::support::home::Run::from(out);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.starts_with("<!DOCTYPE html>"), "{run:?}");
+    assert!(run.stdout.trim_end().ends_with("</html>"), "{run:?}");
+    assert!(!home.path("-").exists());
+    assert!(!home.path("data/closer/report.html").exists());
+    let out = home
+        .cmd(&["report", "--out", "-", "--open"])
+        .current_dir(home.dir.path())
+        .output()
+        .unwrap();
+    let run = crate::support::home::Run::from(out);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("`--open` needs a file"), "{run:?}");
+}
+
+/// `next --from 9999-12-31T…` once printed prompts in the year +10000.
+#[test]
+fn next_from_beyond_what_it_can_print_is_refused() {
+    let home = Home::with_config(NIGHTLY);
+    for from in ["9999-12-31T00:00:00Z", "9998-06-01T00:00:00Z"] {
+        let run = home.run(&["next", "--from", from]);
+        assert_eq!(run.code, Some(1), "{from}: {run:?}");
+        assert!(
+            run.stderr
+                .contains(&format!("--from: `{from}` is too far ahead")),
+            "{run:?}"
+        );
+        assert!(!run.stdout.contains("+10000"), "{run:?}");
+    }
+    let rows = next_json(&home, &["--from", "9997-12-31T00:00:00Z", "--count", "400"]);
+    assert!(
+        rows.iter()
+            .all(|r| r["time"].as_str().unwrap().starts_with("99")),
+        "{rows:?}"
+    );
+}
+
+/// Characters that change how text around them is shown, or are not shown at all, once
+/// passed `closer check`: a right-to-left override can make a step read as something else,
+/// a zero-width space can make two ladder names that look the same differ. Each is named,
+/// with its place.
+#[test]
+fn check_flags_bidirectional_overrides_and_zero_width_characters() {
+    let home = Home::with_config(NIGHTLY);
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[ladder]]\nid = \"my-sister\"\nname = \"My\u{200B}sister\"\n\n\
+         [[prompt]]\nid = \"my-sister-hi\"\ncategory = \"step\"\nladder = \"my-sister\"\n\
+         rung = 1\ndistress = 2\ntitle = \"Say hi\"\nbody = \"Say hi to her.\"\n\n\
+         [[prompt]]\nid = \"turned\"\ncategory = \"learn\"\ntitle = \"Kind \u{202E}words\"\n\
+         body = \"One \u{2066}line\u{2069} and \u{FEFF}more.\"\n",
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    for line in [
+        "mine.toml:3:8: `ladder.name`: the name holds U+200B (a zero-width space) at \
+         character 3, which can change how the text reads on screen; write it without",
+        "mine.toml:17:9: `prompt.title`: the title holds U+202E (a right-to-left override) \
+         at character 6",
+        "mine.toml:18:8: `prompt.body`: the body holds U+2066 (a left-to-right isolate) at \
+         character 5",
+    ] {
+        assert!(run.stdout.contains(line), "no {line:?} in {run:?}");
+    }
+    // Joiners that shape writing and emoji, and direction marks, are left as they are.
+    home.write(
+        "config/closer/content/mine.toml",
+        "[[prompt]]\nid = \"shaped\"\ncategory = \"learn\"\ntitle = \"می\u{200C}خواهم\"\n\
+         body = \"A family: 👩\u{200D}👧, and a mark\u{200F}.\"\n",
+    );
+    let run = home.run(&["check"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+}

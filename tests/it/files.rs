@@ -137,3 +137,210 @@ fn the_lock_outlives_a_deleted_runtime_dir() {
         Duration::from_secs(20),
     );
 }
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A journal made read-only (`chmod 400`) was made writable again (0600) by the next
+/// command that opened it. A journal's mode is only ever tightened.
+#[test]
+fn a_read_only_journal_is_not_made_writable() {
+    let home = Home::with_config(CONFIG);
+    ok(home.run(&["pause", "1h"]));
+    chmod(&home.journal_path(), 0o400);
+    for args in [
+        &["status"][..],
+        &["log"],
+        &["export"],
+        &["next"],
+        &["report", "--out", "-"],
+    ] {
+        ok(home.run(args));
+        assert_eq!(mode(&home.journal_path()), 0o400, "after {args:?}");
+    }
+    // Open to others: closed again by a command that writes, and not made writable.
+    // (Root writes it all the same.)
+    chmod(&home.journal_path(), 0o444);
+    let resumed = home.run(&["resume"]);
+    assert_eq!(mode(&home.journal_path()), 0o400, "{resumed:?}");
+}
+
+/// A data dir that cannot be written (a read-only mount; for a user other than root, a
+/// `chmod 500`) still lets a person see where they are: `status`, `log` and `export` open
+/// the journal read-only.
+#[test]
+fn a_read_only_data_dir_still_allows_status_log_and_export() {
+    let home = Home::with_config(crate::support::home::ONE_LADDER);
+    let data = home.path("data");
+    let as_root = rustix::process::geteuid().is_root();
+    // Root writes whatever the modes say: a read-only mount is what stops root.
+    let _mount = as_root.then(|| ReadOnlyMount::new(&data));
+    // A prompt sent (printed: there is no desktop here) and answered, and a pause.
+    ok(home.run(&["send", "--no-wait"]));
+    ok(home.run(&["skip"]));
+    ok(home.run(&["pause", "1h"]));
+    let paused: serde_json::Value = home.json(&["status", "--json"]);
+    match &_mount {
+        Some(mount) => mount.make_read_only(),
+        None => {
+            chmod(&home.journal_path(), 0o400);
+            chmod(&home.path("data/closer"), 0o500);
+        }
+    }
+    let status: serde_json::Value = home.json(&["status", "--json"]);
+    assert_eq!(status["paused_until"], paused["paused_until"]);
+    let log = ok(home.run(&["log"]));
+    assert!(
+        log.stdout.contains("sent") && log.stdout.contains("skip"),
+        "{log:?}"
+    );
+    let export: Vec<serde_json::Value> = home.json(&["export"]);
+    let csv = ok(home.run(&["export", "--format", "csv"]));
+    assert_eq!(csv.stdout.lines().count(), export.len() + 1, "{csv:?}");
+    // A command that writes says why it cannot, naming the journal.
+    let run = refused(home.run(&["resume"]), "journal");
+    assert!(
+        run.stderr.contains(home.journal_path().to_str().unwrap()),
+        "{run:?}"
+    );
+    if _mount.is_none() {
+        chmod(&home.path("data/closer"), 0o700);
+    }
+}
+
+/// A small tmpfs mounted over `dir` (as root), read-only on demand, unmounted on drop.
+struct ReadOnlyMount {
+    dir: std::path::PathBuf,
+}
+
+impl ReadOnlyMount {
+    fn new(dir: &std::path::Path) -> ReadOnlyMount {
+        fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs"])
+            .arg(dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mount tmpfs on {}", dir.display());
+        ReadOnlyMount {
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn make_read_only(&self) {
+        let ok = std::process::Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "remount {} read-only", self.dir.display());
+    }
+}
+
+impl Drop for ReadOnlyMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.dir)
+            .status();
+    }
+}
+
+/// The deletion paragraph of docs/privacy.md (from "## Deleting it" to the next heading).
+fn privacy_deleting() -> String {
+    let doc = include_str!("../../docs/privacy.md");
+    let start = doc
+        .find("## Deleting it")
+        .expect("a `## Deleting it` section");
+    let rest = &doc[start + 3..];
+    rest[..rest.find("\n## ").unwrap_or(rest.len())].to_owned()
+}
+
+/// `closer forget` deletes everything closer wrote — the journal and its copies, the seed,
+/// the report, the recovery file and what was set aside from it, the locks, and temporary
+/// files a crash left — and docs/privacy.md says so, file by file: it once said the report
+/// stayed (it went), and named neither the recovery file nor temporary files.
+#[test]
+fn forget_deletes_what_privacy_md_says_and_nothing_else() {
+    let home = Home::with_config(CONFIG);
+    ok(home.run(&["pause", "1h"]));
+    ok(home.run(&["next"]));
+    ok(home.run(&["report"]));
+    for (rel, text) in [
+        ("state/closer/unsaved.jsonl", "{}\n"),
+        ("state/closer/unsaved.jsonl.bad", "not a record\n"),
+        ("state/closer/.closer-a1B2c3", "half a seed"),
+        ("data/closer/.closer-d4E5f6", "half a report"),
+        (
+            "data/closer/journal.sqlite3.corrupt-20270101T000000Z",
+            "damaged",
+        ),
+        ("data/closer/closer.lock", "1\n"),
+        ("run/closer/closer.lock", "1\n"),
+    ] {
+        home.write(rel, text);
+    }
+    let mine = home.path("notes.html");
+    ok(home.run(&["report", "--out", mine.to_str().unwrap()]));
+
+    let run = ok(home.run(&["forget", "--yes"]));
+    for dir in ["data/closer", "state/closer", "run/closer"] {
+        assert!(!home.path(dir).exists(), "{dir} is still there: {run:?}");
+    }
+    // A report written elsewhere is where the person put it, and theirs.
+    assert!(mine.exists());
+    assert!(home.config_path().exists());
+
+    // Each kind of file deleted is named where privacy.md says what forget deletes.
+    let doc = privacy_deleting();
+    let deleted: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("deleted "))
+        .collect();
+    let names: Vec<&str> = deleted
+        .iter()
+        .filter_map(|p| std::path::Path::new(p).file_name()?.to_str())
+        .collect();
+    for name in [
+        "journal.sqlite3",
+        "journal.sqlite3.corrupt-20270101T000000Z",
+        "seed",
+        "report.html",
+        "unsaved.jsonl",
+        "unsaved.jsonl.bad",
+        ".closer-a1B2c3",
+        ".closer-d4E5f6",
+    ] {
+        assert!(names.contains(&name), "{name} not deleted: {run:?}");
+    }
+    assert_eq!(names.iter().filter(|n| **n == "closer.lock").count(), 2);
+    for path in deleted {
+        let name = std::path::Path::new(path)
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let named = match name {
+            n if n.starts_with(".closer-") => "temporary files",
+            n if n.contains(".corrupt-") => "damaged copies",
+            n if n.ends_with("-wal") => "-wal",
+            n if n.ends_with("-shm") => "-shm",
+            n => n,
+        };
+        assert!(
+            doc.contains(named),
+            "privacy.md does not say that forget deletes {name} ({named}):\n{doc}"
+        );
+    }
+    assert!(doc.contains("--out"), "{doc}");
+}

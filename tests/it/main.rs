@@ -18,6 +18,7 @@ mod ladders;
 mod packaging;
 mod progress;
 mod progression_doc;
+mod reliability;
 mod report;
 mod resilience;
 mod service;

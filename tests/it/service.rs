@@ -84,7 +84,7 @@ fn printed_units_pass_systemd_analyze_verify() {
         );
     }
     // And verify does check: a broken unit does not pass.
-    let broken = printed_unit(&home, &[]).replace("Type=exec", "Type=sometimes");
+    let broken = printed_unit(&home, &[]).replace("Type=notify", "Type=sometimes");
     let out = verify(&broken);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("Failed to parse service type"), "{stderr}");
