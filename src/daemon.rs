@@ -349,7 +349,11 @@ impl Memory {
             .pending
             .iter()
             .map(|(n, kind, at)| Unsaved::answer(self.shown.get(n).copied(), *n, *kind, *at));
-        sent.chain(answers).collect()
+        let how = self
+            .pending_how
+            .iter()
+            .map(|(answer_id, how)| Unsaved::how_it_went(*answer_id, *how));
+        sent.chain(answers).chain(how).collect()
     }
 
     /// The planner's inputs at `now` (restarting ladders after a long break, recorded as
@@ -1189,5 +1193,72 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    /// How a step went, said while the disk refuses writes, is kept, goes to the recovery
+    /// file at a stop, and is written once the disk takes writes again: "Too much" counts
+    /// toward the pause as any answer does (issue 23, item 1).
+    #[test]
+    fn how_it_went_that_cannot_be_written_is_kept_and_written_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, diags) = crate::config::load(
+            &Source::new(
+                "t.toml",
+                "timezone = \"UTC\"\n[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n",
+            ),
+            None,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let library = Library::load(None).0;
+        let planner = Planner::new(&config, &library, 1);
+        let mut memory = Memory::open(&dir.path().join(journal::FILE_NAME));
+        let firing = planner.now(0, &History::default().state, Utc::now());
+        memory.sent(&planner, &firing, Delivery::Shown(7));
+        let done = Event {
+            id: 7,
+            prompt: firing.prompt.clone(),
+            answer: Answer::Action("done".into()),
+        };
+        let heard = memory.answer(&done, &config, &library);
+        let ask = heard.ask.expect("asked how it went");
+        memory.asked.insert(8, ask.answer_id);
+
+        // The disk refuses writes: "Too much" is kept, and still names where help is.
+        let journal = memory.journal.as_ref().unwrap();
+        journal.refuse_writes(true).unwrap();
+        let too_much = Event {
+            id: 8,
+            prompt: firing.prompt.clone(),
+            answer: Answer::Action(format!("{HOW_KEY}too-much")),
+        };
+        let heard = memory.answer(&too_much, &config, &library);
+        assert!(heard.too_much);
+        assert_eq!(memory.pending_how.len(), 1);
+        let kept = memory.unwritten();
+        assert!(
+            kept.iter().any(|u| matches!(
+                u,
+                crate::recovery::Unsaved::HowItWent { felt: Some(f), .. } if f == "too-much"
+            )),
+            "{kept:?}"
+        );
+
+        // The disk is back: it completes that answer, once.
+        memory
+            .journal
+            .as_ref()
+            .unwrap()
+            .refuse_writes(false)
+            .unwrap();
+        memory.flush(&config, &library);
+        assert!(memory.pending_how.is_empty());
+        let answer = memory
+            .journal
+            .as_ref()
+            .unwrap()
+            .answer(ask.answer_id)
+            .unwrap()
+            .unwrap();
+        assert!(answer.too_much, "{answer:?}");
     }
 }

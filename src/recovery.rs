@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::content::Library;
 use crate::journal::{AnswerKind, Journal, JournalError, NewAnswer, NewSent, Shown};
-use crate::record::{self, AnswerError};
+use crate::progress::Felt;
+use crate::record::{self, AnswerError, FollowedUp, HowItWent};
 
 /// The recovery file's name in the state dir.
 pub const FILE_NAME: &str = "unsaved.jsonl";
@@ -60,6 +61,15 @@ pub enum Unsaved {
         kind: String,
         at: String,
     },
+    /// How a step went (a follow-up), for the journal's answer `answer_id`: whether what
+    /// was feared happened ("yes", "partly", "no") and "too-much" when it was said.
+    HowItWent {
+        answer_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        happened: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        felt: Option<String>,
+    },
 }
 
 impl Unsaved {
@@ -76,6 +86,15 @@ impl Unsaved {
             title: sent.shown.title.clone(),
             body: sent.shown.body.clone(),
             ladder_name: sent.shown.ladder_name.clone(),
+        }
+    }
+
+    /// How the step went, for the journal's answer `answer_id`.
+    pub fn how_it_went(answer_id: i64, how: HowItWent) -> Unsaved {
+        Unsaved::HowItWent {
+            answer_id,
+            happened: how.happened.map(|h| h.as_str().to_owned()),
+            felt: how.felt.map(|f| f.as_str().to_owned()),
         }
     }
 
@@ -285,6 +304,45 @@ pub fn replay(
                         Err(AnswerError::Journal(e)) => return Err(e),
                     }
                 }
+                Ok(Unsaved::HowItWent {
+                    answer_id,
+                    happened,
+                    felt,
+                }) => {
+                    let how = (|| -> Result<HowItWent, String> {
+                        Ok(HowItWent {
+                            happened: happened.map(|h| h.parse()).transpose()?,
+                            felt: felt
+                                .map(|f| {
+                                    Felt::ALL
+                                        .iter()
+                                        .copied()
+                                        .find(|x| x.as_str() == f)
+                                        .ok_or_else(|| format!("`{f}` is not how a step can feel"))
+                                })
+                                .transpose()?,
+                        })
+                    })();
+                    let how = match how {
+                        Ok(how) => how,
+                        Err(why) => {
+                            skip(why);
+                            done.skipped += 1;
+                            continue;
+                        }
+                    };
+                    match record::follow_up(journal, config, library, answer_id, how, now)? {
+                        FollowedUp::Recorded(_) => {}
+                        FollowedUp::AlreadySaid(_) => {
+                            skip(format!("how answer {answer_id} went was already said"));
+                            done.skipped += 1;
+                        }
+                        FollowedUp::Unknown => {
+                            skip(format!("the journal has no answer {answer_id} to complete"));
+                            done.skipped += 1;
+                        }
+                    }
+                }
             }
         }
         Ok(())
@@ -394,6 +452,37 @@ mod tests {
                 Entry::Move(_) => "move",
             })
             .collect()
+    }
+
+    /// How a step went, kept at a stop, completes its answer at the next start; kept
+    /// twice, the second is set aside (the first word stands).
+    #[test]
+    fn how_it_went_is_kept_and_replayed_on_its_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("state").join(FILE_NAME);
+        let (config, library) = setup();
+        let (journal, _) = Journal::open(&dir.path().join("j.sqlite3")).unwrap();
+        let now = parse_time(&time_text(Utc::now())).unwrap();
+        let sent = journal
+            .record_sent(&step(now - TimeDelta::hours(2)))
+            .unwrap();
+        let answer =
+            NewAnswer::from_notification(sent, AnswerKind::Hard, now - TimeDelta::hours(1));
+        let answer_id = journal.record_answer_id(&answer).unwrap().unwrap();
+        let too_much = HowItWent {
+            happened: None,
+            felt: Some(Felt::TooMuch),
+        };
+        let twice = [
+            Unsaved::how_it_went(answer_id, too_much),
+            Unsaved::how_it_went(answer_id, too_much),
+        ];
+        keep(&file, &twice).unwrap();
+        let done = replay(&journal, &config, &library, &file, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!((done.records, done.skipped), (2, 1));
+        assert!(journal.answer(answer_id).unwrap().unwrap().too_much);
     }
 
     #[test]
