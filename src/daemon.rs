@@ -920,8 +920,15 @@ async fn send_due(
     if !wake.send.is_empty()
         && let Some(note) = memory.past_harm_note_once(config)
     {
+        // The config turned the physical or sexual ladder on: how to keep its text off
+        // the screen, as `closer ladder enable` says it.
+        let note = if config.discreet == crate::config::Discreet::All {
+            note.to_owned()
+        } else {
+            format!("{note} {}", record::DISCREET_HINT)
+        };
         info!("{note}");
-        say(notifier, "A note for you", note).await;
+        say(notifier, "A note for you", &note).await;
     }
     // A setback message carries the person's own evidence, when they have some and it
     // would not argue with the latest answer.

@@ -119,6 +119,10 @@ pub const HELP_TITLE: &str = "Help is there";
 pub const PAST_HARM_NOTE: &str = "If touch or closeness brings back harm from the past, that \
     fear belongs with a therapist, not with small steps alone. Every step can be skipped.";
 
+/// Said when the physical or sexual ladder is turned on while step texts show on screen.
+pub const DISCREET_HINT: &str = "With `discreet = \"title\"` a step's text still shows on screen; \
+    `discreet = \"all\"` under [notifications] hides the text too (click the notification to read it).";
+
 /// The note on past harm, if `ladders` has the physical or sexual ladder and the note
 /// was never said; it is marked said (in the journal, so it is said once).
 pub fn past_harm_note_once(

@@ -69,7 +69,7 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                     "Nothing in it is explicit, and every step can be skipped. `closer ladder disable {l}` turns it off."
                 );
                 if setup.config.discreet != crate::config::Discreet::All {
-                    println!("{DISCREET_HINT}");
+                    println!("{}", crate::record::DISCREET_HINT);
                 }
                 if let Some(note) = crate::record::past_harm_note_once(&journal, &[l], Utc::now())?
                 {
@@ -123,10 +123,6 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
     crate::lock::wake_daemon(&paths.runtime, &paths.data);
     Ok(Status::Success)
 }
-
-/// Said when the physical or sexual ladder is turned on while step texts show on screen.
-pub const DISCREET_HINT: &str = "With `discreet = \"title\"` a step's text still shows on screen; \
-    `discreet = \"all\"` under [notifications] hides the text too (click the notification to read it).";
 
 /// One of the person's own ladders, by id or name (case aside).
 fn own<'l>(library: &'l Library, word: &str) -> anyhow::Result<&'l LadderInfo> {

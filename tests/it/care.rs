@@ -408,6 +408,14 @@ fn the_daemon_says_the_note_on_past_harm_once_when_the_config_turns_a_ladder_on(
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0].summary, "A note for you");
+    // And how to keep step texts off the screen.
+    assert!(
+        notes[0]
+            .body
+            .contains("`discreet = \"all\"` under [notifications] hides the text too"),
+        "{:?}",
+        notes[0].body
+    );
 }
 
 #[test]
