@@ -484,3 +484,39 @@ fn next_shows_the_part_of_the_day_a_message_belongs_to() {
     let planned = next(&["--json"]);
     assert!(!planned.contains("compassion-my-evening"), "{planned}");
 }
+
+/// The terminal and the notification answer one question: the first word stands, and the
+/// second is told so, in both places (issue 23, items 4 and 5).
+#[test]
+fn how_it_went_said_twice_keeps_the_first_and_says_so_in_both_places() {
+    let desktop = Desktop::start();
+    let home = Home::with_config(&one_step_soon());
+    let _daemon = home.daemon(Some(&desktop));
+    let step = next_notification(&desktop, 0);
+    settle();
+    desktop.click("done");
+    let question = next_notification(&desktop, 1);
+    assert_eq!(question.replaces_id, step.id.unwrap(), "{question:?}");
+
+    // First, from the terminal: it completes the answer given on the notification.
+    let run = ok(home.run(&["done", "--happened", "no"]));
+    assert!(
+        run.stdout.contains("what you feared did not happen"),
+        "{run:?}"
+    );
+    // Then the question's "Yes": not recorded, and said so on screen.
+    settle();
+    desktop.click("how-yes");
+    let (_, note) = wait_for(&desktop, 2, |n| n.summary == "Already noted");
+    assert!(note.body.contains("the first word stands"), "{}", note.body);
+    let answers = journal_answers(&home);
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0]["happened"], "no");
+    // And a third word, from the terminal, is refused with what was said.
+    let run = home.run(&["done", "--happened", "partly"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("what you feared did not happen"),
+        "{run:?}"
+    );
+}
