@@ -16,8 +16,9 @@
 //!
 //! The signal handlers exist before the lock names the pid (so an early SIGUSR1 from
 //! `closer pause`, or a SIGHUP, cannot end it); the clock is read once at the top of each
-//! turn of the loop and that `now` is passed down. What a turn reads is let go before the
-//! daemon sleeps, so its memory does not grow with wakes or with the journal's age.
+//! turn of the loop and that `now` is passed down, and again when an answer arrives (it is
+//! dated then). What a turn reads is let go before the daemon sleeps, so its memory does
+//! not grow with wakes or with the journal's age.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,9 +1,10 @@
 //! closer: small, spaced steps toward closeness, and a kinder inner voice, on the desktop.
 //!
 //! The library holds everything; `main.rs` only parses arguments and picks the exit code.
-//! See ARCHITECTURE.md for the map. The pure core (`config`, `content`, `schedule`,
-//! `planner`, `when`, `seed`) never touches the world; `daemon`, `notify`, `timer`,
-//! `files` and the commands do.
+//! See ARCHITECTURE.md for the map. What decides (`config`, `content`'s parsing,
+//! `schedule`, `planner`, `progress`, `when`, `seed`'s mixing) reads neither the clock nor
+//! the environment; `Library::load` and `seed::load_or_create` read files, and `daemon`,
+//! `notify`, `timer`, `files`, `setup` and the commands do the rest of the world's work.
 
 pub mod cli;
 mod cmd;
