@@ -53,6 +53,38 @@ fn bash_completes_subcommands() {
 }
 
 #[test]
+fn completions_leave_out_the_hidden_man_command() {
+    let home = Home::empty();
+    let script = home.run(&["completions", "bash"]).stdout;
+    home.write("closer.bash", &script);
+    let probe = format!(
+        "source {}; COMP_WORDS=(closer ma); COMP_CWORD=1; COMP_LINE='closer ma'; \
+         COMP_POINT=9; _closer closer ma closer; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        home.path("closer.bash").display()
+    );
+    let out = Command::new("bash").arg("-c").arg(probe).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "{out:?}");
+    assert!(!script.contains("closer__subcmd__man"), "bash");
+    let zsh = home.run(&["completions", "zsh"]).stdout;
+    assert!(!zsh.contains("'man:"), "zsh");
+    let fish = home.run(&["completions", "fish"]).stdout;
+    assert!(!fish.contains("-a \"man\""), "fish");
+    // What is shown stays: a subcommand's own options, the global ones, help.
+    for needed in [
+        "target",
+        "config",
+        "verbose",
+        "help",
+        "report",
+        "completions",
+    ] {
+        for (shell, text) in [("bash", &script), ("zsh", &zsh), ("fish", &fish)] {
+            assert!(text.contains(needed), "{shell}: no {needed}");
+        }
+    }
+}
+
+#[test]
 fn man_writes_both_sections_and_every_subcommand() {
     let home = Home::empty();
     let dir = home.path("man");
