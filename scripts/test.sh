@@ -19,8 +19,8 @@ needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
   mako:mako-notifier makoctl:mako-notifier sway:sway setpriv:util-linux
   xdotool:xdotool import:imagemagick desktop-file-validate:desktop-file-utils)
 # man reads the manual pages, and the shells parse the completion scripts (tests/packaging.rs,
-# scripts/deb-check.sh); dpkg builds and installs the Debian package.
-needed+=(man:man-db zsh:zsh fish:fish dpkg-deb:dpkg)
+# scripts/deb-check.sh); dpkg builds and installs the Debian package, lintian checks it.
+needed+=(man:man-db zsh:zsh fish:fish dpkg-deb:dpkg lintian:lintian)
 
 # Prints the packages whose command or file is missing, one a line.
 missing_packages() {

@@ -85,6 +85,33 @@ fn completions_leave_out_the_hidden_man_command() {
 }
 
 #[test]
+fn the_debian_changelog_names_this_version_and_the_maintainer() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest: toml::Table =
+        toml::from_str(&fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+    let deb = &manifest["package"]["metadata"]["deb"];
+    let maintainer = deb["maintainer"].as_str().unwrap();
+    // Debian's form, "Name <address>", which lintian checks.
+    assert!(
+        maintainer.contains(" <") && maintainer.ends_with('>') && maintainer.contains('@'),
+        "{maintainer}"
+    );
+    let file = deb["changelog"].as_str().unwrap();
+    let changelog = fs::read_to_string(root.join(file)).unwrap();
+    let first = changelog.lines().next().unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        first.starts_with(&format!("closer ({version}-")),
+        "{file}'s first entry is not for {version}: {first}"
+    );
+    let trailer = changelog.lines().find(|l| l.starts_with(" -- ")).unwrap();
+    assert!(
+        trailer.starts_with(&format!(" -- {maintainer}  ")),
+        "{trailer}"
+    );
+}
+
+#[test]
 fn man_writes_both_sections_and_every_subcommand() {
     let home = Home::empty();
     let dir = home.path("man");
