@@ -12,7 +12,8 @@
 //! Invariants: every call runs under a timeout, since a frozen server never answers; the
 //! server's capabilities are read when it is first reached and again whenever its owner
 //! changes, and what is sent adapts to them (actions or a line saying how to answer from the
-//! terminal; an escaped body where the server reads markup; the summary is never markup).
+//! terminal; an escaped body where the server reads markup, announced or known by its
+//! name; the summary is never markup).
 //! At most `max_open` notifications stay open; the oldest is closed to make room. Nothing
 //! here waits on a timer while the server is present: between prompts nothing wakes.
 //! This file knows no answer kinds: action keys are passed through as they came.
@@ -219,6 +220,19 @@ pub struct Server {
     pub body_markup: bool,
 }
 
+/// Servers that read markup in a body without announcing `body-markup`, by the name
+/// `GetServerInformation` gives: dunst (its default `markup = full` shows `Say <i>hello</i>`
+/// in italics, and `markup = strip` drops the tags).
+const MARKUP_UNANNOUNCED: &[&str] = &["dunst"];
+
+impl Server {
+    /// Whether a body is read as markup here: the server says so, or it is known to
+    /// ([`MARKUP_UNANNOUNCED`]). Such a body is sent escaped, so it shows as written.
+    pub fn reads_markup(&self) -> bool {
+        self.body_markup || MARKUP_UNANNOUNCED.contains(&self.name.as_str())
+    }
+}
+
 /// A notification on screen: the id it was first shown as, and what it shows.
 #[derive(Debug, Clone)]
 struct Open {
@@ -365,6 +379,10 @@ impl Notifier {
                 let can: Vec<&str> = [
                     (server.actions, "actions"),
                     (server.body_markup, "body-markup"),
+                    (
+                        server.reads_markup() && !server.body_markup,
+                        "markup it does not announce",
+                    ),
                 ]
                 .iter()
                 .filter_map(|&(has, name)| has.then_some(name))
@@ -596,7 +614,7 @@ impl Notifier {
         } else if let Some(line) = &message.without_actions {
             body = format!("{body}\n\n{line}");
         }
-        if server.body_markup {
+        if server.reads_markup() {
             body = escape(&body);
         }
         let category = format!("x-closer.{}", message.category);

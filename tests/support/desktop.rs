@@ -406,6 +406,88 @@ impl Desktop {
             .collect()
     }
 
+    /// Shows a notification of the test's own, as another application would, with the
+    /// fields of `n` (its id and `replaces_id` aside); returns the id the server gave.
+    pub fn notify(&self, n: &Notify) -> u32 {
+        let expire = n.expire_timeout.to_string();
+        let mut args: Vec<String> = [
+            "call",
+            NOTIFICATIONS,
+            NOTIFICATIONS_PATH,
+            NOTIFICATIONS,
+            "Notify",
+            "susssasa{sv}i",
+            &n.app_name,
+            "0",
+            &n.app_icon,
+            &n.summary,
+            &n.body,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.push((n.actions.len() * 2).to_string());
+        for (key, label) in &n.actions {
+            args.extend([key.clone(), label.clone()]);
+        }
+        let hints = n.hints.as_object().cloned().unwrap_or_default();
+        args.push(hints.len().to_string());
+        for (key, hint) in &hints {
+            let kind = hint["type"].as_str().expect("a hint's type");
+            let value = match &hint["data"] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            args.extend([key.clone(), kind.to_owned(), value]);
+        }
+        args.push(expire);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.busctl(&args);
+        assert!(out.status.success(), "Notify failed: {out:?}");
+        let reply = String::from_utf8_lossy(&out.stdout);
+        reply
+            .trim()
+            .strip_prefix("u ")
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("Notify answered {reply:?}"))
+    }
+
+    /// Closes notification `id` with `CloseNotification`, as its application would.
+    pub fn close_notification(&self, id: u32) {
+        let id = id.to_string();
+        let out = self.busctl(&[
+            "call",
+            NOTIFICATIONS,
+            NOTIFICATIONS_PATH,
+            NOTIFICATIONS,
+            "CloseNotification",
+            "u",
+            &id,
+        ]);
+        assert!(out.status.success(), "CloseNotification failed: {out:?}");
+    }
+
+    /// A picture of the newest notification window (X11 servers): its width, height and
+    /// grey pixels, once the server has drawn it (two grabs in a row agree).
+    pub fn picture(&self, timeout: Duration) -> (u32, u32, Vec<u8>) {
+        let mut last: Option<(Window, Vec<u8>)> = None;
+        poll_until(deadline(timeout), Duration::from_millis(200), || {
+            let window = *self.notification_windows().last()?;
+            let grey = self.grab(window);
+            let same = last.as_ref() == Some(&(window, grey.clone()));
+            last = Some((window, grey.clone()));
+            (same && !grey.is_empty()).then_some((window.width, window.height, grey))
+        })
+        .unwrap_or_else(|| panic!("no notification window to picture within {timeout:?}"))
+    }
+
+    /// Waits until no notification window is on screen (X11 servers).
+    pub fn wait_no_windows(&self, timeout: Duration) {
+        let gone = poll_until(deadline(timeout), POLL, || {
+            self.notification_windows().is_empty().then_some(())
+        });
+        assert!(gone.is_some(), "{:?}", self.notification_windows());
+    }
+
     /// The ids mako shows now (`makoctl list`).
     pub fn mako_ids(&self) -> Vec<u32> {
         let out = self.makoctl(&["list"]);
