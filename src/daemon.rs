@@ -167,13 +167,17 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 let heard = memory.answer(&event, &config, &setup.library);
                 if heard.reveal {
                     // A click on the body: a hidden text is shown in full; a step shows
-                    // its choices again, with how to answer from the terminal.
-                    match notifier.message(event.id) {
-                        Some(message) if message.hidden => {
-                            reveal(&mut notifier, &mut memory, &event, &setup.library).await;
-                        }
-                        Some(message) => notifier.show_choices(event.id, &message).await,
-                        None => {}
+                    // its choices again, with how to answer from the terminal. From what
+                    // the event says it showed: the server may have closed it since.
+                    let choices = event.message.actions.iter().any(|(k, _)| k == DEFAULT_ACTION);
+                    if event.message.hidden {
+                        reveal(&mut notifier, &mut memory, &event, &setup.library).await;
+                    } else if choices {
+                        notifier.show_choices(event.id, &event.message).await;
+                    } else {
+                        // A click on a note that stays (notify-osd's "OK" on the one naming
+                        // where help is): seen.
+                        notifier.close(event.id).await;
                     }
                     continue;
                 }
@@ -1134,6 +1138,7 @@ mod tests {
             id: 7,
             prompt: firing.prompt.clone(),
             answer: Answer::Action("done".into()),
+            message: Message::note("t", "b"),
         };
         memory.answer(&event, &config, &library);
         assert_eq!(memory.pending.len(), 1);

@@ -209,6 +209,9 @@ pub struct Event {
     pub id: u32,
     pub prompt: Option<String>,
     pub answer: Answer,
+    /// What it showed: a click is answered from this, whatever the server did with the
+    /// notification meanwhile (dunst closes it on a middle-click, just after the click).
+    pub message: Message,
 }
 
 /// What the server said it can do.
@@ -240,8 +243,21 @@ struct Open {
     message: Message,
     /// Order of showing, to close the oldest first.
     seq: u64,
-    /// An action was chosen: what is left is to close it, and its closing says nothing new.
-    answered: bool,
+    /// An action was chosen, the default one (a click on the body) too: closer closes it,
+    /// replaces it or shows it again, and the server's own closing says nothing new.
+    acted: bool,
+}
+
+impl Open {
+    /// What `answer` means for it.
+    fn event(self, answer: Answer) -> Event {
+        Event {
+            id: self.origin,
+            prompt: self.message.prompt.clone(),
+            answer,
+            message: self.message,
+        }
+    }
 }
 
 /// What this `Notifier` tracks, shared with the listener task.
@@ -269,10 +285,11 @@ struct Tracked {
 
 impl Tracked {
     /// The event a signal for `id` means for an open notification; a signal for an id not
-    /// open is kept a while ([`EARLY_KEPT`]) and means nothing yet. An answered notification
-    /// stays known until closer closes or replaces it, which it does after every answer: a
-    /// server that closes it on the click (xfce4-notifyd) is not reported, and the question
-    /// that follows still goes in its place, whichever comes first.
+    /// open is kept a while ([`EARLY_KEPT`]) and means nothing yet. A notification acted on
+    /// stays known until closer closes or replaces it, which it does after every action: a
+    /// server that closes it on the click (xfce4-notifyd on a button, dunst on a
+    /// middle-click) is not reported, and what follows (the question, the choices shown
+    /// again) still goes in its place, whichever comes first.
     fn signal(&mut self, id: u32, answer: Answer, now: std::time::Instant) -> Option<Event> {
         let Some(open) = self.open.get_mut(&id) else {
             self.early
@@ -284,18 +301,14 @@ impl Tracked {
             return None;
         };
         let open = match &answer {
-            Answer::Action(key) => {
-                open.answered |= key != DEFAULT_ACTION;
+            Answer::Action(_) => {
+                open.acted = true;
                 open.clone()
             }
-            _ if open.answered => return None,
+            _ if open.acted => return None,
             _ => self.open.remove(&id)?,
         };
-        Some(Event {
-            id: open.origin,
-            prompt: open.message.prompt,
-            answer,
-        })
+        Some(open.event(answer))
     }
 
     /// Records `id` as open, and returns what the signals for it that came since `asked`
@@ -660,7 +673,7 @@ impl Notifier {
                 origin,
                 message,
                 seq: self.seq,
-                answered: false,
+                acted: false,
             };
             for event in shown.insert(id, open, asked) {
                 debug!("notification {id}: a signal came before its id was known");
@@ -676,11 +689,7 @@ impl Notifier {
             let open = lock(&bus.shown).open.remove(&id);
             if let Some(open) = open {
                 debug!("closing notification {id} to make room");
-                let _ = self.events.send(Event {
-                    id: open.origin,
-                    prompt: open.message.prompt,
-                    answer: Answer::Replaced,
-                });
+                let _ = self.events.send(open.event(Answer::Replaced));
                 close_call(&bus.connection, id).await;
             }
         }
@@ -778,11 +787,8 @@ async fn listen(
                         let closed: Vec<Open> =
                             lock(&shown).open.drain().map(|(_, o)| o).collect();
                         for open in closed {
-                            let _ = events.send(Event {
-                                id: open.origin,
-                                prompt: open.message.prompt,
-                                answer: Answer::Closed("the notification server went away".into()),
-                            });
+                            let gone = "the notification server went away".into();
+                            let _ = events.send(open.event(Answer::Closed(gone)));
                         }
                     }
                     owner_changed.notify_one();
@@ -859,7 +865,7 @@ mod tests {
             origin,
             message: Message::note("t", "b"),
             seq: 0,
-            answered: false,
+            acted: false,
         }
     }
 
@@ -919,6 +925,26 @@ mod tests {
         let closed = tracked.signal(6, Answer::Closed("expired".into()), now);
         assert_eq!(closed.map(|e| e.id), Some(6));
         assert!(!tracked.open.contains_key(&6));
+    }
+
+    #[test]
+    fn a_click_on_the_body_is_not_undone_by_the_close_that_follows_it() {
+        let now = std::time::Instant::now();
+        let mut tracked = Tracked::default();
+        let mut step = open(8);
+        step.message = Message::note("A step", "Tell someone one thing.");
+        tracked.insert(8, step, Some(now));
+        // dunst's middle-click: the default action, then closed as dismissed, both before
+        // the daemon turns to the click.
+        let clicked = tracked.signal(8, clicked(DEFAULT_ACTION), now).unwrap();
+        assert!(
+            tracked
+                .signal(8, Answer::Closed("dismissed".into()), now)
+                .is_none()
+        );
+        // The click says what was shown, and the notification is closer's to show again.
+        assert_eq!(clicked.message.body, "Tell someone one thing.");
+        assert!(tracked.open.contains_key(&8));
     }
 
     #[test]

@@ -366,6 +366,39 @@ impl Desktop {
         );
     }
 
+    /// Middle-clicks the newest notification on dunst (its default `mouse_middle_click`:
+    /// `do_action, close_current`, i.e. the default action, then closed as dismissed), as a
+    /// person would, again if nothing came of it (the window was still being drawn); waits
+    /// until the server sent `ActionInvoked` for the default action.
+    pub fn middle_click(&self) {
+        assert_eq!(self.kind, Server::Dunst, "the middle-click is dunst's");
+        let deadline = deadline(CLICK_TIMEOUT);
+        let before = self.signals().len();
+        let invoked = || {
+            self.signals()[before..]
+                .iter()
+                .any(|s| matches!(s, Signal::ActionInvoked { key, .. } if key == "default"))
+        };
+        let done = poll_until(deadline, Duration::from_millis(500), || {
+            if invoked() {
+                return Some(());
+            }
+            let window = *self.notification_windows().last()?;
+            let x = window.x + window.width as i32 / 2;
+            let y = window.y + window.height as i32 / 2;
+            let (x, y) = (x.to_string(), y.to_string());
+            self.xdotool(&["mousemove", &x, &y, "click", "2"]);
+            poll_until(Instant::now() + Duration::from_millis(400), POLL, || {
+                invoked().then_some(())
+            })
+        });
+        assert!(
+            done.is_some(),
+            "middle-clicked, but no ActionInvoked came: {:?}",
+            self.signals()
+        );
+    }
+
     /// Whether notification `id` is closed: the server said so (`NotificationClosed`), or
     /// it is no longer on screen (mako's list; no notification window left on X11, after a
     /// `CloseNotification` for it, for servers that close without a word).
