@@ -12,8 +12,8 @@
 //! Invariants: every call runs under a timeout, since a frozen server never answers; the
 //! server's capabilities are read when it is first reached and again whenever its owner
 //! changes, and what is sent adapts to them (actions or a line saying how to answer from the
-//! terminal; an escaped body where the server reads markup, announced or known by its
-//! name; the summary is never markup).
+//! terminal, once; an escaped body where the server reads markup, announced or known by
+//! its name; the summary is never markup).
 //! At most `max_open` notifications stay open; the oldest is closed to make room. Nothing
 //! here waits on a timer while the server is present: between prompts nothing wakes.
 //! This file knows no answer kinds: action keys are passed through as they came.
@@ -89,6 +89,9 @@ pub struct Message {
     pub actions: Vec<(String, String)>,
     /// The line that says how to answer when the server cannot show `actions`.
     pub without_actions: Option<String>,
+    /// The body ends with `without_actions` even where the server shows the actions (the
+    /// choices shown again); never twice.
+    pub spelled_out: bool,
     /// Whether it stays until answered (expire_timeout 0) instead of the server's default.
     pub stays: bool,
     /// The notification this one takes the place of (an id from [`Delivery::Shown`]).
@@ -155,6 +158,7 @@ impl Message {
             prompt: None,
             actions: Vec::new(),
             without_actions: None,
+            spelled_out: false,
             stays: false,
             replaces: None,
             hidden: false,
@@ -483,8 +487,17 @@ impl Notifier {
     /// the body (what a click on its body asks for, see [`DEFAULT_ACTION`]); the answer to
     /// it still comes as `origin`.
     pub async fn show_choices(&mut self, origin: u32, message: &Message) {
+        if !self.server.as_ref().is_some_and(|s| s.actions) {
+            // The body says how to answer already (notify-osd's "OK" on the dialog it
+            // makes of a step is this click): the same again would only repeat it. The
+            // server closed it; it stays answerable from the terminal.
+            debug!("notification {origin}: its text says how to answer already; not shown again");
+            self.take(origin);
+            return;
+        }
         let mut again = message.clone();
-        again.body = format!("{}\n\n{TERMINAL_ANSWERS}", message.body);
+        again.without_actions = Some(TERMINAL_ANSWERS.to_owned());
+        again.spelled_out = true;
         // Some servers close a notification whose default action was invoked: show it anew.
         let old = self.take(origin);
         if let Some(old) = old {
@@ -624,7 +637,10 @@ impl Notifier {
             for (key, label) in &message.actions {
                 actions.extend([key.as_str(), label.as_str()]);
             }
-        } else if let Some(line) = &message.without_actions {
+        }
+        if let Some(line) = &message.without_actions
+            && (message.spelled_out || !server.actions)
+        {
             body = format!("{body}\n\n{line}");
         }
         if server.reads_markup() {

@@ -431,6 +431,36 @@ fn notify_osd_takes_no_actions_so_the_body_says_how_to_answer_and_send_does_not_
 }
 
 #[test]
+fn notify_osd_ok_on_a_step_neither_repeats_how_to_answer_nor_opens_it_again() {
+    let desktop = Desktop::start_with(Server::NotifyOsd);
+    let home = Home::with_config(&one_step_config());
+    let (mut daemon, step) = one_step(&desktop, &home);
+    assert_eq!(
+        step.body.matches("To answer, run").count(),
+        1,
+        "{}",
+        step.body
+    );
+    // A step never expires, so notify-osd shows it as a dialog with "Cancel" and "OK";
+    // OK is the notification's default action.
+    desktop.press_ok();
+    daemon.wait_for_log("says how to answer already", 1, WAIT);
+    let sent = desktop.notifications();
+    for n in &sent {
+        assert!(n.body.matches("To answer, run").count() <= 1, "{}", n.body);
+    }
+    // The dialog already said everything: OK is not answered with the same dialog again.
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(3)),
+        0,
+        "{}",
+        daemon.log()
+    );
+}
+
+#[test]
 fn a_frozen_server_is_given_up_on_after_the_call_timeout_and_nothing_is_sent_twice() {
     let desktop = Desktop::start_with(Server::Dunst);
     let home = Home::with_config(&one_step_config());

@@ -399,6 +399,41 @@ impl Desktop {
         );
     }
 
+    /// Presses "OK" on notify-osd's dialog (how it shows a notification that never
+    /// expires, with "Cancel" and "OK" and no other actions), found in a screenshot as the
+    /// rightmost button; waits until the server sent `ActionInvoked` for it ("default").
+    pub fn press_ok(&self) {
+        assert_eq!(self.kind, Server::NotifyOsd, "only notify-osd draws an OK");
+        let deadline = deadline(CLICK_TIMEOUT);
+        let before = self.signals().len();
+        let found = poll_until(deadline, POLL, || {
+            let window = *self.notification_windows().last()?;
+            let (y, xs) = buttons(&self.grab(window), window.width, window.height)?;
+            let ok = *xs.last().filter(|_| xs.len() >= 2)?;
+            Some((window, ok, y))
+        });
+        let Some((window, x, y)) = found else {
+            panic!(
+                "no dialog with buttons; windows: {:?}",
+                self.notification_windows()
+            )
+        };
+        let (x, y) = (window.x + x as i32, window.y + y as i32);
+        let moved = self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
+        assert!(moved.status.success(), "xdotool failed: {moved:?}");
+        let invoked = poll_until(deadline, POLL, || {
+            self.signals()[before..]
+                .iter()
+                .any(|s| matches!(s, Signal::ActionInvoked { key, .. } if key == "default"))
+                .then_some(())
+        });
+        assert!(
+            invoked.is_some(),
+            "clicked OK at {x},{y}, but no ActionInvoked came: {:?}",
+            self.signals()
+        );
+    }
+
     /// Whether notification `id` is closed: the server said so (`NotificationClosed`), or
     /// it is no longer on screen (mako's list; no notification window left on X11, after a
     /// `CloseNotification` for it, for servers that close without a word).
