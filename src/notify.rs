@@ -232,7 +232,20 @@ pub struct Server {
 /// in italics, and `markup = strip` drops the tags).
 const MARKUP_UNANNOUNCED: &[&str] = &["dunst"];
 
+/// Servers that do not replace a notification in place (`replaces_id`), by name: LXQt's
+/// keeps the replaced one's actions (the question after a step would offer the step's
+/// answers), swaync closes the replaced one (`NotificationClosed` for its id right after).
+/// There, what would take a notification's place is shown as a new one, and the one it
+/// follows is closed.
+const REPLACES_BADLY: &[&str] = &["lxqt-notificationd", "SwayNotificationCenter"];
+
 impl Server {
+    /// Whether a notification can be shown in another's place with `replaces_id`
+    /// ([`REPLACES_BADLY`] says where not).
+    pub fn replaces_in_place(&self) -> bool {
+        !REPLACES_BADLY.contains(&self.name.as_str())
+    }
+
     /// Whether a body is read as markup here: the server says so, or it is known to
     /// ([`MARKUP_UNANNOUNCED`]). Such a body is sent escaped, so it shows as written.
     pub fn reads_markup(&self) -> bool {
@@ -462,7 +475,14 @@ impl Notifier {
             print(message);
             return Delivery::Printed;
         }
-        let replaces = message.replaces.and_then(|origin| self.take(origin));
+        let mut replaces = message.replaces.and_then(|origin| self.take(origin));
+        if let Some(old) = replaces
+            && !self.server.as_ref().is_none_or(Server::replaces_in_place)
+        {
+            // A new notification, the one it follows closed (see [`REPLACES_BADLY`]).
+            self.close_id(old).await;
+            replaces = None;
+        }
         let asked = std::time::Instant::now();
         match timeout(CALL_TIMEOUT, self.notify(message, replaces.unwrap_or(0))).await {
             Ok(Ok(id)) => {
@@ -988,6 +1008,31 @@ mod tests {
         for (text, escaped) in cases {
             assert_eq!(escape(text), escaped, "{text}");
         }
+    }
+
+    #[test]
+    fn what_follows_a_notification_replaces_it_except_where_the_server_mishandles_that() {
+        let server = |name: &str| Server {
+            name: name.to_owned(),
+            ..Server::default()
+        };
+        for name in ["lxqt-notificationd", "SwayNotificationCenter"] {
+            assert!(!server(name).replaces_in_place(), "{name}");
+        }
+        for name in [
+            "dunst",
+            "Xfce Notify Daemon",
+            "Notification Daemon",
+            "mako",
+            "notify-osd",
+            "gnome-shell",
+            "",
+        ] {
+            assert!(server(name).replaces_in_place(), "{name}");
+        }
+        // And markup: dunst reads it without saying so.
+        assert!(server("dunst").reads_markup());
+        assert!(!server("mako").reads_markup());
     }
 
     #[test]

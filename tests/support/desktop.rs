@@ -16,6 +16,11 @@
 //!   button, in the order of the actions.
 //! - mako (Wayland, under a headless sway run as an unprivileged user, since sway refuses
 //!   root): `makoctl invoke -n ID KEY`, which is what mako's own bindings run.
+//! - lxqt-notificationd (X11): its "Actions:" drop-down, opened with a click found in a
+//!   screenshot, the entry chosen with the keyboard, then a click on OK.
+//! - swaync (Wayland, headless sway, as nobody): its control centre opened with
+//!   `swaync-client --open-panel`, then the action's number typed on a virtual keyboard
+//!   (wtype): the headless seat has no pointer a click could come from.
 #![allow(dead_code)] // Each test binary uses only part of this module.
 
 use std::collections::HashMap;
@@ -58,6 +63,12 @@ pub enum Server {
     Mako,
     /// notify-osd (X11): no `actions` capability at all; nothing to click.
     NotifyOsd,
+    /// lxqt-notificationd (X11): the actions in a drop-down ("Actions:") with an OK button;
+    /// keeps a replaced notification's actions.
+    Lxqt,
+    /// swaync (Wayland, headless sway): buttons, and its control centre answers keys
+    /// (1-9: the actions); closes a replaced notification.
+    Swaync,
 }
 
 impl Server {
@@ -69,6 +80,8 @@ impl Server {
             Server::NotificationDaemon => "/usr/lib/notification-daemon/notification-daemon",
             Server::Mako => "mako",
             Server::NotifyOsd => "/usr/lib/x86_64-linux-gnu/notify-osd",
+            Server::Lxqt => "lxqt-notificationd",
+            Server::Swaync => "swaync",
         }
     }
 
@@ -79,6 +92,8 @@ impl Server {
             Server::NotificationDaemon => "notification-daemon",
             Server::Mako => "mako",
             Server::NotifyOsd => "notify-osd",
+            Server::Lxqt => "lxqt-notificationd",
+            Server::Swaync => "swaync",
         }
     }
 }
@@ -182,7 +197,7 @@ impl Desktop {
             extra_env: Vec::new(),
             dir,
         };
-        if kind == Server::Mako {
+        if matches!(kind, Server::Mako | Server::Swaync) {
             desktop.start_sway();
         }
         desktop
@@ -234,13 +249,21 @@ impl Desktop {
         assert!(self.server.is_none(), "{name} is already running");
         let log = format!("{name}.log");
         let mut command = match self.kind {
-            Server::Mako => self.as_nobody(self.kind.program()),
+            Server::Mako | Server::Swaync => self.as_nobody(self.kind.program()),
             kind => {
                 let mut command = Command::new(kind.program());
                 command.env_remove("WAYLAND_DISPLAY").envs(self.env());
                 command
             }
         };
+        if self.kind == Server::Lxqt {
+            // Its settings and runtime files in here, not in the real home.
+            let runtime = self.file("lxqt-run");
+            fs::create_dir_all(&runtime).expect("cannot create lxqt's runtime dir");
+            command
+                .env("XDG_CONFIG_HOME", self.file("lxqt-config"))
+                .env("XDG_RUNTIME_DIR", runtime);
+        }
         if self.kind == Server::Dunst {
             command.arg("-config").arg(self.dir.path().join("dunstrc"));
         }
@@ -354,6 +377,8 @@ impl Desktop {
                 format!("makoctl invoke -n {id} {action_key}")
             }
             Server::Xfce | Server::NotificationDaemon => self.click_button(action_key, deadline),
+            Server::Lxqt => self.choose_in_drop_down(action_key, deadline),
+            Server::Swaync => self.press_in_control_centre(action_key, &invoked, deadline),
             Server::NotifyOsd => panic!("notify-osd takes no actions: there is nothing to click"),
         };
         let seen = poll_until(deadline, POLL, || {
@@ -447,7 +472,7 @@ impl Desktop {
         }
         match self.kind {
             Server::Mako => !self.mako_ids().contains(&id),
-            Server::Dunst | Server::NotifyOsd => false,
+            Server::Dunst | Server::NotifyOsd | Server::Lxqt | Server::Swaync => false,
             Server::Xfce | Server::NotificationDaemon => {
                 self.close_calls().contains(&id) && self.notification_windows().is_empty()
             }
@@ -577,6 +602,107 @@ impl Desktop {
             .unwrap_or_else(|e| {
                 panic!("cannot run makoctl: {e} (bash scripts/test.sh installs it)")
             })
+    }
+
+    /// Chooses `action_key` in the "Actions:" drop-down of LXQt's newest notification and
+    /// presses its OK, as a person would: the drop-down and OK found in a screenshot (the
+    /// lowest band of text: the label, the drop-down, OK), the entry with the keyboard
+    /// (its entries are the actions in order, the default one among them).
+    fn choose_in_drop_down(&self, action_key: &str, deadline: Instant) -> String {
+        let notify = self
+            .notifications()
+            .into_iter()
+            .rev()
+            .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+            .expect("a notification to answer");
+        let index = notify
+            .actions
+            .iter()
+            .position(|(key, _)| key == action_key)
+            .expect("the action");
+        let found = poll_until(deadline, POLL, || {
+            let window = *self.notification_windows().last()?;
+            let (y, xs) = buttons(&self.grab(window), window.width, window.height)?;
+            (xs.len() >= 3).then(|| (window, xs[1], *xs.last().unwrap(), y))
+        });
+        let Some((window, drop_down, ok, y)) = found else {
+            panic!(
+                "no drop-down and OK found; windows: {:?}",
+                self.notification_windows()
+            )
+        };
+        let at = |x: u32| {
+            [
+                (window.x + x as i32).to_string(),
+                (window.y + y as i32).to_string(),
+            ]
+        };
+        let windows = self.notification_windows().len();
+        let [x, y] = at(drop_down);
+        let opened = self.xdotool(&["mousemove", &x, &y, "click", "1"]);
+        assert!(opened.status.success(), "xdotool failed: {opened:?}");
+        // Its list is a window of its own: wait for it before choosing.
+        let listed = poll_until(deadline, POLL, || {
+            (self.notification_windows().len() > windows).then_some(())
+        });
+        assert!(listed.is_some(), "the drop-down did not open");
+        let mut keys = vec!["key", "--delay", "50", "Home"];
+        keys.extend(std::iter::repeat_n("Down", index));
+        keys.push("Return");
+        let chosen = self.xdotool(&keys);
+        assert!(chosen.status.success(), "xdotool failed: {chosen:?}");
+        let closed = poll_until(deadline, POLL, || {
+            (self.notification_windows().len() == windows).then_some(())
+        });
+        assert!(closed.is_some(), "the drop-down did not close");
+        let [x, y] = at(ok);
+        let pressed = self.xdotool(&["mousemove", &x, &y, "click", "1"]);
+        assert!(pressed.status.success(), "xdotool failed: {pressed:?}");
+        format!("chose entry {index} ({action_key}) in the drop-down and pressed OK at {x},{y}")
+    }
+
+    /// Opens swaync's control centre (`swaync-client --open-panel`) and presses, on a
+    /// virtual keyboard (wtype), Home (the latest notification) and the number of
+    /// `action_key` among its actions, as a person would; again while nothing came of it
+    /// (the panel was still opening).
+    fn press_in_control_centre(
+        &self,
+        action_key: &str,
+        invoked: &Signal,
+        deadline: Instant,
+    ) -> String {
+        let notify = self
+            .notifications()
+            .into_iter()
+            .rev()
+            .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+            .expect("a notification to answer");
+        let number = notify
+            .actions
+            .iter()
+            .filter(|(key, _)| key != "default")
+            .position(|(key, _)| key == action_key)
+            .expect("the action")
+            + 1;
+        assert!(number <= 9, "swaync's keys reach the first nine actions");
+        let before = self.count(invoked);
+        let number = number.to_string();
+        let done = poll_until(deadline, Duration::from_millis(100), || {
+            let mut open = self.as_nobody("swaync-client");
+            let opened = open.args(["--open-panel", "--skip-wait"]).output();
+            assert!(matches!(&opened, Ok(o) if o.status.success()), "{opened:?}");
+            let mut keys = self.as_nobody("wtype");
+            let typed = keys.args(["-k", "Home", "-s", "200", &number]).output();
+            assert!(matches!(&typed, Ok(o) if o.status.success()), "{typed:?}");
+            poll_until(Instant::now() + Duration::from_secs(1), POLL, || {
+                (self.count(invoked) > before).then_some(())
+            })
+        });
+        assert!(
+            done.is_some(),
+            "pressed {number} in swaync's control centre: nothing came"
+        );
+        format!("pressed Home, {number} in swaync's control centre")
     }
 
     /// Clicks the button of `action_key` on the newest notification window; says how.
