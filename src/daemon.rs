@@ -434,7 +434,7 @@ impl Memory {
                 ..Heard::default()
             };
         }
-        if let Some(how) = key.strip_prefix(HOW_KEY).and_then(how_it_went) {
+        if let Some(how) = follow_up_answer(key) {
             return self.follow_up(event, how, config, library);
         }
         let label = step_label(key).unwrap_or(key);
@@ -768,7 +768,7 @@ fn how_it_went(word: &str) -> Option<HowItWent> {
 }
 
 /// What a follow-up said, for the log.
-fn how_words(how: HowItWent) -> String {
+pub(crate) fn how_words(how: HowItWent) -> String {
     match (how.felt, how.happened) {
         (Some(felt), _) => format!("\"{}\"", felt.label()),
         (None, Some(h)) => format!("what was feared happened: {h}"),
@@ -798,9 +798,8 @@ async fn reveal(notifier: &mut Notifier, memory: &mut Memory, event: &Event, lib
     }
 }
 
-/// Asks once how the step went, in place of the notification just answered: did what
-/// was feared happen (in the step's own words, when it names them), with "Too much"
-/// beside the answers. Closing it or letting it be costs nothing.
+/// Asks once how the step went, in place of the notification just answered (see
+/// [`how_it_went_question`]). Closing it or letting it be costs nothing.
 async fn ask_how_it_went(
     notifier: &mut Notifier,
     memory: &mut Memory,
@@ -811,37 +810,55 @@ async fn ask_how_it_went(
     let Some(&sent_id) = memory.shown.get(&event.id) else {
         return;
     };
-    let prompt = event.prompt.as_deref().and_then(|id| library.get(id));
-    let personal = prompt
-        .and_then(|p| p.ladder)
-        .and_then(|l| library.ladder(l))
-        .is_some_and(|l| l.personal);
-    let question = match prompt.and_then(|p| p.feared.as_deref()) {
-        Some(feared) if personal => format!("You feared that {feared}. Did that happen?"),
-        Some(feared) => format!("If you feared that {feared}: did that happen?"),
-        None => "Did what you feared happen?".to_owned(),
-    };
-    let thanks = match ask.kind {
-        AnswerKind::Hard => "Thank you for doing it.",
-        _ => "Thank you.",
-    };
-    let mut message = Message::note("How did it go?", &format!("{question} {thanks}"));
-    message.category = Category::Step;
-    message.prompt = event.prompt.clone();
-    message.stays = true;
-    message.without_actions = Some(format!(
-        "To answer: `closer {} --happened no` (or partly, yes), or `--felt too-much`.",
-        ask.kind.as_str()
-    ));
-    let actions: Vec<(String, String)> = HOW_CHOICES
-        .iter()
-        .map(|(word, label, _)| (format!("{HOW_KEY}{word}"), (*label).to_owned()))
-        .collect();
+    let (message, actions) = how_it_went_question(library, event.prompt.as_deref(), ask.kind);
     if let Some(n) = notifier.replace(event.id, &message, &actions).await {
         memory.shown.insert(n, sent_id);
         memory.asked.insert(n, ask.answer_id);
         debug!("asked how it went as notification {n}");
     }
+}
+
+/// The question that follows a "Did it" or "It was hard" (`kind`) to the step `prompt`,
+/// with its choices: did what was feared happen (in the step's own words, when it names
+/// them), with "Too much" beside the answers ([`HOW_CHOICES`]). Asked by the daemon and
+/// by `closer send` alike; [`follow_up_answer`] reads the choice.
+pub(crate) fn how_it_went_question(
+    library: &Library,
+    prompt: Option<&str>,
+    kind: AnswerKind,
+) -> (Message, Vec<(String, String)>) {
+    let step = prompt.and_then(|id| library.get(id));
+    let personal = step
+        .and_then(|p| p.ladder)
+        .and_then(|l| library.ladder(l))
+        .is_some_and(|l| l.personal);
+    let question = match step.and_then(|p| p.feared.as_deref()) {
+        Some(feared) if personal => format!("You feared that {feared}. Did that happen?"),
+        Some(feared) => format!("If you feared that {feared}: did that happen?"),
+        None => "Did what you feared happen?".to_owned(),
+    };
+    let thanks = match kind {
+        AnswerKind::Hard => "Thank you for doing it.",
+        _ => "Thank you.",
+    };
+    let mut message = Message::note("How did it go?", &format!("{question} {thanks}"));
+    message.category = Category::Step;
+    message.prompt = prompt.map(str::to_owned);
+    message.stays = true;
+    message.without_actions = Some(format!(
+        "To answer: `closer {} --happened no` (or partly, yes), or `--felt too-much`.",
+        kind.as_str()
+    ));
+    let actions: Vec<(String, String)> = HOW_CHOICES
+        .iter()
+        .map(|(word, label, _)| (format!("{HOW_KEY}{word}"), (*label).to_owned()))
+        .collect();
+    (message, actions)
+}
+
+/// What the action key of a follow-up's choice says; None for any other key.
+pub(crate) fn follow_up_answer(key: &str) -> Option<HowItWent> {
+    key.strip_prefix(HOW_KEY).and_then(how_it_went)
 }
 
 /// Shows a step answered "No chance yet" again, in its place, without that choice: the
@@ -983,7 +1000,7 @@ async fn say(notifier: &mut Notifier, title: &str, body: &str) {
 
 /// A note that must be seen (where help is): critical urgency, never expired by the
 /// server.
-async fn urgent(notifier: &mut Notifier, body: &str) {
+pub(crate) async fn urgent(notifier: &mut Notifier, body: &str) {
     notifier
         .send(&Message::urgent(record::HELP_TITLE, body))
         .await;

@@ -357,8 +357,14 @@ fn send_prints_the_label_and_does_not_wait_forever() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
-    assert!(stdout.contains("No answer within 1s."), "{stdout}");
+    assert!(
+        stdout.contains("No answer within 1s; the notification is closed."),
+        "{stdout}"
+    );
     assert!(stdout.contains("`closer done`"), "{stdout}");
+    // Nothing would hear a click on it once `send` is gone.
+    let first = desktop.wait_for_notifications(1, WAIT)[0].id.unwrap();
+    desktop.wait_closed(first, WAIT);
     assert!(started.elapsed() < Duration::from_secs(8));
 
     let waiting = home
@@ -374,6 +380,109 @@ fn send_prints_the_label_and_does_not_wait_forever() {
     assert!(stdout.contains("You answered: Not today."), "{stdout}");
     let id = desktop.notifications()[1].id.unwrap();
     desktop.wait_closed(id, WAIT);
+}
+
+/// The answers in `home`'s journal, whole.
+fn answer_rows(home: &Home) -> Vec<closer::journal::AnswerRow> {
+    let (journal, _) = Journal::open(&home.journal_path()).unwrap();
+    let entries = journal.entries(None).unwrap();
+    entries
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::Answer(a) => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn send_asks_how_it_went_as_the_daemon_does_and_records_it() {
+    let desktop = Desktop::start_with(Server::Dunst);
+    let home = Home::with_config(&format!(
+        "{}[help]\ncrisis = \"Sam, 0123 456\"\n",
+        one_step_config()
+    ));
+    let send = home
+        .cmd(&["send", "--wait", "30s"])
+        .envs(desktop.env())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let step = desktop.wait_for_notifications(1, WAIT)[0].clone();
+    desktop.click("hard");
+    // The daemon's question, with the daemon's choices, in the step's place.
+    let question = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
+        desktop
+            .notifications()
+            .into_iter()
+            .find(|n| n.id.is_some() && n.actions.first().is_some_and(|(k, _)| k == "how-no"))
+    })
+    .unwrap_or_else(|| panic!("no question: {:#?}", desktop.notifications()));
+    assert_eq!(question.summary, "How did it go?");
+    assert_eq!(question.replaces_id, step.id.unwrap());
+    let keys: Vec<&str> = question.actions.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["how-no", "how-partly", "how-yes", "how-too-much"]);
+    desktop.click("how-too-much");
+    let out = send.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    for said in [
+        "You answered: It was hard.",
+        "How did it go?",
+        "Noted: \"Too much\".",
+        "Help is there: Your crisis contact: Sam, 0123 456.",
+    ] {
+        assert!(stdout.contains(said), "no {said:?} in:\n{stdout}");
+    }
+    // Recorded on the answer it followed, as one answer.
+    let rows = answer_rows(&home);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].kind, AnswerKind::Hard);
+    assert!(rows[0].too_much, "{rows:?}");
+    // The note naming where help is: critical, and it stays.
+    let note = desktop
+        .notifications()
+        .into_iter()
+        .find(|n| n.summary == "Help is there")
+        .expect("a note naming where help is");
+    assert!(
+        note.body.starts_with("Your crisis contact: Sam, 0123 456."),
+        "{note:?}"
+    );
+    assert_eq!(note.hints["urgency"]["data"], 2, "{:?}", note.hints);
+    assert_eq!(note.expire_timeout, 0);
+    desktop.wait_closed(question.id.unwrap(), WAIT);
+}
+
+#[test]
+fn send_closes_its_step_and_returns_when_it_is_answered_in_the_terminal() {
+    let desktop = Desktop::start_with(Server::Dunst);
+    let home = Home::with_config(&one_step_config());
+    let started = Instant::now();
+    let send = home
+        .cmd(&["send", "--wait", "30s"])
+        .envs(desktop.env())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let step = desktop.wait_for_notifications(1, WAIT)[0].clone();
+    let done = home.run(&["done"]);
+    assert_eq!(done.code, Some(0), "{done:?}");
+    let out = send.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout.contains("was answered in the terminal meanwhile; its notification is closed."),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("No answer within"), "{stdout}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    desktop.wait_closed(step.id.unwrap(), WAIT);
+    assert_eq!(answers(&home), [(AnswerKind::Done, "terminal".into())]);
 }
 
 #[test]
