@@ -12,13 +12,13 @@ needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-ana
   chromium:chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core)
 # The other notification servers tests/desktops.rs answers on, and what clicks and looks:
 # xdotool clicks a button, ImageMagick's `import` finds it, sway hosts mako and swaync,
-# setpriv runs sway as nobody, wtype types into swaync's control centre;
+# setpriv runs sway as nobody, wtype types into swaync's control centre, grim looks at it;
 # desktop-file-validate checks assets/closer.desktop.
 needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
   /usr/lib/notification-daemon/notification-daemon:notification-daemon
   /usr/lib/x86_64-linux-gnu/notify-osd:notify-osd lxqt-notificationd:lxqt-notificationd
   mako:mako-notifier makoctl:mako-notifier sway:sway setpriv:util-linux
-  swaync:sway-notification-center swaync-client:sway-notification-center wtype:wtype
+  swaync:sway-notification-center swaync-client:sway-notification-center wtype:wtype grim:grim
   xdotool:xdotool import:imagemagick desktop-file-validate:desktop-file-utils)
 # man reads the manual pages, and the shells parse the completion scripts (tests/packaging.rs,
 # scripts/deb-check.sh); dpkg builds and installs the Debian package, lintian checks it.

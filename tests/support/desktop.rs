@@ -85,6 +85,34 @@ impl Server {
         }
     }
 
+    /// The Debian package it comes from.
+    pub fn package(self) -> &'static str {
+        match self {
+            Server::Dunst => "dunst",
+            Server::Xfce => "xfce4-notifyd",
+            Server::NotificationDaemon => "notification-daemon",
+            Server::Mako => "mako-notifier",
+            Server::NotifyOsd => "notify-osd",
+            Server::Lxqt => "lxqt-notificationd",
+            Server::Swaync => "sway-notification-center",
+        }
+    }
+
+    /// The upstream version of its installed package (`dpkg-query`, without the Debian
+    /// epoch and revision).
+    pub fn package_version(self) -> String {
+        let out = Command::new("dpkg-query")
+            .args(["-W", "-f", "${Version}", self.package()])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run dpkg-query: {e}"));
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let version = version.split_once(':').map_or(version.as_str(), |(_, v)| v);
+        version
+            .rsplit_once('-')
+            .map_or(version, |(upstream, _)| upstream)
+            .to_owned()
+    }
+
     fn name(self) -> &'static str {
         match self {
             Server::Dunst => "dunst",
@@ -579,6 +607,65 @@ impl Desktop {
             self.notification_windows().is_empty().then_some(())
         });
         assert!(gone.is_some(), "{:?}", self.notification_windows());
+    }
+
+    /// Whether notification `id` is on screen: never closed (`NotificationClosed`), and
+    /// there as this server shows notifications — dunst's count of those displayed, mako's
+    /// list, a notification window (X11), swaync's popups or control centre (something
+    /// drawn at the top right of a screenshot).
+    pub fn is_shown(&self, id: u32) -> bool {
+        let closed = self
+            .signals()
+            .iter()
+            .any(|s| matches!(s, Signal::Closed { id: i, .. } if *i == id));
+        if closed {
+            return false;
+        }
+        match self.kind {
+            Server::Dunst => {
+                let out = self.busctl(&[
+                    "get-property",
+                    NOTIFICATIONS,
+                    NOTIFICATIONS_PATH,
+                    "org.dunstproject.cmd0",
+                    "displayedLength",
+                ]);
+                let text = String::from_utf8_lossy(&out.stdout);
+                text.trim()
+                    .strip_prefix("u ")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n > 0)
+            }
+            Server::Mako => self.mako_ids().contains(&id),
+            Server::Swaync => self.wayland_top_right_is_drawn(),
+            Server::Xfce | Server::NotificationDaemon | Server::Lxqt | Server::NotifyOsd => {
+                !self.notification_windows().is_empty()
+            }
+        }
+    }
+
+    /// Whether something with text is drawn at the top right of the headless sway's output
+    /// (where swaync puts its popups): bright pixels on sway's dark grey.
+    fn wayland_top_right_is_drawn(&self) -> bool {
+        let Ok(shot) = self
+            .as_nobody("grim")
+            .args(["-g", "780,0 500x300", "-t", "ppm", "-"])
+            .output()
+        else {
+            panic!("cannot run grim (bash scripts/test.sh installs it)")
+        };
+        let grey = Command::new("convert")
+            .args(["ppm:-", "-colorspace", "gray", "-depth", "8", "gray:-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut convert| {
+                use std::io::Write as _;
+                convert.stdin.take().unwrap().write_all(&shot.stdout)?;
+                convert.wait_with_output()
+            })
+            .expect("ImageMagick's convert runs");
+        grey.stdout.iter().filter(|&&p| p > 200).count() > 50
     }
 
     /// The ids mako shows now (`makoctl list`).
