@@ -31,8 +31,12 @@ fn printed_unit(home: &Home, args: &[&str]) -> String {
 /// targets it names). Without a user manager (root in a container, here) that fails
 /// before it reads the unit: "Failed to lookup RuntimeDirectory path: No such device or
 /// address". A private XDG_RUNTIME_DIR is all it lacks; it needs no running manager.
-/// HOME points into the temp dir too, so no unit of the real user's is loaded alongside.
-/// verify exits 0 on some warnings (an unknown key, say), so callers check stderr too.
+/// HOME points into the temp dir too, so no unit of the real user's is loaded alongside,
+/// and the search path leaves out /etc/systemd/user: the units other packages turn on for
+/// every user there (mako's and swaync's both want graphical-session.target and both claim
+/// org.freedesktop.Notifications) would be loaded beside closer's, and their quarrel
+/// reported as if it were closer's. verify exits 0 on some warnings (an unknown key, say),
+/// so callers check stderr too.
 fn verify(unit: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let runtime = dir.path().join("run");
@@ -47,6 +51,10 @@ fn verify(unit: &str) -> Output {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", dir.path())
         .env("XDG_RUNTIME_DIR", &runtime)
+        .env(
+            "SYSTEMD_UNIT_PATH",
+            format!("{}:/usr/lib/systemd/user", dir.path().display()),
+        )
         .output()
         .expect("systemd-analyze runs (it comes with systemd)")
 }
