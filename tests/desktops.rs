@@ -1,8 +1,11 @@
-//! A step on every desktop the tests can run: the real `closer run` against dunst,
-//! xfce4-notifyd, notification-daemon (X11, under Xvfb) and mako (Wayland, a headless sway),
-//! each answered as a person would answer there; the answer reaches the journal and the
-//! notification then closes. Plus what each server does differently: markup, expiry,
-//! vanishing without a word, leaving an answered notification on screen, and coming back.
+//! The whole conversation on every desktop the tests can run: the real `closer run`
+//! against dunst, xfce4-notifyd, notification-daemon, lxqt-notificationd (X11, under Xvfb),
+//! mako and swaync (Wayland, a headless sway), each answered as a person would answer
+//! there — a step, the question how it went, the note naming where help is — checked in the
+//! journal and on screen, and against the server's row in the README's Desktops table.
+//! Plus what each server does differently: markup (announced or not), expiry, vanishing
+//! without a word, a middle-click that closes, notify-osd's dialog, leaving an answered
+//! notification on screen, and coming back; and `closer send`'s own conversation.
 mod support;
 
 use std::time::{Duration, Instant};
