@@ -46,6 +46,8 @@ expected=(
   ./usr/share/fish/vendor_completions.d/closer.fish
   ./usr/lib/systemd/user/closer.service
   ./usr/share/doc/closer/copyright
+  ./usr/share/doc/closer/changelog.Debian.gz
+  ./usr/share/lintian/overrides/closer
   ./usr/share/doc/closer/LICENSE-MIT
   ./usr/share/doc/closer/LICENSE-APACHE
   ./usr/share/doc/closer/README.md
@@ -65,7 +67,18 @@ for line in 'Documentation=man:closer(1) man:closer(5)' 'ExecStart=/usr/bin/clos
   grep -qxF "$line" <<<"$unit" || fail "the packaged unit lacks '$line':"$'\n'"$unit"
 done
 grep -q '@' <<<"$unit" && fail "the packaged unit has an unfilled @KEY@:"$'\n'"$unit"
-dpkg-deb -f "$deb" Package Version Architecture Depends
+dpkg-deb -f "$deb" Package Version Architecture Depends Maintainer
+
+section "lintian: no error, no warning"
+# scripts/test.sh installs lintian; run by hand without it, this check is skipped.
+if command -v lintian >/dev/null; then
+  lintian --version
+  lintian --fail-on error,warning --tag-display-limit 0 "$deb" ||
+    fail "lintian finds errors or warnings in $deb (above)"
+  echo "lintian: clean"
+else
+  echo "lintian is not installed; skipped"
+fi
 
 section "dpkg -i"
 if dpkg-query -W -f='${Status}' closer 2>/dev/null | grep -q installed; then
@@ -102,8 +115,19 @@ verify=$(env -i PATH="$PATH" HOME="$fake" XDG_RUNTIME_DIR="$fake/run" SYSTEMD_UN
   systemd-analyze --user verify "$fake/units/closer.service" 2>&1) ||
   fail "systemd-analyze --user verify failed: $verify"
 [[ -z $verify ]] || fail "systemd-analyze --user verify warns: $verify"
-rm -rf "$fake"
 echo "systemd-analyze --user verify: clean"
+# `closer service status` finds the package's unit and says it starts this closer,
+# instead of advising a unit of one's own that would take its place. (It exits 1 here:
+# with no user manager, whether the unit is enabled and active is unknown.)
+status=$(env -i PATH="$PATH" HOME="$fake" XDG_RUNTIME_DIR="$fake/run" /usr/bin/closer service status) || true
+grep -qF 'Installed: yes, for every user at /usr/lib/systemd/user/closer.service' <<<"$status" ||
+  fail "closer service status does not see the package's unit: $status"
+grep -qF 'it starts this closer (/usr/bin/closer)' <<<"$status" ||
+  fail "closer service status does not see that the unit starts /usr/bin/closer: $status"
+grep -qF 'closer service install' <<<"$status" &&
+  fail "closer service status advises a second unit: $status"
+rm -rf "$fake"
+echo "closer service status: knows the package's unit"
 
 section "dpkg -r"
 trap - EXIT

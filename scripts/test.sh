@@ -11,16 +11,18 @@ section() { printf '\n==> %s\n' "$*"; }
 needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-analyze:systemd
   chromium:chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core)
 # The other notification servers tests/it/desktops.rs answers on, and what clicks and looks:
-# xdotool clicks a button, ImageMagick's `import` finds it, sway hosts mako, setpriv runs
-# sway as nobody; desktop-file-validate checks assets/closer.desktop.
+# xdotool clicks a button, ImageMagick's `import` finds it, sway hosts mako and swaync,
+# setpriv runs sway as nobody, wtype types into swaync's control centre, grim looks at it;
+# desktop-file-validate checks assets/closer.desktop.
 needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
   /usr/lib/notification-daemon/notification-daemon:notification-daemon
-  /usr/lib/x86_64-linux-gnu/notify-osd:notify-osd
+  /usr/lib/x86_64-linux-gnu/notify-osd:notify-osd lxqt-notificationd:lxqt-notificationd
   mako:mako-notifier makoctl:mako-notifier sway:sway setpriv:util-linux
+  swaync:sway-notification-center swaync-client:sway-notification-center wtype:wtype grim:grim
   xdotool:xdotool import:imagemagick desktop-file-validate:desktop-file-utils)
 # man reads the manual pages, and the shells parse the completion scripts (tests/it/packaging.rs,
-# scripts/deb-check.sh); dpkg builds and installs the Debian package.
-needed+=(man:man-db zsh:zsh fish:fish dpkg-deb:dpkg)
+# scripts/deb-check.sh); dpkg builds and installs the Debian package, lintian checks it.
+needed+=(man:man-db zsh:zsh fish:fish dpkg-deb:dpkg lintian:lintian)
 
 # Prints the packages whose command or file is missing, one a line.
 missing_packages() {

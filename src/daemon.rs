@@ -189,13 +189,17 @@ pub async fn run(paths: &Paths) -> anyhow::Result<Status> {
                 let heard = memory.answer(&event, &config, &setup.library);
                 if heard.reveal {
                     // A click on the body: a hidden text is shown in full; a step shows
-                    // its choices again, with how to answer from the terminal.
-                    match notifier.message(event.id) {
-                        Some(message) if message.hidden => {
-                            reveal(&mut notifier, &mut memory, &event, &setup.library).await;
-                        }
-                        Some(message) => notifier.show_choices(event.id, &message).await,
-                        None => {}
+                    // its choices again, with how to answer from the terminal. From what
+                    // the event says it showed: the server may have closed it since.
+                    let choices = event.message.actions.iter().any(|(k, _)| k == DEFAULT_ACTION);
+                    if event.message.hidden {
+                        reveal(&mut notifier, &mut memory, &event, &setup.library).await;
+                    } else if choices {
+                        notifier.show_choices(event.id, &event.message).await;
+                    } else {
+                        // A click on a note that stays (notify-osd's "OK" on the one naming
+                        // where help is): seen.
+                        notifier.close(event.id).await;
                     }
                     continue;
                 }
@@ -456,7 +460,7 @@ impl Memory {
                 ..Heard::default()
             };
         }
-        if let Some(how) = key.strip_prefix(HOW_KEY).and_then(how_it_went) {
+        if let Some(how) = follow_up_answer(key) {
             return self.follow_up(event, how, config, library);
         }
         let label = step_label(key).unwrap_or(key);
@@ -790,7 +794,7 @@ fn how_it_went(word: &str) -> Option<HowItWent> {
 }
 
 /// What a follow-up said, for the log.
-fn how_words(how: HowItWent) -> String {
+pub(crate) fn how_words(how: HowItWent) -> String {
     match (how.felt, how.happened) {
         (Some(felt), _) => format!("\"{}\"", felt.label()),
         (None, Some(h)) => format!("what was feared happened: {h}"),
@@ -820,9 +824,8 @@ async fn reveal(notifier: &mut Notifier, memory: &mut Memory, event: &Event, lib
     }
 }
 
-/// Asks once how the step went, in place of the notification just answered: did what
-/// was feared happen (in the step's own words, when it names them), with "Too much"
-/// beside the answers. Closing it or letting it be costs nothing.
+/// Asks once how the step went, in place of the notification just answered (see
+/// [`how_it_went_question`]). Closing it or letting it be costs nothing.
 async fn ask_how_it_went(
     notifier: &mut Notifier,
     memory: &mut Memory,
@@ -833,37 +836,55 @@ async fn ask_how_it_went(
     let Some(&sent_id) = memory.shown.get(&event.id) else {
         return;
     };
-    let prompt = event.prompt.as_deref().and_then(|id| library.get(id));
-    let personal = prompt
-        .and_then(|p| p.ladder)
-        .and_then(|l| library.ladder(l))
-        .is_some_and(|l| l.personal);
-    let question = match prompt.and_then(|p| p.feared.as_deref()) {
-        Some(feared) if personal => format!("You feared that {feared}. Did that happen?"),
-        Some(feared) => format!("If you feared that {feared}: did that happen?"),
-        None => "Did what you feared happen?".to_owned(),
-    };
-    let thanks = match ask.kind {
-        AnswerKind::Hard => "Thank you for doing it.",
-        _ => "Thank you.",
-    };
-    let mut message = Message::note("How did it go?", &format!("{question} {thanks}"));
-    message.category = Category::Step;
-    message.prompt = event.prompt.clone();
-    message.stays = true;
-    message.without_actions = Some(format!(
-        "To answer: `closer {} --happened no` (or partly, yes), or `--felt too-much`.",
-        ask.kind.as_str()
-    ));
-    let actions: Vec<(String, String)> = HOW_CHOICES
-        .iter()
-        .map(|(word, label, _)| (format!("{HOW_KEY}{word}"), (*label).to_owned()))
-        .collect();
+    let (message, actions) = how_it_went_question(library, event.prompt.as_deref(), ask.kind);
     if let Some(n) = notifier.replace(event.id, &message, &actions).await {
         memory.shown.insert(n, sent_id);
         memory.asked.insert(n, ask.answer_id);
         debug!("asked how it went as notification {n}");
     }
+}
+
+/// The question that follows a "Did it" or "It was hard" (`kind`) to the step `prompt`,
+/// with its choices: did what was feared happen (in the step's own words, when it names
+/// them), with "Too much" beside the answers ([`HOW_CHOICES`]). Asked by the daemon and
+/// by `closer send` alike; [`follow_up_answer`] reads the choice.
+pub(crate) fn how_it_went_question(
+    library: &Library,
+    prompt: Option<&str>,
+    kind: AnswerKind,
+) -> (Message, Vec<(String, String)>) {
+    let step = prompt.and_then(|id| library.get(id));
+    let personal = step
+        .and_then(|p| p.ladder)
+        .and_then(|l| library.ladder(l))
+        .is_some_and(|l| l.personal);
+    let question = match step.and_then(|p| p.feared.as_deref()) {
+        Some(feared) if personal => format!("You feared that {feared}. Did that happen?"),
+        Some(feared) => format!("If you feared that {feared}: did that happen?"),
+        None => "Did what you feared happen?".to_owned(),
+    };
+    let thanks = match kind {
+        AnswerKind::Hard => "Thank you for doing it.",
+        _ => "Thank you.",
+    };
+    let mut message = Message::note("How did it go?", &format!("{question} {thanks}"));
+    message.category = Category::Step;
+    message.prompt = prompt.map(str::to_owned);
+    message.stays = true;
+    message.without_actions = Some(format!(
+        "To answer: `closer {} --happened no` (or partly, yes), or `--felt too-much`.",
+        kind.as_str()
+    ));
+    let actions: Vec<(String, String)> = HOW_CHOICES
+        .iter()
+        .map(|(word, label, _)| (format!("{HOW_KEY}{word}"), (*label).to_owned()))
+        .collect();
+    (message, actions)
+}
+
+/// What the action key of a follow-up's choice says; None for any other key.
+pub(crate) fn follow_up_answer(key: &str) -> Option<HowItWent> {
+    key.strip_prefix(HOW_KEY).and_then(how_it_went)
 }
 
 /// Shows a step answered "No chance yet" again, in its place, without that choice: the
@@ -1012,7 +1033,7 @@ async fn say(notifier: &mut Notifier, title: &str, body: &str) {
 
 /// A note that must be seen (where help is): critical urgency, never expired by the
 /// server.
-async fn urgent(notifier: &mut Notifier, body: &str) {
+pub(crate) async fn urgent(notifier: &mut Notifier, body: &str) {
     notifier
         .send(&Message::urgent(record::HELP_TITLE, body))
         .await;
@@ -1167,6 +1188,7 @@ mod tests {
             id: 7,
             prompt: firing.prompt.clone(),
             answer: Answer::Action("done".into()),
+            message: Message::note("t", "b"),
         };
         memory.answer(&event, &config, &library);
         assert_eq!(memory.pending.len(), 1);
@@ -1226,6 +1248,7 @@ mod tests {
             id: 7,
             prompt: firing.prompt.clone(),
             answer: Answer::Action("done".into()),
+            message: Message::note("t", "b"),
         };
         let heard = memory.answer(&done, &config, &library);
         let ask = heard.ask.expect("asked how it went");
@@ -1238,6 +1261,7 @@ mod tests {
             id: 8,
             prompt: firing.prompt.clone(),
             answer: Answer::Action(format!("{HOW_KEY}too-much")),
+            message: Message::note("How did it go?", "b"),
         };
         let heard = memory.answer(&too_much, &config, &library);
         assert!(heard.too_much);

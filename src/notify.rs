@@ -12,7 +12,8 @@
 //! Invariants: every call runs under a timeout, since a frozen server never answers; the
 //! server's capabilities are read when it is first reached and again whenever its owner
 //! changes, and what is sent adapts to them (actions or a line saying how to answer from the
-//! terminal; an escaped body where the server reads markup; the summary is never markup).
+//! terminal, once; an escaped body where the server reads markup, announced or known by
+//! its name; the summary is never markup).
 //! At most `max_open` notifications stay open; the oldest is closed to make room. Nothing
 //! here waits on a timer while the server is present: between prompts nothing wakes.
 //! This file knows no answer kinds: action keys are passed through as they came.
@@ -88,6 +89,9 @@ pub struct Message {
     pub actions: Vec<(String, String)>,
     /// The line that says how to answer when the server cannot show `actions`.
     pub without_actions: Option<String>,
+    /// The body ends with `without_actions` even where the server shows the actions (the
+    /// choices shown again); never twice.
+    pub spelled_out: bool,
     /// Whether it stays until answered (expire_timeout 0) instead of the server's default.
     pub stays: bool,
     /// The notification this one takes the place of (an id from [`Delivery::Shown`]).
@@ -154,6 +158,7 @@ impl Message {
             prompt: None,
             actions: Vec::new(),
             without_actions: None,
+            spelled_out: false,
             stays: false,
             replaces: None,
             hidden: false,
@@ -208,6 +213,9 @@ pub struct Event {
     pub id: u32,
     pub prompt: Option<String>,
     pub answer: Answer,
+    /// What it showed: a click is answered from this, whatever the server did with the
+    /// notification meanwhile (dunst closes it on a middle-click, just after the click).
+    pub message: Message,
 }
 
 /// What the server said it can do.
@@ -219,6 +227,32 @@ pub struct Server {
     pub body_markup: bool,
 }
 
+/// Servers that read markup in a body without announcing `body-markup`, by the name
+/// `GetServerInformation` gives: dunst (its default `markup = full` shows `Say <i>hello</i>`
+/// in italics, and `markup = strip` drops the tags).
+const MARKUP_UNANNOUNCED: &[&str] = &["dunst"];
+
+/// Servers that do not replace a notification in place (`replaces_id`), by name: LXQt's
+/// keeps the replaced one's actions (the question after a step would offer the step's
+/// answers), swaync closes the replaced one (`NotificationClosed` for its id right after).
+/// There, what would take a notification's place is shown as a new one, and the one it
+/// follows is closed.
+const REPLACES_BADLY: &[&str] = &["lxqt-notificationd", "SwayNotificationCenter"];
+
+impl Server {
+    /// Whether a notification can be shown in another's place with `replaces_id`
+    /// ([`REPLACES_BADLY`] says where not).
+    pub fn replaces_in_place(&self) -> bool {
+        !REPLACES_BADLY.contains(&self.name.as_str())
+    }
+
+    /// Whether a body is read as markup here: the server says so, or it is known to
+    /// ([`MARKUP_UNANNOUNCED`]). Such a body is sent escaped, so it shows as written.
+    pub fn reads_markup(&self) -> bool {
+        self.body_markup || MARKUP_UNANNOUNCED.contains(&self.name.as_str())
+    }
+}
+
 /// A notification on screen: the id it was first shown as, and what it shows.
 #[derive(Debug, Clone)]
 struct Open {
@@ -226,8 +260,21 @@ struct Open {
     message: Message,
     /// Order of showing, to close the oldest first.
     seq: u64,
-    /// An action was chosen: what is left is to close it, and its closing says nothing new.
-    answered: bool,
+    /// An action was chosen, the default one (a click on the body) too: closer closes it,
+    /// replaces it or shows it again, and the server's own closing says nothing new.
+    acted: bool,
+}
+
+impl Open {
+    /// What `answer` means for it.
+    fn event(self, answer: Answer) -> Event {
+        Event {
+            id: self.origin,
+            prompt: self.message.prompt.clone(),
+            answer,
+            message: self.message,
+        }
+    }
 }
 
 /// What this `Notifier` tracks, shared with the listener task.
@@ -255,10 +302,11 @@ struct Tracked {
 
 impl Tracked {
     /// The event a signal for `id` means for an open notification; a signal for an id not
-    /// open is kept a while ([`EARLY_KEPT`]) and means nothing yet. An answered notification
-    /// stays known until closer closes or replaces it, which it does after every answer: a
-    /// server that closes it on the click (xfce4-notifyd) is not reported, and the question
-    /// that follows still goes in its place, whichever comes first.
+    /// open is kept a while ([`EARLY_KEPT`]) and means nothing yet. A notification acted on
+    /// stays known until closer closes or replaces it, which it does after every action: a
+    /// server that closes it on the click (xfce4-notifyd on a button, dunst on a
+    /// middle-click) is not reported, and what follows (the question, the choices shown
+    /// again) still goes in its place, whichever comes first.
     fn signal(&mut self, id: u32, answer: Answer, now: std::time::Instant) -> Option<Event> {
         let Some(open) = self.open.get_mut(&id) else {
             self.early
@@ -270,18 +318,14 @@ impl Tracked {
             return None;
         };
         let open = match &answer {
-            Answer::Action(key) => {
-                open.answered |= key != DEFAULT_ACTION;
+            Answer::Action(_) => {
+                open.acted = true;
                 open.clone()
             }
-            _ if open.answered => return None,
+            _ if open.acted => return None,
             _ => self.open.remove(&id)?,
         };
-        Some(Event {
-            id: open.origin,
-            prompt: open.message.prompt,
-            answer,
-        })
+        Some(open.event(answer))
     }
 
     /// Records `id` as open, and returns what the signals for it that came since `asked`
@@ -365,6 +409,10 @@ impl Notifier {
                 let can: Vec<&str> = [
                     (server.actions, "actions"),
                     (server.body_markup, "body-markup"),
+                    (
+                        server.reads_markup() && !server.body_markup,
+                        "markup it does not announce",
+                    ),
                 ]
                 .iter()
                 .filter_map(|&(has, name)| has.then_some(name))
@@ -427,7 +475,14 @@ impl Notifier {
             print(message);
             return Delivery::Printed;
         }
-        let replaces = message.replaces.and_then(|origin| self.take(origin));
+        let mut replaces = message.replaces.and_then(|origin| self.take(origin));
+        if let Some(old) = replaces
+            && !self.server.as_ref().is_none_or(Server::replaces_in_place)
+        {
+            // A new notification, the one it follows closed (see [`REPLACES_BADLY`]).
+            self.close_id(old).await;
+            replaces = None;
+        }
         let asked = std::time::Instant::now();
         match timeout(CALL_TIMEOUT, self.notify(message, replaces.unwrap_or(0))).await {
             Ok(Ok(id)) => {
@@ -452,8 +507,17 @@ impl Notifier {
     /// the body (what a click on its body asks for, see [`DEFAULT_ACTION`]); the answer to
     /// it still comes as `origin`.
     pub async fn show_choices(&mut self, origin: u32, message: &Message) {
+        if !self.server.as_ref().is_some_and(|s| s.actions) {
+            // The body says how to answer already (notify-osd's "OK" on the dialog it
+            // makes of a step is this click): the same again would only repeat it. The
+            // server closed it; it stays answerable from the terminal.
+            debug!("notification {origin}: its text says how to answer already; not shown again");
+            self.take(origin);
+            return;
+        }
         let mut again = message.clone();
-        again.body = format!("{}\n\n{TERMINAL_ANSWERS}", message.body);
+        again.without_actions = Some(TERMINAL_ANSWERS.to_owned());
+        again.spelled_out = true;
         // Some servers close a notification whose default action was invoked: show it anew.
         let old = self.take(origin);
         if let Some(old) = old {
@@ -593,10 +657,13 @@ impl Notifier {
             for (key, label) in &message.actions {
                 actions.extend([key.as_str(), label.as_str()]);
             }
-        } else if let Some(line) = &message.without_actions {
+        }
+        if let Some(line) = &message.without_actions
+            && (message.spelled_out || !server.actions)
+        {
             body = format!("{body}\n\n{line}");
         }
-        if server.body_markup {
+        if server.reads_markup() {
             body = escape(&body);
         }
         let category = format!("x-closer.{}", message.category);
@@ -642,7 +709,7 @@ impl Notifier {
                 origin,
                 message,
                 seq: self.seq,
-                answered: false,
+                acted: false,
             };
             for event in shown.insert(id, open, asked) {
                 debug!("notification {id}: a signal came before its id was known");
@@ -658,11 +725,7 @@ impl Notifier {
             let open = lock(&bus.shown).open.remove(&id);
             if let Some(open) = open {
                 debug!("closing notification {id} to make room");
-                let _ = self.events.send(Event {
-                    id: open.origin,
-                    prompt: open.message.prompt,
-                    answer: Answer::Replaced,
-                });
+                let _ = self.events.send(open.event(Answer::Replaced));
                 close_call(&bus.connection, id).await;
             }
         }
@@ -780,11 +843,8 @@ async fn listen(
                         let closed: Vec<Open> =
                             lock(&shown).open.drain().map(|(_, o)| o).collect();
                         for open in closed {
-                            let _ = events.send(Event {
-                                id: open.origin,
-                                prompt: open.message.prompt,
-                                answer: Answer::Closed("the notification server went away".into()),
-                            });
+                            let gone = "the notification server went away".into();
+                            let _ = events.send(open.event(Answer::Closed(gone)));
                         }
                     }
                     owner_changed.notify_one();
@@ -870,7 +930,7 @@ mod tests {
             origin,
             message: Message::note("t", "b"),
             seq: 0,
-            answered: false,
+            acted: false,
         }
     }
 
@@ -933,6 +993,26 @@ mod tests {
     }
 
     #[test]
+    fn a_click_on_the_body_is_not_undone_by_the_close_that_follows_it() {
+        let now = std::time::Instant::now();
+        let mut tracked = Tracked::default();
+        let mut step = open(8);
+        step.message = Message::note("A step", "Tell someone one thing.");
+        tracked.insert(8, step, Some(now));
+        // dunst's middle-click: the default action, then closed as dismissed, both before
+        // the daemon turns to the click.
+        let clicked = tracked.signal(8, clicked(DEFAULT_ACTION), now).unwrap();
+        assert!(
+            tracked
+                .signal(8, Answer::Closed("dismissed".into()), now)
+                .is_none()
+        );
+        // The click says what was shown, and the notification is closer's to show again.
+        assert_eq!(clicked.message.body, "Tell someone one thing.");
+        assert!(tracked.open.contains_key(&8));
+    }
+
+    #[test]
     fn signals_for_other_ids_are_kept_briefly_and_few() {
         let start = std::time::Instant::now();
         let mut tracked = Tracked::default();
@@ -957,6 +1037,31 @@ mod tests {
         for (text, escaped) in cases {
             assert_eq!(escape(text), escaped, "{text}");
         }
+    }
+
+    #[test]
+    fn what_follows_a_notification_replaces_it_except_where_the_server_mishandles_that() {
+        let server = |name: &str| Server {
+            name: name.to_owned(),
+            ..Server::default()
+        };
+        for name in ["lxqt-notificationd", "SwayNotificationCenter"] {
+            assert!(!server(name).replaces_in_place(), "{name}");
+        }
+        for name in [
+            "dunst",
+            "Xfce Notify Daemon",
+            "Notification Daemon",
+            "mako",
+            "notify-osd",
+            "gnome-shell",
+            "",
+        ] {
+            assert!(server(name).replaces_in_place(), "{name}");
+        }
+        // And markup: dunst reads it without saying so.
+        assert!(server("dunst").reads_markup());
+        assert!(!server("mako").reads_markup());
     }
 
     #[test]

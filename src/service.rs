@@ -182,6 +182,45 @@ pub fn unit_path(config_dir: &Path) -> PathBuf {
     config_dir.join("systemd/user").join(UNIT)
 }
 
+/// The directories the systemd user manager loads units from that a unit of closer's could
+/// be in, highest precedence first, as systemd.unit(5) lists them: the person's own
+/// (`config_home`, where `closer service install` writes), `$XDG_CONFIG_DIRS`, the
+/// administrator's, the runtime ones, `data_home`, `$XDG_DATA_DIRS` and the packages'
+/// (`/usr/lib/systemd/user`, where the Debian package puts its unit). A variable that is
+/// unset or empty stands for its default, as in the XDG base directory specification.
+pub fn unit_dirs(
+    config_home: &Path,
+    runtime: Option<&Path>,
+    data_home: &Path,
+    config_dirs: Option<&str>,
+    data_dirs: Option<&str>,
+) -> Vec<PathBuf> {
+    let list = |value: Option<&str>, default: &str| -> Vec<PathBuf> {
+        let value = value.filter(|v| !v.is_empty()).unwrap_or(default);
+        value
+            .split(':')
+            .filter(|d| Path::new(d).is_absolute())
+            .map(|d| Path::new(d).join("systemd/user"))
+            .collect()
+    };
+    let mut dirs = vec![config_home.join("systemd/user")];
+    dirs.extend(list(config_dirs, "/etc/xdg"));
+    dirs.push("/etc/systemd/user".into());
+    dirs.extend(runtime.map(|r| r.join("systemd/user")));
+    dirs.push("/run/systemd/user".into());
+    dirs.push(data_home.join("systemd/user"));
+    dirs.extend(list(data_dirs, "/usr/local/share:/usr/share"));
+    dirs.extend(
+        [
+            "/usr/local/lib/systemd/user",
+            "/usr/lib/systemd/user",
+            "/lib/systemd/user",
+        ]
+        .map(PathBuf::from),
+    );
+    dirs
+}
+
 /// Where the agent goes, given the user's home.
 pub fn plist_path(home: &Path) -> PathBuf {
     home.join("Library/LaunchAgents")
@@ -346,21 +385,27 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// What `status` says about an installed service file that starts `installed`: which
-/// program it starts (not whether it runs, which is the manager's to say).
-fn points_at(installed: Option<&Path>, this: &Path) -> (String, bool) {
-    let fix = format!(
-        "run `closer service install` again to point it at {}",
-        this.display()
-    );
+/// program it starts (not whether it runs, which is the manager's to say). `own`: the file
+/// is the person's own, which `closer service install` rewrites (never advised for a unit a
+/// package installed: one of the person's own would take its place).
+fn points_at(installed: Option<&Path>, this: &Path, own: bool) -> (String, bool) {
+    let fix = if own {
+        format!(
+            "; run `closer service install` again to point it at {}",
+            this.display()
+        )
+    } else {
+        format!(" (this one is {})", this.display())
+    };
     match installed {
         Some(exe) if same_file(exe, this) => {
             (format!("it starts this closer ({})", exe.display()), true)
         }
         Some(exe) => (
-            format!("it starts {}, not this closer; {fix}", exe.display()),
+            format!("it starts {}, not this closer{fix}", exe.display()),
             false,
         ),
-        None => (format!("it names no program to start; {fix}"), false),
+        None => (format!("it names no program to start{fix}"), false),
     }
 }
 
@@ -524,6 +569,11 @@ mod systemd {
         pub config: Option<PathBuf>,
         /// Where an autostart entry would go, for a session without a user manager.
         pub autostart: PathBuf,
+        /// Units of closer's the user manager would load when `file` is not there (the
+        /// Debian package's in /usr/lib/systemd/user, say), highest precedence first.
+        pub elsewhere: Vec<PathBuf>,
+        /// The person's home: a unit outside it is everyone's.
+        pub home: PathBuf,
     }
 
     fn systemctl(args: &[&str]) -> Result<String, CommandFailed> {
@@ -534,12 +584,52 @@ mod systemd {
         pub fn for_this_user(config: Option<PathBuf>) -> anyhow::Result<Service> {
             let dirs = directories::BaseDirs::new()
                 .context("cannot find your home directory; set HOME")?;
+            let var = |name| std::env::var(name).ok();
+            let search = super::unit_dirs(
+                dirs.config_dir(),
+                dirs.runtime_dir(),
+                dirs.data_dir(),
+                var("XDG_CONFIG_DIRS").as_deref(),
+                var("XDG_DATA_DIRS").as_deref(),
+            );
+            let file = super::unit_path(dirs.config_dir());
+            // /lib is /usr/lib on most systems now: one file, named once.
+            let mut seen = vec![std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone())];
+            let mut elsewhere = Vec::new();
+            for unit in search.iter().skip(1).map(|dir| dir.join(UNIT)) {
+                let Ok(real) = std::fs::canonicalize(&unit) else {
+                    continue;
+                };
+                if !seen.contains(&real) {
+                    seen.push(real);
+                    elsewhere.push(unit);
+                }
+            }
             Ok(Service {
-                file: super::unit_path(dirs.config_dir()),
+                file,
                 exe: super::this_exe()?,
                 config,
                 autostart: dirs.config_dir().join("autostart/closer.desktop"),
+                elsewhere,
+                home: dirs.home_dir().to_owned(),
             })
+        }
+
+        /// The unit the user manager loads when the person has none of their own.
+        fn shared(&self) -> Option<&PathBuf> {
+            self.elsewhere.first()
+        }
+
+        /// Where a unit that is not the person's own is, in words.
+        fn where_shared(&self, unit: &std::path::Path) -> String {
+            if unit.starts_with(&self.home) {
+                format!("at {}", unit.display())
+            } else {
+                format!(
+                    "for every user at {} (by a package, or by whoever runs this machine)",
+                    unit.display()
+                )
+            }
         }
 
         pub fn render(&self, target: Target) -> anyhow::Result<String> {
@@ -584,6 +674,12 @@ mod systemd {
         pub fn install(&self, target: Target) -> anyhow::Result<Status> {
             super::write_service_file(&self.file, &self.render(target)?)?;
             println!("Wrote {}.", self.file.display());
+            if let Some(shared) = self.shared() {
+                println!(
+                    "For you, it takes the place of the unit installed {}.",
+                    self.where_shared(shared)
+                );
+            }
             for path in super::install_desktop_files(&super::data_dir()?)? {
                 println!("Wrote {}.", path.display());
             }
@@ -642,6 +738,14 @@ mod systemd {
                     "Stopped and disabled {UNIT}, and removed {}.",
                     self.file.display()
                 );
+            } else if let Some(shared) = self.shared() {
+                println!(
+                    "You have no {UNIT} of your own (none at {}); the one installed {} \
+                     stays. `systemctl --user enable --now {UNIT}` and `disable --now` turn it \
+                     on and off for you.",
+                    self.file.display(),
+                    self.where_shared(shared)
+                );
             } else {
                 println!(
                     "{UNIT} is not installed (no unit at {}).",
@@ -663,7 +767,7 @@ mod systemd {
         }
 
         fn systemctl_on_unit(&self, verb: &str, done: &str) -> anyhow::Result<Status> {
-            if !self.file.exists() {
+            if !self.file.exists() && self.shared().is_none() {
                 anyhow::bail!(
                     "{UNIT} is not installed (no unit at {}); `closer service install` installs it",
                     self.file.display()
@@ -680,20 +784,45 @@ mod systemd {
         /// Says, each on its own line, whether the unit is installed (and starts this
         /// closer), enabled and active; exits 0 only when all three hold.
         pub fn status(&self) -> anyhow::Result<Status> {
-            let installed = match super::read_installed(&self.file)? {
-                None => {
+            let own = super::read_installed(&self.file)?;
+            // A unit the person did not write (the Debian package's): never advise
+            // `closer service install`, whose unit would take its place.
+            let shared = match (&own, self.shared()) {
+                (None, Some(shared)) => super::read_installed(shared)?.map(|t| (shared, t)),
+                _ => None,
+            };
+            let installed = match (own, &shared) {
+                (Some(text), _) => {
+                    let exe = super::installed_exec(&text);
+                    let (line, here) = super::points_at(exe.as_deref(), &self.exe, true);
+                    println!("Installed: yes, at {}; {line}.", self.file.display());
+                    if let Some(other) = self.shared() {
+                        println!(
+                            "           it takes the place of the one installed {}.",
+                            self.where_shared(other)
+                        );
+                    }
+                    here
+                }
+                (None, Some((path, text))) => {
+                    let exe = super::installed_exec(text);
+                    let (line, here) = super::points_at(exe.as_deref(), &self.exe, false);
+                    println!("Installed: yes, {}; {line}.", self.where_shared(path));
+                    here
+                }
+                (None, None) => {
                     println!(
                         "Installed: no; there is no unit at {}, and `closer service install` installs it.",
                         self.file.display()
                     );
                     false
                 }
-                Some(text) => {
-                    let exe = super::installed_exec(&text);
-                    let (line, here) = super::points_at(exe.as_deref(), &self.exe);
-                    println!("Installed: yes, at {}; {line}.", self.file.display());
-                    here
-                }
+            };
+            // How to turn it on: a package's unit with systemctl, one's own with closer.
+            let turn_on = if shared.is_some() {
+                format!("`systemctl --user enable --now {UNIT}` turns it on for you")
+            } else {
+                "`closer service install` enables it".to_owned()
             };
             // is-active and is-enabled print the state even when they exit non-zero; with
             // nothing printed, no manager answered.
@@ -725,7 +854,7 @@ mod systemd {
                     if on {
                         println!("Enabled:   yes; it starts by itself when you log in.");
                     } else {
-                        println!("Enabled:   no ({enabled}); `closer service install` enables it.");
+                        println!("Enabled:   no ({enabled}); {turn_on}.");
                     }
                     if active == "active" {
                         println!("Active:    yes; it is running now.");
@@ -849,7 +978,7 @@ mod launchd {
                 ),
                 Some(text) => {
                     let exe = super::installed_plist_exec(&text);
-                    let (line, here) = super::points_at(exe.as_deref(), &self.exe);
+                    let (line, here) = super::points_at(exe.as_deref(), &self.exe, true);
                     println!("Installed: yes, at {}; {line}.", self.file.display());
                     ok = here;
                 }
@@ -977,6 +1106,43 @@ mod tests {
         assert!(plist.contains("<string>/Users/a&amp;b/Library/Logs/closer.log</string>"));
         assert!(plist.contains(&format!("<string>{LABEL}</string>")));
         assert_eq!(installed_plist_exec(&plist), Some(exec.to_owned()));
+    }
+
+    #[test]
+    fn units_are_looked_for_where_the_user_manager_looks_in_its_order() {
+        let dirs = |config_dirs, data_dirs| {
+            unit_dirs(
+                Path::new("/h/.config"),
+                Some(Path::new("/run/user/7")),
+                Path::new("/h/.local/share"),
+                config_dirs,
+                data_dirs,
+            )
+        };
+        let defaults = [
+            "/h/.config/systemd/user",
+            "/etc/xdg/systemd/user",
+            "/etc/systemd/user",
+            "/run/user/7/systemd/user",
+            "/run/systemd/user",
+            "/h/.local/share/systemd/user",
+            "/usr/local/share/systemd/user",
+            "/usr/share/systemd/user",
+            "/usr/local/lib/systemd/user",
+            "/usr/lib/systemd/user",
+            "/lib/systemd/user",
+        ];
+        assert_eq!(dirs(None, None), defaults.map(PathBuf::from));
+        assert_eq!(dirs(Some(""), Some("")), defaults.map(PathBuf::from));
+        // Relative entries are ignored, as the XDG specification says.
+        let set = dirs(Some("/c1:rel:/c2"), Some("/d1"));
+        assert_eq!(
+            set[1..3],
+            [PathBuf::from("/c1/systemd/user"), "/c2/systemd/user".into()]
+        );
+        assert!(set.contains(&PathBuf::from("/d1/systemd/user")));
+        assert!(!set.contains(&PathBuf::from("/usr/share/systemd/user")));
+        assert_eq!(set.last(), Some(&PathBuf::from("/lib/systemd/user")));
     }
 
     #[test]

@@ -52,6 +52,65 @@ fn bash_completes_subcommands() {
 }
 
 #[test]
+fn completions_leave_out_the_hidden_man_command() {
+    let home = Home::empty();
+    let script = home.run(&["completions", "bash"]).stdout;
+    home.write("closer.bash", &script);
+    let probe = format!(
+        "source {}; COMP_WORDS=(closer ma); COMP_CWORD=1; COMP_LINE='closer ma'; \
+         COMP_POINT=9; _closer closer ma closer; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        home.path("closer.bash").display()
+    );
+    let out = Command::new("bash").arg("-c").arg(probe).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "", "{out:?}");
+    assert!(!script.contains("closer__subcmd__man"), "bash");
+    let zsh = home.run(&["completions", "zsh"]).stdout;
+    assert!(!zsh.contains("'man:"), "zsh");
+    let fish = home.run(&["completions", "fish"]).stdout;
+    assert!(!fish.contains("-a \"man\""), "fish");
+    // What is shown stays: a subcommand's own options, the global ones, help.
+    for needed in [
+        "target",
+        "config",
+        "verbose",
+        "help",
+        "report",
+        "completions",
+    ] {
+        for (shell, text) in [("bash", &script), ("zsh", &zsh), ("fish", &fish)] {
+            assert!(text.contains(needed), "{shell}: no {needed}");
+        }
+    }
+}
+
+#[test]
+fn the_debian_changelog_names_this_version_and_the_maintainer() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest: toml::Table =
+        toml::from_str(&fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+    let deb = &manifest["package"]["metadata"]["deb"];
+    let maintainer = deb["maintainer"].as_str().unwrap();
+    // Debian's form, "Name <address>", which lintian checks.
+    assert!(
+        maintainer.contains(" <") && maintainer.ends_with('>') && maintainer.contains('@'),
+        "{maintainer}"
+    );
+    let file = deb["changelog"].as_str().unwrap();
+    let changelog = fs::read_to_string(root.join(file)).unwrap();
+    let first = changelog.lines().next().unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        first.starts_with(&format!("closer ({version}-")),
+        "{file}'s first entry is not for {version}: {first}"
+    );
+    let trailer = changelog.lines().find(|l| l.starts_with(" -- ")).unwrap();
+    assert!(
+        trailer.starts_with(&format!(" -- {maintainer}  ")),
+        "{trailer}"
+    );
+}
+
+#[test]
 fn man_writes_both_sections_and_every_subcommand() {
     let home = Home::empty();
     let dir = home.path("man");

@@ -348,3 +348,76 @@ fn a_config_given_with_config_goes_into_the_unit_as_an_absolute_path() {
     let standard = printed_unit(&home, &[]);
     assert!(!standard.contains("--config"), "{standard}");
 }
+
+#[test]
+fn status_knows_the_unit_a_package_installed_and_never_advises_a_second_one() {
+    let home = Home::empty();
+    // Where a package's unit would be, outside the home: one of $XDG_DATA_DIRS, which the
+    // user manager searches as it searches /usr/lib/systemd/user.
+    let system = tempfile::tempdir().unwrap();
+    let shared = system.path().join("systemd/user/closer.service");
+    fs::create_dir_all(shared.parent().unwrap()).unwrap();
+    let this = this_closer().display().to_string();
+    fs::write(&shared, printed_unit(&home, &[])).unwrap();
+    let status = || {
+        let out = home
+            .cmd(&["service", "status"])
+            .env("XDG_DATA_DIRS", system.path())
+            .output()
+            .unwrap();
+        Run::from(out)
+    };
+
+    // No user manager answers here: enabled and active are unknown, so it exits 1; what
+    // it says of the unit is the point.
+    let run = status();
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let expected = format!(
+        "Installed: yes, for every user at {} (by a package, or by whoever runs this machine); \
+         it starts this closer ({this}).",
+        shared.display()
+    );
+    assert!(run.stdout.contains(&expected), "no {expected:?} in {run:?}");
+    // A unit of the person's own would take the package's place: not advised.
+    assert!(!run.stdout.contains("closer service install"), "{run:?}");
+    assert!(!run.stdout.contains("Installed: no"), "{run:?}");
+
+    // The package's unit runs the package's closer, and this is another one.
+    fs::write(
+        &shared,
+        printed_unit(&home, &[]).replace(&this, "/usr/bin/closer"),
+    )
+    .unwrap();
+    let run = status();
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let expected = format!("it starts /usr/bin/closer, not this closer (this one is {this}).");
+    assert!(run.stdout.contains(&expected), "no {expected:?} in {run:?}");
+    assert!(!run.stdout.contains("closer service install"), "{run:?}");
+
+    // uninstall removes only a unit of the person's own.
+    let out = home
+        .cmd(&["service", "uninstall"])
+        .env("XDG_DATA_DIRS", system.path())
+        .output()
+        .unwrap();
+    let run = Run::from(out);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("stays"), "{run:?}");
+    assert!(shared.exists());
+
+    // With a unit of their own as well, that one is what runs, in the package's place.
+    home.write(UNIT, &printed_unit(&home, &[]));
+    let run = status();
+    for expected in [
+        format!(
+            "Installed: yes, at {}; it starts this closer ({this}).",
+            home.path(UNIT).display()
+        ),
+        format!(
+            "it takes the place of the one installed for every user at {}",
+            shared.display()
+        ),
+    ] {
+        assert!(run.stdout.contains(&expected), "no {expected:?} in {run:?}");
+    }
+}

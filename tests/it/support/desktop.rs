@@ -16,6 +16,11 @@
 //!   button, in the order of the actions.
 //! - mako (Wayland, under a headless sway run as an unprivileged user, since sway refuses
 //!   root): `makoctl invoke -n ID KEY`, which is what mako's own bindings run.
+//! - lxqt-notificationd (X11): its "Actions:" drop-down, opened with a click found in a
+//!   screenshot, the entry chosen with the keyboard, then a click on OK.
+//! - swaync (Wayland, headless sway, as nobody): its control centre opened with
+//!   `swaync-client --open-panel`, then the action's number typed on a virtual keyboard
+//!   (wtype): the headless seat has no pointer a click could come from.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -57,6 +62,12 @@ pub enum Server {
     Mako,
     /// notify-osd (X11): no `actions` capability at all; nothing to click.
     NotifyOsd,
+    /// lxqt-notificationd (X11): the actions in a drop-down ("Actions:") with an OK button;
+    /// keeps a replaced notification's actions.
+    Lxqt,
+    /// swaync (Wayland, headless sway): buttons, and its control centre answers keys
+    /// (1-9: the actions); closes a replaced notification.
+    Swaync,
 }
 
 impl Server {
@@ -68,7 +79,37 @@ impl Server {
             Server::NotificationDaemon => "/usr/lib/notification-daemon/notification-daemon",
             Server::Mako => "mako",
             Server::NotifyOsd => "/usr/lib/x86_64-linux-gnu/notify-osd",
+            Server::Lxqt => "lxqt-notificationd",
+            Server::Swaync => "swaync",
         }
+    }
+
+    /// The Debian package it comes from.
+    pub fn package(self) -> &'static str {
+        match self {
+            Server::Dunst => "dunst",
+            Server::Xfce => "xfce4-notifyd",
+            Server::NotificationDaemon => "notification-daemon",
+            Server::Mako => "mako-notifier",
+            Server::NotifyOsd => "notify-osd",
+            Server::Lxqt => "lxqt-notificationd",
+            Server::Swaync => "sway-notification-center",
+        }
+    }
+
+    /// The upstream version of its installed package (`dpkg-query`, without the Debian
+    /// epoch and revision).
+    pub fn package_version(self) -> String {
+        let out = Command::new("dpkg-query")
+            .args(["-W", "-f", "${Version}", self.package()])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run dpkg-query: {e}"));
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let version = version.split_once(':').map_or(version.as_str(), |(_, v)| v);
+        version
+            .rsplit_once('-')
+            .map_or(version, |(upstream, _)| upstream)
+            .to_owned()
     }
 
     fn name(self) -> &'static str {
@@ -78,6 +119,8 @@ impl Server {
             Server::NotificationDaemon => "notification-daemon",
             Server::Mako => "mako",
             Server::NotifyOsd => "notify-osd",
+            Server::Lxqt => "lxqt-notificationd",
+            Server::Swaync => "swaync",
         }
     }
 }
@@ -185,7 +228,7 @@ impl Desktop {
             extra_env: Vec::new(),
             dir,
         };
-        if kind == Server::Mako {
+        if matches!(kind, Server::Mako | Server::Swaync) {
             desktop.start_sway();
         }
         desktop
@@ -232,13 +275,21 @@ impl Desktop {
         assert!(self.server.is_none(), "{name} is already running");
         let log = format!("{name}.log");
         let mut command = match self.kind {
-            Server::Mako => self.as_nobody(self.kind.program()),
+            Server::Mako | Server::Swaync => self.as_nobody(self.kind.program()),
             kind => {
                 let mut command = Command::new(kind.program());
                 command.env_remove("WAYLAND_DISPLAY").envs(self.env());
                 command
             }
         };
+        if self.kind == Server::Lxqt {
+            // Its settings and runtime files in here, not in the real home.
+            let runtime = self.file("lxqt-run");
+            fs::create_dir_all(&runtime).expect("cannot create lxqt's runtime dir");
+            command
+                .env("XDG_CONFIG_HOME", self.file("lxqt-config"))
+                .env("XDG_RUNTIME_DIR", runtime);
+        }
         if self.kind == Server::Dunst {
             command.arg("-config").arg(self.dir.path().join("dunstrc"));
         }
@@ -352,6 +403,8 @@ impl Desktop {
                 format!("makoctl invoke -n {id} {action_key}")
             }
             Server::Xfce | Server::NotificationDaemon => self.click_button(action_key, deadline),
+            Server::Lxqt => self.choose_in_drop_down(action_key, deadline),
+            Server::Swaync => self.press_in_control_centre(action_key, &invoked, deadline),
             Server::NotifyOsd => panic!("notify-osd takes no actions: there is nothing to click"),
         };
         let seen = poll_until(deadline, POLL, || {
@@ -360,6 +413,74 @@ impl Desktop {
         assert!(
             seen.is_some(),
             "{how}, but no {invoked:?} came; signals: {:?}",
+            self.signals()
+        );
+    }
+
+    /// Middle-clicks the newest notification on dunst (its default `mouse_middle_click`:
+    /// `do_action, close_current`, i.e. the default action, then closed as dismissed), as a
+    /// person would, again if nothing came of it (the window was still being drawn); waits
+    /// until the server sent `ActionInvoked` for the default action.
+    pub fn middle_click(&self) {
+        assert_eq!(self.kind, Server::Dunst, "the middle-click is dunst's");
+        let deadline = deadline(CLICK_TIMEOUT);
+        let before = self.signals().len();
+        let invoked = || {
+            self.signals()[before..]
+                .iter()
+                .any(|s| matches!(s, Signal::ActionInvoked { key, .. } if key == "default"))
+        };
+        let done = poll_until(deadline, Duration::from_millis(500), || {
+            if invoked() {
+                return Some(());
+            }
+            let window = *self.notification_windows().last()?;
+            let x = window.x + window.width as i32 / 2;
+            let y = window.y + window.height as i32 / 2;
+            let (x, y) = (x.to_string(), y.to_string());
+            self.xdotool(&["mousemove", &x, &y, "click", "2"]);
+            poll_until(Instant::now() + Duration::from_millis(400), POLL, || {
+                invoked().then_some(())
+            })
+        });
+        assert!(
+            done.is_some(),
+            "middle-clicked, but no ActionInvoked came: {:?}",
+            self.signals()
+        );
+    }
+
+    /// Presses "OK" on notify-osd's dialog (how it shows a notification that never
+    /// expires, with "Cancel" and "OK" and no other actions), found in a screenshot as the
+    /// rightmost button; waits until the server sent `ActionInvoked` for it ("default").
+    pub fn press_ok(&self) {
+        assert_eq!(self.kind, Server::NotifyOsd, "only notify-osd draws an OK");
+        let deadline = deadline(CLICK_TIMEOUT);
+        let before = self.signals().len();
+        let found = poll_until(deadline, POLL, || {
+            let window = *self.notification_windows().last()?;
+            let (y, xs) = buttons(&self.grab(window), window.width, window.height)?;
+            let ok = *xs.last().filter(|_| xs.len() >= 2)?;
+            Some((window, ok, y))
+        });
+        let Some((window, x, y)) = found else {
+            panic!(
+                "no dialog with buttons; windows: {:?}",
+                self.notification_windows()
+            )
+        };
+        let (x, y) = (window.x + x as i32, window.y + y as i32);
+        let moved = self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
+        assert!(moved.status.success(), "xdotool failed: {moved:?}");
+        let invoked = poll_until(deadline, POLL, || {
+            self.signals()[before..]
+                .iter()
+                .any(|s| matches!(s, Signal::ActionInvoked { key, .. } if key == "default"))
+                .then_some(())
+        });
+        assert!(
+            invoked.is_some(),
+            "clicked OK at {x},{y}, but no ActionInvoked came: {:?}",
             self.signals()
         );
     }
@@ -377,7 +498,7 @@ impl Desktop {
         }
         match self.kind {
             Server::Mako => !self.mako_ids().contains(&id),
-            Server::Dunst | Server::NotifyOsd => false,
+            Server::Dunst | Server::NotifyOsd | Server::Lxqt | Server::Swaync => false,
             Server::Xfce | Server::NotificationDaemon => {
                 self.close_calls().contains(&id) && self.notification_windows().is_empty()
             }
@@ -404,6 +525,147 @@ impl Desktop {
             .collect()
     }
 
+    /// Shows a notification of the test's own, as another application would, with the
+    /// fields of `n` (its id and `replaces_id` aside); returns the id the server gave.
+    pub fn notify(&self, n: &Notify) -> u32 {
+        let expire = n.expire_timeout.to_string();
+        let mut args: Vec<String> = [
+            "call",
+            NOTIFICATIONS,
+            NOTIFICATIONS_PATH,
+            NOTIFICATIONS,
+            "Notify",
+            "susssasa{sv}i",
+            &n.app_name,
+            "0",
+            &n.app_icon,
+            &n.summary,
+            &n.body,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.push((n.actions.len() * 2).to_string());
+        for (key, label) in &n.actions {
+            args.extend([key.clone(), label.clone()]);
+        }
+        let hints = n.hints.as_object().cloned().unwrap_or_default();
+        args.push(hints.len().to_string());
+        for (key, hint) in &hints {
+            let kind = hint["type"].as_str().expect("a hint's type");
+            let value = match &hint["data"] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            args.extend([key.clone(), kind.to_owned(), value]);
+        }
+        args.push(expire);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.busctl(&args);
+        assert!(out.status.success(), "Notify failed: {out:?}");
+        let reply = String::from_utf8_lossy(&out.stdout);
+        reply
+            .trim()
+            .strip_prefix("u ")
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("Notify answered {reply:?}"))
+    }
+
+    /// Closes notification `id` with `CloseNotification`, as its application would.
+    pub fn close_notification(&self, id: u32) {
+        let id = id.to_string();
+        let out = self.busctl(&[
+            "call",
+            NOTIFICATIONS,
+            NOTIFICATIONS_PATH,
+            NOTIFICATIONS,
+            "CloseNotification",
+            "u",
+            &id,
+        ]);
+        assert!(out.status.success(), "CloseNotification failed: {out:?}");
+    }
+
+    /// A picture of the newest notification window (X11 servers): its width, height and
+    /// grey pixels, once the server has drawn it (two grabs in a row agree).
+    pub fn picture(&self, timeout: Duration) -> (u32, u32, Vec<u8>) {
+        let mut last: Option<(Window, Vec<u8>)> = None;
+        poll_until(deadline(timeout), Duration::from_millis(200), || {
+            let window = *self.notification_windows().last()?;
+            let grey = self.grab(window);
+            let same = last.as_ref() == Some(&(window, grey.clone()));
+            last = Some((window, grey.clone()));
+            (same && !grey.is_empty()).then_some((window.width, window.height, grey))
+        })
+        .unwrap_or_else(|| panic!("no notification window to picture within {timeout:?}"))
+    }
+
+    /// Waits until no notification window is on screen (X11 servers).
+    pub fn wait_no_windows(&self, timeout: Duration) {
+        let gone = poll_until(deadline(timeout), POLL, || {
+            self.notification_windows().is_empty().then_some(())
+        });
+        assert!(gone.is_some(), "{:?}", self.notification_windows());
+    }
+
+    /// Whether notification `id` is on screen: never closed (`NotificationClosed`), and
+    /// there as this server shows notifications — dunst's count of those displayed, mako's
+    /// list, a notification window (X11), swaync's popups or control centre (something
+    /// drawn at the top right of a screenshot).
+    pub fn is_shown(&self, id: u32) -> bool {
+        let closed = self
+            .signals()
+            .iter()
+            .any(|s| matches!(s, Signal::Closed { id: i, .. } if *i == id));
+        if closed {
+            return false;
+        }
+        match self.kind {
+            Server::Dunst => {
+                let out = self.busctl(&[
+                    "get-property",
+                    NOTIFICATIONS,
+                    NOTIFICATIONS_PATH,
+                    "org.dunstproject.cmd0",
+                    "displayedLength",
+                ]);
+                let text = String::from_utf8_lossy(&out.stdout);
+                text.trim()
+                    .strip_prefix("u ")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n > 0)
+            }
+            Server::Mako => self.mako_ids().contains(&id),
+            Server::Swaync => self.wayland_top_right_is_drawn(),
+            Server::Xfce | Server::NotificationDaemon | Server::Lxqt | Server::NotifyOsd => {
+                !self.notification_windows().is_empty()
+            }
+        }
+    }
+
+    /// Whether something with text is drawn at the top right of the headless sway's output
+    /// (where swaync puts its popups): bright pixels on sway's dark grey.
+    fn wayland_top_right_is_drawn(&self) -> bool {
+        let Ok(shot) = self
+            .as_nobody("grim")
+            .args(["-g", "780,0 500x300", "-t", "ppm", "-"])
+            .output()
+        else {
+            panic!("cannot run grim (bash scripts/test.sh installs it)")
+        };
+        let grey = Command::new("convert")
+            .args(["ppm:-", "-colorspace", "gray", "-depth", "8", "gray:-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut convert| {
+                use std::io::Write as _;
+                convert.stdin.take().unwrap().write_all(&shot.stdout)?;
+                convert.wait_with_output()
+            })
+            .expect("ImageMagick's convert runs");
+        grey.stdout.iter().filter(|&&p| p > 200).count() > 50
+    }
+
     /// The ids mako shows now (`makoctl list`).
     pub fn mako_ids(&self) -> Vec<u32> {
         let out = self.makoctl(&["list"]);
@@ -425,6 +687,107 @@ impl Desktop {
             .unwrap_or_else(|e| {
                 panic!("cannot run makoctl: {e} (bash scripts/test.sh installs it)")
             })
+    }
+
+    /// Chooses `action_key` in the "Actions:" drop-down of LXQt's newest notification and
+    /// presses its OK, as a person would: the drop-down and OK found in a screenshot (the
+    /// lowest band of text: the label, the drop-down, OK), the entry with the keyboard
+    /// (its entries are the actions in order, the default one among them).
+    fn choose_in_drop_down(&self, action_key: &str, deadline: Instant) -> String {
+        let notify = self
+            .notifications()
+            .into_iter()
+            .rev()
+            .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+            .expect("a notification to answer");
+        let index = notify
+            .actions
+            .iter()
+            .position(|(key, _)| key == action_key)
+            .expect("the action");
+        let found = poll_until(deadline, POLL, || {
+            let window = *self.notification_windows().last()?;
+            let (y, xs) = buttons(&self.grab(window), window.width, window.height)?;
+            (xs.len() >= 3).then(|| (window, xs[1], *xs.last().unwrap(), y))
+        });
+        let Some((window, drop_down, ok, y)) = found else {
+            panic!(
+                "no drop-down and OK found; windows: {:?}",
+                self.notification_windows()
+            )
+        };
+        let at = |x: u32| {
+            [
+                (window.x + x as i32).to_string(),
+                (window.y + y as i32).to_string(),
+            ]
+        };
+        let windows = self.notification_windows().len();
+        let [x, y] = at(drop_down);
+        let opened = self.xdotool(&["mousemove", &x, &y, "click", "1"]);
+        assert!(opened.status.success(), "xdotool failed: {opened:?}");
+        // Its list is a window of its own: wait for it before choosing.
+        let listed = poll_until(deadline, POLL, || {
+            (self.notification_windows().len() > windows).then_some(())
+        });
+        assert!(listed.is_some(), "the drop-down did not open");
+        let mut keys = vec!["key", "--delay", "50", "Home"];
+        keys.extend(std::iter::repeat_n("Down", index));
+        keys.push("Return");
+        let chosen = self.xdotool(&keys);
+        assert!(chosen.status.success(), "xdotool failed: {chosen:?}");
+        let closed = poll_until(deadline, POLL, || {
+            (self.notification_windows().len() == windows).then_some(())
+        });
+        assert!(closed.is_some(), "the drop-down did not close");
+        let [x, y] = at(ok);
+        let pressed = self.xdotool(&["mousemove", &x, &y, "click", "1"]);
+        assert!(pressed.status.success(), "xdotool failed: {pressed:?}");
+        format!("chose entry {index} ({action_key}) in the drop-down and pressed OK at {x},{y}")
+    }
+
+    /// Opens swaync's control centre (`swaync-client --open-panel`) and presses, on a
+    /// virtual keyboard (wtype), Home (the latest notification) and the number of
+    /// `action_key` among its actions, as a person would; again while nothing came of it
+    /// (the panel was still opening).
+    fn press_in_control_centre(
+        &self,
+        action_key: &str,
+        invoked: &Signal,
+        deadline: Instant,
+    ) -> String {
+        let notify = self
+            .notifications()
+            .into_iter()
+            .rev()
+            .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+            .expect("a notification to answer");
+        let number = notify
+            .actions
+            .iter()
+            .filter(|(key, _)| key != "default")
+            .position(|(key, _)| key == action_key)
+            .expect("the action")
+            + 1;
+        assert!(number <= 9, "swaync's keys reach the first nine actions");
+        let before = self.count(invoked);
+        let number = number.to_string();
+        let done = poll_until(deadline, Duration::from_millis(100), || {
+            let mut open = self.as_nobody("swaync-client");
+            let opened = open.args(["--open-panel", "--skip-wait"]).output();
+            assert!(matches!(&opened, Ok(o) if o.status.success()), "{opened:?}");
+            let mut keys = self.as_nobody("wtype");
+            let typed = keys.args(["-k", "Home", "-s", "200", &number]).output();
+            assert!(matches!(&typed, Ok(o) if o.status.success()), "{typed:?}");
+            poll_until(Instant::now() + Duration::from_secs(1), POLL, || {
+                (self.count(invoked) > before).then_some(())
+            })
+        });
+        assert!(
+            done.is_some(),
+            "pressed {number} in swaync's control centre: nothing came"
+        );
+        format!("pressed Home, {number} in swaync's control centre")
     }
 
     /// Clicks the button of `action_key` on the newest notification window; says how.
