@@ -1156,9 +1156,8 @@ mod tests {
     use crate::diag::Source;
     use crate::journal;
 
-    #[test]
-    fn what_cannot_be_written_is_kept_planned_with_and_written_later() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A config with one step rule, and the shipped content.
+    fn one_step_rule() -> (Config, Library) {
         let (config, diags) = crate::config::load(
             &Source::new(
                 "t.toml",
@@ -1167,7 +1166,13 @@ mod tests {
             None,
         );
         assert!(diags.is_empty(), "{diags:?}");
-        let library = Library::load(None).0;
+        (config, Library::load(None).0)
+    }
+
+    #[test]
+    fn what_cannot_be_written_is_kept_planned_with_and_written_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, library) = one_step_rule();
         let planner = Planner::new(&config, &library, 1);
         let mut memory = Memory::open(&dir.path().join(journal::FILE_NAME));
         let firing = planner.now(0, &History::default().state, Utc::now());
@@ -1231,15 +1236,7 @@ mod tests {
     #[test]
     fn how_it_went_that_cannot_be_written_is_kept_and_written_later() {
         let dir = tempfile::tempdir().unwrap();
-        let (config, diags) = crate::config::load(
-            &Source::new(
-                "t.toml",
-                "timezone = \"UTC\"\n[[schedule]]\nname = \"s\"\nsend = \"step\"\nat = \"09:00\"\n",
-            ),
-            None,
-        );
-        assert!(diags.is_empty(), "{diags:?}");
-        let library = Library::load(None).0;
+        let (config, library) = one_step_rule();
         let planner = Planner::new(&config, &library, 1);
         let mut memory = Memory::open(&dir.path().join(journal::FILE_NAME));
         let firing = planner.now(0, &History::default().state, Utc::now());
