@@ -1071,4 +1071,33 @@ mod tests {
         assert_eq!(step_label("hard"), Some("It was hard"));
         assert_eq!(step_label(DEFAULT_ACTION), None);
     }
+
+    #[test]
+    fn a_step_that_needs_an_occasion_offers_no_chance_yet_in_place_of_later() {
+        let library = Library::load(None).0;
+        let keys = |p: &Prompt| -> Vec<String> {
+            Message::for_prompt(p, Discreet::Title)
+                .actions
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
+        };
+        let occasion = library
+            .iter()
+            .find(|p| p.occasion)
+            .expect("an occasion step");
+        assert_eq!(
+            keys(occasion),
+            ["done", "hard", "skip", "no-chance", DEFAULT_ACTION]
+        );
+        let any_day = library
+            .iter()
+            .find(|p| p.category == Category::Step && !p.occasion)
+            .unwrap();
+        assert_eq!(
+            keys(any_day),
+            ["done", "hard", "skip", "snooze", DEFAULT_ACTION]
+        );
+        assert_eq!(step_label("no-chance"), Some("No chance yet"));
+    }
 }

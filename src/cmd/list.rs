@@ -42,6 +42,12 @@ struct Row<'a> {
     why: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fade: Option<&'a str>,
+    /// What people often fear will happen, asked about after the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feared: Option<&'a str>,
+    /// The step needs an occasion: "No chance yet" is offered in place of "Later".
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    occasion: bool,
 }
 
 /// What `closer list` was asked to show.
@@ -118,6 +124,8 @@ pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
                 needs: p.group().map(|_| p.needs()),
                 why: p.why.as_deref(),
                 fade: p.fade.as_deref(),
+                feared: p.feared.as_deref(),
+                occasion: p.occasion,
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
