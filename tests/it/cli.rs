@@ -378,6 +378,7 @@ fn list_json_rows_carry_the_step_fields() {
             "distress",
             "fade",
             "fear",
+            "feared",
             "group",
             "id",
             "ladder",
