@@ -372,6 +372,9 @@ fn a_daemon_without_the_data_dir_lock_gives_way_to_the_one_that_has_it() {
     home.write("data", "in the way");
     let mut first = home.daemon(None);
     let pid = poll("the first daemon runs", || running(&home));
+    // Frozen, the first daemon cannot wake while the second starts, wherever a busy
+    // machine left it (even before its first turn): the second takes the lock first.
+    send(pid, rustix::process::Signal::STOP);
     fs::remove_dir_all(home.path("run/closer")).unwrap();
     fs::remove_file(home.path("data")).unwrap();
     let second = home.daemon(None);
@@ -379,6 +382,7 @@ fn a_daemon_without_the_data_dir_lock_gives_way_to_the_one_that_has_it() {
         "the second daemon holds the lock beside the journal",
         || (running(&home) == Some(second.child.id())).then_some(()),
     );
+    send(pid, rustix::process::Signal::CONT);
     send(pid, rustix::process::Signal::USR1);
     assert_eq!(first.wait_exit(WAIT), 0, "{}", first.log());
     assert!(
