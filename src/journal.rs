@@ -30,7 +30,7 @@ use crate::content::{Category, Ladder, Library};
 pub const FILE_NAME: &str = "journal.sqlite3";
 
 /// How long a write waits for another process's write to finish.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema, one step per version: `MIGRATIONS[i]` takes `user_version` from `i` to
 /// `i + 1`. Only ever append. Times are RFC 3339 UTC text with milliseconds
@@ -536,6 +536,14 @@ impl Journal {
     /// (with its -wal/-shm) and a fresh journal is created: `Opened::Recovered`.
     pub fn open(path: &Path) -> Result<(Journal, Opened), JournalError> {
         Journal::open_with(path, Check::EveryPage)
+    }
+
+    /// How long a write waits for another process's write to finish; [`BUSY_TIMEOUT`]
+    /// unless set here (the daemon is handed its own, so a test need not wait 5 s).
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), JournalError> {
+        self.conn
+            .busy_timeout(timeout)
+            .map_err(|e| sqlite_error(&self.path, e))
     }
 
     /// Hands back the memory SQLite holds for this connection beyond what it uses now

@@ -367,6 +367,8 @@ impl Drop for Bus {
 pub struct Notifier {
     max_open: usize,
     events: mpsc::UnboundedSender<Event>,
+    /// The bus's address; None for the session bus of the environment.
+    address: Option<String>,
     bus: Option<Bus>,
     /// The server, once reached; None while it is away or not asked yet.
     server: Option<Server>,
@@ -381,6 +383,7 @@ impl Notifier {
         Notifier {
             max_open: max_open.max(1),
             events,
+            address: None,
             bus: None,
             server: None,
             retry: None,
@@ -390,6 +393,13 @@ impl Notifier {
                 .unwrap_or(FIRST_RETRY),
             seq: 0,
         }
+    }
+
+    /// Sends to the bus at `address` in place of the session bus: a test's private one,
+    /// for a daemon run in-process.
+    pub fn on_bus(mut self, address: String) -> Notifier {
+        self.address = Some(address);
+        self
     }
 
     pub fn set_max_open(&mut self, max_open: usize) {
@@ -606,7 +616,14 @@ impl Notifier {
         if let Some(bus) = &self.bus {
             return Ok(bus.connection.clone());
         }
-        let connection = zbus::Connection::session().await?;
+        let connection = match &self.address {
+            Some(address) => {
+                zbus::connection::Builder::address(address.as_str())
+                    .build()
+                    .await?
+            }
+            None => zbus::Connection::session().await?,
+        };
         let shown: Shown = Arc::default();
         let owner_changed = Arc::new(Notify::new());
         let listener = listen(

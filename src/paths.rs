@@ -51,6 +51,21 @@ impl Paths {
         })
     }
 
+    /// Every path under `root`, as the XDG variables pointed there would give them
+    /// (`root/config/closer/config.toml`, `root/data/closer`, …): a test's home, for a
+    /// daemon run in-process without touching the environment.
+    pub fn under(root: &Path) -> Paths {
+        let config = root.join("config/closer/config.toml");
+        Paths {
+            user_content: root.join("config/closer/content"),
+            config,
+            state: root.join("state/closer"),
+            data: root.join("data/closer"),
+            runtime: root.join("run/closer"),
+            defaults: false,
+        }
+    }
+
     /// These paths, reading the built-in default config and no user packs.
     pub fn with_defaults(self) -> Paths {
         Paths {

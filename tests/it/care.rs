@@ -1,11 +1,15 @@
-//! Care that listens, end to end through the real binary: how a step went, asked once
-//! after "Did it" or "It was hard" and stored on that same answer; the safety net reached
-//! from the notification's buttons alone; the same from the terminal.
+//! Care that listens, end to end: how a step went, asked once after "Did it" or "It was
+//! hard" and stored on that same answer; the safety net reached from the notification's
+//! buttons alone; the same from the terminal. The daemon runs in-process on simulated
+//! days (`support::sim`) against real notification servers, and the terminal is the real
+//! binary.
 
 use std::time::Duration;
 
 use crate::support::desktop::{Desktop, Notify, Server};
 use crate::support::home::{Home, ok};
+use crate::support::sim::{Sim, noon_zone};
+use chrono::Utc;
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -21,15 +25,26 @@ fn steps_every(every: u32, per_day: u32, crisis: &str) -> String {
     )
 }
 
-/// One step within two seconds, then none for an hour (the minimum gap): the step stays
-/// the latest notification while the test clicks it.
-fn one_step_soon() -> String {
-    steps_every(2, 100, "").replace("min_gap = \"0\"", "min_gap = \"1h\"")
+/// One ladder, one step a day at 09:00; `crisis` is the person's crisis contact.
+fn daily_steps(crisis: &str) -> String {
+    steps_every(2, 100, crisis).replace("cron = \"*/2 * * * * *\"", "cron = \"0 9 * * *\"")
+}
+
+/// The simulated days begin on a Monday morning, before the first step, in the past: the
+/// terminal dates an answer `--at` a simulated moment, and refuses one in the future.
+const MONDAY: &str = "2026-01-05T08:00:00Z";
+
+/// The daemon of `home` in-process on `desktop`, past its first step: the step's Notify.
+fn first_step(home: &Home, desktop: &Desktop) -> (Sim, Notify) {
+    let mut sim = Sim::open(home, Some(desktop), MONDAY);
+    sim.next_sent(1);
+    let step = next_notification(desktop, 0);
+    (sim, step)
 }
 
 /// Every answer in the journal, as `closer log --json` shows it.
 fn journal_answers(home: &Home) -> Vec<Value> {
-    let log: Vec<Value> = home.json(&["log", "--json"]);
+    let log: Vec<Value> = home.json(&["log", "--json", "--days", "1000"]);
     log.into_iter().filter(|e| e["event"] == "answer").collect()
 }
 
@@ -38,12 +53,6 @@ fn actions(n: &Notify) -> Vec<(&str, &str)> {
         .iter()
         .map(|(k, l)| (k.as_str(), l.as_str()))
         .collect()
-}
-
-/// Gives the daemon's listener for a notification just shown time to subscribe to the
-/// server's signals, as a person's reaction time would.
-fn settle() {
-    std::thread::sleep(Duration::from_millis(500));
 }
 
 /// Waits for the first Notify call from index `from` on that `pred` accepts; returns it
@@ -82,31 +91,14 @@ const HOW: [(&str, &str); 4] = [
     ("how-too-much", "Too much"),
 ];
 
-/// Polls `journal_answers` until `pred` holds for them; panics with them after `WAIT`.
-fn answers_until(home: &Home, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + WAIT;
-    crate::support::desktop::poll_until(deadline, Duration::from_millis(50), || {
-        let answers = journal_answers(home);
-        pred(&answers).then_some(answers)
-    })
-    .unwrap_or_else(|| {
-        panic!(
-            "the journal never held such answers: {:?}",
-            journal_answers(home)
-        )
-    })
-}
-
 #[test]
 fn did_it_then_no_is_stored_on_that_one_answer() {
     let desktop = Desktop::start();
-    let home = Home::with_config(&one_step_soon());
-    let _daemon = home.daemon(Some(&desktop));
-
-    let step = next_notification(&desktop, 0);
+    let home = Home::with_config(&daily_steps(""));
+    let (mut sim, step) = first_step(&home, &desktop);
     assert_eq!(step.hints["category"]["data"], "x-closer.step");
-    settle();
     desktop.click("done");
+    sim.hear_choice();
 
     // The question replaces the step in place: did what was feared happen, in the step's
     // own words.
@@ -120,10 +112,14 @@ fn did_it_then_no_is_stored_on_that_one_answer() {
         question.body
     );
     assert_eq!(actions(&question), HOW);
-    settle();
     desktop.click("how-no");
+    sim.hear_choice();
 
-    let answers = answers_until(&home, |a| a.len() == 1 && a[0]["happened"] == "no");
+    let answers = journal_answers(&home);
+    assert!(
+        answers.len() == 1 && answers[0]["happened"] == "no",
+        "{answers:?}"
+    );
     assert_eq!(answers[0]["answer"], "done");
     assert_eq!(answers[0]["source"], "notification");
     // How hard it felt was not asked: the rules read it against the rung.
@@ -136,20 +132,18 @@ fn did_it_then_no_is_stored_on_that_one_answer() {
 /// minute later.
 fn too_much_after_did_it_stays_on(kind: Server) {
     let desktop = Desktop::start_with(kind);
-    let config = one_step_soon().replace("crisis = \"\"", "crisis = \"Sam, 0123 456\"");
-    let home = Home::with_config(&config);
-    let _daemon = home.daemon(Some(&desktop));
-    let step = next_notification(&desktop, 0);
-    settle();
+    let home = Home::with_config(&daily_steps("Sam, 0123 456"));
+    let (mut sim, step) = first_step(&home, &desktop);
     desktop.click("done");
+    sim.hear_choice();
     let question = next_notification(&desktop, 1);
     assert_eq!(
         question.replaces_id,
         step.id.unwrap(),
         "{kind:?}: {question:?}"
     );
-    settle();
     desktop.click("how-too-much");
+    sim.hear_choice();
     let (_, note) = wait_for(&desktop, 2, |n| n.summary == "Help is there");
     assert!(
         note.body.starts_with("Your crisis contact: Sam, 0123 456."),
@@ -161,9 +155,13 @@ fn too_much_after_did_it_stays_on(kind: Server) {
         "{kind:?}: {:?}",
         note.hints
     );
-    let answers = answers_until(&home, |a| a.len() == 1 && a[0]["too_much"] == true);
+    let answers = journal_answers(&home);
+    assert!(
+        answers.len() == 1 && answers[0]["too_much"] == true,
+        "{answers:?}"
+    );
     assert_eq!(answers[0]["answer"], "done");
-    // A minute on, the server has not taken it away.
+    // A minute on (of the wall clock: the server's own timers are what is tested), the server has not taken it away.
     let id = note.id.unwrap();
     let gone = crate::support::desktop::poll_until(
         std::time::Instant::now() + Duration::from_secs(60),
@@ -188,28 +186,34 @@ fn too_much_after_did_it_names_the_contact_at_once_on_dunst_and_xfce() {
 #[test]
 fn three_too_much_from_the_buttons_pause_steps_and_name_the_crisis_contact() {
     let desktop = Desktop::start();
-    let home = Home::with_config(&steps_every(6, 100, "Sam, 0123 456"));
-    let _daemon = home.daemon(Some(&desktop));
+    let home = Home::with_config(&daily_steps("Sam, 0123 456"));
+    let mut sim = Sim::open(&home, Some(&desktop), MONDAY);
 
     let mut seen = 0;
     for round in 1..=3 {
-        // After a hard step a kind message comes first; wait for the next step.
+        // After a hard step a kind message comes first: days pass until the next step.
+        while !sim
+            .next_sent(7)
+            .sent
+            .iter()
+            .any(|f| f.category == closer::content::Category::Step)
+        {}
         let (i, step) = wait_for(&desktop, seen, |n| {
             n.hints["category"]["data"] == "x-closer.step"
                 && n.actions.first().is_some_and(|(k, _)| k == "done")
         });
         seen = i + 1;
-        settle();
         desktop.click("hard");
+        sim.hear_choice();
         let id = step.id.unwrap();
         let (i, question) = wait_for(&desktop, seen, |n| n.replaces_id == id);
         seen = i + 1;
         assert_eq!(actions(&question), HOW);
-        settle();
         desktop.click("how-too-much");
-        answers_until(&home, |a| {
-            a.iter().filter(|a| a["too_much"] == true).count() == round
-        });
+        sim.hear_choice();
+        let answers = journal_answers(&home);
+        let too_much = answers.iter().filter(|a| a["too_much"] == true).count();
+        assert_eq!(too_much, round, "{answers:?}");
     }
 
     let (_, note) = wait_for(&desktop, seen, |n| {
@@ -330,11 +334,9 @@ fn hard_steps_never_pause_steps_and_three_too_much_do_until_resume() {
 fn discreet_all_hides_the_text_until_the_notification_is_clicked() {
     let desktop = Desktop::start();
     let config =
-        one_step_soon().replace("[notifications]\n", "[notifications]\ndiscreet = \"all\"\n");
+        daily_steps("").replace("[notifications]\n", "[notifications]\ndiscreet = \"all\"\n");
     let home = Home::with_config(&config);
-    let daemon = home.daemon(Some(&desktop));
-
-    let step = next_notification(&desktop, 0);
+    let (mut sim, step) = first_step(&home, &desktop);
     assert_eq!(step.summary, "A small step for today", "{step:?}");
     assert_eq!(step.body, "Click to read it, or run `closer status`.");
     assert!(
@@ -343,29 +345,31 @@ fn discreet_all_hides_the_text_until_the_notification_is_clicked() {
         step.actions
     );
     // The wording sent (a rung's wordings take turns, from the person's own seed).
-    let log: Vec<Value> = home.json(&["log", "--json"]);
+    let log: Vec<Value> = home.json(&["log", "--json", "--days", "1000"]);
     let sent = log.iter().find(|e| e["event"] == "sent").unwrap();
     let list: Vec<Value> = home.json(&["list", "emotional", "--json"]);
     let first = list.iter().find(|p| p["id"] == sent["prompt"]).unwrap();
 
-    // `closer status` shows the text.
+    // `closer status` names the step the notification hides, waiting for an answer.
     let status = ok(home.run(&["status"]));
     assert!(
-        status.stdout.contains(first["body"].as_str().unwrap()),
+        status.stdout.contains(&format!(
+            "\"{}\"  (waiting",
+            first["title"].as_str().unwrap()
+        )),
         "{status:?}"
     );
 
     // Clicking it shows the full text in its place, and it can still be answered.
-    settle();
     desktop.click("default");
+    sim.hear_choice();
     let shown = next_notification(&desktop, 1);
     assert_eq!(shown.replaces_id, step.id.unwrap());
     assert_eq!(shown.summary, first["title"].as_str().unwrap());
     assert_eq!(shown.body, first["body"].as_str().unwrap());
     assert_eq!(actions(&shown)[0], ("done", "Did it"));
-    settle();
     desktop.click("done");
-    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    sim.hear_choice();
     assert_eq!(journal_answers(&home).len(), 1);
 }
 
@@ -394,13 +398,16 @@ fn turning_on_the_physical_ladder_says_once_that_past_harm_belongs_with_a_therap
 #[test]
 fn the_daemon_says_the_note_on_past_harm_once_when_the_config_turns_a_ladder_on() {
     let desktop = Desktop::start();
-    let config = steps_every(2, 100, "").replace(
+    let config = daily_steps("").replace(
         "ladders = [\"emotional\"]",
         "ladders = [\"emotional\", \"physical\"]",
     );
     let home = Home::with_config(&config);
-    let daemon = home.daemon(Some(&desktop));
-    daemon.wait_for_log("sent step `", 2, WAIT);
+    let mut sim = Sim::open(&home, Some(&desktop), MONDAY);
+    sim.next_sent(1);
+    sim.next_sent(1);
+    // The note and two steps, on the monitor.
+    desktop.wait_for_notifications(3, WAIT);
     let notes: Vec<Notify> = desktop
         .notifications()
         .into_iter()
@@ -431,7 +438,7 @@ fn a_setback_message_gives_back_the_persons_own_evidence() {
     let setback = next_notification(&desktop, 0);
     assert_eq!(setback.hints["category"]["data"], "x-closer.setback");
     // The step it names, in the words it was sent with, and the day as a person says it.
-    let log: Vec<Value> = home.json(&["log", "--json"]);
+    let log: Vec<Value> = home.json(&["log", "--json", "--days", "1000"]);
     let first = log.iter().find(|e| e["event"] == "sent").unwrap();
     let title = first["title"].as_str().unwrap();
     assert!(
@@ -489,12 +496,21 @@ fn next_shows_the_part_of_the_day_a_message_belongs_to() {
 /// second is told so, in both places (issue 23, items 4 and 5).
 #[test]
 fn how_it_went_said_twice_keeps_the_first_and_says_so_in_both_places() {
+    // The terminal answers on the wall clock's day: the daemon runs on it too, where
+    // that day is hours from its end.
     let desktop = Desktop::start();
-    let home = Home::with_config(&one_step_soon());
-    let _daemon = home.daemon(Some(&desktop));
+    let config = daily_steps("")
+        .replace(
+            "timezone = \"UTC\"",
+            &format!("timezone = \"{}\"", noon_zone()),
+        )
+        .replace("cron = \"0 9 * * *\"", "cron = \"* * * * *\"");
+    let home = Home::with_config(&config);
+    let mut sim = Sim::open(&home, Some(&desktop), &Utc::now().to_rfc3339());
+    sim.next_sent(1);
     let step = next_notification(&desktop, 0);
-    settle();
     desktop.click("done");
+    sim.hear_choice();
     let question = next_notification(&desktop, 1);
     assert_eq!(question.replaces_id, step.id.unwrap(), "{question:?}");
 
@@ -505,8 +521,9 @@ fn how_it_went_said_twice_keeps_the_first_and_says_so_in_both_places() {
         "{run:?}"
     );
     // Then the question's "Yes": not recorded, and said so on screen.
-    settle();
+    sim.journal_written();
     desktop.click("how-yes");
+    sim.hear_choice();
     let (_, note) = wait_for(&desktop, 2, |n| n.summary == "Already noted");
     assert!(note.body.contains("the first word stands"), "{}", note.body);
     let answers = journal_answers(&home);

@@ -1,10 +1,21 @@
-//! `closer run` end to end: the real binary against a private session bus and a real
-//! notification server (dunst under Xvfb), answers clicked through dunst as a person would.
+//! The daemon against a private session bus and a real notification server (dunst under
+//! Xvfb), answers clicked through dunst as a person would: in-process on simulated days
+//! (`support::sim`) where time is what the test is about, and `closer run`, the real
+//! binary, where its start and its signals are.
 
 use std::time::Duration;
 
 use crate::support::desktop::Desktop;
 use crate::support::home::{Home, shipped_content};
+use crate::support::sim::Sim;
+
+/// The simulated days begin on a Monday morning.
+const MONDAY: &str = "2026-01-05T08:00:00Z";
+
+/// A prompt every minute, with no limits in the way, for a daemon on simulated time.
+fn every_minute(send: &str, discreet: bool) -> String {
+    every_two_seconds(send, discreet).replace("*/2 * * * * *", "* * * * *")
+}
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -20,8 +31,10 @@ fn every_two_seconds(send: &str, discreet: bool) -> String {
 #[test]
 fn steps_reach_the_server_with_four_answers_and_a_click_reaches_the_log() {
     let desktop = Desktop::start();
-    let home = Home::with_config(&every_two_seconds("step", true));
-    let mut daemon = home.daemon(Some(&desktop));
+    let home = Home::with_config(&every_minute("step", true));
+    let mut sim = Sim::open(&home, Some(&desktop), MONDAY);
+    assert_eq!(sim.next_sent(1).sent.len(), 1);
+    assert_eq!(sim.next_sent(1).sent.len(), 1);
 
     let sent = desktop.wait_for_notifications(2, WAIT);
     let content = shipped_content();
@@ -73,21 +86,23 @@ fn steps_reach_the_server_with_four_answers_and_a_click_reaches_the_log() {
     }
     // Two prompts in a row differ: the pool is not repeated before it is used up.
     assert_ne!(sent[0].body, sent[1].body);
-    daemon.wait_for_log("sent step `", 2, WAIT);
 
     desktop.click("hard");
-    let log = daemon.wait_for_log(": hard (\"It was hard\")", 1, WAIT);
-    assert!(log.contains("answer to notification"), "{log}");
-
-    daemon.signal("TERM");
-    assert_eq!(daemon.wait_exit(WAIT), 0);
+    sim.hear_choice();
+    let log: Vec<serde_json::Value> = home.json(&["log", "--json", "--days", "1000"]);
+    let answers: Vec<_> = log.iter().filter(|e| e["event"] == "answer").collect();
+    assert_eq!(answers.len(), 1, "{log:?}");
+    assert_eq!(answers[0]["answer"], "hard");
+    assert_eq!(answers[0]["source"], "notification");
+    sim.stop();
 }
 
 #[test]
 fn messages_other_than_steps_carry_no_answers_and_show_full_titles_when_asked() {
     let desktop = Desktop::start();
-    let home = Home::with_config(&every_two_seconds("compassion", false));
-    let _daemon = home.daemon(Some(&desktop));
+    let home = Home::with_config(&every_minute("compassion", false));
+    let mut sim = Sim::open(&home, Some(&desktop), MONDAY);
+    sim.next_sent(1);
     let sent = desktop.wait_for_notifications(1, WAIT);
     assert!(sent[0].actions.is_empty(), "{:?}", sent[0].actions);
     let content = shipped_content();
@@ -152,10 +167,19 @@ fn send_shows_one_prompt_and_reports_the_answer() {
     let sent = desktop.wait_for_notifications(1, WAIT);
     assert_eq!(sent[0].actions.len(), 5);
     desktop.click("done");
+    // Then, in its place, how it went: the whole conversation, as the daemon has it.
+    let question = desktop.wait_for_notifications(2, WAIT)[1].clone();
+    assert_eq!(question.summary, "How did it go?");
+    assert_eq!(question.replaces_id, sent[0].id.unwrap());
+    desktop.click("how-no");
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("You answered: Did it."), "{stdout}");
+    assert!(stdout.contains("How did it go?"), "{stdout}");
+    let log: Vec<serde_json::Value> = home.json(&["log", "--json"]);
+    let answer = log.iter().find(|e| e["event"] == "answer").unwrap();
+    assert_eq!(answer["happened"], "no", "{log:?}");
 }
 
 #[test]
@@ -183,13 +207,14 @@ fn a_weekly_summary_that_came_due_is_sent_once() {
     );
     // The last summary went out over a week ago, so this week's is due.
     let (journal, _) = closer::journal::Journal::open(&home.journal_path()).unwrap();
-    let last = chrono::Utc::now() - chrono::TimeDelta::days(8);
     journal
-        .set_setting("summary_sent", Some(&last.to_rfc3339()))
+        .set_setting("summary_sent", Some("2025-12-29T09:00:00Z"))
         .unwrap();
     drop(journal);
 
-    let daemon = home.daemon(Some(&desktop));
+    // Wednesday: Monday's summary came due while the daemon was off.
+    let mut sim = Sim::open(&home, Some(&desktop), "2026-01-07T08:00:00Z");
+    sim.turn();
     let sent = desktop.wait_for_notifications(1, WAIT);
     assert_eq!(sent[0].summary, "Your week");
     assert!(
@@ -197,16 +222,17 @@ fn a_weekly_summary_that_came_due_is_sent_once() {
         "{}",
         sent[0].body
     );
-    daemon.wait_for_log("sent the weekly summary", 1, WAIT);
-    // The turn after the summary plans the next prompt: by then a second summary would
-    // have gone out.
-    daemon.wait_for_log("next: \"yearly\"", 1, WAIT);
+    // The next turns plan the next one, for Monday: not sent again before.
+    assert_eq!(sim.wake_at, crate::support::sim::at("2026-01-12T09:00:00Z"));
+    sim.turn();
+    assert_eq!(sim.wake_at, crate::support::sim::at("2026-01-12T09:00:00Z"));
+    sim.wake();
     assert_eq!(
-        desktop.notifications().len(),
-        1,
-        "sent more than once:\n{}",
-        daemon.log()
+        desktop.wait_for_notifications(2, WAIT)[1].summary,
+        "Your week",
+        "and again a week on"
     );
+    assert_eq!(desktop.notifications().len(), 2, "once each week");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::support::desktop::Desktop;
 use crate::support::home::{Home, ONE_LADDER, ago, ok, refused};
+use crate::support::sim::Sim;
 use serde_json::Value;
 
 fn status(home: &Home) -> Value {
@@ -232,11 +233,12 @@ fn clicking_done_on_the_desktop_moves_the_ladder() {
     home.sent_ago(25);
     home.answer("done", None, Some(2), &ago(24));
 
-    let daemon = home.daemon(Some(&desktop));
+    // The daemon in-process, on the wall clock's day: the terminal's answer was a day ago.
+    let mut sim = Sim::open(&home, Some(&desktop), &chrono::Utc::now().to_rfc3339());
+    sim.next_sent(1);
     desktop.wait_for_notifications(1, Duration::from_secs(10));
     desktop.click("done");
-    let log = daemon.wait_for_log("emotional ladder: up to rung 2", 1, Duration::from_secs(10));
-    assert!(log.contains(": done (\"Did it\")"), "{log}");
+    sim.hear_choice();
     let (rung, reason) = emotional(&home);
     assert_eq!(rung, 2, "{reason}");
     assert!(
@@ -285,14 +287,26 @@ const HALF_MINUTELY: &str = "timezone = \"UTC\"\n\
     [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\nmax_per_day = 1000\n\
     [[schedule]]\nname = \"kind\"\nsend = \"compassion\"\ncron = \"*/30 * * * * *\"\n";
 
-/// Starts the daemon on a journal whose write lock another process holds (as a full or
-/// locked disk would refuse writes), until it has a prompt it cannot write; returns the
-/// daemon and the lock's connection.
-fn daemon_that_cannot_write(home: &Home) -> (crate::support::home::Daemon, rusqlite::Connection) {
+/// Kind words at 09:00 every day, for a daemon on simulated days.
+const DAILY_KIND: &str = "timezone = \"UTC\"\n\
+    [limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\n\
+    [[schedule]]\nname = \"kind\"\nsend = \"compassion\"\ncron = \"0 9 * * *\"\n";
+
+/// Holds the journal's write lock, as a full or locked disk would refuse writes: until
+/// the connection is dropped or rolled back.
+fn lock_journal(home: &Home) -> rusqlite::Connection {
     let path = home.journal_path();
     closer::journal::Journal::open(&path).unwrap();
     let lock = rusqlite::Connection::open(&path).unwrap();
     lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    lock
+}
+
+/// Starts the daemon on a journal whose write lock another process holds (as a full or
+/// locked disk would refuse writes), until it has a prompt it cannot write; returns the
+/// daemon and the lock's connection.
+fn daemon_that_cannot_write(home: &Home) -> (crate::support::home::Daemon, rusqlite::Connection) {
+    let lock = lock_journal(home);
     let daemon = home.daemon(None);
     daemon.wait_for_log("prompt(s) in memory", 1, Duration::from_secs(60));
     (daemon, lock)
@@ -300,17 +314,14 @@ fn daemon_that_cannot_write(home: &Home) -> (crate::support::home::Daemon, rusql
 
 #[test]
 fn what_the_journal_refused_is_kept_at_a_stop_and_replayed_once_at_the_next_start() {
-    let home = Home::with_config(HALF_MINUTELY);
-    let (mut daemon, lock) = daemon_that_cannot_write(&home);
-    daemon.signal("TERM");
-    assert_eq!(
-        daemon.wait_exit(Duration::from_secs(30)),
-        0,
-        "{}",
-        daemon.log()
-    );
+    let home = Home::with_config(DAILY_KIND);
+    let lock = lock_journal(&home);
+    let mut sim = Sim::open(&home, None, "2026-01-05T08:00:00Z");
+    assert_eq!(sim.next_sent(1).sent.len(), 1);
+    sim.pass(chrono::TimeDelta::minutes(1));
+    sim.stop();
     let file = home.path("state/closer/unsaved.jsonl");
-    let kept = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}: {}", daemon.log()));
+    let kept = std::fs::read_to_string(&file).unwrap();
     let times: Vec<String> = kept
         .lines()
         .map(|l| {
@@ -320,24 +331,19 @@ fn what_the_journal_refused_is_kept_at_a_stop_and_replayed_once_at_the_next_star
                 .to_owned()
         })
         .collect();
-    assert!(!times.is_empty());
+    assert_eq!(times, ["2026-01-05T09:00:00.000Z"], "{kept}");
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     lock.execute_batch("ROLLBACK").unwrap();
     drop(lock);
 
-    let mut daemon = home.daemon(None);
-    daemon.wait_for_log("replayed", 1, Duration::from_secs(20));
-    daemon.wait_for_log("closer is running", 1, Duration::from_secs(20));
-    daemon.signal("TERM");
-    assert_eq!(
-        daemon.wait_exit(Duration::from_secs(20)),
-        0,
-        "{}",
-        daemon.log()
-    );
+    // The next start replays it, once, and removes the file.
+    let sim = Sim::open(&home, None, "2026-01-05T10:00:00Z");
     assert!(!file.exists(), "replayed once, then removed");
+    sim.stop();
+    let again = Sim::open(&home, None, "2026-01-05T10:01:00Z");
+    again.stop();
     let db = rusqlite::Connection::open(home.journal_path()).unwrap();
     for at in &times {
         let n: i64 = db
@@ -375,26 +381,26 @@ fn what_cannot_even_be_kept_is_printed_whole() {
 
 #[test]
 fn a_daemon_started_without_its_journal_opens_it_later_and_sees_a_pause() {
-    let config = HALF_MINUTELY.replace("*/30 * * * * *", "* * * * * *");
-    let home = Home::with_config(&config);
+    let home = Home::with_config(DAILY_KIND);
     // The data dir cannot be made: a file stands where it goes.
     home.write("data/closer", "");
-    let daemon = home.daemon(None);
-    daemon.wait_for_log("cannot open the journal", 1, Duration::from_secs(20));
-    daemon.wait_for_log("sent compassion", 1, Duration::from_secs(20));
+    let mut sim = Sim::open(&home, None, "2026-01-05T08:00:00Z");
+    assert_eq!(sim.next_sent(1).sent.len(), 1, "sent without a journal");
 
     std::fs::remove_file(home.path("data/closer")).unwrap();
     ok(home.run(&["pause"]));
     assert_eq!(status(&home)["paused_until"], "indefinitely");
-    let log = daemon.wait_for_log("is open now", 1, Duration::from_secs(20));
-    // What it sent before is in the journal now, and nothing more is sent.
-    let before = log.matches("sent compassion").count();
-    std::thread::sleep(Duration::from_secs(3));
-    let log = daemon.log();
-    assert_eq!(log.matches("sent compassion").count(), before, "{log}");
+    sim.journal_written();
+    // The next turn opens the journal, writes what it sent before, and sees the pause:
+    // a week of days, and nothing more is sent.
+    for _ in 0..7 {
+        sim.pass(chrono::TimeDelta::days(1));
+        assert!(sim.turn().sent.is_empty(), "sent while paused");
+    }
     let export: Vec<Value> = home.json(&["export"]);
-    assert!(
-        export.iter().filter(|e| e["event"] == "sent").count() >= before - 1,
+    assert_eq!(
+        export.iter().filter(|e| e["event"] == "sent").count(),
+        1,
         "{export:?}"
     );
 }
