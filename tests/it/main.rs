@@ -15,6 +15,7 @@ mod fuzz;
 mod fuzz_regressions;
 mod journal;
 mod ladders;
+mod memory;
 mod packaging;
 mod progress;
 mod progression_doc;
