@@ -31,6 +31,7 @@ pub mod say;
 pub mod schedule;
 pub mod seed;
 pub mod service;
+mod session;
 mod setup;
 pub mod signals;
 mod timer;

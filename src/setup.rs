@@ -1,7 +1,8 @@
-//! Reading the config and the content together, as every command does, and checking
-//! that each schedule rule has something to send; and [`inputs`], the one path from the
-//! config and the journal to what the planner plans with, for `next`, `status` and the
-//! daemon alike, so a preview shows what the daemon will send.
+//! Reading the config and the content together, as every command does (through
+//! `session::Session`), and checking that each schedule rule has something to send; and
+//! [`inputs`], the one path from the config and the journal to what the planner plans
+//! with, for `next`, `status` and the daemon alike, so a preview shows what the daemon
+//! will send.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -133,47 +134,6 @@ impl Setup {
                 paths.config.display()
             )
         }
-    }
-
-    /// The config as the person set it: the file's (or the built-in default) with what
-    /// they changed from the terminal applied — ladders turned on or off with `closer
-    /// ladder`, a pause. Every command that shows or names ladders starts from this
-    /// (`list`, `report`, `ladder`, the answers; `status`, `next` and `why` through
-    /// [`inputs`], which applies the same [`settled`]), so none says a ladder is off that
-    /// another says is on. Without a journal, the file's config as it is.
-    pub fn config_as_set(&self, journal: Option<&Journal>) -> Result<Config, JournalError> {
-        match journal {
-            Some(journal) => settled(&self.config, journal),
-            None => Ok(self.config.clone()),
-        }
-    }
-
-    /// The planner's inputs at `now` for a command that only looks: the journal is read
-    /// if it exists (nothing is created), and a restart after a long break is applied as
-    /// the daemon will record it.
-    pub fn preview(&self, paths: &Paths, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
-        if !paths.journal().exists() {
-            return Ok(inputs(&self.config, None, now, Restarts::Preview)?);
-        }
-        let journal = open_journal_to_read(paths)?;
-        Ok(inputs(
-            &self.config,
-            Some(&journal),
-            now,
-            Restarts::Preview,
-        )?)
-    }
-
-    /// The config and the journal's history as they stand, no restart applied (`send`,
-    /// which tries the setup with the rungs as recorded).
-    pub fn history(&self, paths: &Paths) -> anyhow::Result<(Config, History)> {
-        let inputs = if paths.journal().exists() {
-            let journal = open_journal(paths)?;
-            inputs(&self.config, Some(&journal), Utc::now(), Restarts::Ignore)?
-        } else {
-            inputs(&self.config, None, Utc::now(), Restarts::Ignore)?
-        };
-        Ok((inputs.config, inputs.history))
     }
 }
 
@@ -437,16 +397,6 @@ pub fn open_journal_to_read(paths: &Paths) -> anyhow::Result<Journal> {
     {
         Some(journal) => Ok(journal),
         None => open_journal(paths),
-    }
-}
-
-/// The journal for a command that only looks: None when there is none yet (nothing is
-/// created), opened read-only where it can be (`open_journal_to_read`).
-pub fn journal_if_any(paths: &Paths) -> anyhow::Result<Option<Journal>> {
-    if paths.journal().exists() {
-        Ok(Some(open_journal_to_read(paths)?))
-    } else {
-        Ok(None)
     }
 }
 
