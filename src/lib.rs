@@ -19,6 +19,7 @@ pub mod journal;
 pub mod ladder_file;
 pub mod lint;
 pub mod lock;
+mod markup;
 mod notify;
 pub mod paths;
 pub mod planner;

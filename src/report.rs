@@ -21,6 +21,7 @@ use plotters::prelude::*;
 use crate::content::{Category, Ladder, Library};
 use crate::history::Words;
 use crate::journal::{AnswerKind, Entry, Happened};
+use crate::markup::html as escape;
 use crate::record::top;
 use crate::say::{count, times};
 
@@ -515,21 +516,6 @@ fn step_title(library: &Library, ladder: Ladder, rung: u8) -> Option<&str> {
         .iter()
         .find(|p| p.category == Category::Step && p.ladder == Some(ladder) && p.rung == Some(rung))
         .map(|p| library.step_name(p))
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The sentences at the top of the report.

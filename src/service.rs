@@ -164,15 +164,15 @@ pub fn render_plist(exec: &Path, config: Option<&Path>, log: &Path) -> String {
     let args = config.map_or_else(String::new, |c| {
         format!(
             "\n\t\t<string>--config</string>\n\t\t<string>{}</string>",
-            xml_escape(&c.to_string_lossy())
+            crate::markup::text(&c.to_string_lossy())
         )
     });
     fill(
         PLIST_TEMPLATE,
         &[
-            ("EXEC", &xml_escape(&exec.to_string_lossy())),
+            ("EXEC", &crate::markup::text(&exec.to_string_lossy())),
             ("ARGS", &args),
-            ("LOG", &xml_escape(&log.to_string_lossy())),
+            ("LOG", &crate::markup::text(&log.to_string_lossy())),
         ],
     )
 }
@@ -346,12 +346,6 @@ fn systemd_first_word(value: &str) -> Option<PathBuf> {
 
 fn push_char(bytes: &mut Vec<u8>, c: char) {
     bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn xml_unescape(text: &str) -> String {
