@@ -164,15 +164,15 @@ pub fn render_plist(exec: &Path, config: Option<&Path>, log: &Path) -> String {
     let args = config.map_or_else(String::new, |c| {
         format!(
             "\n\t\t<string>--config</string>\n\t\t<string>{}</string>",
-            xml_escape(&c.to_string_lossy())
+            crate::markup::text(&c.to_string_lossy())
         )
     });
     fill(
         PLIST_TEMPLATE,
         &[
-            ("EXEC", &xml_escape(&exec.to_string_lossy())),
+            ("EXEC", &crate::markup::text(&exec.to_string_lossy())),
             ("ARGS", &args),
-            ("LOG", &xml_escape(&log.to_string_lossy())),
+            ("LOG", &crate::markup::text(&log.to_string_lossy())),
         ],
     )
 }
@@ -346,12 +346,6 @@ fn systemd_first_word(value: &str) -> Option<PathBuf> {
 
 fn push_char(bytes: &mut Vec<u8>, c: char) {
     bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn xml_unescape(text: &str) -> String {
@@ -541,6 +535,13 @@ fn write_service_file(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     crate::files::write_private(path, |f| f.write_all(text.as_bytes()))
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
+/// `gui/<uid>`: launchd's domain of this user's agents. The uid is the process's own
+/// (getuid, which cannot fail), not `id -u` run as a program that might not be on `PATH`.
+#[cfg(any(target_os = "macos", all(test, unix)))]
+fn gui_domain() -> String {
+    format!("gui/{}", rustix::process::getuid().as_raw())
 }
 
 #[cfg(not(target_os = "macos"))]
@@ -881,7 +882,7 @@ mod launchd {
 
     use anyhow::Context as _;
 
-    use super::{LABEL, Target, command};
+    use super::{LABEL, Target, command, gui_domain};
     use crate::Status;
 
     /// This user's closer agent: its plist, its log, and the binary it runs.
@@ -892,11 +893,6 @@ mod launchd {
         pub exe: PathBuf,
         /// The config the agent runs with, when not the standard one (absolute).
         pub config: Option<PathBuf>,
-    }
-
-    /// `gui/<uid>`, the domain of the logged-in user's agents.
-    fn domain() -> anyhow::Result<String> {
-        Ok(format!("gui/{}", command("id", &["-u"])?))
     }
 
     impl Service {
@@ -924,7 +920,7 @@ mod launchd {
         pub fn install(&self, target: Target) -> anyhow::Result<Status> {
             super::write_service_file(&self.file, &self.render(target)?)?;
             println!("Wrote {}.", self.file.display());
-            let domain = domain()?;
+            let domain = gui_domain();
             // An agent that is already loaded must be booted out before it can be reloaded.
             let _ = command("launchctl", &["bootout", &format!("{domain}/{LABEL}")]);
             let file = self.file.to_string_lossy();
@@ -945,7 +941,10 @@ mod launchd {
                 return Ok(Status::Success);
             }
             // Booting out an agent that is not loaded fails, and is fine.
-            let _ = command("launchctl", &["bootout", &format!("{}/{LABEL}", domain()?)]);
+            let _ = command(
+                "launchctl",
+                &["bootout", &format!("{}/{LABEL}", gui_domain())],
+            );
             std::fs::remove_file(&self.file)
                 .with_context(|| format!("cannot remove {}", self.file.display()))?;
             println!("Unloaded {LABEL} and removed {}.", self.file.display());
@@ -955,7 +954,7 @@ mod launchd {
         pub fn start(&self) -> anyhow::Result<Status> {
             command(
                 "launchctl",
-                &["kickstart", &format!("{}/{LABEL}", domain()?)],
+                &["kickstart", &format!("{}/{LABEL}", gui_domain())],
             )?;
             println!("Started {LABEL}.");
             Ok(Status::Success)
@@ -963,7 +962,7 @@ mod launchd {
 
         /// A SIGTERM: closer exits cleanly, so KeepAlive leaves it stopped.
         pub fn stop(&self) -> anyhow::Result<Status> {
-            let service = format!("{}/{LABEL}", domain()?);
+            let service = format!("{}/{LABEL}", gui_domain());
             command("launchctl", &["kill", "SIGTERM", &service])?;
             println!("Stopped {LABEL}.");
             Ok(Status::Success)
@@ -983,8 +982,10 @@ mod launchd {
                     ok = here;
                 }
             }
-            let running = match command("launchctl", &["print", &format!("{}/{LABEL}", domain()?)])
-            {
+            let running = match command(
+                "launchctl",
+                &["print", &format!("{}/{LABEL}", gui_domain())],
+            ) {
                 Ok(out) if out.contains("state = running") => {
                     println!("Loaded:    yes; it starts by itself when you log in.");
                     println!("Active:    yes; it is running now.");
@@ -1016,6 +1017,16 @@ mod launchd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// launchd's domain names this user by the process's uid, as `id -u` prints it (run
+    /// here only to check against; closer itself runs no program for it).
+    #[cfg(unix)]
+    #[test]
+    fn the_launchd_domain_is_this_users_uid() {
+        let id = Command::new("id").arg("-u").output().unwrap();
+        let uid = String::from_utf8(id.stdout).unwrap();
+        assert_eq!(gui_domain(), format!("gui/{}", uid.trim()));
+    }
 
     #[test]
     fn a_rendered_unit_names_its_program_and_target_and_reads_back() {

@@ -1,18 +1,21 @@
-//! Reading the config and the content together, as every command does, and checking
-//! that each schedule rule has something to send; and [`inputs`], the one path from the
-//! config and the journal to what the planner plans with, for `next`, `status` and the
-//! daemon alike, so a preview shows what the daemon will send.
+//! Reading the config and the content together, as every command does (through
+//! `session::Session`), and checking that each schedule rule has something to send; and
+//! [`inputs`], the one path from the config and the journal to what the planner plans
+//! with, for `next`, `status` and the daemon alike, so a preview shows what the daemon
+//! will send.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use toml::de::DeValue;
 
 use crate::config::{self, Config, DEFAULT_TOML};
-use crate::content::{Category, Library};
+use crate::content::{Category, Ladder, Library};
 use crate::diag::{Diagnostic, Source};
 use crate::files::{self, ReadError};
 use crate::history::{History, Settings};
@@ -79,14 +82,9 @@ impl Setup {
             if !known && !library.is_broken(*l) {
                 let message = format!(
                     "no ladder `{l}`; expected one of {} or the id of a `[[ladder]]` in your content dir",
-                    crate::content::Ladder::expected()
+                    Ladder::expected()
                 );
-                // Its place: the quoted id after the `ladders` key.
-                let quoted = format!("\"{l}\"");
-                let at = src.text.find("ladders").and_then(|key| {
-                    src.text[key..].find(&quoted).map(|i| key + i..key + i + quoted.len())
-                });
-                problems.push(match at {
+                problems.push(match listed_at(src, *l) {
                     Some(span) => src.error(span, "content.ladders", message),
                     None => Diagnostic::file(&src.path, format!("`content.ladders`: {message}")),
                 });
@@ -134,47 +132,23 @@ impl Setup {
             )
         }
     }
+}
 
-    /// The config as the person set it: the file's (or the built-in default) with what
-    /// they changed from the terminal applied — ladders turned on or off with `closer
-    /// ladder`, a pause. Every command that shows or names ladders starts from this
-    /// (`list`, `report`, `ladder`, the answers; `status`, `next` and `why` through
-    /// [`inputs`], which applies the same [`settled`]), so none says a ladder is off that
-    /// another says is on. Without a journal, the file's config as it is.
-    pub fn config_as_set(&self, journal: Option<&Journal>) -> Result<Config, JournalError> {
-        match journal {
-            Some(journal) => settled(&self.config, journal),
-            None => Ok(self.config.clone()),
-        }
-    }
-
-    /// The planner's inputs at `now` for a command that only looks: the journal is read
-    /// if it exists (nothing is created), and a restart after a long break is applied as
-    /// the daemon will record it.
-    pub fn preview(&self, paths: &Paths, now: DateTime<Utc>) -> anyhow::Result<Inputs> {
-        if !paths.journal().exists() {
-            return Ok(inputs(&self.config, None, now, Restarts::Preview)?);
-        }
-        let journal = open_journal_to_read(paths)?;
-        Ok(inputs(
-            &self.config,
-            Some(&journal),
-            now,
-            Restarts::Preview,
-        )?)
-    }
-
-    /// The config and the journal's history as they stand, no restart applied (`send`,
-    /// which tries the setup with the rungs as recorded).
-    pub fn history(&self, paths: &Paths) -> anyhow::Result<(Config, History)> {
-        let inputs = if paths.journal().exists() {
-            let journal = open_journal(paths)?;
-            inputs(&self.config, Some(&journal), Utc::now(), Restarts::Ignore)?
-        } else {
-            inputs(&self.config, None, Utc::now(), Restarts::Ignore)?
-        };
-        Ok((inputs.config, inputs.history))
-    }
+/// Where `[content] ladders` in `src` names `ladder`: the span of that string in the list,
+/// as the parser saw it (never a word in a comment or another key).
+fn listed_at(src: &Source, ladder: Ladder) -> Option<Range<usize>> {
+    let top = crate::fields::parse(src, &mut Vec::new());
+    let DeValue::Table(content) = top.get_ref().get("content")?.get_ref() else {
+        return None;
+    };
+    let DeValue::Array(list) = content.get("ladders")?.get_ref() else {
+        return None;
+    };
+    list.iter()
+        .find(|item| {
+            matches!(item.get_ref(), DeValue::String(id) if id.parse::<Ladder>().ok() == Some(ladder))
+        })
+        .map(|item| item.span())
 }
 
 /// What the planner plans with besides the content, the seed and `now`.
@@ -440,16 +414,6 @@ pub fn open_journal_to_read(paths: &Paths) -> anyhow::Result<Journal> {
     }
 }
 
-/// The journal for a command that only looks: None when there is none yet (nothing is
-/// created), opened read-only where it can be (`open_journal_to_read`).
-pub fn journal_if_any(paths: &Paths) -> anyhow::Result<Option<Journal>> {
-    if paths.journal().exists() {
-        Ok(Some(open_journal_to_read(paths)?))
-    } else {
-        Ok(None)
-    }
-}
-
 /// Opens the journal for a terminal command, saying so if it had to start afresh.
 pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
     let path = paths.journal();
@@ -470,7 +434,33 @@ pub fn open_journal(paths: &Paths) -> anyhow::Result<Journal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::Ladder;
+
+    #[test]
+    fn an_unknown_ladder_is_placed_where_the_list_names_it_not_where_a_comment_does() {
+        // "ladders" and the id both come first in comments, and as a schedule's name.
+        let text = "# Which \"ladders\" to climb; \"not-made-yet\" is one I have not made.\n\
+                    [content]\n\
+                    # ladders = [\"not-made-yet\"]\n\
+                    ladders = [\"emotional\",   \"not-made-yet\"]\n\
+                    [[schedule]]\n\
+                    name = \"ladders\"\n\
+                    send = \"compassion\"\n\
+                    at = \"09:00\"\n";
+        let setup = Setup::validate(&Source::new("closer.toml", text), None, None);
+        let problem = setup
+            .problems
+            .iter()
+            .find(|p| p.key == "content.ladders")
+            .unwrap_or_else(|| panic!("{:?}", setup.problems));
+        assert!(
+            problem
+                .message
+                .starts_with("no ladder `not-made-yet`; expected one of "),
+            "{problem}"
+        );
+        assert_eq!((problem.line, problem.column), (4, 27), "{problem}");
+        assert_eq!(setup.config.ladders, [Ladder::Emotional]);
+    }
 
     #[test]
     fn tz_is_read_in_every_form_glibc_reads_that_names_a_zone() {

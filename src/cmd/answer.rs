@@ -12,7 +12,7 @@ use crate::journal::{AnswerKind, AnswerRow, Entry, Happened, Journal, NewAnswer,
 use crate::paths::Paths;
 use crate::progress::{Decision, Felt};
 use crate::record::{self, FollowedUp, HowItWent};
-use crate::setup::{Setup, open_journal};
+use crate::session::Session;
 
 pub fn done(paths: &Paths, args: &DoneArgs) -> anyhow::Result<Status> {
     let how = How {
@@ -51,11 +51,13 @@ struct How {
 }
 
 fn answer(paths: &Paths, step: &StepRef, kind: AnswerKind, how: &How) -> anyhow::Result<Status> {
-    let setup = Setup::load(paths)?;
-    let felt = how.felt;
-    let journal = open_journal(paths)?;
     // The ladders as the person turned them on or off from the terminal.
-    let config = setup.config_as_set(Some(&journal))?;
+    let Session {
+        setup,
+        config,
+        journal,
+    } = Session::open_to_write(paths)?;
+    let felt = how.felt;
     let sent = find(&journal, step.step.as_deref())?;
     // The step and its ladder as the log names them, also after the content changed.
     let words = Words::new(

@@ -12,7 +12,7 @@ use crate::Status;
 use crate::cli::ForgetArgs;
 use crate::history::Settings;
 use crate::paths::Paths;
-use crate::setup::{Setup, journal_if_any};
+use crate::session::Session;
 
 pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
     if let Some(pid) = crate::lock::running(&paths.runtime, &paths.data) {
@@ -76,10 +76,12 @@ pub fn run(paths: &Paths, args: &ForgetArgs) -> anyhow::Result<Status> {
 /// says, as it will be once the journal is gone: "Telling my sister is off again
 /// (`closer ladder enable telling-my-sister` turns it on)".
 fn ladders_set_apart(paths: &Paths) -> Vec<String> {
-    let Ok(setup) = Setup::load(paths) else {
-        return Vec::new();
-    };
-    let Ok(Some(journal)) = journal_if_any(paths) else {
+    let Ok(Session {
+        setup,
+        journal: Some(journal),
+        ..
+    }) = Session::open(paths)
+    else {
         return Vec::new();
     };
     let Ok(settings) = Settings::read(&journal) else {

@@ -26,7 +26,8 @@ use crate::history::{History, keys};
 use crate::paths::Paths;
 use crate::progress::Move;
 use crate::record::{record_move, top};
-use crate::setup::{Setup, open_journal};
+use crate::session::{Session, journal_if_any};
+use crate::setup::{Setup, settled};
 use crate::{files, ladder_file};
 
 /// A ladder the library knows, by id, or one of the person's own by its name (case
@@ -55,10 +56,11 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
         }
         LadderAction::Add(add_args) => return add(paths, &setup.library, add_args),
         LadderAction::Rm { ladder } => return rm(paths, &setup, ladder),
-        LadderAction::Show { ladder } => return show(paths, &setup, ladder),
+        LadderAction::Show { ladder } => return show(&Session::look(setup, paths)?, ladder),
         _ => {}
     }
-    let journal = open_journal(paths)?;
+    let session = Session::write(setup, paths)?;
+    let (setup, journal) = (&session.setup, &session.journal);
     match &args.action {
         LadderAction::Enable { ladder: word } => {
             let l = ladder(&setup.library, word)?;
@@ -71,8 +73,7 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                 if setup.config.discreet != crate::config::Discreet::All {
                     println!("{}", crate::record::DISCREET_HINT);
                 }
-                if let Some(note) = crate::record::past_harm_note_once(&journal, &[l], Utc::now())?
-                {
+                if let Some(note) = crate::record::past_harm_note_once(journal, &[l], Utc::now())? {
                     println!("{note}");
                 }
             }
@@ -94,17 +95,23 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                     setup.library.ladder_name(l)
                 );
             }
-            let config = setup.config_as_set(Some(&journal))?;
-            let history = History::load(&journal, &config, Utc::now())?;
-            let from = history.standing(l).rung;
-            let m = Move {
-                ladder: l,
-                from,
-                to: *rung,
-                cause: crate::journal::Cause::Set,
-                reason: format!("set to rung {rung} by you"),
-            };
-            record_move(&journal, Utc::now(), &m)?;
+            // Where it stands and the move from there, in one transaction: a move the
+            // daemon or another `ladder set` records meanwhile comes wholly before or
+            // after, so every move starts where the one before it ended.
+            let (config, from) = journal.write(|j| -> anyhow::Result<_> {
+                let now = Utc::now();
+                let config = settled(&setup.config, j)?;
+                let from = History::load(j, &config, now)?.standing(l).rung;
+                let m = Move {
+                    ladder: l,
+                    from,
+                    to: *rung,
+                    cause: crate::journal::Cause::Set,
+                    reason: format!("set to rung {rung} by you"),
+                };
+                record_move(j, now, &m)?;
+                Ok((config, from))
+            })?;
             println!(
                 "The {} ladder is on rung {rung} (it was on {from}).",
                 setup.library.ladder_name(l)
@@ -342,13 +349,13 @@ fn unlist(paths: &Paths, ladder: Ladder) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-fn show(paths: &Paths, setup: &Setup, word: &str) -> anyhow::Result<Status> {
-    let library = &setup.library;
+fn show(session: &Session, word: &str) -> anyhow::Result<Status> {
+    let library = &session.setup.library;
     let l = ladder(library, word)?;
     let info = library
         .ladder(l)
         .ok_or_else(|| anyhow::anyhow!("no ladder `{word}`"))?;
-    let (config, history) = setup.history(paths)?;
+    let (config, history) = session.history()?;
     let on = config.ladders.contains(&info.id);
     let standing = history.standing(info.id);
     println!(
@@ -397,8 +404,8 @@ pub(crate) fn used_ids(paths: &Paths) -> anyhow::Result<BTreeSet<String>> {
         content::removed_prompts(&paths.user_content.join(content::REMOVED_DIR))
             .into_keys()
             .collect();
-    if paths.journal().exists() {
-        for entry in open_journal(paths)?.entries(None)? {
+    if let Some(journal) = journal_if_any(paths)? {
+        for entry in journal.entries(None)? {
             if let crate::journal::Entry::Sent(s) = entry
                 && let Some(id) = s.prompt
             {

@@ -7,7 +7,7 @@ use crate::Status;
 use crate::cli::ListArgs;
 use crate::content::{Category, Event, Fear, Ladder, Library, Needs, Part, Prompt, TimeOfDay};
 use crate::paths::Paths;
-use crate::setup::{Setup, journal_if_any};
+use crate::session::Session;
 
 #[derive(Debug, Serialize)]
 struct Row<'a> {
@@ -87,14 +87,13 @@ impl Filter {
 }
 
 pub fn run(paths: &Paths, args: &ListArgs) -> anyhow::Result<Status> {
-    let setup = Setup::load(paths)?;
+    // The ladders as the person turned them on or off, here as in `status` and `next`.
+    let Session { setup, config, .. } = Session::open(paths)?;
+    let config = &config;
     let filter = Filter::parse(args.filter.as_deref(), &setup.library)?;
     for problem in &setup.problems {
         eprintln!("warning: {problem}");
     }
-    // The ladders as the person turned them on or off, here as in `status` and `next`.
-    let journal = journal_if_any(paths)?;
-    let config = &setup.config_as_set(journal.as_ref())?;
     let mut prompts: Vec<&Prompt> = setup
         .library
         .iter()

@@ -11,7 +11,7 @@ use crate::cli::{ExportArgs, ExportFormat, LogArgs};
 use crate::history::Words;
 use crate::journal::{Entry, Happened};
 use crate::paths::Paths;
-use crate::setup::{Setup, open_journal_to_read};
+use crate::session::Session;
 
 /// One event, as `log --json` and `export` print it.
 #[derive(Debug, Serialize)]
@@ -91,15 +91,15 @@ const CSV_HEADER: [&str; 18] = [
 /// With `raw`, the rows closer cannot read come last, as stored.
 fn events(
     paths: &Paths,
+    session: &Session,
     since: Option<chrono::DateTime<Utc>>,
     raw: bool,
 ) -> anyhow::Result<Vec<Event>> {
-    if !paths.journal().exists() {
+    let Some(journal) = session.journal() else {
         return Ok(Vec::new());
-    }
-    let setup = Setup::load(paths)?;
+    };
+    let setup = &session.setup;
     let tz = setup.config.timezone;
-    let journal = open_journal_to_read(paths)?;
     // Answers name the prompt they answer, which may be older than `since`.
     let all = journal.entries(None)?;
     let removed =
@@ -219,7 +219,8 @@ fn quoted(text: Option<&str>) -> String {
 
 pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
     let since = Utc::now() - TimeDelta::days(i64::from(args.days));
-    let events = events(paths, Some(since), false)?;
+    let session = Session::open(paths)?;
+    let events = events(paths, &session, Some(since), false)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&events)?);
         return Ok(Status::Success);
@@ -275,9 +276,8 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
         };
         println!("{when}  {what}");
     }
-    if paths.journal().exists()
-        && let Some(why) =
-            open_journal_to_read(paths)?.setting(crate::history::keys::STEPS_PAUSED)?
+    if let Some(journal) = session.journal()
+        && let Some(why) = journal.setting(crate::history::keys::STEPS_PAUSED)?
     {
         println!("Steps are paused ({why}); `closer resume` restarts them.");
     }
@@ -285,7 +285,7 @@ pub fn log(paths: &Paths, args: &LogArgs) -> anyhow::Result<Status> {
 }
 
 pub fn export(paths: &Paths, args: &ExportArgs) -> anyhow::Result<Status> {
-    let events = events(paths, None, true)?;
+    let events = events(paths, &Session::open(paths)?, None, true)?;
     match args.format {
         ExportFormat::Json => println!("{}", serde_json::to_string_pretty(&events)?),
         ExportFormat::Csv => {

@@ -9,7 +9,8 @@ use crate::cli::NextArgs;
 use crate::config::parse_zone;
 use crate::paths::Paths;
 use crate::planner::Planner;
-use crate::setup::Setup;
+use crate::session::Session;
+use crate::setup::Restarts;
 
 /// The latest `--from`: what is planned after it (a year and more ahead, at most) still
 /// falls within the year 9999.
@@ -31,13 +32,14 @@ struct Row<'a> {
 }
 
 pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
-    let mut setup = Setup::load(paths)?;
-    for problem in &setup.problems {
+    let mut session = Session::open(paths)?;
+    for problem in &session.setup.problems {
         eprintln!("warning: {problem}");
     }
     if let Some(tz) = &args.tz {
-        setup.config.timezone =
-            parse_zone(tz, crate::setup::local_zone()).map_err(|e| anyhow::anyhow!("--tz: {e}"))?;
+        session.set_timezone(
+            parse_zone(tz, crate::setup::local_zone()).map_err(|e| anyhow::anyhow!("--tz: {e}"))?,
+        );
     }
     let from = match &args.from {
         Some(s) => DateTime::parse_from_rfc3339(s)
@@ -57,8 +59,9 @@ pub fn run(paths: &Paths, args: &NextArgs) -> anyhow::Result<Status> {
     }
     let seed = crate::seed::load_or_create(&paths.seed())?;
     // Planned with what the daemon will plan with at `from`.
-    let inputs = setup.preview(paths, from)?;
+    let inputs = session.inputs(from, Restarts::Preview)?;
     let (config, history) = (&inputs.config, &inputs.history);
+    let setup = &session.setup;
     let planner = Planner::new(config, &setup.library, seed);
     let firings = planner.upcoming(&history.state, from, usize::from(args.count));
 

@@ -15,7 +15,7 @@ use crate::Status;
 use crate::history::keys;
 use crate::paths::Paths;
 use crate::report::{ReportInput, render};
-use crate::setup::{Setup, journal_if_any};
+use crate::session::Session;
 
 /// The file name of the report in the data dir.
 pub const FILE_NAME: &str = "report.html";
@@ -52,11 +52,13 @@ pub fn run(paths: &Paths, args: &ReportArgs) -> anyhow::Result<Status> {
             "`--open` needs a file to open; leave out `--out -`, or give `--out` a file's path"
         );
     }
-    let setup = Setup::load(paths)?;
-    // No journal yet: an empty report, and no journal created for it.
-    let journal = journal_if_any(paths)?;
-    // The ladders as the person turned them on or off, as `status` shows them.
-    let config = setup.config_as_set(journal.as_ref())?;
+    // No journal yet: an empty report, and no journal created for it. The ladders as the
+    // person turned them on or off, as `status` shows them.
+    let Session {
+        setup,
+        config,
+        journal,
+    } = Session::open(paths)?;
     let (entries, steps_paused) = match &journal {
         Some(journal) => (journal.entries(None)?, journal.setting(keys::STEPS_PAUSED)?),
         None => (Vec::new(), None),

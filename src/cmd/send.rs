@@ -30,7 +30,7 @@ use crate::paths::Paths;
 use crate::planner::Planner;
 use crate::progress::Decision;
 use crate::record::{self, FollowedUp};
-use crate::setup::{Setup, open_journal};
+use crate::session::Session;
 
 /// Why `send` stopped early: its stdout was closed. Not an error to report.
 #[derive(Debug, thiserror::Error)]
@@ -61,12 +61,13 @@ pub async fn run(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
 }
 
 async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
-    let setup = Setup::load(paths)?;
+    let session = Session::open_to_write(paths)?;
+    let setup = &session.setup;
     for problem in &setup.problems {
         // Like every line on stderr here: nothing to do if it is closed.
         let _ = writeln!(io::stderr(), "warning: {problem}");
     }
-    let (config, history) = setup.history(paths)?;
+    let (config, history) = session.history()?;
     let schedule = &config.schedule;
     let rule = match &args.schedule {
         Some(name) => schedule
@@ -96,7 +97,7 @@ async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
     let mut notifier = Notifier::new(2, events);
     let delivery = notifier.send(&message).await;
 
-    let journal = open_journal(paths)?;
+    let journal = &session.journal;
     let shown = match delivery {
         Delivery::Shown(n) => Some(n),
         Delivery::Printed => None,
@@ -192,7 +193,7 @@ async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     };
     let answer = NewAnswer::from_notification(sent_id, kind, Utc::now());
-    let recorded = match record::answer(&journal, &config, &setup.library, &answer, Utc::now()) {
+    let recorded = match record::answer(journal, &config, &setup.library, &answer, Utc::now()) {
         Ok(recorded) => recorded,
         Err(e) => {
             notifier.close(origin).await;
@@ -264,14 +265,7 @@ async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
         return Ok(Status::Success);
     };
     say!("Noted: {}.", daemon::how_words(how));
-    match record::follow_up(
-        &journal,
-        &config,
-        &setup.library,
-        answer_id,
-        how,
-        Utc::now(),
-    )? {
+    match record::follow_up(journal, &config, &setup.library, answer_id, how, Utc::now())? {
         FollowedUp::Recorded(recorded) => {
             moved(&setup.library, recorded.decision.as_ref())?;
             noted(

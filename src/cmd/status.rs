@@ -19,7 +19,8 @@ use crate::journal::{Entry, Journal, SentRow};
 use crate::paths::Paths;
 use crate::planner::Planner;
 use crate::record::top;
-use crate::setup::{Restarts, Setup, inputs, open_journal_to_read};
+use crate::session::Session;
+use crate::setup::Restarts;
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -89,15 +90,11 @@ struct Row {
 }
 
 pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
-    let setup = Setup::load(paths)?;
-    let now = Utc::now();
     // One journal for both: a row it cannot read is warned about once.
-    let journal = if paths.journal().exists() {
-        Some(open_journal_to_read(paths)?)
-    } else {
-        None
-    };
-    let inputs = inputs(&setup.config, journal.as_ref(), now, Restarts::Preview)?;
+    let session = Session::open(paths)?;
+    let now = Utc::now();
+    let inputs = session.inputs(now, Restarts::Preview)?;
+    let Session { setup, journal, .. } = session;
     let (config, history) = (&inputs.config, &inputs.history);
     let waiting = journal.as_ref().map(waiting_step).transpose()?.flatten();
     let seed = crate::seed::load_or_create(&paths.seed())?;

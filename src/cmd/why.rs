@@ -8,15 +8,15 @@ use crate::cli::WhyArgs;
 use crate::content::{Category, Ladder, Library, Needs, Prompt};
 use crate::paths::Paths;
 use crate::record::{standing_words, top};
-use crate::setup::Setup;
+use crate::session::Session;
 
 /// Where a ladder stands, in the rules' words, and a gentler way in when one is due
 /// (`record::standing_words`).
 type StandingWords = (String, Option<String>);
 
 pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
-    let setup = Setup::load(paths)?;
-    let library = &setup.library;
+    let session = Session::open(paths)?;
+    let library = &session.setup.library;
     // A ladder's current rung, with where it stands in the rules' words.
     let steps: Vec<((Ladder, u8), StandingWords)> = match args.step.as_deref() {
         Some(word) => match library.get(word) {
@@ -33,7 +33,7 @@ pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
             // A ladder as the `ladder` commands find it: by id, or your own by its name.
             None => match crate::cmd::ladder::ladder(library, word) {
                 Ok(ladder) => {
-                    let (config, history) = setup.history(paths)?;
+                    let (config, history) = session.history()?;
                     let words = standing_words(library, &history, ladder, config.timezone);
                     vec![((ladder, history.standing(ladder).rung), words)]
                 }
@@ -44,7 +44,7 @@ pub fn run(paths: &Paths, args: &WhyArgs) -> anyhow::Result<Status> {
             },
         },
         None => {
-            let (config, history) = setup.history(paths)?;
+            let (config, history) = session.history()?;
             config
                 .ladders
                 .iter()

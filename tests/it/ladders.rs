@@ -836,3 +836,46 @@ fn the_daemon_logs_a_personal_ladders_move_by_its_name() {
     assert!(log.contains("after 20 days away"), "{log}");
     assert!(!log.contains("telling-my-sister ladder"), "{log}");
 }
+
+/// `ladder set` reads where the ladder stands and records the move from there in one
+/// transaction: with many run at once, each move starts on the rung the one before it
+/// (in the order they were stored) ended on. Before, two could read the same standing
+/// and the second stored a move from a rung the ladder had already left.
+#[test]
+fn ladder_sets_run_at_once_each_move_from_where_the_last_one_ended() {
+    let home = Home::empty();
+    // The journal is there before they start, so none of them is the one to make it.
+    ok(home.run(&["ladder", "set", "emotional", "1"]));
+    let sets = 4 * 8;
+    for round in 0..4 {
+        let children: Vec<_> = (1..=8)
+            .map(|n| {
+                let rung = (n + round) % 12 + 1;
+                home.cmd(&["ladder", "set", "emotional", &rung.to_string()])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{out:?}");
+        }
+    }
+    let db = rusqlite::Connection::open(home.journal_path()).unwrap();
+    let moves: Vec<(u8, u8)> = db
+        .prepare("SELECT from_rung, to_rung FROM move ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(moves.len(), 1 + sets, "{moves:?}");
+    for pair in moves.windows(2) {
+        assert_eq!(
+            pair[1].0, pair[0].1,
+            "a move from a rung already left: {moves:?}"
+        );
+    }
+}
