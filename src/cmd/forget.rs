@@ -10,7 +10,6 @@ use std::io::IsTerminal;
 
 use crate::Status;
 use crate::cli::ForgetArgs;
-use crate::history::Settings;
 use crate::paths::Paths;
 use crate::setup::{Setup, journal_if_any};
 
@@ -82,7 +81,7 @@ fn ladders_set_apart(paths: &Paths) -> Vec<String> {
     let Ok(Some(journal)) = journal_if_any(paths) else {
         return Vec::new();
     };
-    let Ok(settings) = Settings::read(&journal) else {
+    let Ok(settings) = crate::history::read_settings(&journal) else {
         return Vec::new();
     };
     settings

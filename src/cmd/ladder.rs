@@ -22,7 +22,7 @@ use crate::cli::{AddArgs, LadderAction, LadderArgs};
 use anyhow::Context as _;
 
 use crate::content::{self, Fear, Ladder, LadderInfo, Library, MAX_LADDER_NAME};
-use crate::history::{History, keys};
+use crate::history::keys;
 use crate::paths::Paths;
 use crate::progress::Move;
 use crate::record::{record_move, top};
@@ -95,7 +95,7 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
                 );
             }
             let config = setup.config_as_set(Some(&journal))?;
-            let history = History::load(&journal, &config, Utc::now())?;
+            let history = crate::history::load(&journal, &config, Utc::now())?;
             let from = history.standing(l).rung;
             let m = Move {
                 ladder: l,
@@ -394,7 +394,7 @@ fn show(paths: &Paths, setup: &Setup, word: &str) -> anyhow::Result<Status> {
 /// Every prompt id used before: sent (the journal) or on a removed ladder.
 pub(crate) fn used_ids(paths: &Paths) -> anyhow::Result<BTreeSet<String>> {
     let mut used: BTreeSet<String> =
-        content::removed_prompts(&paths.user_content.join(content::REMOVED_DIR))
+        crate::packs::removed_prompts(&paths.user_content.join(content::REMOVED_DIR))
             .into_keys()
             .collect();
     if paths.journal().exists() {

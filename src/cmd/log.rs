@@ -103,7 +103,7 @@ fn events(
     // Answers name the prompt they answer, which may be older than `since`.
     let all = journal.entries(None)?;
     let removed =
-        crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
+        crate::packs::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
     // Which words win, the ones sent or the content's, is `Words`'s to say.
     let words = Words::new(&setup.library, &all, removed);
     let name = |l| words.ladder_name(l);

@@ -25,7 +25,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::content::{Event, Ladder};
-use crate::journal::{AnswerKind, Cause, Happened};
+use crate::model::{AnswerKind, Cause, Happened};
 
 /// More than this long without an answer restarts a ladder one rung lower.
 pub const AWAY: TimeDelta = TimeDelta::days(14);
