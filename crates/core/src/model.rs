@@ -345,3 +345,33 @@ pub fn sort_entries(entries: &mut Vec<Entry>) {
     entries.sort_by_key(|e| (e.at(), e.tie()));
     entries.dedup_by_key(|e| e.tie());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The journal stores these words and codes: a change to any of them would make
+    /// every journal written before unreadable.
+    #[test]
+    fn the_stored_words_and_codes_stay_as_they_are() {
+        let codes: Vec<(Happened, i64)> = Happened::ALL.iter().map(|h| (*h, h.code())).collect();
+        assert_eq!(
+            codes,
+            [(Happened::No, 0), (Happened::Partly, 2), (Happened::Yes, 1)]
+        );
+        for h in Happened::ALL {
+            assert_eq!(Happened::from_code(h.code()), Some(*h));
+            assert_eq!(h.as_str().parse::<Happened>(), Ok(*h));
+        }
+        assert_eq!(Happened::from_code(3), None);
+        let words: Vec<&str> = AnswerKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(words, ["done", "hard", "skip", "snooze", "no-chance"]);
+        for k in AnswerKind::ALL {
+            assert_eq!(k.as_str().parse::<AnswerKind>(), Ok(*k));
+        }
+        for c in [Cause::Up, Cause::Back, Cause::Restart, Cause::Set] {
+            assert_eq!(c.as_str().parse::<Cause>(), Ok(c));
+        }
+        assert!("later".parse::<AnswerKind>().is_err());
+    }
+}
