@@ -112,7 +112,7 @@ pub fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{NewAnswer, NewMove, NewSent, Shown};
+    use crate::journal::{Distress, NewAnswer, NewMove, NewSent, Shown};
     use chrono::{TimeDelta, TimeZone};
 
     /// Two years of a step a day, answered every other day, with a move now and then:
@@ -179,7 +179,7 @@ mod tests {
                                 sent_id: id,
                                 at: at + TimeDelta::hours(1),
                                 kind: AnswerKind::Done,
-                                distress: Some((day % 11) as u8),
+                                distress: Distress::new((day % 11) as u8),
                                 happened: None,
                                 source: "terminal",
                                 too_much: false,

@@ -29,8 +29,8 @@ use crate::content::{Category, Ladder};
 // The rows are the core's plain data; the store converts them at its boundary (words and
 // codes, below), so the on-disk format is this module's alone.
 pub use closer_core::model::{
-    AnswerKind, AnswerRow, Cause, Entry, Happened, MoveRow, NewAnswer, NewMove, NewSent, SentRow,
-    Shown, sort_entries,
+    AnswerKind, AnswerRow, Cause, Distress, Entry, Happened, MoveRow, NewAnswer, NewMove, NewSent,
+    SentRow, Shown, sort_entries,
 };
 
 /// The journal's file name in the data dir.
@@ -157,8 +157,6 @@ pub enum JournalError {
     Symlink { path: PathBuf },
     #[error("journal `{path}`: no sent prompt has id {sent_id}")]
     UnknownSent { path: PathBuf, sent_id: i64 },
-    #[error("distress {value} is out of range: it goes from 0 to 10")]
-    Distress { value: u8 },
 }
 
 /// How the journal was found when opened.
@@ -428,9 +426,6 @@ impl Journal {
 
     /// `record_answer`, saying the new answer's id (None when it was already stored).
     pub fn record_answer_id(&self, answer: &NewAnswer) -> Result<Option<i64>, JournalError> {
-        if let Some(value) = answer.distress.filter(|d| *d > 10) {
-            return Err(JournalError::Distress { value });
-        }
         let inserted = self
             .conn
             .execute(
@@ -441,7 +436,7 @@ impl Journal {
                     answer.sent_id,
                     time_text(answer.at),
                     answer.kind.as_str(),
-                    answer.distress,
+                    answer.distress.map(u8::from),
                     answer.happened.map(Happened::code),
                     answer.source,
                     answer.too_much,
@@ -493,19 +488,21 @@ impl Journal {
     pub fn complete_answer(
         &self,
         answer_id: i64,
-        distress: Option<u8>,
+        distress: Option<Distress>,
         happened: Option<Happened>,
         too_much: bool,
     ) -> Result<bool, JournalError> {
-        if let Some(value) = distress.filter(|d| *d > 10) {
-            return Err(JournalError::Distress { value });
-        }
         let changed = self
             .conn
             .execute(
                 "UPDATE answer SET distress = ?1, happened = ?2, too_much = ?3
                  WHERE id = ?4 AND distress IS NULL AND happened IS NULL AND too_much = 0",
-                (distress, happened.map(Happened::code), too_much, answer_id),
+                (
+                    distress.map(u8::from),
+                    happened.map(Happened::code),
+                    too_much,
+                    answer_id,
+                ),
             )
             .map_err(|e| self.error(e))?;
         Ok(changed == 1)
@@ -938,7 +935,7 @@ fn answer_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
         sent_id: r.get(1)?,
         at: time_column(r, 2)?,
         kind: word_column(r, 3)?,
-        distress: r.get(4)?,
+        distress: distress_column(r, 4)?,
         happened: happened_column(r, 5)?,
         source: r.get(6)?,
         too_much: r.get(7)?,
@@ -974,6 +971,19 @@ fn word_column<T: FromStr<Err = String>>(r: &Row<'_>, i: usize) -> rusqlite::Res
     let text: String = r.get(i)?;
     text.parse()
         .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
+}
+
+/// A distress, stored as its number; one off the scale (written by hand, or by another
+/// version) is out of range, as any integer column's would be.
+fn distress_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Distress>> {
+    match r.get::<_, Option<i64>>(i)? {
+        None => Ok(None),
+        Some(n) => u8::try_from(n)
+            .ok()
+            .and_then(Distress::new)
+            .map(Some)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(i, n)),
+    }
 }
 
 /// Whether the feared outcome happened, stored as a code (`Happened::code`); a code
@@ -1301,7 +1311,7 @@ mod tests {
             sent_id,
             at,
             kind: AnswerKind::Done,
-            distress: Some(4),
+            distress: Distress::new(4),
             happened: Some(Happened::No),
             source: "terminal",
             too_much: false,
@@ -1377,7 +1387,7 @@ mod tests {
             sent_id: id,
             at,
             kind: AnswerKind::Hard,
-            distress: Some(10),
+            distress: Distress::new(10),
             happened: Some(Happened::Yes),
             source: "notification",
             too_much: false,
@@ -1417,7 +1427,7 @@ mod tests {
                 id,
                 at,
                 AnswerKind::Hard,
-                Some(10),
+                Distress::new(10),
                 Some(Happened::Yes),
                 "notification"
             )
@@ -1498,7 +1508,7 @@ mod tests {
         assert!(!j.record_answer(&done(id, t(9, 30))).unwrap());
         // The same answer with other details is still the same answer.
         let again = NewAnswer {
-            distress: Some(7),
+            distress: Distress::new(7),
             source: "notification",
             too_much: false,
             ..done(id, t(9, 30))
@@ -1534,16 +1544,6 @@ mod tests {
         );
         let err = j.set_notification(42, 7).unwrap_err();
         assert!(matches!(err, JournalError::UnknownSent { sent_id: 42, .. }));
-
-        let id = j.record_sent(&step(t(9, 0))).unwrap();
-        let err = j
-            .record_answer(&NewAnswer {
-                distress: Some(11),
-                ..done(id, t(9, 0))
-            })
-            .unwrap_err();
-        assert!(matches!(err, JournalError::Distress { value: 11 }));
-        assert!(j.entries(None).unwrap().len() == 1);
     }
 
     #[test]
@@ -1785,9 +1785,19 @@ mod tests {
         assert_eq!(
             read,
             [
-                (AnswerKind::Hard, Some(9), None, true),
-                (AnswerKind::Done, Some(8), Some(Happened::No), false),
-                (AnswerKind::Done, Some(3), Some(Happened::Yes), false),
+                (AnswerKind::Hard, Distress::new(9), None, true),
+                (
+                    AnswerKind::Done,
+                    Distress::new(8),
+                    Some(Happened::No),
+                    false
+                ),
+                (
+                    AnswerKind::Done,
+                    Distress::new(3),
+                    Some(Happened::Yes),
+                    false
+                ),
             ]
         );
         let causes: Vec<Cause> = j

@@ -20,7 +20,7 @@ use plotters::prelude::*;
 
 use crate::content::{Category, Ladder, Library};
 use crate::history::Words;
-use crate::journal::{AnswerKind, Entry, Happened};
+use crate::journal::{AnswerKind, Distress, Entry, Happened};
 use crate::record::top;
 use crate::say::{count, times};
 
@@ -171,7 +171,7 @@ struct Answered {
     ladder: Option<Ladder>,
     rung: Option<u8>,
     kind: AnswerKind,
-    distress: Option<u8>,
+    distress: Option<Distress>,
 }
 
 /// Counts over the window, for all ladders or one.
@@ -743,7 +743,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
 fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
     let sent = Entry::sent_by_id(input.entries);
     let words = Words::new(input.library, &[], BTreeMap::new());
-    let mut rows: Vec<(NaiveDate, String, Option<u8>, Happened)> = Vec::new();
+    let mut rows: Vec<(NaiveDate, String, Option<Distress>, Happened)> = Vec::new();
     for e in input.entries {
         let Entry::Answer(a) = e else { continue };
         let (Some(happened), Some(s)) = (a.happened, sent.get(&a.sent_id)) else {
@@ -1092,7 +1092,7 @@ fn ladder_chart(l: &LadderFacts, f: &Facts) -> Result<String, ChartError> {
             .draw()?;
         for a in &l.answers {
             if let Some(d) = a.distress {
-                draw_marker(&mut chart, a.kind, (a.x, i32::from(d) * TENTH))?;
+                draw_marker(&mut chart, a.kind, (a.x, i32::from(d.get()) * TENTH))?;
             }
         }
         root.present()?;
@@ -1376,7 +1376,7 @@ body = "This is hard, and others find it hard too."
                 sent_id,
                 at: t(at),
                 kind,
-                distress,
+                distress: distress.and_then(Distress::new),
                 happened: None,
                 too_much: false,
                 source: "terminal".into(),

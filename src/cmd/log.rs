@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::Status;
 use crate::cli::{ExportArgs, ExportFormat, LogArgs};
 use crate::history::Words;
-use crate::journal::{Entry, Happened};
+use crate::journal::{Distress, Entry, Happened};
 use crate::paths::Paths;
 use crate::setup::{Setup, open_journal_to_read};
 
@@ -29,7 +29,7 @@ struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     answer: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    distress: Option<u8>,
+    distress: Option<Distress>,
     /// For an answer given without a distress: the one the rules read, against the step's
     /// rung ("Did it" as the rung predicts, "It was hard" a point more).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -977,7 +977,7 @@ fn read_prompt(
             })
     });
     let distress = f.parse_with("distress", "a number from 0 to 10", diags, |n: &f64| {
-        if (0.0..=10.0).contains(n) {
+        if crate::model::Distress::on_scale(*n) {
             Ok(*n as f32)
         } else {
             Err(format!(

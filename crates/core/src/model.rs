@@ -183,6 +183,76 @@ impl serde::Serialize for Happened {
     }
 }
 
+/// How hard a step felt, as the person rated it: a whole number from 0 (not at all) to
+/// 10 (as hard as it gets). Checked once, where it enters — the command line
+/// (`FromStr`, as clap's value parser) and the journal's read — so every `Distress`
+/// past that point is on the scale. (A step's *expected* distress in
+/// the content is a figure, fractions allowed, held to the same scale by [`on_scale`].)
+///
+/// [`on_scale`]: Distress::on_scale
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Hash)]
+pub struct Distress(u8);
+
+impl Distress {
+    /// The top of the scale.
+    pub const MAX: u8 = 10;
+
+    /// `n` as a distress, if it is on the scale.
+    pub fn new(n: u8) -> Option<Distress> {
+        (n <= Distress::MAX).then_some(Distress(n))
+    }
+
+    /// `n`, or the top of the scale when it is above it (for figures the rules work
+    /// out, such as "a point more than the rung predicts").
+    pub fn at_most_max(n: u8) -> Distress {
+        Distress(n.min(Distress::MAX))
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// Whether `figure` (a step's expected distress, fractions allowed) is on the scale.
+    pub fn on_scale(figure: f64) -> bool {
+        (0.0..=f64::from(Distress::MAX)).contains(&figure)
+    }
+}
+
+impl From<Distress> for u8 {
+    fn from(d: Distress) -> u8 {
+        d.0
+    }
+}
+
+impl From<Distress> for f32 {
+    fn from(d: Distress) -> f32 {
+        f32::from(d.0)
+    }
+}
+
+impl FromStr for Distress {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse::<u8>()
+            .ok()
+            .and_then(Distress::new)
+            .ok_or_else(|| format!("`{s}` is not a distress; expected a whole number from 0 to 10"))
+    }
+}
+
+impl fmt::Display for Distress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl serde::Serialize for Distress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.0)
+    }
+}
+
 /// Why a ladder moved.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Cause {
@@ -240,8 +310,7 @@ pub struct NewAnswer {
     pub sent_id: i64,
     pub at: DateTime<Utc>,
     pub kind: AnswerKind,
-    /// 0 to 10.
-    pub distress: Option<u8>,
+    pub distress: Option<Distress>,
     /// Did the feared thing happen?
     pub happened: Option<Happened>,
     /// More than the step should cost: "Too much", or a distress far above the step's.
@@ -273,7 +342,7 @@ pub struct AnswerRow {
     pub sent_id: i64,
     pub at: DateTime<Utc>,
     pub kind: AnswerKind,
-    pub distress: Option<u8>,
+    pub distress: Option<Distress>,
     pub happened: Option<Happened>,
     pub too_much: bool,
     pub source: String,
@@ -373,5 +442,31 @@ mod tests {
             assert_eq!(c.as_str().parse::<Cause>(), Ok(c));
         }
         assert!("later".parse::<AnswerKind>().is_err());
+    }
+
+    /// A distress is checked where it enters, once: a whole number on the 0-10 scale, or
+    /// a message saying what would be valid.
+    #[test]
+    fn a_distress_is_a_whole_number_from_0_to_10() {
+        for n in 0..=10u8 {
+            let d: Distress = n.to_string().parse().unwrap();
+            assert_eq!((d.get(), d.to_string()), (n, n.to_string()));
+            assert_eq!(Distress::new(n), Some(d));
+        }
+        for typed in ["11", "-1", "2.5", "seven", "", "256"] {
+            assert_eq!(
+                typed.parse::<Distress>(),
+                Err(format!(
+                    "`{typed}` is not a distress; expected a whole number from 0 to 10"
+                )),
+            );
+        }
+        assert_eq!(Distress::new(11), None);
+        assert_eq!(Distress::at_most_max(12).get(), 10);
+        assert_eq!(serde_json::to_string(&Distress::new(7)).unwrap(), "7");
+        assert!(Distress::on_scale(0.0) && Distress::on_scale(2.5) && Distress::on_scale(10.0));
+        assert!(
+            !Distress::on_scale(10.5) && !Distress::on_scale(-0.5) && !Distress::on_scale(f64::NAN)
+        );
     }
 }

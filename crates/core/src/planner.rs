@@ -1774,8 +1774,9 @@ body = "Long ago."
         happened: Option<bool>,
         previous: Option<DateTime<Utc>>,
     ) -> Answered {
-        use crate::model::Happened;
+        use crate::model::{Distress, Happened};
         let happened = happened.map(|h| if h { Happened::Yes } else { Happened::No });
+        let distress = distress.and_then(Distress::new);
         let step = crate::progress::StepAnswer {
             sent_id: 1,
             at,
@@ -1905,7 +1906,7 @@ body = "Long ago."
             sent_id: 1,
             at: utc("2027-01-04T18:00:00Z"),
             kind: AnswerKind::Done,
-            distress: Some(6),
+            distress: crate::model::Distress::new(6),
             happened: Some(crate::model::Happened::Yes),
             too_much: false,
             source: "terminal".into(),
