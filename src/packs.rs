@@ -55,3 +55,42 @@ pub fn read(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `*.toml` files of the dir, in name order (a later one overrides an earlier
+    /// one's id), another file passed over, one too large named and skipped; a missing
+    /// dir has none.
+    #[test]
+    fn the_user_packs_are_the_toml_files_in_name_order_each_within_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = |body: &str| {
+            format!(
+                "[[prompt]]\nid = \"compassion-mine\"\ncategory = \"compassion\"\ntitle = \"Mine\"\nbody = \"{body}\"\n"
+            )
+        };
+        fs::write(dir.path().join("b.toml"), pack("From b.")).unwrap();
+        fs::write(dir.path().join("a.toml"), pack("From a.")).unwrap();
+        fs::write(dir.path().join("notes.txt"), "[[prompt]\n").unwrap();
+        let big = format!("# {}\n", "x".repeat(MAX_PACK as usize));
+        fs::write(dir.path().join("c.toml"), big).unwrap();
+
+        let (library, diags) = load(Some(dir.path()));
+        assert_eq!(library.get("compassion-mine").unwrap().body, "From b.");
+        let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(
+            text[0].contains(
+                "c.toml: this pack is too large; a pack is at most 1048576 bytes; it was skipped"
+            ),
+            "{text:#?}"
+        );
+
+        let (shipped, diags) = load(Some(&dir.path().join("missing")));
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(shipped.len(), Library::load(None).0.len());
+        assert!(shipped.get("compassion-mine").is_none());
+    }
+}

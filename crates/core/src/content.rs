@@ -2,8 +2,9 @@
 //!
 //! The shipped packs in `content/` are embedded in the binary; a user's packs in
 //! `content/` under their config directory add prompts or replace shipped ones with the
-//! same `id`. A broken pack is reported with file, line and column and skipped; a broken
-//! prompt is skipped alone. This module only reads and checks text: it never chooses.
+//! same `id` (the root crate's `packs` reads them; `Library::load` takes their text). A
+//! broken pack is reported with file, line and column and skipped; a broken prompt is
+//! skipped alone. This module only reads and checks text: it never chooses.
 
 use std::collections::BTreeMap;
 use std::fmt;
