@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::journal::Happened;
+use crate::journal::{Distress, Happened};
 use crate::progress::Felt;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -159,8 +159,8 @@ pub struct DoneArgs {
     pub step: StepRef,
 
     /// How hard it felt, from 0 (not at all) to 10 (as hard as it gets).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
-    pub distress: Option<u8>,
+    #[arg(long, value_name = "N")]
+    pub distress: Option<Distress>,
 
     /// Did what you feared happen? yes, partly or no. Given alone, it completes a "Did
     /// it" already given to the step (from the notification, say).
@@ -216,8 +216,8 @@ pub struct HardArgs {
     pub step: StepRef,
 
     /// How hard it felt, from 0 to 10.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
-    pub distress: Option<u8>,
+    #[arg(long, value_name = "N")]
+    pub distress: Option<Distress>,
 
     /// Did what you feared happen? yes, partly or no. Given alone, it completes an "It
     /// was hard" already given to the step. "It was hard" where what you feared did not
@@ -403,7 +403,7 @@ fn parse_likely(text: &str) -> Result<u8, String> {
 /// A distress rating: a number from 0 to 10.
 fn parse_distress(text: &str) -> Result<f32, String> {
     match text.parse::<f32>() {
-        Ok(d) if (0.0..=10.0).contains(&d) => Ok(d),
+        Ok(d) if Distress::on_scale(f64::from(d)) => Ok(d),
         _ => Err(format!(
             "`{text}` is not a distress; expected a number from 0 to 10"
         )),

@@ -24,7 +24,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 
-use crate::content::{Category, Ladder, Library};
+use crate::content::{Category, Ladder};
+
+// The rows are the core's plain data; the store converts them at its boundary (words and
+// codes, below), so the on-disk format is this module's alone.
+pub use closer_core::model::{
+    AnswerKind, AnswerRow, Cause, Distress, Entry, Happened, MoveRow, NewAnswer, NewMove, NewSent,
+    SentRow, Shown, sort_entries,
+};
 
 /// The journal's file name in the data dir.
 pub const FILE_NAME: &str = "journal.sqlite3";
@@ -150,8 +157,6 @@ pub enum JournalError {
     Symlink { path: PathBuf },
     #[error("journal `{path}`: no sent prompt has id {sent_id}")]
     UnknownSent { path: PathBuf, sent_id: i64 },
-    #[error("distress {value} is out of range: it goes from 0 to 10")]
-    Distress { value: u8 },
 }
 
 /// How the journal was found when opened.
@@ -182,349 +187,6 @@ pub struct RawRow {
     pub id: i64,
     /// Every column, by name, as stored.
     pub columns: serde_json::Map<String, serde_json::Value>,
-}
-
-/// A prompt that went out, to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewSent {
-    pub at: DateTime<Utc>,
-    pub due: DateTime<Utc>,
-    pub rule: String,
-    pub category: Category,
-    pub prompt: Option<String>,
-    pub ladder: Option<Ladder>,
-    pub rung: Option<u8>,
-    pub shown: Shown,
-}
-
-impl NewSent {
-    /// The prompt `prompt` (an id in `library`, or none) sent at `at` for the rule named
-    /// `rule`, due at `due`: with its ladder and rung, and the words it went out with.
-    pub fn planned(
-        at: DateTime<Utc>,
-        due: DateTime<Utc>,
-        rule: String,
-        category: Category,
-        prompt: Option<String>,
-        library: &Library,
-    ) -> NewSent {
-        let found = prompt.as_deref().and_then(|id| library.get(id));
-        let ladder = found.and_then(|p| p.ladder);
-        NewSent {
-            at,
-            due,
-            rule,
-            category,
-            ladder,
-            rung: found.and_then(|p| p.rung),
-            shown: Shown {
-                title: found.map(|p| p.title.clone()),
-                body: found.map(|p| p.body.clone()),
-                ladder_name: ladder
-                    .and_then(|l| library.ladder(l))
-                    .map(|l| l.name.clone()),
-            },
-            prompt,
-        }
-    }
-}
-
-/// The words a prompt was sent with, kept with it so that its history keeps them when
-/// the content changes: a step deleted or reworded by hand, a ladder renamed or removed.
-/// Each is None in rows recorded before closer kept them, and in the rows planning reads
-/// (`Journal::window`, `Journal::step_answers_on`): the rules never need them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Shown {
-    /// The step's own title and body (never a discreet title that stood for it).
-    pub title: Option<String>,
-    pub body: Option<String>,
-    /// Its ladder's name then.
-    pub ladder_name: Option<String>,
-}
-
-/// A recorded prompt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SentRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub due: DateTime<Utc>,
-    pub rule: String,
-    pub category: Category,
-    pub prompt: Option<String>,
-    pub ladder: Option<Ladder>,
-    pub rung: Option<u8>,
-    /// The notification id it was shown as, once known.
-    pub notification: Option<u32>,
-    pub shown: Shown,
-}
-
-/// What the person said to a step.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum AnswerKind {
-    Done,
-    Hard,
-    Skip,
-    Snooze,
-    /// The step needs an occasion that did not come yet: neither a skip nor a hold.
-    NoChance,
-}
-
-impl AnswerKind {
-    pub const ALL: &'static [AnswerKind] = &[
-        AnswerKind::Done,
-        AnswerKind::Hard,
-        AnswerKind::Skip,
-        AnswerKind::Snooze,
-        AnswerKind::NoChance,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AnswerKind::Done => "done",
-            AnswerKind::Hard => "hard",
-            AnswerKind::Skip => "skip",
-            AnswerKind::Snooze => "snooze",
-            AnswerKind::NoChance => "no-chance",
-        }
-    }
-
-    /// The step was done: "Did it" and "It was hard" alike (approach earns credit).
-    pub fn done(self) -> bool {
-        matches!(self, AnswerKind::Done | AnswerKind::Hard)
-    }
-
-    /// Whether the ladder rules read it: a snooze and "no chance yet" are not answers
-    /// to how the step went.
-    pub fn counts(self) -> bool {
-        !matches!(self, AnswerKind::Snooze | AnswerKind::NoChance)
-    }
-}
-
-/// Whether what the person feared would happen did happen, as they said.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord)]
-pub enum Happened {
-    No,
-    Partly,
-    Yes,
-}
-
-impl Happened {
-    pub const ALL: &'static [Happened] = &[Happened::No, Happened::Partly, Happened::Yes];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Happened::No => "no",
-            Happened::Partly => "partly",
-            Happened::Yes => "yes",
-        }
-    }
-
-    /// How the journal stores it (0 and 1 as before, 2 for partly).
-    fn code(self) -> i64 {
-        match self {
-            Happened::No => 0,
-            Happened::Yes => 1,
-            Happened::Partly => 2,
-        }
-    }
-}
-
-impl FromStr for Happened {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Happened::ALL
-            .iter()
-            .copied()
-            .find(|h| h.as_str() == s)
-            .ok_or_else(|| format!("`{s}` is not one of \"yes\", \"partly\", \"no\""))
-    }
-}
-
-impl std::fmt::Display for Happened {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for Happened {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl rusqlite::ToSql for Happened {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(self.code().into())
-    }
-}
-
-impl rusqlite::types::FromSql for Happened {
-    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        match v.as_i64()? {
-            0 => Ok(Happened::No),
-            1 => Ok(Happened::Yes),
-            2 => Ok(Happened::Partly),
-            n => Err(rusqlite::types::FromSqlError::OutOfRange(n)),
-        }
-    }
-}
-
-/// Why a ladder moved.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Cause {
-    /// The rules moved it up after answers.
-    Up,
-    /// The rules stepped it back after an answer.
-    Back,
-    /// It restarted lower after time away.
-    Restart,
-    /// The person set it (`closer ladder set`).
-    Set,
-}
-
-impl Cause {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cause::Up => "up",
-            Cause::Back => "back",
-            Cause::Restart => "restart",
-            Cause::Set => "set",
-        }
-    }
-}
-
-impl FromStr for Cause {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        [Cause::Up, Cause::Back, Cause::Restart, Cause::Set]
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("`{s}` is not one of \"up\", \"back\", \"restart\", \"set\""))
-    }
-}
-
-impl FromStr for AnswerKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        AnswerKind::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "`{s}` is not one of \"done\", \"hard\", \"skip\", \"snooze\", \"no-chance\""
-                )
-            })
-    }
-}
-
-/// An answer to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAnswer {
-    pub sent_id: i64,
-    pub at: DateTime<Utc>,
-    pub kind: AnswerKind,
-    /// 0 to 10.
-    pub distress: Option<u8>,
-    /// Did the feared thing happen?
-    pub happened: Option<Happened>,
-    /// More than the step should cost: "Too much", or a distress far above the step's.
-    pub too_much: bool,
-    /// `"notification"` or `"terminal"`.
-    pub source: &'static str,
-}
-
-impl NewAnswer {
-    /// An answer chosen on the notification of the prompt `sent_id`: its buttons say no
-    /// distress and nothing of what happened.
-    pub fn from_notification(sent_id: i64, kind: AnswerKind, at: DateTime<Utc>) -> NewAnswer {
-        NewAnswer {
-            sent_id,
-            at,
-            kind,
-            distress: None,
-            happened: None,
-            too_much: false,
-            source: "notification",
-        }
-    }
-}
-
-/// A recorded answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnswerRow {
-    pub id: i64,
-    pub sent_id: i64,
-    pub at: DateTime<Utc>,
-    pub kind: AnswerKind,
-    pub distress: Option<u8>,
-    pub happened: Option<Happened>,
-    pub too_much: bool,
-    pub source: String,
-}
-
-/// A ladder move to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMove {
-    pub at: DateTime<Utc>,
-    pub ladder: Ladder,
-    pub from: u8,
-    pub to: u8,
-    pub cause: Cause,
-    pub reason: String,
-}
-
-/// A recorded ladder move.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MoveRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub ladder: Ladder,
-    pub from: u8,
-    pub to: u8,
-    pub cause: Cause,
-    pub reason: String,
-}
-
-/// Everything in time order, for replaying, the log and the export.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    Sent(SentRow),
-    Answer(AnswerRow),
-    Move(MoveRow),
-}
-
-impl Entry {
-    pub fn at(&self) -> DateTime<Utc> {
-        match self {
-            Entry::Sent(s) => s.at,
-            Entry::Answer(a) => a.at,
-            Entry::Move(m) => m.at,
-        }
-    }
-
-    /// The sent prompts among `entries`, by their id (to find the prompt an answer is to).
-    pub fn sent_by_id(entries: &[Entry]) -> std::collections::BTreeMap<i64, &SentRow> {
-        entries
-            .iter()
-            .filter_map(|e| match e {
-                Entry::Sent(s) => Some((s.id, s)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The order among entries at the same moment, then by id.
-    fn tie(&self) -> (u8, i64) {
-        match self {
-            Entry::Sent(s) => (0, s.id),
-            Entry::Answer(a) => (1, a.id),
-            Entry::Move(m) => (2, m.id),
-        }
-    }
 }
 
 impl Journal {
@@ -772,9 +434,6 @@ impl Journal {
 
     /// `record_answer`, saying the new answer's id (None when it was already stored).
     pub fn record_answer_id(&self, answer: &NewAnswer) -> Result<Option<i64>, JournalError> {
-        if let Some(value) = answer.distress.filter(|d| *d > 10) {
-            return Err(JournalError::Distress { value });
-        }
         let inserted = self
             .conn
             .execute(
@@ -785,8 +444,8 @@ impl Journal {
                     answer.sent_id,
                     time_text(answer.at),
                     answer.kind.as_str(),
-                    answer.distress,
-                    answer.happened,
+                    answer.distress.map(u8::from),
+                    answer.happened.map(Happened::code),
                     answer.source,
                     answer.too_much,
                 ),
@@ -837,19 +496,21 @@ impl Journal {
     pub fn complete_answer(
         &self,
         answer_id: i64,
-        distress: Option<u8>,
+        distress: Option<Distress>,
         happened: Option<Happened>,
         too_much: bool,
     ) -> Result<bool, JournalError> {
-        if let Some(value) = distress.filter(|d| *d > 10) {
-            return Err(JournalError::Distress { value });
-        }
         let changed = self
             .conn
             .execute(
                 "UPDATE answer SET distress = ?1, happened = ?2, too_much = ?3
                  WHERE id = ?4 AND distress IS NULL AND happened IS NULL AND too_much = 0",
-                (distress, happened, too_much, answer_id),
+                (
+                    distress.map(u8::from),
+                    happened.map(Happened::code),
+                    too_much,
+                    answer_id,
+                ),
             )
             .map_err(|e| self.error(e))?;
         Ok(changed == 1)
@@ -1179,12 +840,6 @@ impl Journal {
     }
 }
 
-/// Puts `entries` in time order (ties: sent, then answer, then move, then id), each once.
-pub fn sort_entries(entries: &mut Vec<Entry>) {
-    entries.sort_by_key(|e| (e.at(), e.tie()));
-    entries.dedup_by_key(|e| e.tie());
-}
-
 /// Deletes the journal at `path` and its -wal, -shm and every `.corrupt-*` copy beside
 /// it; returns the files removed.
 pub fn forget(path: &Path) -> Result<Vec<PathBuf>, JournalError> {
@@ -1288,8 +943,8 @@ fn answer_row(r: &Row<'_>) -> rusqlite::Result<AnswerRow> {
         sent_id: r.get(1)?,
         at: time_column(r, 2)?,
         kind: word_column(r, 3)?,
-        distress: r.get(4)?,
-        happened: r.get(5)?,
+        distress: distress_column(r, 4)?,
+        happened: happened_column(r, 5)?,
         source: r.get(6)?,
         too_much: r.get(7)?,
     })
@@ -1324,6 +979,30 @@ fn word_column<T: FromStr<Err = String>>(r: &Row<'_>, i: usize) -> rusqlite::Res
     let text: String = r.get(i)?;
     text.parse()
         .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
+}
+
+/// A distress, stored as its number; one off the scale (written by hand, or by another
+/// version) is out of range, as any integer column's would be.
+fn distress_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Distress>> {
+    match r.get::<_, Option<i64>>(i)? {
+        None => Ok(None),
+        Some(n) => u8::try_from(n)
+            .ok()
+            .and_then(Distress::new)
+            .map(Some)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(i, n)),
+    }
+}
+
+/// Whether the feared outcome happened, stored as a code (`Happened::code`); a code
+/// closer does not know is out of range, as any integer column's would be.
+fn happened_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Happened>> {
+    match r.get::<_, Option<i64>>(i)? {
+        None => Ok(None),
+        Some(code) => Happened::from_code(code)
+            .map(Some)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(i, code)),
+    }
 }
 
 fn optional_word_column<T: FromStr<Err = String>>(
@@ -1640,7 +1319,7 @@ mod tests {
             sent_id,
             at,
             kind: AnswerKind::Done,
-            distress: Some(4),
+            distress: Distress::new(4),
             happened: Some(Happened::No),
             source: "terminal",
             too_much: false,
@@ -1716,7 +1395,7 @@ mod tests {
             sent_id: id,
             at,
             kind: AnswerKind::Hard,
-            distress: Some(10),
+            distress: Distress::new(10),
             happened: Some(Happened::Yes),
             source: "notification",
             too_much: false,
@@ -1756,7 +1435,7 @@ mod tests {
                 id,
                 at,
                 AnswerKind::Hard,
-                Some(10),
+                Distress::new(10),
                 Some(Happened::Yes),
                 "notification"
             )
@@ -1837,7 +1516,7 @@ mod tests {
         assert!(!j.record_answer(&done(id, t(9, 30))).unwrap());
         // The same answer with other details is still the same answer.
         let again = NewAnswer {
-            distress: Some(7),
+            distress: Distress::new(7),
             source: "notification",
             too_much: false,
             ..done(id, t(9, 30))
@@ -1873,16 +1552,6 @@ mod tests {
         );
         let err = j.set_notification(42, 7).unwrap_err();
         assert!(matches!(err, JournalError::UnknownSent { sent_id: 42, .. }));
-
-        let id = j.record_sent(&step(t(9, 0))).unwrap();
-        let err = j
-            .record_answer(&NewAnswer {
-                distress: Some(11),
-                ..done(id, t(9, 0))
-            })
-            .unwrap_err();
-        assert!(matches!(err, JournalError::Distress { value: 11 }));
-        assert!(j.entries(None).unwrap().len() == 1);
     }
 
     #[test]
@@ -2124,9 +1793,19 @@ mod tests {
         assert_eq!(
             read,
             [
-                (AnswerKind::Hard, Some(9), None, true),
-                (AnswerKind::Done, Some(8), Some(Happened::No), false),
-                (AnswerKind::Done, Some(3), Some(Happened::Yes), false),
+                (AnswerKind::Hard, Distress::new(9), None, true),
+                (
+                    AnswerKind::Done,
+                    Distress::new(8),
+                    Some(Happened::No),
+                    false
+                ),
+                (
+                    AnswerKind::Done,
+                    Distress::new(3),
+                    Some(Happened::Yes),
+                    false
+                ),
             ]
         );
         let causes: Vec<Cause> = j

@@ -1,35 +1,33 @@
 //! closer: small, spaced steps toward closeness, and a kinder inner voice, on the desktop.
 //!
 //! The library holds everything; `main.rs` only parses arguments and picks the exit code.
-//! See ARCHITECTURE.md for the map. What decides (`config`, `content`'s parsing,
-//! `schedule`, `planner`, `progress`, `when`, `seed`'s mixing) reads neither the clock nor
-//! the environment; `Library::load` and `seed::load_or_create` read files, and `daemon`,
-//! `notify`, `timer`, `files`, `setup` and the commands do the rest of the world's work.
+//! See ARCHITECTURE.md for the map. What decides (`config`, `content`, `schedule`,
+//! `planner`, `progress`, `when`, `history`'s digest, `seed`'s mixing, `say`, `lint`, and
+//! the journal's rows) is the core, the crate `closer_core`, which cannot touch the world;
+//! its modules are re-exported here under their old names. This crate reads and writes:
+//! `packs` and `seed::load_or_create` read files, `journal` and `history::load` the store,
+//! and `daemon`, `notify`, `timer`, `files`, `setup` and the commands do the rest.
+
+pub use closer_core::{
+    config, content, diag, fields, lint, model, planner, progress, say, schedule, when,
+};
 
 pub mod cli;
 mod cmd;
-pub mod config;
-pub mod content;
 pub mod daemon;
-pub mod diag;
-mod fields;
 pub mod files;
 pub mod history;
 pub mod journal;
 pub mod ladder_file;
-pub mod lint;
 pub mod lock;
 mod markup;
 pub mod notify;
+pub mod packs;
 pub mod paths;
-pub mod planner;
-pub mod progress;
 mod ready;
 pub mod record;
 pub mod recovery;
 pub mod report;
-pub mod say;
-pub mod schedule;
 pub mod seed;
 pub mod service;
 mod session;
@@ -37,7 +35,6 @@ mod setup;
 pub mod signals;
 mod timer;
 mod watch;
-pub mod when;
 
 /// How a command ended, for `main` to turn into an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -334,7 +334,7 @@ fn apply_rules(
     let (Some(ladder), Some(rung)) = (recorded.sent.ladder, recorded.sent.rung) else {
         return Ok(());
     };
-    let history = History::load(journal, config, now)?;
+    let history = crate::history::load(journal, config, now)?;
     if rung == history.standing(ladder).rung {
         let (decision, gentler) = judge(library, &history, ladder, config.timezone);
         if let Decision::Move(m) = &decision {
@@ -486,15 +486,7 @@ pub fn record_move(journal: &Journal, at: DateTime<Utc>, m: &Move) -> Result<i64
     })
 }
 
-/// The highest rung of `ladder` in the content.
-pub fn top(library: &Library, ladder: Ladder) -> u8 {
-    library
-        .iter()
-        .filter(|p| p.ladder == Some(ladder))
-        .filter_map(|p| p.rung)
-        .max()
-        .unwrap_or(1)
-}
+pub use crate::content::top;
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,7 @@ use crate::config::{self, Config, DEFAULT_TOML};
 use crate::content::{Category, Ladder, Library};
 use crate::diag::{Diagnostic, Source};
 use crate::files::{self, ReadError};
-use crate::history::{History, Settings};
+use crate::history::History;
 use crate::journal::{Journal, JournalError, Opened};
 use crate::paths::Paths;
 use crate::planner::Planner;
@@ -72,7 +72,7 @@ impl Setup {
     /// reports, what `edit` refuses and what the daemon will not reload are the same.
     pub fn validate(src: &Source, user_content: Option<&Path>, local: Option<Tz>) -> Setup {
         let (mut config, mut problems) = config::load(src, local);
-        let (library, content_problems) = Library::load(user_content);
+        let (library, content_problems) = crate::packs::load(user_content);
         problems.extend(content_problems);
         // The config names ladders by id; only with the content read is it known which
         // exist (a person's own are defined in their packs). A broken one is reported
@@ -188,7 +188,7 @@ pub fn inputs(
         });
     };
     let config = settled(config, journal)?;
-    let mut history = History::load(journal, &config, now)?;
+    let mut history = crate::history::load(journal, &config, now)?;
     let moves = match restarts {
         Restarts::Record => crate::record::restarts(journal, &history, &config.ladders, now)?,
         Restarts::Ignore => Vec::new(),
@@ -214,7 +214,7 @@ pub fn inputs(
 /// on or off.
 pub fn settled(config: &Config, journal: &Journal) -> Result<Config, JournalError> {
     let mut config = config.clone();
-    Settings::read(journal)?.apply(&mut config);
+    crate::history::read_settings(journal)?.apply(&mut config);
     Ok(config)
 }
 

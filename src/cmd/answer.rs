@@ -8,7 +8,9 @@ use crate::cli::{DoneArgs, HardArgs, SkipArgs, StepRef};
 use crate::config::Config;
 use crate::content::{Category, Ladder};
 use crate::history::Words;
-use crate::journal::{AnswerKind, AnswerRow, Entry, Happened, Journal, NewAnswer, SentRow};
+use crate::journal::{
+    AnswerKind, AnswerRow, Distress, Entry, Happened, Journal, NewAnswer, SentRow,
+};
 use crate::paths::Paths;
 use crate::progress::{Decision, Felt};
 use crate::record::{self, FollowedUp, HowItWent};
@@ -44,7 +46,7 @@ pub fn skip(paths: &Paths, args: &SkipArgs) -> anyhow::Result<Status> {
 /// How the step went, as the flags say.
 #[derive(Debug, Default)]
 struct How {
-    distress: Option<u8>,
+    distress: Option<Distress>,
     happened: Option<Happened>,
     /// Checked by the command line to fit the answer (`cli::DoneFelt`, `cli::HardFelt`).
     felt: Option<Felt>,

@@ -587,7 +587,7 @@ impl Builder<'_> {
     fn ask_about(&self, text: String, default: Option<u8>) -> Asked<Option<Draft>> {
         let distress = ask_number(
             &format!("How anxious would \"{text}\" make you, 0-10?"),
-            10,
+            crate::journal::Distress::MAX,
             default,
         )?;
         if distress >= HARDEST && tells_of_past_harm(&text) {

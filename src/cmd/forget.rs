@@ -10,7 +10,6 @@ use std::io::IsTerminal;
 
 use crate::Status;
 use crate::cli::ForgetArgs;
-use crate::history::Settings;
 use crate::paths::Paths;
 use crate::session::Session;
 
@@ -84,7 +83,7 @@ fn ladders_set_apart(paths: &Paths) -> Vec<String> {
     else {
         return Vec::new();
     };
-    let Ok(settings) = Settings::read(&journal) else {
+    let Ok(settings) = crate::history::read_settings(&journal) else {
         return Vec::new();
     };
     settings

@@ -22,7 +22,7 @@ use crate::cli::{AddArgs, LadderAction, LadderArgs};
 use anyhow::Context as _;
 
 use crate::content::{self, Fear, Ladder, LadderInfo, Library, MAX_LADDER_NAME};
-use crate::history::{History, keys};
+use crate::history::keys;
 use crate::paths::Paths;
 use crate::progress::Move;
 use crate::record::{record_move, top};
@@ -101,7 +101,7 @@ pub fn run(paths: &Paths, args: &LadderArgs) -> anyhow::Result<Status> {
             let (config, from) = journal.write(|j| -> anyhow::Result<_> {
                 let now = Utc::now();
                 let config = settled(&setup.config, j)?;
-                let from = History::load(j, &config, now)?.standing(l).rung;
+                let from = crate::history::load(j, &config, now)?.standing(l).rung;
                 let m = Move {
                     ladder: l,
                     from,
@@ -401,7 +401,7 @@ fn show(session: &Session, word: &str) -> anyhow::Result<Status> {
 /// Every prompt id used before: sent (the journal) or on a removed ladder.
 pub(crate) fn used_ids(paths: &Paths) -> anyhow::Result<BTreeSet<String>> {
     let mut used: BTreeSet<String> =
-        content::removed_prompts(&paths.user_content.join(content::REMOVED_DIR))
+        crate::packs::removed_prompts(&paths.user_content.join(content::REMOVED_DIR))
             .into_keys()
             .collect();
     if let Some(journal) = journal_if_any(paths)? {

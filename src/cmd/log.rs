@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::Status;
 use crate::cli::{ExportArgs, ExportFormat, LogArgs};
 use crate::history::Words;
-use crate::journal::{Entry, Happened};
+use crate::journal::{Distress, Entry, Happened};
 use crate::paths::Paths;
 use crate::session::Session;
 
@@ -29,7 +29,7 @@ struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     answer: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    distress: Option<u8>,
+    distress: Option<Distress>,
     /// For an answer given without a distress: the one the rules read, against the step's
     /// rung ("Did it" as the rung predicts, "It was hard" a point more).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,7 +103,7 @@ fn events(
     // Answers name the prompt they answer, which may be older than `since`.
     let all = journal.entries(None)?;
     let removed =
-        crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
+        crate::packs::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
     // Which words win, the ones sent or the content's, is `Words`'s to say.
     let words = Words::new(&setup.library, &all, removed);
     let name = |l| words.ladder_name(l);

@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use crate::Status;
 use crate::cli::PauseArgs;
-use crate::history::{Settings, keys};
+use crate::history::keys;
 use crate::paths::Paths;
 use crate::setup::open_journal;
 
@@ -47,7 +47,7 @@ pub fn resume(paths: &Paths) -> anyhow::Result<Status> {
     let now = Utc::now();
     // What was paused: every prompt (a pause that has not ended yet), steps, or nothing.
     let (prompts, steps) = journal.write(|j| -> Result<_, crate::journal::JournalError> {
-        let prompts = Settings::read(j)?
+        let prompts = crate::history::read_settings(j)?
             .paused_until
             .is_some_and(|until| until > now);
         let steps = j.setting(keys::STEPS_PAUSED)?.is_some();

@@ -113,7 +113,7 @@ pub fn run(paths: &Paths, args: &StatusArgs) -> anyhow::Result<Status> {
         None => Vec::new(),
     };
     let removed =
-        crate::content::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
+        crate::packs::removed_prompts(&paths.user_content.join(crate::content::REMOVED_DIR));
     let words = Words::new(&setup.library, &shown, removed);
     let shown = Entry::sent_by_id(&shown);
     let today: Vec<Row> = history

@@ -183,7 +183,7 @@ pub(super) fn ladder_chart(l: &LadderFacts, f: &Facts) -> Result<String, ChartEr
             .draw()?;
         for a in &l.answers {
             if let Some(d) = a.distress {
-                draw_marker(&mut chart, a.kind, (a.x, i32::from(d) * TENTH))?;
+                draw_marker(&mut chart, a.kind, (a.x, i32::from(d.get()) * TENTH))?;
             }
         }
         root.present()?;

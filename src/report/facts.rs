@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc};
 use super::{ReportInput, capitalized};
 use crate::content::{Category, Ladder};
 use crate::history::Words;
-use crate::journal::{AnswerKind, Entry};
+use crate::journal::{AnswerKind, Distress, Entry};
 use crate::record::top;
 
 /// Minutes in a day: the x axis counts minutes from the window's first midnight.
@@ -23,7 +23,7 @@ pub(super) struct Answered {
     pub(super) ladder: Option<Ladder>,
     pub(super) rung: Option<u8>,
     pub(super) kind: AnswerKind,
-    pub(super) distress: Option<u8>,
+    pub(super) distress: Option<Distress>,
 }
 
 /// Counts over the window, for all ladders or one.

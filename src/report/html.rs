@@ -11,7 +11,7 @@ use super::summary::summary_sentences;
 use super::{ReportInput, w};
 use crate::content::{Category, Ladder, Library};
 use crate::history::Words;
-use crate::journal::{Entry, Happened};
+use crate::journal::{Distress, Entry, Happened};
 use crate::markup::html as escape;
 use crate::say::{count, times};
 
@@ -208,7 +208,7 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
 fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
     let sent = Entry::sent_by_id(input.entries);
     let words = Words::new(input.library, &[], BTreeMap::new());
-    let mut rows: Vec<(NaiveDate, String, Option<u8>, Happened)> = Vec::new();
+    let mut rows: Vec<(NaiveDate, String, Option<Distress>, Happened)> = Vec::new();
     for e in input.entries {
         let Entry::Answer(a) = e else { continue };
         let (Some(happened), Some(s)) = (a.happened, sent.get(&a.sent_id)) else {

@@ -158,7 +158,7 @@ impl Book {
             sent_id,
             at: t(at),
             kind,
-            distress,
+            distress: distress.and_then(crate::journal::Distress::new),
             happened: None,
             too_much: false,
             source: "terminal".into(),

@@ -54,7 +54,12 @@ fn answers_until(
     poll_until(Instant::now() + WAIT, Duration::from_millis(20), || {
         Some(answer_rows(home)).filter(|rows| pred(rows))
     })
-    .unwrap_or_else(|| panic!("the journal never held such answers: {:?}", answer_rows(home)))
+    .unwrap_or_else(|| {
+        panic!(
+            "the journal never held such answers: {:?}",
+            answer_rows(home)
+        )
+    })
 }
 
 /// Starts the daemon on `desktop` and waits for its one step; checks how it was sent.

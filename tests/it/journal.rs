@@ -46,7 +46,7 @@ fn done(sent_id: i64, at: DateTime<Utc>) -> NewAnswer {
         sent_id,
         at,
         kind: AnswerKind::Done,
-        distress: Some(3),
+        distress: closer::journal::Distress::new(3),
         happened: Some(closer::journal::Happened::No),
         too_much: false,
         source: "terminal",
@@ -266,7 +266,7 @@ fn answerer_child() {
         std::hint::spin_loop();
     }
     let answer = NewAnswer {
-        distress: Some(1),
+        distress: closer::journal::Distress::new(1),
         ..done(index + 2, now)
     };
     closer::record::answer(&journal, &config, &library, &answer, now).expect("answer");
@@ -283,7 +283,7 @@ fn answers_at_the_same_moment_move_a_ladder_once() {
         let first = journal.record_sent(&rung_one(yesterday)).unwrap();
         journal
             .record_answer(&NewAnswer {
-                distress: Some(1),
+                distress: closer::journal::Distress::new(1),
                 ..done(first, yesterday)
             })
             .unwrap();

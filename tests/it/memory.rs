@@ -37,7 +37,8 @@ fn asleep(pid: u32) -> Option<u64> {
     let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).ok()?;
     let state = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let sleeping = state.lines().any(|l| l.starts_with("State:\tS"));
-    (sleeping && wchan == "do_epoll_wait").then(|| proc_field(pid, "status", "voluntary_ctxt_switches"))?
+    (sleeping && wchan == "do_epoll_wait")
+        .then(|| proc_field(pid, "status", "voluntary_ctxt_switches"))?
 }
 
 /// Polls `f` until it gives Some; panics naming `what` after [`WAIT`].

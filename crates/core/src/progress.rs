@@ -25,7 +25,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::content::{Event, Ladder};
-use crate::journal::{AnswerKind, Cause, Happened};
+use crate::model::{AnswerKind, Cause, Distress, Happened};
 
 /// More than this long without an answer restarts a ladder one rung lower.
 pub const AWAY: TimeDelta = TimeDelta::days(14);
@@ -69,7 +69,7 @@ pub struct StepAnswer {
     pub ladder: Ladder,
     pub rung: u8,
     pub kind: AnswerKind,
-    pub distress: Option<u8>,
+    pub distress: Option<Distress>,
     pub happened: Option<Happened>,
     /// Marked when recorded: "Too much", or a distress far above the step's (see
     /// [`too_much`]).
@@ -82,7 +82,7 @@ impl StepAnswer {
     /// a point more.
     pub fn felt(&self, expected: f32) -> u8 {
         self.distress
-            .unwrap_or_else(|| assumed(self.kind, expected))
+            .map_or_else(|| assumed(self.kind, expected), Distress::get)
     }
 
     /// More than the step should cost: a step back, and one of three toward a pause.
@@ -163,14 +163,14 @@ pub fn within(distress: u8, expected: f32) -> bool {
 /// happen.
 pub fn too_much(
     kind: AnswerKind,
-    distress: Option<u8>,
+    distress: Option<Distress>,
     happened: Option<Happened>,
     said_too_much: bool,
     expected: f32,
 ) -> bool {
     let disproved = kind.done() && happened == Some(Happened::No);
     let far_above =
-        distress.is_some_and(|d| d >= VERY_HIGH && f32::from(d) >= expected + CLEARLY_ABOVE);
+        distress.is_some_and(|d| d.get() >= VERY_HIGH && f32::from(d) >= expected + CLEARLY_ABOVE);
     kind.done() && !disproved && (said_too_much || far_above)
 }
 
@@ -456,14 +456,15 @@ impl Felt {
 
     /// The distress it stands for, on a rung that predicts `expected`: none for "Too
     /// much", which is a word, not a rating (the answer is marked too much instead).
-    pub fn distress(self, expected: f32) -> Option<u8> {
+    pub fn distress(self, expected: f32) -> Option<Distress> {
         let predicted = rounded(expected);
-        match self {
-            Felt::Easier => Some(predicted.saturating_sub(2)),
-            Felt::About | Felt::Ok => Some(predicted),
-            Felt::Harder => Some(predicted.saturating_add(1).min(10)),
-            Felt::TooMuch => None,
-        }
+        let n = match self {
+            Felt::Easier => predicted.saturating_sub(2),
+            Felt::About | Felt::Ok => predicted,
+            Felt::Harder => predicted.saturating_add(1),
+            Felt::TooMuch => return None,
+        };
+        Some(Distress::at_most_max(n))
     }
 
     /// Whether the feared outcome happened, where the choice says so: easier or about as
@@ -590,7 +591,7 @@ mod tests {
                 ladder: Ladder::Emotional,
                 rung: 3,
                 kind,
-                distress,
+                distress: distress.and_then(Distress::new),
                 happened,
                 too_much,
             })
@@ -777,11 +778,11 @@ mod tests {
         assert!(on(12, 8.5, &list).starts_with("at the top of the ladder"));
         assert_eq!(pause_reason(&answers(&list)), None);
         // Even with no word on the fear, 9 is not far above 8.5.
-        assert!(!too_much(Done, Some(9), None, false, 8.5));
-        assert!(!too_much(Done, Some(10), None, false, 8.5));
+        assert!(!too_much(Done, Distress::new(9), None, false, 8.5));
+        assert!(!too_much(Done, Distress::new(10), None, false, 8.5));
         // On a rung that predicts 5, a 9 is.
-        assert!(too_much(Done, Some(9), None, false, 5.0));
-        assert!(!too_much(Done, Some(9), Some(No), true, 5.0));
+        assert!(too_much(Done, Distress::new(9), None, false, 5.0));
+        assert!(!too_much(Done, Distress::new(9), Some(No), true, 5.0));
         assert!(too_much(Hard, None, None, true, 8.5));
     }
 
@@ -894,7 +895,11 @@ mod tests {
             (Felt::Easier, 1.0, Some(0), Some(No)),
         ];
         for (felt, expected, distress, happened) in table {
-            assert_eq!(felt.distress(expected), distress, "{felt:?} at {expected}");
+            assert_eq!(
+                felt.distress(expected).map(Distress::get),
+                distress,
+                "{felt:?} at {expected}"
+            );
             assert_eq!(felt.happened(), happened, "{felt:?}");
         }
         assert_eq!(
@@ -1052,6 +1057,7 @@ mod tests {
                 for (i, (gap, kind, distress, happened, said)) in list.into_iter().enumerate() {
                     at += TimeDelta::hours(8 * i64::from(gap) + 1);
                     let (distress, happened) = if kind.done() { (distress, happened) } else { (None, None) };
+                    let distress = distress.and_then(Distress::new);
                     let a = StepAnswer {
                         sent_id: i as i64,
                         at,

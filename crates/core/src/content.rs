@@ -2,12 +2,12 @@
 //!
 //! The shipped packs in `content/` are embedded in the binary; a user's packs in
 //! `content/` under their config directory add prompts or replace shipped ones with the
-//! same `id`. A broken pack is reported with file, line and column and skipped; a broken
-//! prompt is skipped alone. This module only reads and checks text: it never chooses.
+//! same `id` (the root crate's `packs` reads them; `Library::load` takes their text). A
+//! broken pack is reported with file, line and column and skipped; a broken prompt is
+//! skipped alone. This module only reads and checks text: it never chooses.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -339,7 +339,7 @@ pub struct LadderInfo {
     pub position: (usize, usize),
 }
 
-pub(crate) const LADDER_KEYS: &[&str] = &["id", "name", "description"];
+pub const LADDER_KEYS: &[&str] = &["id", "name", "description"];
 
 /// The longest body a prompt may have, in characters.
 pub const MAX_BODY: usize = 200;
@@ -437,45 +437,54 @@ impl Prompt {
 pub const SHIPPED: &[(&str, &str)] = &[
     (
         "ladder-intellectual.toml",
-        include_str!("../content/ladder-intellectual.toml"),
+        include_str!("../../../content/ladder-intellectual.toml"),
     ),
     (
         "ladder-emotional.toml",
-        include_str!("../content/ladder-emotional.toml"),
+        include_str!("../../../content/ladder-emotional.toml"),
     ),
     (
         "ladder-experiential.toml",
-        include_str!("../content/ladder-experiential.toml"),
+        include_str!("../../../content/ladder-experiential.toml"),
     ),
     (
         "ladder-spiritual.toml",
-        include_str!("../content/ladder-spiritual.toml"),
+        include_str!("../../../content/ladder-spiritual.toml"),
     ),
     (
         "ladder-social.toml",
-        include_str!("../content/ladder-social.toml"),
+        include_str!("../../../content/ladder-social.toml"),
     ),
     (
         "ladder-receiving.toml",
-        include_str!("../content/ladder-receiving.toml"),
+        include_str!("../../../content/ladder-receiving.toml"),
     ),
     (
         "ladder-physical.toml",
-        include_str!("../content/ladder-physical.toml"),
+        include_str!("../../../content/ladder-physical.toml"),
     ),
     (
         "ladder-sexual.toml",
-        include_str!("../content/ladder-sexual.toml"),
+        include_str!("../../../content/ladder-sexual.toml"),
     ),
     (
         "compassion.toml",
-        include_str!("../content/compassion.toml"),
+        include_str!("../../../content/compassion.toml"),
     ),
-    ("setback.toml", include_str!("../content/setback.toml")),
-    ("critic.toml", include_str!("../content/critic.toml")),
-    ("reflect.toml", include_str!("../content/reflect.toml")),
-    ("learn.toml", include_str!("../content/learn.toml")),
-    ("support.toml", include_str!("../content/support.toml")),
+    (
+        "setback.toml",
+        include_str!("../../../content/setback.toml"),
+    ),
+    ("critic.toml", include_str!("../../../content/critic.toml")),
+    (
+        "reflect.toml",
+        include_str!("../../../content/reflect.toml"),
+    ),
+    ("learn.toml", include_str!("../../../content/learn.toml")),
+    (
+        "support.toml",
+        include_str!("../../../content/support.toml"),
+    ),
 ];
 
 /// Every prompt available, by id.
@@ -491,9 +500,10 @@ pub struct Library {
 }
 
 impl Library {
-    /// The shipped packs and then the user's packs in `user_dir` (if it exists), with
-    /// every problem found.
-    pub fn load(user_dir: Option<&Path>) -> (Library, Vec<Diagnostic>) {
+    /// The shipped packs and then the user's packs (`user_packs`, as read from the
+    /// content dir by the root crate's `packs::load`: `None` for none), with every
+    /// problem found.
+    pub fn load(user_packs: impl IntoIterator<Item = Source>) -> (Library, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let mut library = Library::default();
         for (id, name, description) in SHIPPED_LADDERS {
@@ -513,10 +523,8 @@ impl Library {
             let src = Source::new(Path::new("content").join(name), *text);
             library.add_pack(&src, false, &mut diags);
         }
-        if let Some(dir) = user_dir {
-            for src in read_user_packs(dir, &mut diags) {
-                library.add_pack(&src, true, &mut diags);
-            }
+        for src in user_packs {
+            library.add_pack(&src, true, &mut diags);
         }
         library.check_series(&mut diags);
         library.check_ladders(&mut diags);
@@ -803,20 +811,27 @@ impl Library {
     }
 }
 
-/// The largest pack closer reads (as much as the config): far more than any pack needs.
-const MAX_PACK: u64 = 1 << 20;
+/// The highest rung of `ladder` in the content.
+pub fn top(library: &Library, ladder: Ladder) -> u8 {
+    library
+        .iter()
+        .filter(|p| p.ladder == Some(ladder))
+        .filter_map(|p| p.rung)
+        .max()
+        .unwrap_or(1)
+}
 
 /// The folder under the user's content dir where `closer ladder rm` keeps a removed
 /// ladder's file, so that its steps' words can still be shown with their history. Packs
 /// there are never sent (only the content dir itself is read for prompts).
 pub const REMOVED_DIR: &str = "removed";
 
-/// The prompts of the packs in `dir` (removed ladders), by id, the newest file winning;
-/// what cannot be read is passed over: these only lend words to history.
-pub fn removed_prompts(dir: &Path) -> BTreeMap<String, Prompt> {
+/// The prompts of `packs` (removed ladders' files, in name order), by id, the newest
+/// file winning; what cannot be read is passed over: these only lend words to history.
+pub fn removed_prompts(packs: impl IntoIterator<Item = Source>) -> BTreeMap<String, Prompt> {
     let mut ignored = Vec::new();
     let mut prompts = BTreeMap::new();
-    for src in read_user_packs(dir, &mut ignored) {
+    for src in packs {
         for p in parse_pack(&src, &mut ignored) {
             prompts.insert(p.id.clone(), p);
         }
@@ -824,35 +839,7 @@ pub fn removed_prompts(dir: &Path) -> BTreeMap<String, Prompt> {
     prompts
 }
 
-/// The `*.toml` files in `dir`, in name order; a missing directory has none. Only regular
-/// files of at most [`MAX_PACK`] bytes are read: another is named, and skipped.
-fn read_user_packs(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Source> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .filter_map(|path| match crate::files::read_text(&path, MAX_PACK) {
-            Ok(text) => Some(Source::new(path, text?)),
-            Err(e) => {
-                let limit = format!("; a pack is at most {MAX_PACK} bytes");
-                let fix = matches!(e, crate::files::ReadError::TooLarge).then_some(limit);
-                diags.push(Diagnostic::file(
-                    &path,
-                    format!("this pack {e}{}; it was skipped", fix.unwrap_or_default()),
-                ));
-                None
-            }
-        })
-        .collect()
-}
-
-pub(crate) const PROMPT_KEYS: &[&str] = &[
+pub const PROMPT_KEYS: &[&str] = &[
     "id",
     "category",
     "title",
@@ -953,7 +940,7 @@ fn read_ladder(
 }
 
 /// A step's words as compared for repeats: case and spacing aside.
-pub(crate) fn normalized(text: &str) -> String {
+pub fn normalized(text: &str) -> String {
     text.split_whitespace()
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
@@ -991,7 +978,7 @@ fn read_prompt(
             })
     });
     let distress = f.parse_with("distress", "a number from 0 to 10", diags, |n: &f64| {
-        if (0.0..=10.0).contains(n) {
+        if crate::model::Distress::on_scale(*n) {
             Ok(*n as f32)
         } else {
             Err(format!(
@@ -1247,13 +1234,11 @@ mod tests {
 
     #[test]
     fn a_personal_ladder_loads_with_its_steps_and_names() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(
-            dir.path().join("mine.toml"),
+        let pack = Source::new(
+            "mine.toml",
             "[[ladder]]\nid = \"sister\"\nname = \"Telling my sister\"\n\n[[prompt]]\nid = \"sister-1\"\ncategory = \"step\"\nladder = \"sister\"\nrung = 1\ndistress = 2\ntitle = \"Telling my sister\"\nbody = \"Send a photo.\"\n\n[[prompt]]\nid = \"stray-1\"\ncategory = \"step\"\nladder = \"nowhere\"\nrung = 1\ndistress = 2\ntitle = \"T\"\nbody = \"B\"\n",
-        )
-        .unwrap();
-        let (library, diags) = Library::load(Some(dir.path()));
+        );
+        let (library, diags) = Library::load([pack]);
         let sister: Ladder = "sister".parse().unwrap();
         assert_eq!(library.ladder_name(sister), "Telling my sister");
         assert!(library.ladder(sister).unwrap().personal);
@@ -1454,15 +1439,13 @@ body = "B"
 
     #[test]
     fn a_series_with_a_gap_is_reported_and_left_out_whole() {
-        let dir = tempfile::tempdir().unwrap();
         let part = |id: &str, n: u8| {
             format!(
                 "[[prompt]]\nid = \"{id}\"\ncategory = \"critic\"\nseries = \"mine\"\npart = {n}\ntitle = \"T\"\nbody = \"Part {n}.\"\n\n"
             )
         };
         let text = [part("mine-a", 1), part("mine-c", 3)].concat();
-        fs::write(dir.path().join("a.toml"), &text).unwrap();
-        let (library, diags) = Library::load(Some(dir.path()));
+        let (library, diags) = Library::load([Source::new("a.toml", text)]);
         assert!(library.get("mine-a").is_none() && library.get("mine-c").is_none());
         let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
         assert!(
@@ -1473,8 +1456,7 @@ body = "B"
         );
 
         let text = [part("mine-a", 1), part("mine-b", 2)].concat();
-        fs::write(dir.path().join("a.toml"), &text).unwrap();
-        let (library, diags) = Library::load(Some(dir.path()));
+        let (library, diags) = Library::load([Source::new("a.toml", text)]);
         assert!(diags.is_empty(), "{diags:#?}");
         assert_eq!(
             library.get("mine-b").unwrap().series.as_ref().unwrap().part,
@@ -1493,23 +1475,21 @@ body = "B"
 
     #[test]
     fn user_packs_override_by_id_and_broken_ones_are_skipped() {
-        let dir = tempfile::tempdir().unwrap();
         let shipped = Library::load(None).0;
         let some_step = shipped
             .iter()
             .find(|p| p.category == Category::Step)
             .unwrap()
             .clone();
-        fs::write(
-            dir.path().join("a.toml"),
+        let a = Source::new(
+            "a.toml",
             format!(
                 "[[prompt]]\nid = \"{}\"\ncategory = \"step\"\nladder = \"emotional\"\nrung = 1\ndistress = 1\ntitle = \"Mine\"\nbody = \"My own step.\"\n\n[[prompt]]\nid = \"compassion-mine\"\ncategory = \"compassion\"\ntitle = \"Mine\"\nbody = \"My own words.\"\n",
                 some_step.id
             ),
-        )
-        .unwrap();
-        fs::write(dir.path().join("b.toml"), "[[prompt]\nid = ").unwrap();
-        let (library, diags) = Library::load(Some(dir.path()));
+        );
+        let b = Source::new("b.toml", "[[prompt]\nid = ");
+        let (library, diags) = Library::load([a, b]);
         assert_eq!(library.get(&some_step.id).unwrap().title, "Mine");
         assert!(library.get("compassion-mine").is_some());
         assert_eq!(library.len(), shipped.len() + 1);

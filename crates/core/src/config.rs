@@ -19,7 +19,7 @@ use crate::schedule::Trigger;
 use crate::when::{self, Days, Window};
 
 /// The documented default configuration, as shipped.
-pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// A resolved, valid configuration.
 #[derive(Debug, Clone)]
@@ -177,7 +177,7 @@ impl Config {
 
 /// The keys each part of the file may hold; anything else is reported as unknown. The
 /// manual page `closer(5)` documents each of them (a test checks that none is missing).
-pub(crate) const TOP_KEYS: &[&str] = &[
+pub const TOP_KEYS: &[&str] = &[
     "timezone",
     "notifications",
     "limits",
@@ -185,8 +185,8 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "help",
     "schedule",
 ];
-pub(crate) const NOTIFICATION_KEYS: &[&str] = &["discreet", "max_open", "weekly_summary"];
-pub(crate) const LIMIT_KEYS: &[&str] = &[
+pub const NOTIFICATION_KEYS: &[&str] = &["discreet", "max_open", "weekly_summary"];
+pub const LIMIT_KEYS: &[&str] = &[
     "quiet_hours",
     "in_quiet_hours",
     "max_per_day",
@@ -194,11 +194,11 @@ pub(crate) const LIMIT_KEYS: &[&str] = &[
     "catch_up",
     "snooze",
 ];
-pub(crate) const CONTENT_KEYS: &[&str] = &["ladders", "supporter", "people", "fears", "sensitive"];
-pub(crate) const HELP_KEYS: &[&str] = &["crisis"];
-pub(crate) const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
+pub const CONTENT_KEYS: &[&str] = &["ladders", "supporter", "people", "fears", "sensitive"];
+pub const HELP_KEYS: &[&str] = &["crisis"];
+pub const RULE_KEYS: &[&str] = &["name", "send", "at", "days", "cron"];
 /// The tables among `TOP_KEYS`, with their keys (`schedule` is an array of tables).
-pub(crate) const TABLES: &[(&str, &[&str])] = &[
+pub const TABLES: &[(&str, &[&str])] = &[
     ("notifications", NOTIFICATION_KEYS),
     ("limits", LIMIT_KEYS),
     ("content", CONTENT_KEYS),

@@ -837,7 +837,7 @@ mod tests {
     use super::*;
     use crate::config;
     use crate::diag::Source;
-    use crate::journal::AnswerKind;
+    use crate::model::AnswerKind;
     use chrono::Timelike;
 
     fn setup(toml: &str) -> (Config, Library) {
@@ -1391,7 +1391,7 @@ mod tests {
     fn sending_a_plan_one_by_one_gives_the_same_plan() {
         // The daemon replans after each prompt; the preview plans all at once.
         let configs = [
-            include_str!("../config/default.toml").replace("\"local\"", "\"Europe/Berlin\""),
+            include_str!("../../../config/default.toml").replace("\"local\"", "\"Europe/Berlin\""),
             format!("{LIMITS_OFF}[[schedule]]\nname = \"s\"\nsend = \"step\"\ncron = \"*/20 * * * * *\"\n"),
             "timezone = \"UTC\"\n[[schedule]]\nname = \"often\"\nsend = \"compassion\"\ncron = \"*/7 * * * *\"\n\
              [[schedule]]\nname = \"late\"\nsend = \"reflect\"\nat = \"21:00-23:00\"\n"
@@ -1774,8 +1774,9 @@ body = "Long ago."
         happened: Option<bool>,
         previous: Option<DateTime<Utc>>,
     ) -> Answered {
-        use crate::journal::Happened;
+        use crate::model::{Distress, Happened};
         let happened = happened.map(|h| if h { Happened::Yes } else { Happened::No });
+        let distress = distress.and_then(Distress::new);
         let step = crate::progress::StepAnswer {
             sent_id: 1,
             at,
@@ -1887,7 +1888,7 @@ body = "Long ago."
         let (config, library) = care_setup(&daily("step", "09:00"));
         let planner = Planner::new(&config, &library, 1);
         let mut entries = Vec::new();
-        let row = |id, at: &str| crate::journal::SentRow {
+        let row = |id, at: &str| crate::model::SentRow {
             id,
             at: utc(at),
             due: utc(at),
@@ -1899,14 +1900,14 @@ body = "Long ago."
             notification: None,
             shown: Default::default(),
         };
-        entries.push(crate::journal::Entry::Sent(row(1, "2027-01-04T09:00:00Z")));
-        entries.push(crate::journal::Entry::Answer(crate::journal::AnswerRow {
+        entries.push(crate::model::Entry::Sent(row(1, "2027-01-04T09:00:00Z")));
+        entries.push(crate::model::Entry::Answer(crate::model::AnswerRow {
             id: 1,
             sent_id: 1,
             at: utc("2027-01-04T18:00:00Z"),
             kind: AnswerKind::Done,
-            distress: Some(6),
-            happened: Some(crate::journal::Happened::Yes),
+            distress: crate::model::Distress::new(6),
+            happened: Some(crate::model::Happened::Yes),
             too_much: false,
             source: "terminal".into(),
         }));

@@ -359,10 +359,10 @@ fn words(text: &str) -> BTreeSet<String> {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::content::top;
     use crate::content::{Event, Fear, Needs};
     use crate::diag::Source;
     use crate::planner::Planner;
-    use crate::record::top;
 
     fn library(text: &str) -> Library {
         let mut library = Library::default();
@@ -927,7 +927,8 @@ mod tests {
 
     #[test]
     fn every_topic_of_the_article_is_planned_for_a_default_user_within_60_days() {
-        let coverage: Coverage = toml::from_str(include_str!("../docs/coverage.toml")).unwrap();
+        let coverage: Coverage =
+            toml::from_str(include_str!("../../../docs/coverage.toml")).unwrap();
         let names: Vec<&str> = coverage.topic.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, TOPICS);
         let (library, _) = Library::load(None);
@@ -973,7 +974,8 @@ mod tests {
         // A person's seed is random, and messages are drawn from pools larger than 60
         // days of slots, so no seed is certain to see a topic; a topic with one learn
         // message reached only about one in five. Each must reach three in four of 32.
-        let coverage: Coverage = toml::from_str(include_str!("../docs/coverage.toml")).unwrap();
+        let coverage: Coverage =
+            toml::from_str(include_str!("../../../docs/coverage.toml")).unwrap();
         let plans: Vec<BTreeSet<String>> = (0..32).map(planned_for_a_default_user).collect();
         for topic in coverage.topic.iter().filter(|t| !t.opt_in) {
             let reached = plans
