@@ -12,9 +12,9 @@ use crate::notify::{Answer, DEFAULT_ACTION, Event, Message, Notifier, step_label
 use crate::progress::{Decision, Felt};
 use crate::record::{self, FollowedUp, HowItWent};
 
-use super::memory::Memory;
+use super::records::Records;
 
-impl Memory {
+impl Records {
     /// Records an answer from a notification: what it calls for next.
     pub(super) fn answer(
         &mut self,
@@ -241,7 +241,7 @@ pub(crate) fn how_words(how: HowItWent) -> String {
 /// with the answers a step takes.
 pub(super) async fn reveal(
     notifier: &mut Notifier,
-    memory: &mut Memory,
+    records: &mut Records,
     event: &Event,
     library: &Library,
 ) {
@@ -254,8 +254,8 @@ pub(super) async fn reveal(
     };
     let actions = message.actions.clone();
     if let Some(n) = notifier.replace(event.id, &message, &actions).await {
-        if let Some(&sent_id) = memory.shown.get(&event.id) {
-            memory.shown.insert(n, sent_id);
+        if let Some(&sent_id) = records.shown.get(&event.id) {
+            records.shown.insert(n, sent_id);
         }
         debug!(
             "showed notification {}'s text as notification {n}",
@@ -268,18 +268,18 @@ pub(super) async fn reveal(
 /// [`how_it_went_question`]). Closing it or letting it be costs nothing.
 pub(super) async fn ask_how_it_went(
     notifier: &mut Notifier,
-    memory: &mut Memory,
+    records: &mut Records,
     event: &Event,
     ask: Ask,
     library: &Library,
 ) {
-    let Some(&sent_id) = memory.shown.get(&event.id) else {
+    let Some(&sent_id) = records.shown.get(&event.id) else {
         return;
     };
     let (message, actions) = how_it_went_question(library, event.prompt.as_deref(), ask.kind);
     if let Some(n) = notifier.replace(event.id, &message, &actions).await {
-        memory.shown.insert(n, sent_id);
-        memory.asked.insert(n, ask.answer_id);
+        records.shown.insert(n, sent_id);
+        records.asked.insert(n, ask.answer_id);
         debug!("asked how it went as notification {n}");
     }
 }
@@ -331,7 +331,7 @@ pub(crate) fn follow_up_answer(key: &str) -> Option<HowItWent> {
 /// occasion may still come this week.
 pub(super) async fn keep_open(
     notifier: &mut Notifier,
-    memory: &mut Memory,
+    records: &mut Records,
     event: &Event,
     config: &Config,
     library: &Library,
@@ -345,21 +345,21 @@ pub(super) async fn keep_open(
         .retain(|(key, _)| key != AnswerKind::NoChance.as_str());
     let actions = message.actions.clone();
     if let Some(n) = notifier.replace(event.id, &message, &actions).await
-        && let Some(&sent_id) = memory.shown.get(&event.id)
+        && let Some(&sent_id) = records.shown.get(&event.id)
     {
-        memory.shown.insert(n, sent_id);
+        records.shown.insert(n, sent_id);
     }
 }
 
 /// Closes the open notifications whose step has an answer in the journal (given from the
 /// terminal, say). One that vanished unanswered stays answerable from the terminal.
-pub(super) async fn close_answered(memory: &Memory, notifier: &mut Notifier) {
+pub(super) async fn close_answered(records: &Records, notifier: &mut Notifier) {
     for (n, _) in notifier.open() {
         // The question how an answered step went stays until it is answered or let be.
         let asks = notifier
             .message(n)
             .is_some_and(|m| m.actions.iter().any(|(key, _)| key.starts_with(HOW_KEY)));
-        if !asks && memory.answered(n) {
+        if !asks && records.answered(n) {
             debug!("notification {n} was answered elsewhere; closing it");
             notifier.close(n).await;
         }

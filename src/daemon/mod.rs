@@ -18,7 +18,7 @@
 //! signal, an answer from the notification server, a change in the watched directories,
 //! and — only while the server is away — the backoff to look for it again. All decisions
 //! are the planner's and the progression rules'; this module carries them out. What cannot
-//! be written to the journal yet (a full disk, say) is kept in memory ([`memory`]), planned
+//! be written to the journal yet (a full disk, say) is kept in memory ([`records`]), planned
 //! with, and written at the next wake; what is still unwritten at a stop goes to the
 //! recovery file (`crate::recovery`), replayed at the next start. A journal that could not
 //! be opened is tried again at every wake.
@@ -28,7 +28,7 @@
 //! daemon sleeps, so its memory does not grow with wakes or with the journal's age.
 
 mod answers;
-mod memory;
+mod records;
 mod send;
 
 use chrono::{DateTime, Utc};
@@ -51,7 +51,7 @@ pub(crate) use answers::{follow_up_answer, how_it_went_question, how_words};
 pub(crate) use send::urgent;
 
 use answers::{ask_how_it_went, close_answered, keep_open, reveal};
-use memory::Memory;
+use records::Records;
 use send::{say, send_due};
 
 /// `closer run`: the daemon at the edge, on the wall clock, until SIGTERM or SIGINT.
@@ -170,7 +170,7 @@ pub struct Daemon {
     paths: Paths,
     setup: Setup,
     seed: u64,
-    memory: Memory,
+    records: Records,
     notifier: Notifier,
     /// Answers and closings from the notification server, for [`Daemon::on_answer`].
     events: mpsc::UnboundedReceiver<Event>,
@@ -214,8 +214,8 @@ impl Daemon {
             );
         }
         let seed = crate::seed::load_or_create(&paths.seed())?;
-        let memory = Memory::open(&paths.journal(), wiring.busy_timeout);
-        memory.replay(&paths.recovery(), &setup.config, &setup.library, now);
+        let records = Records::open(&paths.journal(), wiring.busy_timeout);
+        records.replay(&paths.recovery(), &setup.config, &setup.library, now);
         let (events_tx, events) = mpsc::unbounded_channel();
         let mut notifier = Notifier::new(setup.config.max_open, events_tx);
         if let Bus::Address(address) = wiring.bus {
@@ -227,7 +227,7 @@ impl Daemon {
             reported: setup.problems.clone(),
             setup,
             seed,
-            memory,
+            records,
             notifier,
             events,
             started: now,
@@ -240,7 +240,7 @@ impl Daemon {
     /// wake. What this reads is let go before it returns.
     pub async fn turn(&mut self, now: DateTime<Utc>) -> Turn {
         let mut sent = Vec::new();
-        self.memory
+        self.records
             .flush(&self.setup.config, &self.setup.library, now);
         loop {
             // The journal is read afresh at every turn: the terminal may have answered,
@@ -248,19 +248,19 @@ impl Daemon {
             // sleep (the block ends): kept, a ten-year journal's 92-day window would stay
             // in memory, and what is rebuilt at every wake beside it would leave the heap
             // in fragments.
-            let memory = &mut self.memory;
-            let (config, history) = memory.read(&self.setup.config, &self.setup.library, now);
+            let records = &mut self.records;
+            let (config, history) = records.read(&self.setup.config, &self.setup.library, now);
             let planner = Planner::new(&config, &self.setup.library, self.seed);
-            let summary_at = memory.summary_due(&config, self.started);
+            let summary_at = records.summary_due(&config, self.started);
             if summary_at.is_some_and(|at| at <= now) {
-                memory
+                records
                     .send_summary(&config, &self.setup.library, &mut self.notifier, now)
                     .await;
                 continue;
             }
             let wake = planner.wake(&history.state, self.cursor, now);
             if !wake.send.is_empty() || !wake.missed.is_empty() {
-                send_due(&planner, memory, &mut self.notifier, &wake, &history, now).await;
+                send_due(&planner, records, &mut self.notifier, &wake, &history, now).await;
                 sent.extend(wake.send);
                 // A clock set backwards must not send again what was sent.
                 self.cursor = self.cursor.max(now);
@@ -284,18 +284,18 @@ impl Daemon {
                 .min()
                 .unwrap_or_else(|| timer::never(now));
             drop((config, history));
-            self.memory.release();
+            self.records.release();
             return Turn { sent, wake_at };
         }
     }
 
     /// Takes an answer (or a closing) from the notification server, heard at `now`.
     pub async fn on_answer(&mut self, event: Event, now: DateTime<Utc>) {
-        let config = self.memory.settled(&self.setup.config);
+        let config = self.records.settled(&self.setup.config);
         let library = &self.setup.library;
         let notifier = &mut self.notifier;
-        let memory = &mut self.memory;
-        let heard = memory.answer(&event, &config, library, now);
+        let records = &mut self.records;
+        let heard = records.answer(&event, &config, library, now);
         if heard.reveal {
             // A click on the body: a hidden text is shown in full; a step shows its
             // choices again, with how to answer from the terminal. From what the event
@@ -306,7 +306,7 @@ impl Daemon {
                 .iter()
                 .any(|(k, _)| k == DEFAULT_ACTION);
             if event.message.hidden {
-                reveal(notifier, memory, &event, library).await;
+                reveal(notifier, records, &event, library).await;
             } else if choices {
                 notifier.show_choices(event.id, &event.message).await;
             } else {
@@ -318,11 +318,11 @@ impl Daemon {
         }
         if let Some(ask) = heard.ask {
             // The question takes the answered notification's place.
-            ask_how_it_went(notifier, memory, &event, ask, library).await;
+            ask_how_it_went(notifier, records, &event, ask, library).await;
         } else if heard.no_chance {
             // The occasion may still come this week: the step stays, without "No chance
             // yet".
-            keep_open(notifier, memory, &event, &config, library).await;
+            keep_open(notifier, records, &event, &config, library).await;
         } else if matches!(event.answer, Answer::Action(_)) {
             // Some servers leave an answered notification on screen.
             notifier.close(event.id).await;
@@ -354,7 +354,7 @@ impl Daemon {
             &mut self.reported,
         )
         .await;
-        close_answered(&self.memory, &mut self.notifier).await;
+        close_answered(&self.records, &mut self.notifier).await;
     }
 
     /// The terminal wrote to the journal (an answer, a pause, a ladder moved; SIGUSR1):
@@ -362,7 +362,7 @@ impl Daemon {
     /// step's notification goes once it is answered.
     pub async fn on_journal_written(&mut self) {
         debug!("woken to read the journal again");
-        close_answered(&self.memory, &mut self.notifier).await;
+        close_answered(&self.records, &mut self.notifier).await;
     }
 
     /// The notification server was away and it is time to look for it again.
@@ -374,19 +374,19 @@ impl Daemon {
     /// meanwhile, and keeps what is still unwritten in the recovery file.
     pub async fn stop(mut self, now: DateTime<Utc>) {
         self.notifier.close_all().await;
-        let config = self.memory.settled(&self.setup.config);
+        let config = self.records.settled(&self.setup.config);
         while let Ok(event) = self.events.try_recv() {
-            self.memory
+            self.records
                 .answer(&event, &config, &self.setup.library, now);
         }
-        self.memory
+        self.records
             .flush(&self.setup.config, &self.setup.library, now);
-        crate::recovery::keep_or_print(&self.paths.recovery(), &self.memory.unwritten());
+        crate::recovery::keep_or_print(&self.paths.recovery(), &self.records.unwritten());
     }
 
     /// The journal this daemon writes, if it could be opened.
     pub fn journal(&self) -> Option<&crate::journal::Journal> {
-        self.memory.journal.as_ref()
+        self.records.journal.as_ref()
     }
 }
 

@@ -13,7 +13,7 @@ use crate::planner::{Firing, Planner, Wake};
 use crate::record;
 
 use super::local;
-use super::memory::Memory;
+use super::records::Records;
 
 /// How many missed prompts are named one by one in the log.
 pub(super) const MISSED_SHOWN: usize = 24;
@@ -22,7 +22,7 @@ pub(super) const MISSED_SHOWN: usize = 24;
 /// and says once when closer starts sending fewer steps.
 pub(super) async fn send_due(
     planner: &Planner<'_>,
-    memory: &mut Memory,
+    records: &mut Records,
     notifier: &mut Notifier,
     wake: &Wake,
     history: &History,
@@ -47,7 +47,7 @@ pub(super) async fn send_due(
         info!("and {more} more missed (asleep or off); not sent");
     }
     if !wake.send.is_empty()
-        && let Some(note) = memory.past_harm_note_once(config, now)
+        && let Some(note) = records.past_harm_note_once(config, now)
     {
         // The config turned the physical or sexual ladder on: how to keep its text off
         // the screen, as `closer ladder enable` says it.
@@ -75,7 +75,7 @@ pub(super) async fn send_due(
         config.timezone,
     );
     for firing in &wake.send {
-        let gentler = memory.gentler_once(planner.library, history, firing, config);
+        let gentler = records.gentler_once(planner.library, history, firing, config);
         let delivery = deliver(
             config,
             planner.library,
@@ -85,11 +85,11 @@ pub(super) async fn send_due(
             gentler.as_deref(),
         )
         .await;
-        memory.sent(planner, firing, delivery, now);
+        records.sent(planner, firing, delivery, now);
     }
     let mut timeline = history.state.sent.clone();
     timeline.extend(wake.send.iter().map(|f| planner.sent(f)));
-    if planner.fewer(&timeline) && memory.say_fewer_once(now) {
+    if planner.fewer(&timeline) && records.say_fewer_once(now) {
         let note = "No answer to the last few steps, which is fine. closer will send fewer \
                     of them for now; answering one brings them back.";
         info!("{note}");

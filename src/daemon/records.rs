@@ -1,6 +1,6 @@
-//! What the daemon holds between turns: the journal, and what could not be written to it
-//! yet (prompts sent, answers, how steps went), kept in memory, planned with, and written
-//! at the next wake or, at a stop, to the recovery file.
+//! What the daemon records, and holds between turns: the journal, and what could not be
+//! written to it yet (prompts sent, answers, how steps went), kept in memory, planned
+//! with, and written at the next wake or, at a stop, to the recovery file.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,7 +23,7 @@ use crate::setup::{self, Restarts};
 
 /// The journal, and what could not be written to it yet.
 #[derive(Debug)]
-pub(super) struct Memory {
+pub(super) struct Records {
     pub(super) journal: Option<Journal>,
     /// Where the journal is, to open it again when it could not be opened.
     pub(super) path: std::path::PathBuf,
@@ -43,9 +43,9 @@ pub(super) struct Memory {
     pub(super) asked: HashMap<u32, i64>,
 }
 
-impl Memory {
-    pub(super) fn open(path: &Path, busy_timeout: Duration) -> Memory {
-        let mut memory = Memory {
+impl Records {
+    pub(super) fn open(path: &Path, busy_timeout: Duration) -> Records {
+        let mut records = Records {
             journal: None,
             path: path.to_owned(),
             busy_timeout,
@@ -55,8 +55,8 @@ impl Memory {
             shown: HashMap::new(),
             asked: HashMap::new(),
         };
-        memory.journal = Memory::connect(path, busy_timeout, true);
-        memory
+        records.journal = Records::connect(path, busy_timeout, true);
+        records
     }
 
     /// Opens the journal; `loud` says why it cannot be (a retry at each wake is quiet).
@@ -92,7 +92,7 @@ impl Memory {
     /// say), so that what the terminal wrote there (a pause) is seen.
     pub(super) fn reopen(&mut self) {
         if self.journal.is_none() {
-            self.journal = Memory::connect(&self.path, self.busy_timeout, false);
+            self.journal = Records::connect(&self.path, self.busy_timeout, false);
             if self.journal.is_some() {
                 info!("the journal {} is open now", self.path.display());
             }
@@ -439,20 +439,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (config, library) = one_step_rule();
         let planner = Planner::new(&config, &library, 1);
-        let mut memory = Memory::open(&dir.path().join(journal::FILE_NAME), journal::BUSY_TIMEOUT);
+        let mut records =
+            Records::open(&dir.path().join(journal::FILE_NAME), journal::BUSY_TIMEOUT);
         let now = Utc::now();
         let firing = planner.now(0, &History::default().state, now);
 
         // The disk refuses writes: the prompt is kept, and planned with.
-        memory
+        records
             .journal
             .as_ref()
             .unwrap()
             .refuse_writes(true)
             .unwrap();
-        memory.sent(&planner, &firing, Delivery::Shown(7), now);
-        assert_eq!(memory.unsaved.len(), 1);
-        let (_, history) = memory.read(&config, &library, now);
+        records.sent(&planner, &firing, Delivery::Shown(7), now);
+        assert_eq!(records.unsaved.len(), 1);
+        let (_, history) = records.read(&config, &library, now);
         assert_eq!(history.state.sent.len(), 1);
         // An answer to it waits too.
         let event = Event {
@@ -461,19 +462,19 @@ mod tests {
             answer: Answer::Action("done".into()),
             message: Message::note("t", "b"),
         };
-        memory.answer(&event, &config, &library, now);
-        assert_eq!(memory.pending.len(), 1);
+        records.answer(&event, &config, &library, now);
+        assert_eq!(records.pending.len(), 1);
 
         // The disk is back: both are written, once.
-        memory
+        records
             .journal
             .as_ref()
             .unwrap()
             .refuse_writes(false)
             .unwrap();
-        memory.flush(&config, &library, now);
-        assert!(memory.unsaved.is_empty() && memory.pending.is_empty());
-        let entries = memory.journal.as_ref().unwrap().entries(None).unwrap();
+        records.flush(&config, &library, now);
+        assert!(records.unsaved.is_empty() && records.pending.is_empty());
+        let entries = records.journal.as_ref().unwrap().entries(None).unwrap();
         let kinds: Vec<&str> = entries
             .iter()
             .map(|e| match e {
@@ -483,9 +484,9 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, ["sent", "answer"]);
-        memory.flush(&config, &library, now);
+        records.flush(&config, &library, now);
         assert_eq!(
-            memory
+            records
                 .journal
                 .as_ref()
                 .unwrap()
@@ -504,22 +505,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (config, library) = one_step_rule();
         let planner = Planner::new(&config, &library, 1);
-        let mut memory = Memory::open(&dir.path().join(journal::FILE_NAME), journal::BUSY_TIMEOUT);
+        let mut records =
+            Records::open(&dir.path().join(journal::FILE_NAME), journal::BUSY_TIMEOUT);
         let now = Utc::now();
         let firing = planner.now(0, &History::default().state, now);
-        memory.sent(&planner, &firing, Delivery::Shown(7), now);
+        records.sent(&planner, &firing, Delivery::Shown(7), now);
         let done = Event {
             id: 7,
             prompt: firing.prompt.clone(),
             answer: Answer::Action("done".into()),
             message: Message::note("t", "b"),
         };
-        let heard = memory.answer(&done, &config, &library, now);
+        let heard = records.answer(&done, &config, &library, now);
         let ask = heard.ask.expect("asked how it went");
-        memory.asked.insert(8, ask.answer_id);
+        records.asked.insert(8, ask.answer_id);
 
         // The disk refuses writes: "Too much" is kept, and still names where help is.
-        let journal = memory.journal.as_ref().unwrap();
+        let journal = records.journal.as_ref().unwrap();
         journal.refuse_writes(true).unwrap();
         let too_much = Event {
             id: 8,
@@ -527,10 +529,10 @@ mod tests {
             answer: Answer::Action(format!("{HOW_KEY}too-much")),
             message: Message::note("How did it go?", "b"),
         };
-        let heard = memory.answer(&too_much, &config, &library, now);
+        let heard = records.answer(&too_much, &config, &library, now);
         assert!(heard.too_much);
-        assert_eq!(memory.pending_how.len(), 1);
-        let kept = memory.unwritten();
+        assert_eq!(records.pending_how.len(), 1);
+        let kept = records.unwritten();
         assert!(
             kept.iter().any(|u| matches!(
                 u,
@@ -540,15 +542,15 @@ mod tests {
         );
 
         // The disk is back: it completes that answer, once.
-        memory
+        records
             .journal
             .as_ref()
             .unwrap()
             .refuse_writes(false)
             .unwrap();
-        memory.flush(&config, &library, now);
-        assert!(memory.pending_how.is_empty());
-        let answer = memory
+        records.flush(&config, &library, now);
+        assert!(records.pending_how.is_empty());
+        let answer = records
             .journal
             .as_ref()
             .unwrap()
