@@ -645,19 +645,18 @@ fn the_question_after_did_it_asks_as_its_buttons_do() {
     use std::time::Duration;
     const WAIT: Duration = Duration::from_secs(20);
     let desktop = Desktop::start();
-    // One step within two seconds, then none for an hour.
+    // One step at 09:00, on a simulated Monday.
     let home = Home::with_config(
         "timezone = \"UTC\"\n[content]\nladders = [\"emotional\"]\n\
          [limits]\nquiet_hours = \"off\"\nmin_gap = \"1h\"\nmax_per_day = 100\n\
-         [[schedule]]\nname = \"step\"\nsend = \"step\"\ncron = \"*/2 * * * * *\"\n",
+         [[schedule]]\nname = \"step\"\nsend = \"step\"\ncron = \"0 9 * * *\"\n",
     );
-    let daemon = home.daemon(Some(&desktop));
+    let mut sim = crate::support::sim::Sim::open(&home, Some(&desktop), "2026-01-05T08:00:00Z");
+    sim.next_sent(1);
     let step = desktop.wait_for_notifications(1, WAIT)[0].clone();
     assert_eq!(step.hints["category"]["data"], "x-closer.step");
-    // A person's reaction time: the daemon's listener subscribes meanwhile.
-    std::thread::sleep(Duration::from_millis(500));
     desktop.click("done");
-    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    sim.hear_choice();
     let question = desktop.wait_for_notifications(2, WAIT)[1].clone();
     assert_eq!(question.summary, "How did it go?");
     // Whether what was feared happened, in the step's own words.
