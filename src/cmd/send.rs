@@ -88,7 +88,7 @@ async fn send(paths: &Paths, args: &SendArgs) -> anyhow::Result<Status> {
     };
     let seed = crate::seed::load_or_create(&paths.seed())?;
     let planner = Planner::new(&config, &setup.library, seed);
-    let firing = planner.now(rule, &history.state, Utc::now());
+    let firing = planner.off_schedule(rule, &history.state, Utc::now());
     let Some(message) = Message::for_firing(&config, &setup.library, &firing) else {
         anyhow::bail!("rule \"{}\" has nothing to send", schedule[rule].name);
     };

@@ -442,7 +442,7 @@ mod tests {
         let mut records =
             Records::open(&dir.path().join(journal::FILE_NAME), journal::BUSY_TIMEOUT);
         let now = Utc::now();
-        let firing = planner.now(0, &History::default().state, now);
+        let firing = planner.off_schedule(0, &History::default().state, now);
 
         // The disk refuses writes: the prompt is kept, and planned with.
         records
@@ -508,7 +508,7 @@ mod tests {
         let mut records =
             Records::open(&dir.path().join(journal::FILE_NAME), journal::BUSY_TIMEOUT);
         let now = Utc::now();
-        let firing = planner.now(0, &History::default().state, now);
+        let firing = planner.off_schedule(0, &History::default().state, now);
         records.sent(&planner, &firing, Delivery::Shown(7), now);
         let done = Event {
             id: 7,

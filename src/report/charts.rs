@@ -6,8 +6,8 @@ use plotters::coord::combinators::{BindKeyPoints, WithKeyPoints};
 use plotters::coord::types::RangedCoordi32;
 use plotters::prelude::*;
 
+use super::append;
 use super::facts::{DAY, Facts, LadderFacts};
-use super::w;
 use crate::journal::AnswerKind;
 use crate::markup::html as escape;
 
@@ -61,7 +61,7 @@ pub(super) fn dark_chart_css() -> String {
     let mut css = String::from("@media (prefers-color-scheme: dark) {\n");
     for s in SWATCHES {
         let light = hex(s.light);
-        w(
+        append(
             &mut css,
             format_args!(
                 "  svg [fill=\"{light}\"] {{ fill: {d}; }}\n  svg [stroke=\"{light}\"] {{ stroke: {d}; }}\n",

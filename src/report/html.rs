@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate, TimeDelta};
 use super::charts::{dark_chart_css, ladder_chart, tidy_svg};
 use super::facts::{Facts, Totals};
 use super::summary::summary_sentences;
-use super::{ReportInput, w};
+use super::{ReportInput, append};
 use crate::content::{Category, Ladder, Library};
 use crate::history::Words;
 use crate::journal::{Distress, Entry, Happened};
@@ -19,8 +19,8 @@ use crate::say::{count, times};
 pub fn render(input: &ReportInput) -> String {
     let facts = Facts::digest(input);
     let mut out = String::with_capacity(64 * 1024);
-    w(&mut out, format_args!("{HEAD_START}"));
-    w(
+    append(&mut out, format_args!("{HEAD_START}"));
+    append(
         &mut out,
         format_args!(
             "<title>closer: {}</title>\n<style>\n{CSS}{}</style>\n</head>\n<body>\n<main>\n",
@@ -28,7 +28,7 @@ pub fn render(input: &ReportInput) -> String {
             dark_chart_css()
         ),
     );
-    w(
+    append(
         &mut out,
         format_args!(
             "<header>\n<p class=\"eyebrow\">closer · a picture of {}</p>\n<p class=\"range\">{} to {}</p>\n</header>\n",
@@ -38,7 +38,7 @@ pub fn render(input: &ReportInput) -> String {
         ),
     );
     if let Some(why) = input.steps_paused {
-        w(
+        append(
             &mut out,
             format_args!(
                 "<section class=\"paused\">\n<h2>Steps are paused</h2>\n<p>Steps are paused ({}); only kind \
@@ -56,7 +56,7 @@ pub fn render(input: &ReportInput) -> String {
         feared(&mut out, input, &facts);
         calendar(&mut out, &facts);
     }
-    w(
+    append(
         &mut out,
         format_args!("{FOOTER}</main>\n</body>\n</html>\n"),
     );
@@ -78,7 +78,7 @@ fn empty_state(out: &mut String, f: &Facts) {
     } else {
         "Nothing here yet.".to_owned()
     };
-    w(
+    append(
         out,
         format_args!(
             "<section class=\"empty\">\n<h1>{heading}</h1>\n<p>When you answer a step, it will show up here.</p>\n\
@@ -87,12 +87,12 @@ fn empty_state(out: &mut String, f: &Facts) {
         ),
     );
     if !f.ladders.is_empty() {
-        w(
+        append(
             out,
             format_args!("<p>Where your ladders stand:</p>\n<ul class=\"standing\">\n"),
         );
         for l in &f.ladders {
-            w(
+            append(
                 out,
                 format_args!(
                     "<li><strong>{}</strong> ({}): rung {} of {}</li>\n",
@@ -103,34 +103,34 @@ fn empty_state(out: &mut String, f: &Facts) {
                 ),
             );
         }
-        w(out, format_args!("</ul>\n"));
+        append(out, format_args!("</ul>\n"));
     }
-    w(out, format_args!("</section>\n"));
+    append(out, format_args!("</section>\n"));
 }
 
 fn summary(out: &mut String, f: &Facts) {
     let sentences = summary_sentences(f);
     let (first, rest) = sentences.split_first().expect("a headline");
-    w(
+    append(
         out,
         format_args!("<section class=\"summary\">\n<h1>{}</h1>\n", escape(first)),
     );
     for s in rest {
-        w(out, format_args!("<p>{}</p>\n", escape(s)));
+        append(out, format_args!("<p>{}</p>\n", escape(s)));
     }
-    w(out, format_args!("</section>\n"));
+    append(out, format_args!("</section>\n"));
 }
 
 fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
-    w(
+    append(
         out,
         format_args!("<section class=\"ladders\">\n<h2>Your ladders</h2>\n"),
     );
-    w(out, format_args!("{LEGEND}"));
+    append(out, format_args!("{LEGEND}"));
     for l in &f.ladders {
         // A person's own ladder by its name and description, in their words.
         let (name, what) = (escape(&l.heading()), escape(&l.what));
-        w(
+        append(
             out,
             format_args!("<article class=\"ladder\">\n<h3>{name} <span>{what}</span></h3>\n"),
         );
@@ -157,18 +157,18 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
             );
         }
         line.push('.');
-        w(
+        append(
             out,
             format_args!("<p class=\"where\">{}</p>\n", escape(&line)),
         );
         if let Some(title) = step_title(input.library, l.ladder, l.now_rung) {
-            w(
+            append(
                 out,
                 format_args!("<p class=\"now\">Now: {}</p>\n", escape(title)),
             );
         }
         if l.answers.is_empty() {
-            w(
+            append(
                 out,
                 format_args!(
                     "<p class=\"quiet\">No steps on this ladder {}.</p>\n",
@@ -181,14 +181,14 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
                 l.named()
             );
             match ladder_chart(l, f) {
-                Ok(svg) => w(
+                Ok(svg) => append(
                     out,
                     format_args!(
                         "<figure class=\"chart\">\n{}</figure>\n",
                         tidy_svg(&svg, &label)
                     ),
                 ),
-                Err(e) => w(
+                Err(e) => append(
                     out,
                     format_args!(
                         "<p class=\"quiet\">This chart could not be drawn ({}).</p>\n",
@@ -197,9 +197,9 @@ fn ladders(out: &mut String, f: &Facts, input: &ReportInput) {
                 ),
             }
         }
-        w(out, format_args!("</article>\n"));
+        append(out, format_args!("</article>\n"));
     }
-    w(out, format_args!("</section>\n"));
+    append(out, format_args!("</section>\n"));
 }
 
 /// What the person feared against what happened, from the steps where they said so
@@ -250,7 +250,7 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
         0 => String::new(),
         n => format!(" Partly, {}.", times(n)),
     };
-    w(
+    append(
         out,
         format_args!(
             "<section class=\"feared\">\n<h2>What you feared, and what happened</h2>\n\
@@ -268,7 +268,7 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
             Happened::No => {}
         }
     }
-    w(
+    append(
         out,
         format_args!("<h3>Step by step</h3>\n<ul class=\"by-step\">\n"),
     );
@@ -277,7 +277,7 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
             0 => String::new(),
             p => format!(", partly {p}"),
         };
-        w(
+        append(
             out,
             format_args!(
                 "<li>{}: you expected it to go badly; it did {yes} of {}{part}</li>\n",
@@ -286,7 +286,7 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
             ),
         );
     }
-    w(out, format_args!("</ul>\n<h3>Each time</h3>\n<ul>\n"));
+    append(out, format_args!("</ul>\n<h3>Each time</h3>\n<ul>\n"));
     for (date, title, distress, happened) in rows.iter().rev() {
         let what = match happened {
             Happened::Yes => "what you feared happened, and you met it",
@@ -295,7 +295,7 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
         };
         // How hard it felt, only when the person said so.
         let felt = distress.map_or_else(String::new, |d| format!(" (how hard it felt: {d} of 10)"));
-        w(
+        append(
             out,
             format_args!(
                 "<li>{}: {} — {what}{felt}</li>\n",
@@ -304,11 +304,11 @@ fn feared(out: &mut String, input: &ReportInput, f: &Facts) {
             ),
         );
     }
-    w(out, format_args!("</ul>\n</section>\n"));
+    append(out, format_args!("</ul>\n</section>\n"));
 }
 
 fn calendar(out: &mut String, f: &Facts) {
-    w(
+    append(
         out,
         format_args!(
             "<section class=\"calendar\">\n<h2>Day by day</h2>\n\
@@ -317,7 +317,7 @@ fn calendar(out: &mut String, f: &Facts) {
         ),
     );
     for d in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] {
-        w(out, format_args!("<div class=\"dow\">{d}</div>\n"));
+        append(out, format_args!("<div class=\"dow\">{d}</div>\n"));
     }
     let mut per_day: BTreeMap<NaiveDate, Totals> = BTreeMap::new();
     for a in &f.answers {
@@ -325,7 +325,7 @@ fn calendar(out: &mut String, f: &Facts) {
     }
     let lead = f.first.weekday().num_days_from_monday();
     for _ in 0..lead {
-        w(out, format_args!("<div class=\"day out\"></div>\n"));
+        append(out, format_args!("<div class=\"day out\"></div>\n"));
     }
     let mut day = f.first;
     while day <= f.today {
@@ -353,7 +353,7 @@ fn calendar(out: &mut String, f: &Facts) {
             day.format("%-d").to_string()
         };
         let today = if day == f.today { " today" } else { "" };
-        w(
+        append(
             out,
             format_args!(
                 "<div class=\"day l{level}{today}\" title=\"{}: {what}\"><span>{label}</span>{}</div>\n",
@@ -369,9 +369,9 @@ fn calendar(out: &mut String, f: &Facts) {
     }
     let trail = (7 - (lead + f.days) % 7) % 7;
     for _ in 0..trail {
-        w(out, format_args!("<div class=\"day out\"></div>\n"));
+        append(out, format_args!("<div class=\"day out\"></div>\n"));
     }
-    w(
+    append(
         out,
         format_args!(
             "</div>\n<p class=\"scale\">none <i class=\"l0\"></i><i class=\"l1\"></i><i class=\"l2\"></i>\

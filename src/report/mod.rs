@@ -47,7 +47,7 @@ pub struct ReportInput<'a> {
 }
 
 /// Appends formatted text; writing to a String cannot fail.
-fn w(out: &mut String, args: std::fmt::Arguments) {
+fn append(out: &mut String, args: std::fmt::Arguments) {
     let _ = out.write_fmt(args);
 }
 

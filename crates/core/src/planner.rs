@@ -557,7 +557,7 @@ impl<'a> Planner<'a> {
     }
 
     /// A prompt from `rule` for right now, outside the schedule (`closer send`).
-    pub fn now(&self, rule: usize, state: &State, now: DateTime<Utc>) -> Firing {
+    pub fn off_schedule(&self, rule: usize, state: &State, now: DateTime<Utc>) -> Firing {
         let category = self.config.schedule[rule].send;
         let prompt = self
             .choose(category, &state.sent, state, now)
