@@ -571,7 +571,7 @@ fn next_and_status_show_the_rung_the_daemon_restarts_at_after_a_long_break() {
     assert_eq!(journal.entries(None).unwrap().len(), 1);
 }
 
-/// Runs `closer ARGS` to the end, failing (not hanging) if it takes over 20 seconds.
+/// Runs `closer ARGS` to the end, failing (not hanging) if it takes over a minute.
 fn run_within(home: &Home, args: &[&str]) -> crate::support::home::Run {
     let child = home
         .cmd(args)
@@ -582,11 +582,11 @@ fn run_within(home: &Home, args: &[&str]) -> crate::support::home::Run {
     let pid = rustix::process::Pid::from_child(&child);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || tx.send(child.wait_with_output()));
-    match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
         Ok(out) => crate::support::home::Run::from(out.unwrap()),
         Err(_) => {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-            panic!("closer {args:?} did not finish within 20 s");
+            panic!("closer {args:?} did not finish within a minute");
         }
     }
 }
@@ -848,7 +848,9 @@ fn check_lists_thirty_thousand_problems_quickly() {
         text += &format!("unknown{i} = 1\n");
     }
     let home = Home::with_config(&text);
-    let started = std::time::Instant::now();
+    // It took minutes in a debug build while each problem was placed by a scan from the
+    // top of the file; now about a second. `run_within` fails it if it takes minutes
+    // again: a bound against the old slowness, not a timing.
     let run = run_within(&home, &["check"]);
     assert_eq!(run.code, Some(1));
     // Warnings (about content, which never fail a check) aside.
@@ -857,13 +859,6 @@ fn check_lists_thirty_thousand_problems_quickly() {
     assert!(
         run.stdout
             .contains("config.toml:30001:1: `unknown29999`: unknown key")
-    );
-    // It took minutes in a debug build while each problem was placed by a scan from the
-    // top of the file; now about a second. Generous, for a busy machine.
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(15),
-        "{:?}",
-        started.elapsed()
     );
 }
 
