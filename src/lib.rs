@@ -11,13 +11,13 @@
 pub use closer_core::{
     config, content, diag, fields, lint, model, planner, progress, say, schedule, when,
 };
+// The store's modules under their old names, so `crate::journal::Journal` still reads.
+pub use store::{history, journal, record, recovery};
 
 pub mod cli;
 mod cmd;
 pub mod daemon;
 pub mod files;
-pub mod history;
-pub mod journal;
 pub mod ladder_file;
 pub mod lock;
 mod markup;
@@ -25,14 +25,13 @@ pub mod notify;
 pub mod packs;
 pub mod paths;
 mod ready;
-pub mod record;
-pub mod recovery;
 pub mod report;
 pub mod seed;
 pub mod service;
 mod session;
 mod setup;
 pub mod signals;
+pub mod store;
 mod timer;
 mod watch;
 
