@@ -62,6 +62,15 @@ section "cargo test --locked"
 # Unit and integration tests (the latter against a private bus, Xvfb and dunst).
 cargo test --locked
 
+section "scripts/test-gnome.sh"
+# The tests on GNOME Shell, where it is installed (test.sh does not install it: some 600
+# packages).
+if command -v gnome-shell >/dev/null; then
+  bash scripts/test-gnome.sh
+else
+  echo "skipped: gnome-shell not installed"
+fi
+
 section "scripts/deb-check.sh"
 # The Debian package: built (release, fat LTO), checked, installed, run, removed.
 bash scripts/deb-check.sh

@@ -763,3 +763,103 @@ fn xfce_expires_a_message_but_a_step_stays_until_answered() {
     daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
     desktop.wait_closed(step.id.unwrap(), WAIT);
 }
+
+/// The whole conversation on GNOME Shell (headless, on its own buses), answered with the
+/// pointer as a person would: onto the banner so that GNOME draws its buttons, a click on
+/// the one found in a screenshot. GNOME draws three buttons: "Too much" is among them.
+#[test]
+#[ignore = "needs gnome-shell (some 600 packages, not installed by scripts/test.sh): run by scripts/test-gnome.sh"]
+fn gnome_the_whole_conversation_with_clicks_on_its_banner() {
+    use crate::support::gnome::Gnome;
+    let gnome = Gnome::start();
+    let desktop = gnome.desktop();
+    let home = Home::with_config(&format!(
+        "{}[help]\ncrisis = \"{CONTACT}\"\n",
+        one_step_config()
+    ));
+    let (mut daemon, step) = one_step(desktop, &home);
+    let id = step.id.expect("the server gave the step an id");
+    // Kept by GNOME after a click (and the other open ones of closer's with it), until
+    // closer replaces or closes it.
+    assert_eq!(step.hints["resident"]["data"], true, "{:?}", step.hints);
+
+    gnome.click("hard", WAIT);
+    daemon.wait_for_log(": hard (\"It was hard\")", 1, WAIT);
+    assert_eq!(answers(&home), [(AnswerKind::Hard, "notification".into())]);
+    let question = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
+        desktop.notifications().into_iter().find(|n| {
+            n.id.is_some()
+                && n.actions
+                    .first()
+                    .is_some_and(|(k, _)| k.starts_with("how-"))
+        })
+    })
+    .unwrap_or_else(|| panic!("no question after {id}: {:#?}", desktop.notifications()));
+    // A new notification, the step closed: GNOME draws no buttons on a banner replaced
+    // while shown.
+    assert_eq!(question.replaces_id, 0, "{question:?}");
+    desktop.wait_closed(id, WAIT);
+    // GNOME draws the first three: "Too much" moves up among them, and the body says how
+    // to give "Yes" (and every answer) from the terminal.
+    let keys: Vec<&str> = question.actions.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["how-no", "how-partly", "how-too-much", "how-yes"],
+        "{question:?}"
+    );
+    assert!(
+        question.body.ends_with(
+            "To answer: `closer hard --happened no` (or partly, yes), or `--felt too-much`."
+        ),
+        "{question:?}"
+    );
+    gnome.click("how-too-much", WAIT);
+    daemon.wait_for_log("how it went, for notification", 1, WAIT);
+    desktop.wait_closed(question.id.unwrap(), WAIT);
+    let rows = answer_rows(&home);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].too_much, "{rows:?}");
+
+    let note = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
+        desktop
+            .notifications()
+            .into_iter()
+            .find(|n| n.summary == "Help is there" && n.id.is_some())
+    })
+    .unwrap_or_else(|| panic!("no note: {:#?}", desktop.notifications()));
+    let shown_at = Instant::now();
+    assert!(
+        note.body
+            .starts_with(&format!("Your crisis contact: {CONTACT}.")),
+        "{note:?}"
+    );
+    assert_eq!(note.hints["urgency"]["data"], 2, "{:?}", note.hints);
+    assert_eq!(note.expire_timeout, 0);
+    let note_id = note.id.unwrap();
+    let appeared = poll_until(Instant::now() + WAIT, Duration::from_millis(100), || {
+        gnome.is_shown(note_id).then_some(())
+    });
+    assert!(appeared.is_some(), "the note never showed: {note:?}");
+    let gone = poll_until(shown_at + NOTE_STAYS, Duration::from_secs(1), || {
+        (!gnome.is_shown(note_id)).then(|| shown_at.elapsed())
+    });
+    let kept = match gone {
+        None => "critical; still shown after 60 s".to_owned(),
+        Some(after) => format!(
+            "critical; gone within {} s",
+            after.as_secs().div_ceil(10) * 10
+        ),
+    };
+
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(3)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    assert_in_readme(&format!(
+        "| gnome-shell {} (Wayland) | buttons, drawn while the pointer is on the banner; three at most | a new notification, the step closed; \"Too much\" among the three; answered there | {kept} |",
+        Gnome::version()
+    ));
+}
