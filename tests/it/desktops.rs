@@ -106,11 +106,22 @@ fn assert_in_readme(row: &str) {
 /// in the README's Desktops table.
 fn the_conversation_on(server: Server) {
     let desktop = Desktop::start_with(server);
+    let seen = the_conversation_there(&desktop, server);
+    assert_in_readme(&format!(
+        "| {} | {} | {seen}",
+        server_cell(server),
+        how_answered(server)
+    ));
+}
+
+/// The conversation of [`the_conversation_on`] on `desktop`, whose server is answered as
+/// `clicks` is (see [`Desktop::click`]); the last two cells of what it saw.
+fn the_conversation_there(desktop: &Desktop, clicks: Server) -> String {
     let home = Home::with_config(&format!(
         "{}[help]\ncrisis = \"{CONTACT}\"\n",
         one_step_config()
     ));
-    let (mut daemon, step) = one_step(&desktop, &home);
+    let (mut daemon, step) = one_step(desktop, &home);
     let id = step.id.expect("the server gave the step an id");
 
     desktop.click("hard");
@@ -138,7 +149,7 @@ fn the_conversation_on(server: Server) {
         );
         "a new notification, the step closed"
     };
-    if matches!(server, Server::Lxqt | Server::Swaync) {
+    if matches!(clicks, Server::Lxqt | Server::Swaync) {
         // LXQt would keep the step's answers under the question, swaync would close the
         // question with the step.
         assert_eq!(follow_up, "a new notification, the step closed");
@@ -210,11 +221,7 @@ fn the_conversation_on(server: Server) {
         "{}",
         daemon.log()
     );
-    assert_in_readme(&format!(
-        "| {} | {} | {follow_up}; answered there | {kept} |",
-        server_cell(server),
-        how_answered(server)
-    ));
+    format!("{follow_up}; answered there | {kept} |")
 }
 
 #[test]
@@ -861,5 +868,19 @@ fn gnome_the_whole_conversation_with_clicks_on_its_banner() {
     assert_in_readme(&format!(
         "| gnome-shell {} (Wayland) | buttons, drawn while the pointer is on the banner; three at most | a new notification, the step closed; \"Too much\" among the three; answered there | {kept} |",
         Gnome::version()
+    ));
+}
+
+/// The whole conversation on KDE Plasma's notification server (plasmashell on X11, on its
+/// own bus), answered with clicks on the buttons of its popups.
+#[test]
+#[ignore = "needs plasma-desktop (some 500 packages, not installed by scripts/test.sh): run by scripts/test-kde.sh"]
+fn plasma_the_whole_conversation_with_clicks() {
+    use crate::support::plasma::Plasma;
+    let plasma = Plasma::start();
+    let seen = the_conversation_there(plasma.desktop(), Server::Xfce);
+    assert_in_readme(&format!(
+        "| plasma-workspace {} (X11) | buttons | {seen}",
+        Plasma::version()
     ));
 }

@@ -428,14 +428,14 @@ fn start_system_bus(dir: &Path) -> (Guard, String) {
 
 /// A child stopped (SIGTERM, then SIGKILL) on drop.
 #[derive(Debug)]
-struct Guard(Option<Child>);
+pub(super) struct Guard(Option<Child>);
 
 impl Guard {
-    fn none() -> Guard {
+    pub(super) fn none() -> Guard {
         Guard(None)
     }
 
-    fn spawn(command: &mut Command, log: &Path) -> Guard {
+    pub(super) fn spawn(command: &mut Command, log: &Path) -> Guard {
         let file = || fs::File::create(log).expect("cannot create a log");
         let out = file();
         let err = out.try_clone().expect("cannot share a log");

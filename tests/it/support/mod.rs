@@ -2,3 +2,4 @@
 pub mod desktop;
 pub mod gnome;
 pub mod home;
+pub mod plasma;
