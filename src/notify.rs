@@ -252,6 +252,23 @@ const THREE_BUTTONS: &[&str] = &["gnome-shell"];
 /// The answer that must never be out of reach: "Too much" on the question how it went.
 const MUST_REACH: &str = "how-too-much";
 
+/// Servers whose message list draws no buttons and keeps what comes while it is open
+/// there, unshown, unless it is critical, by name: GNOME Shell (43). A click on a step in
+/// that list shows its choices again: there with critical urgency, so that they come as a
+/// banner with its buttons once the list is closed (the reply to the person's own click).
+const LIST_WITHOUT_BUTTONS: &[&str] = &["gnome-shell"];
+
+/// `message` shown again after a click on it ([`Notifier::show_choices`]): with how to
+/// answer in a terminal, and critical where the server would otherwise show it without its
+/// buttons ([`LIST_WITHOUT_BUTTONS`]).
+fn choices_again(server: Option<&Server>, message: &Message) -> Message {
+    let mut again = message.clone();
+    again.without_actions = Some(TERMINAL_ANSWERS.to_owned());
+    again.spelled_out = true;
+    again.urgent |= server.is_some_and(|s| LIST_WITHOUT_BUTTONS.contains(&s.name.as_str()));
+    again
+}
+
 impl Server {
     /// The actions to send for `message`, in order, and whether its body must end with how
     /// to answer from the terminal: on a server that draws three buttons
@@ -551,9 +568,7 @@ impl Notifier {
             self.take(origin);
             return;
         }
-        let mut again = message.clone();
-        again.without_actions = Some(TERMINAL_ANSWERS.to_owned());
-        again.spelled_out = true;
+        let again = choices_again(self.server.as_ref(), message);
         // Some servers close a notification whose default action was invoked: show it anew.
         let old = self.take(origin);
         if let Some(old) = old {
@@ -1148,6 +1163,29 @@ mod tests {
             sent("gnome-shell", &step),
             ("done hard skip snooze default".to_owned(), false)
         );
+    }
+
+    #[test]
+    fn choices_shown_again_say_how_to_answer_and_on_gnome_come_as_a_banner() {
+        let library = Library::load(None).0;
+        let prompt = library
+            .iter()
+            .find(|p| p.category == Category::Step)
+            .unwrap();
+        let step = Message::for_prompt(prompt, Discreet::Title);
+        let server = |name: &str| Server {
+            name: name.to_owned(),
+            actions: true,
+            ..Server::default()
+        };
+        for (name, urgent) in [("gnome-shell", true), ("dunst", false), ("Plasma", false)] {
+            let again = choices_again(Some(&server(name)), &step);
+            assert!(again.spelled_out, "{name}");
+            assert_eq!(again.without_actions.as_deref(), Some(TERMINAL_ANSWERS));
+            assert_eq!(again.urgent, urgent, "{name}");
+            assert_eq!(again.actions, step.actions);
+        }
+        assert!(!choices_again(None, &step).urgent);
     }
 
     #[test]

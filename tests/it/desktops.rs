@@ -794,14 +794,14 @@ fn gnome_the_whole_conversation_with_clicks_on_its_banner() {
     daemon.wait_for_log(": hard (\"It was hard\")", 1, WAIT);
     assert_eq!(answers(&home), [(AnswerKind::Hard, "notification".into())]);
     let question = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
-        desktop.notifications().into_iter().find(|n| {
+        gnome.notifications().into_iter().find(|n| {
             n.id.is_some()
                 && n.actions
                     .first()
                     .is_some_and(|(k, _)| k.starts_with("how-"))
         })
     })
-    .unwrap_or_else(|| panic!("no question after {id}: {:#?}", desktop.notifications()));
+    .unwrap_or_else(|| panic!("no question after {id}: {:#?}", gnome.notifications()));
     // A new notification, the step closed: GNOME draws no buttons on a banner replaced
     // while shown.
     assert_eq!(question.replaces_id, 0, "{question:?}");
@@ -828,12 +828,12 @@ fn gnome_the_whole_conversation_with_clicks_on_its_banner() {
     assert!(rows[0].too_much, "{rows:?}");
 
     let note = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
-        desktop
+        gnome
             .notifications()
             .into_iter()
             .find(|n| n.summary == "Help is there" && n.id.is_some())
     })
-    .unwrap_or_else(|| panic!("no note: {:#?}", desktop.notifications()));
+    .unwrap_or_else(|| panic!("no note: {:#?}", gnome.notifications()));
     let shown_at = Instant::now();
     assert!(
         note.body
@@ -869,6 +869,56 @@ fn gnome_the_whole_conversation_with_clicks_on_its_banner() {
         "| gnome-shell {} (Wayland) | buttons, drawn while the pointer is on the banner; three at most | a new notification, the step closed; \"Too much\" among the three; answered there | {kept} |",
         Gnome::version()
     ));
+}
+
+/// On GNOME a banner left alone goes to the message list, where entries have no buttons:
+/// a click on the step there (its default action) shows it again, with how to answer in a
+/// terminal, as a banner with its buttons once the list is closed; it is answered there.
+#[test]
+#[ignore = "needs gnome-shell (some 600 packages, not installed by scripts/test.sh): run by scripts/test-gnome.sh"]
+fn gnome_a_step_gone_to_the_message_list_is_answered_from_there() {
+    use crate::support::gnome::Gnome;
+    let gnome = Gnome::start();
+    let desktop = gnome.desktop();
+    let home = Home::with_config(&one_step_config());
+    let (mut daemon, step) = one_step(desktop, &home);
+    let id = step.id.unwrap();
+    gnome.wait_for_banner(true, WAIT);
+    // The person is busy elsewhere: GNOME puts the banner away after a few seconds.
+    gnome.move_pointer(640, 500);
+    gnome.wait_for_banner(false, WAIT);
+    assert!(!desktop.is_closed(id), "{:?}", desktop.signals());
+
+    gnome.click_in_message_list(id, WAIT);
+    let sent = gnome.wait_for_notifications(2, WAIT);
+    let again = &sent[1];
+    assert_eq!(
+        (&again.summary, &again.actions),
+        (&step.summary, &step.actions),
+        "{}",
+        daemon.log()
+    );
+    assert!(
+        again.body.ends_with(
+            "\n\nTo answer, run `closer done`, `closer hard` or `closer skip` in a terminal."
+        ),
+        "{}",
+        again.body
+    );
+    // Critical: GNOME keeps anything else that comes while its list is open in the list,
+    // without buttons; this comes as a banner with them once the list is closed.
+    assert_eq!(again.hints["urgency"]["data"], 2, "{:?}", again.hints);
+    desktop.wait_closed(id, WAIT);
+    gnome.click("done", WAIT);
+    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    assert_eq!(answers(&home), [(AnswerKind::Done, "notification".into())]);
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(3)),
+        0,
+        "{}",
+        daemon.log()
+    );
 }
 
 /// The whole conversation on KDE Plasma's notification server (plasmashell on X11, on its

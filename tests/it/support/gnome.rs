@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::desktop::{Desktop, Server, Signal, poll_until};
+use super::desktop::{Desktop, Notify, Server, Signal, poll_until};
 
 /// The unprivileged user the shell runs as.
 const NOBODY: u32 = 65534;
@@ -133,6 +133,25 @@ impl Gnome {
         &self.desktop
     }
 
+    /// The Notify calls closer made, oldest first, each once: GNOME's notification server
+    /// passes each on to the shell, on the same bus, with the caller's pid added as the
+    /// hint `sender-pid`.
+    pub fn notifications(&self) -> Vec<Notify> {
+        let calls = self.desktop.notifications().into_iter();
+        calls
+            .filter(|n| n.hints.get("sender-pid").is_none())
+            .collect()
+    }
+
+    /// Waits (at most `timeout`) until closer made `n` Notify calls, each answered.
+    pub fn wait_for_notifications(&self, n: usize, timeout: Duration) -> Vec<Notify> {
+        poll_until(Instant::now() + timeout, POLL, || {
+            let sent = self.notifications();
+            (sent.len() >= n && sent.iter().all(|n| n.id.is_some())).then_some(sent)
+        })
+        .unwrap_or_else(|| panic!("not {n} notifications: {:#?}", self.notifications()))
+    }
+
     /// The upstream version of the installed gnome-shell package.
     pub fn version() -> String {
         let out = Command::new("dpkg-query")
@@ -179,7 +198,7 @@ impl Gnome {
         let deadline = Instant::now() + timeout;
         let desktop = &self.desktop;
         let notify = poll_until(deadline, POLL, || {
-            let offering = desktop
+            let offering = self
                 .notifications()
                 .into_iter()
                 .rev()
@@ -239,6 +258,55 @@ impl Gnome {
             "no {invoked:?} within {timeout:?}; tried {tried:?}; signals {:?}",
             desktop.signals()
         );
+    }
+
+    /// Waits (at most `timeout`) until a banner is drawn, or, if `shown` is false, none.
+    pub fn wait_for_banner(&self, shown: bool, timeout: Duration) {
+        let seen = poll_until(Instant::now() + timeout, POLL, || {
+            (self.banner(&self.picture()).is_some() == shown).then_some(())
+        });
+        assert!(
+            seen.is_some(),
+            "a banner drawn is not {shown} after {timeout:?}"
+        );
+    }
+
+    /// Clicks notification `id` in GNOME's message list, as a person would: a click on the
+    /// clock opens the list, and one on its newest entry (found in a screenshot: the box
+    /// at the list's top, lighter than the list) activates it. Waits until the server sent
+    /// `ActionInvoked` for its default action, then closes the list with another click on
+    /// the clock (GNOME holds banners back while it is open).
+    pub fn click_in_message_list(&self, id: u32, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let invoked = Signal::ActionInvoked {
+            id,
+            key: "default".to_owned(),
+        };
+        let done = poll_until(deadline, POLL, || {
+            if self.desktop.signals().contains(&invoked) {
+                return Some(());
+            }
+            let entry = match entry(&self.picture()) {
+                Some(entry) => entry,
+                None => {
+                    self.helper(&["click", &(WIDTH / 2).to_string(), "15"]);
+                    entry(&self.picture())?
+                }
+            };
+            let (x, y) = (entry.x + entry.width / 2, entry.y + entry.height / 2);
+            self.helper(&["click", &x.to_string(), &y.to_string()]);
+            poll_until(Instant::now() + Duration::from_secs(2), POLL, || {
+                self.desktop.signals().contains(&invoked).then_some(())
+            })
+        });
+        assert!(
+            done.is_some(),
+            "no {invoked:?} within {timeout:?}; signals {:?}",
+            self.desktop.signals()
+        );
+        if entry(&self.picture()).is_some() {
+            self.helper(&["click", &(WIDTH / 2).to_string(), "15"]);
+        }
     }
 
     /// Whether notification `id` is on screen: never closed, and a banner is there.
@@ -341,6 +409,28 @@ impl Gnome {
     fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+}
+
+/// The newest entry of the open message list: the first box, from the top, of its
+/// entries' grey (lighter than the list's own), as wide as a list entry.
+fn entry(picture: &Picture) -> Option<Banner> {
+    let at = |x: u32, y: u32| picture.grey[(y * WIDTH + x) as usize];
+    let entry_grey = |x: u32, y: u32| (58..=68).contains(&at(x, y));
+    // Wider than the overview's search entry, which is near that grey.
+    let is_entry_row = |y: u32| (200..WIDTH - 200).filter(|&x| entry_grey(x, y)).count() > 380;
+    let top = (40..400).find(|&y| is_entry_row(y))?;
+    let left = (200..WIDTH - 200).find(|&x| entry_grey(x, top + 2))?;
+    let right = (200..WIDTH - 200).rev().find(|&x| entry_grey(x, top + 2))?;
+    // Below its rounded corners, its sides are its grey down to its last row.
+    let side = |y: u32| entry_grey(left + 6, y) && entry_grey(right - 6, y);
+    let bottom = (top + 12..HEIGHT).find(|&y| !side(y))? - 1;
+    Some(Banner {
+        x: left,
+        y: top,
+        width: right - left + 1,
+        height: bottom - top + 1,
+        expanded: false,
+    })
 }
 
 /// Where the button labels are in `banner`: the middle row of its lowest band of light
