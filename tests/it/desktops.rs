@@ -6,6 +6,9 @@
 //! Plus what each server does differently: markup (announced or not), expiry, vanishing
 //! without a word, a middle-click that closes, notify-osd's dialog, leaving an answered
 //! notification on screen, and coming back; and `closer send`'s own conversation.
+//! GNOME Shell (headless, answered with the pointer) and KDE Plasma's plasmashell (X11)
+//! have their tests here too, `#[ignore]`d: `scripts/test-gnome.sh` and
+//! `scripts/test-kde.sh` run them where those are installed.
 
 use std::time::{Duration, Instant};
 

@@ -11,7 +11,8 @@
 //! (gjs, which gnome-shell depends on) and mutter's RemoteDesktop API.
 //!
 //! Only `bash scripts/test-gnome.sh` runs the tests that use it: gnome-shell is some 600
-//! packages, which `scripts/test.sh` does not install.
+//! packages, which `scripts/test.sh` does not install. With `CLOSER_GNOME_PICTURES=DIR`
+//! every screenshot a test looked at is kept in DIR, to see what it saw.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
