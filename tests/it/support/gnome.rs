@@ -287,13 +287,10 @@ impl Gnome {
             if self.desktop.signals().contains(&invoked) {
                 return Some(());
             }
-            let entry = match entry(&self.picture()) {
-                Some(entry) => entry,
-                None => {
-                    self.helper(&["click", &(WIDTH / 2).to_string(), "15"]);
-                    entry(&self.picture())?
-                }
-            };
+            if !list_open(&self.picture()) {
+                self.helper(&["click", &(WIDTH / 2).to_string(), "15"]);
+            }
+            let entry = entry(&self.picture())?;
             let (x, y) = (entry.x + entry.width / 2, entry.y + entry.height / 2);
             self.helper(&["click", &x.to_string(), &y.to_string()]);
             poll_until(Instant::now() + Duration::from_secs(2), POLL, || {
@@ -305,9 +302,14 @@ impl Gnome {
             "no {invoked:?} within {timeout:?}; signals {:?}",
             self.desktop.signals()
         );
-        if entry(&self.picture()).is_some() {
+        let closed = poll_until(deadline, POLL, || {
+            if !list_open(&self.picture()) {
+                return Some(());
+            }
             self.helper(&["click", &(WIDTH / 2).to_string(), "15"]);
-        }
+            None
+        });
+        assert!(closed.is_some(), "the message list stays open");
     }
 
     /// Whether notification `id` is on screen: never closed, and a banner is there.
@@ -410,6 +412,14 @@ impl Gnome {
     fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+}
+
+/// Whether the message list (with the calendar beside it) is open: its empty space below
+/// the newest entry, a row of the list's own grey.
+fn list_open(picture: &Picture) -> bool {
+    let row = 300 * WIDTH as usize;
+    let list = &picture.grey[row + 300..row + 690];
+    list.iter().filter(|&&p| (44..=50).contains(&p)).count() > 350
 }
 
 /// The newest entry of the open message list: the first box, from the top, of its
