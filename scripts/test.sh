@@ -66,6 +66,23 @@ section "cargo test --workspace --locked"
 # the notification servers).
 cargo test --workspace --locked
 
+section "scripts/test-gnome.sh"
+# The tests on GNOME Shell, where it is installed (test.sh does not install it: some 600
+# packages).
+if command -v gnome-shell >/dev/null; then
+  bash scripts/test-gnome.sh
+else
+  echo "skipped: gnome-shell not installed"
+fi
+
+section "scripts/test-kde.sh"
+# The tests on KDE Plasma, where it is installed (test.sh does not install it either).
+if command -v plasmashell >/dev/null; then
+  bash scripts/test-kde.sh
+else
+  echo "skipped: plasmashell not installed"
+fi
+
 section "scripts/deb-check.sh"
 # The Debian package: built (release, fat LTO), checked, installed, run, removed.
 bash scripts/deb-check.sh

@@ -234,12 +234,65 @@ const MARKUP_UNANNOUNCED: &[&str] = &["dunst"];
 
 /// Servers that do not replace a notification in place (`replaces_id`), by name: LXQt's
 /// keeps the replaced one's actions (the question after a step would offer the step's
-/// answers), swaync closes the replaced one (`NotificationClosed` for its id right after).
-/// There, what would take a notification's place is shown as a new one, and the one it
-/// follows is closed.
-const REPLACES_BADLY: &[&str] = &["lxqt-notificationd", "SwayNotificationCenter"];
+/// answers), swaync closes the replaced one (`NotificationClosed` for its id right after),
+/// GNOME Shell (43) draws no buttons on a banner whose notification was replaced while
+/// shown. There, what would take a notification's place is shown as a new one, and the
+/// one it follows is closed.
+const REPLACES_BADLY: &[&str] = &[
+    "lxqt-notificationd",
+    "SwayNotificationCenter",
+    "gnome-shell",
+];
+
+/// Servers that draw only the first three of a notification's actions, by name: GNOME Shell
+/// (43 drops the rest). There the answer that must stay within reach ([`MUST_REACH`]) is
+/// drawn third, and the body says how to give every answer from the terminal.
+const THREE_BUTTONS: &[&str] = &["gnome-shell"];
+
+/// The answer that must never be out of reach: "Too much" on the question how it went.
+const MUST_REACH: &str = "how-too-much";
+
+/// Servers whose message list draws no buttons and keeps what comes while it is open
+/// there, unshown, unless it is critical, by name: GNOME Shell (43). A click on a step in
+/// that list shows its choices again: there with critical urgency, so that they come as a
+/// banner with its buttons once the list is closed (the reply to the person's own click).
+const LIST_WITHOUT_BUTTONS: &[&str] = &["gnome-shell"];
+
+/// `message` shown again after a click on it ([`Notifier::show_choices`]): with how to
+/// answer in a terminal, and critical where the server would otherwise show it without its
+/// buttons ([`LIST_WITHOUT_BUTTONS`]).
+fn choices_again(server: Option<&Server>, message: &Message) -> Message {
+    let mut again = message.clone();
+    again.without_actions = Some(TERMINAL_ANSWERS.to_owned());
+    again.spelled_out = true;
+    again.urgent |= server.is_some_and(|s| LIST_WITHOUT_BUTTONS.contains(&s.name.as_str()));
+    again
+}
 
 impl Server {
+    /// The actions to send for `message`, in order, and whether its body must end with how
+    /// to answer from the terminal: on a server that draws three buttons
+    /// ([`THREE_BUTTONS`]), [`MUST_REACH`] moves up to be third and the body says how to
+    /// give the answer it moved past.
+    fn actions<'m>(&self, message: &'m Message) -> (Vec<&'m (String, String)>, bool) {
+        let mut actions: Vec<&(String, String)> = message.actions.iter().collect();
+        if !THREE_BUTTONS.contains(&self.name.as_str()) {
+            return (actions, message.spelled_out);
+        }
+        let buttons: Vec<usize> = (0..actions.len())
+            .filter(|&i| actions[i].0 != DEFAULT_ACTION)
+            .collect();
+        let must = actions.iter().position(|(key, _)| key == MUST_REACH);
+        match (must, buttons.get(2)) {
+            (Some(must), Some(&third)) if must > third => {
+                let action = actions.remove(must);
+                actions.insert(third, action);
+                (actions, true)
+            }
+            _ => (actions, message.spelled_out),
+        }
+    }
+
     /// Whether a notification can be shown in another's place with `replaces_id`
     /// ([`REPLACES_BADLY`] says where not).
     pub fn replaces_in_place(&self) -> bool {
@@ -525,9 +578,7 @@ impl Notifier {
             self.take(origin);
             return;
         }
-        let mut again = message.clone();
-        again.without_actions = Some(TERMINAL_ANSWERS.to_owned());
-        again.spelled_out = true;
+        let again = choices_again(self.server.as_ref(), message);
         // Some servers close a notification whose default action was invoked: show it anew.
         let old = self.take(origin);
         if let Some(old) = old {
@@ -669,14 +720,15 @@ impl Notifier {
         let server = self.server.clone().unwrap_or_default();
         let connection = self.connection().await?;
         let mut body = message.body.clone();
+        let (drawn, spelled_out) = server.actions(message);
         let mut actions: Vec<&str> = Vec::new();
         if server.actions {
-            for (key, label) in &message.actions {
+            for (key, label) in drawn {
                 actions.extend([key.as_str(), label.as_str()]);
             }
         }
         if let Some(line) = &message.without_actions
-            && (message.spelled_out || !server.actions)
+            && (spelled_out || !server.actions)
         {
             body = format!("{body}\n\n{line}");
         }
@@ -684,11 +736,16 @@ impl Notifier {
             body = crate::markup::text(&body);
         }
         let category = format!("x-closer.{}", message.category);
-        let hints: HashMap<&str, Variant> = HashMap::from([
+        let mut hints: HashMap<&str, Variant> = HashMap::from([
             ("urgency", Variant::U8(if message.urgent { 2 } else { 1 })),
             ("category", Variant::from(category.as_str())),
             ("desktop-entry", Variant::from(APP_ID)),
         ]);
+        if !actions.is_empty() {
+            // closer closes or replaces it once answered. Without this, GNOME Shell takes
+            // it away at a click, and with it every other open notification of closer's.
+            hints.insert("resident", Variant::Bool(true));
+        }
         let expire: i32 = if message.stays { 0 } else { -1 };
         let reply = call(
             &connection,
@@ -1033,7 +1090,11 @@ mod tests {
             name: name.to_owned(),
             ..Server::default()
         };
-        for name in ["lxqt-notificationd", "SwayNotificationCenter"] {
+        for name in [
+            "lxqt-notificationd",
+            "SwayNotificationCenter",
+            "gnome-shell",
+        ] {
             assert!(!server(name).replaces_in_place(), "{name}");
         }
         for name in [
@@ -1042,7 +1103,6 @@ mod tests {
             "Notification Daemon",
             "mako",
             "notify-osd",
-            "gnome-shell",
             "",
         ] {
             assert!(server(name).replaces_in_place(), "{name}");
@@ -1050,6 +1110,70 @@ mod tests {
         // And markup: dunst reads it without saying so.
         assert!(server("dunst").reads_markup());
         assert!(!server("mako").reads_markup());
+    }
+
+    #[test]
+    fn where_three_buttons_are_drawn_too_much_is_among_them_and_the_body_says_the_rest() {
+        let question = Message {
+            actions: ["how-no", "how-partly", "how-yes", "how-too-much"]
+                .map(|k| (k.to_owned(), k.to_owned()))
+                .to_vec(),
+            without_actions: Some("To answer: ...".to_owned()),
+            ..Message::note("How did it go?", "Did it happen?")
+        };
+        let step = Message::for_prompt(
+            Library::load(None)
+                .0
+                .iter()
+                .find(|p| p.category == Category::Step && !p.occasion)
+                .unwrap(),
+            Discreet::Title,
+        );
+        let sent = |name: &str, message: &Message| {
+            let server = Server {
+                name: name.to_owned(),
+                ..Server::default()
+            };
+            let (actions, spelled_out) = server.actions(message);
+            let keys: Vec<&str> = actions.iter().map(|(k, _)| k.as_str()).collect();
+            (keys.join(" "), spelled_out)
+        };
+        assert_eq!(
+            sent("gnome-shell", &question),
+            ("how-no how-partly how-too-much how-yes".to_owned(), true)
+        );
+        // Elsewhere, and for a step, nothing moves.
+        assert_eq!(
+            sent("dunst", &question),
+            ("how-no how-partly how-yes how-too-much".to_owned(), false)
+        );
+        assert_eq!(
+            sent("gnome-shell", &step),
+            ("done hard skip snooze default".to_owned(), false)
+        );
+    }
+
+    #[test]
+    fn choices_shown_again_say_how_to_answer_and_on_gnome_come_as_a_banner() {
+        let library = Library::load(None).0;
+        let prompt = library
+            .iter()
+            .find(|p| p.category == Category::Step)
+            .unwrap();
+        let step = Message::for_prompt(prompt, Discreet::Title);
+        let server = |name: &str| Server {
+            name: name.to_owned(),
+            actions: true,
+            ..Server::default()
+        };
+        for (name, urgent) in [("gnome-shell", true), ("dunst", false), ("Plasma", false)] {
+            let again = choices_again(Some(&server(name)), &step);
+            assert!(again.spelled_out, "{name}");
+            assert_eq!(again.without_actions.as_deref(), Some(TERMINAL_ANSWERS));
+            assert_eq!(again.urgent, urgent, "{name}");
+            assert_eq!(again.actions, step.actions);
+        }
+        assert!(!choices_again(None, &step).urgent);
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //! Plus what each server does differently: markup (announced or not), expiry, vanishing
 //! without a word, a middle-click that closes, notify-osd's dialog, leaving an answered
 //! notification on screen, and coming back; and `closer send`'s own conversation.
+//! GNOME Shell (headless, answered with the pointer) and KDE Plasma's plasmashell (X11)
+//! have their tests here too, `#[ignore]`d: `scripts/test-gnome.sh` and
+//! `scripts/test-kde.sh` run them where those are installed.
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +20,12 @@ const WAIT: Duration = Duration::from_secs(15);
 
 /// A config with one step two seconds from now, and nothing after it until tomorrow.
 fn one_step_config() -> String {
-    let at = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
+    one_step_config_in(2)
+}
+
+/// A config with one step `seconds` from now, and nothing after it until tomorrow.
+fn one_step_config_in(seconds: i64) -> String {
+    let at = chrono::Utc::now() + chrono::TimeDelta::seconds(seconds);
     format!(
         "timezone = \"UTC\"\n[limits]\nquiet_hours = \"off\"\nmin_gap = \"0\"\n\
          [[schedule]]\nname = \"now\"\nsend = \"step\"\ncron = \"{}\"\n",
@@ -130,11 +138,22 @@ fn assert_in_readme(row: &str) {
 /// in the README's Desktops table.
 fn the_conversation_on(server: Server) {
     let desktop = Desktop::start_with(server);
+    let seen = the_conversation_there(&desktop, server);
+    assert_in_readme(&format!(
+        "| {} | {} | {seen}",
+        server_cell(server),
+        how_answered(server)
+    ));
+}
+
+/// The conversation of [`the_conversation_on`] on `desktop`, whose server is answered as
+/// `clicks` is (see [`Desktop::click`]); the last two cells of what it saw.
+fn the_conversation_there(desktop: &Desktop, clicks: Server) -> String {
     let home = Home::with_config(&format!(
         "{}[help]\ncrisis = \"{CONTACT}\"\n",
         one_step_config()
     ));
-    let (mut daemon, step) = one_step(&desktop, &home);
+    let (mut daemon, step) = one_step(desktop, &home);
     let id = step.id.expect("the server gave the step an id");
 
     desktop.click("hard");
@@ -162,7 +181,7 @@ fn the_conversation_on(server: Server) {
         );
         "a new notification, the step closed"
     };
-    if matches!(server, Server::Lxqt | Server::Swaync) {
+    if matches!(clicks, Server::Lxqt | Server::Swaync) {
         // LXQt would keep the step's answers under the question, swaync would close the
         // question with the step.
         assert_eq!(follow_up, "a new notification, the step closed");
@@ -221,11 +240,7 @@ fn the_conversation_on(server: Server) {
         "{}",
         daemon.log()
     );
-    assert_in_readme(&format!(
-        "| {} | {} | {follow_up}; answered there | {kept} |",
-        server_cell(server),
-        how_answered(server)
-    ));
+    format!("{follow_up}; answered there | {kept} |")
 }
 
 #[test]
@@ -760,4 +775,174 @@ fn xfce_expires_a_message_but_a_step_stays_until_answered() {
     desktop.click("done");
     daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
     desktop.wait_closed(step.id.unwrap(), WAIT);
+}
+
+/// How far off the step of a GNOME test is, in seconds.
+const GNOME_STEP_IN: i64 = 6;
+
+/// The whole conversation on GNOME Shell (headless, on its own buses), answered with the
+/// pointer as a person would: onto the banner so that GNOME draws its buttons, a click on
+/// the one found in a screenshot. GNOME draws three buttons: "Too much" is among them.
+#[test]
+#[ignore = "needs gnome-shell (some 600 packages, not installed by scripts/test.sh): run by scripts/test-gnome.sh"]
+fn gnome_the_whole_conversation_with_clicks_on_its_banner() {
+    use crate::support::gnome::Gnome;
+    let gnome = Gnome::start();
+    let desktop = gnome.desktop();
+    // Further off than elsewhere: a shell starting beside it (the other GNOME test) can
+    // take a busy machine's time for seconds, and a step whose minute passed before the
+    // daemon started is not sent.
+    let home = Home::with_config(&format!(
+        "{}[help]\ncrisis = \"{CONTACT}\"\n",
+        one_step_config_in(GNOME_STEP_IN)
+    ));
+    let (mut daemon, step) = one_step(desktop, &home);
+    let id = step.id.expect("the server gave the step an id");
+    // Kept by GNOME after a click (and the other open ones of closer's with it), until
+    // closer replaces or closes it.
+    assert_eq!(step.hints["resident"]["data"], true, "{:?}", step.hints);
+
+    gnome.click("hard", WAIT);
+    daemon.wait_for_log(": hard (\"It was hard\")", 1, WAIT);
+    assert_eq!(answers(&home), [(AnswerKind::Hard, "notification".into())]);
+    let question = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
+        gnome.notifications().into_iter().find(|n| {
+            n.id.is_some()
+                && n.actions
+                    .first()
+                    .is_some_and(|(k, _)| k.starts_with("how-"))
+        })
+    })
+    .unwrap_or_else(|| panic!("no question after {id}: {:#?}", gnome.notifications()));
+    // A new notification, the step closed: GNOME draws no buttons on a banner replaced
+    // while shown.
+    assert_eq!(question.replaces_id, 0, "{question:?}");
+    desktop.wait_closed(id, WAIT);
+    // GNOME draws the first three: "Too much" moves up among them, and the body says how
+    // to give "Yes" (and every answer) from the terminal.
+    let keys: Vec<&str> = question.actions.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["how-no", "how-partly", "how-too-much", "how-yes"],
+        "{question:?}"
+    );
+    assert!(
+        question.body.ends_with(
+            "To answer: `closer hard --happened no` (or partly, yes), or `--felt too-much`."
+        ),
+        "{question:?}"
+    );
+    gnome.click("how-too-much", WAIT);
+    daemon.wait_for_log("how it went, for notification", 1, WAIT);
+    desktop.wait_closed(question.id.unwrap(), WAIT);
+    let rows = answer_rows(&home);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].too_much, "{rows:?}");
+
+    let note = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
+        gnome
+            .notifications()
+            .into_iter()
+            .find(|n| n.summary == "Help is there" && n.id.is_some())
+    })
+    .unwrap_or_else(|| panic!("no note: {:#?}", gnome.notifications()));
+    let shown_at = Instant::now();
+    assert!(
+        note.body
+            .starts_with(&format!("Your crisis contact: {CONTACT}.")),
+        "{note:?}"
+    );
+    assert_eq!(note.hints["urgency"]["data"], 2, "{:?}", note.hints);
+    assert_eq!(note.expire_timeout, 0);
+    let note_id = note.id.unwrap();
+    let appeared = poll_until(Instant::now() + WAIT, Duration::from_millis(100), || {
+        gnome.is_shown(note_id).then_some(())
+    });
+    assert!(appeared.is_some(), "the note never showed: {note:?}");
+    let gone = poll_until(shown_at + NOTE_STAYS, Duration::from_secs(1), || {
+        (!gnome.is_shown(note_id)).then(|| shown_at.elapsed())
+    });
+    let kept = match gone {
+        None => "critical; still shown after 60 s".to_owned(),
+        Some(after) => format!(
+            "critical; gone within {} s",
+            after.as_secs().div_ceil(10) * 10
+        ),
+    };
+
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(3)),
+        0,
+        "{}",
+        daemon.log()
+    );
+    assert_in_readme(&format!(
+        "| gnome-shell {} (Wayland) | buttons, drawn while the pointer is on the banner; three at most | a new notification, the step closed; \"Too much\" among the three; answered there | {kept} |",
+        Gnome::version()
+    ));
+}
+
+/// On GNOME a banner left alone goes to the message list, where entries have no buttons:
+/// a click on the step there (its default action) shows it again, with how to answer in a
+/// terminal, as a banner with its buttons once the list is closed; it is answered there.
+#[test]
+#[ignore = "needs gnome-shell (some 600 packages, not installed by scripts/test.sh): run by scripts/test-gnome.sh"]
+fn gnome_a_step_gone_to_the_message_list_is_answered_from_there() {
+    use crate::support::gnome::Gnome;
+    let gnome = Gnome::start();
+    let desktop = gnome.desktop();
+    let home = Home::with_config(&one_step_config_in(GNOME_STEP_IN));
+    let (mut daemon, step) = one_step(desktop, &home);
+    let id = step.id.unwrap();
+    gnome.wait_for_banner(true, WAIT);
+    // The person is busy elsewhere: GNOME puts the banner away after a few seconds.
+    gnome.move_pointer(640, 500);
+    gnome.wait_for_banner(false, WAIT);
+    assert!(!desktop.is_closed(id), "{:?}", desktop.signals());
+
+    gnome.click_in_message_list(id, WAIT);
+    let sent = gnome.wait_for_notifications(2, WAIT);
+    let again = &sent[1];
+    assert_eq!(
+        (&again.summary, &again.actions),
+        (&step.summary, &step.actions),
+        "{}",
+        daemon.log()
+    );
+    assert!(
+        again.body.ends_with(
+            "\n\nTo answer, run `closer done`, `closer hard` or `closer skip` in a terminal."
+        ),
+        "{}",
+        again.body
+    );
+    // Critical: GNOME keeps anything else that comes while its list is open in the list,
+    // without buttons; this comes as a banner with them once the list is closed.
+    assert_eq!(again.hints["urgency"]["data"], 2, "{:?}", again.hints);
+    desktop.wait_closed(id, WAIT);
+    gnome.click("done", WAIT);
+    daemon.wait_for_log(": done (\"Did it\")", 1, WAIT);
+    assert_eq!(answers(&home), [(AnswerKind::Done, "notification".into())]);
+    daemon.signal("TERM");
+    assert_eq!(
+        daemon.wait_exit(Duration::from_secs(3)),
+        0,
+        "{}",
+        daemon.log()
+    );
+}
+
+/// The whole conversation on KDE Plasma's notification server (plasmashell on X11, on its
+/// own bus), answered with clicks on the buttons of its popups.
+#[test]
+#[ignore = "needs plasma-desktop (some 500 packages, not installed by scripts/test.sh): run by scripts/test-kde.sh"]
+fn plasma_the_whole_conversation_with_clicks() {
+    use crate::support::plasma::Plasma;
+    let plasma = Plasma::start();
+    let seen = the_conversation_there(plasma.desktop(), Server::Xfce);
+    assert_in_readme(&format!(
+        "| plasma-workspace {} (X11) | buttons | {seen}",
+        Plasma::version()
+    ));
 }
