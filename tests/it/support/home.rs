@@ -165,7 +165,14 @@ impl Home {
     pub fn daemon_with_env<K: AsRef<OsStr>, V: AsRef<OsStr>>(&self, env: &[(K, V)]) -> Daemon {
         let mut cmd = self.cmd(&["run", "--verbose"]);
         cmd.envs(env.iter().map(|(k, v)| (k, v)));
-        let log = self.path("daemon.log");
+        // A log of its own: a second daemon in this home must not write over the first's.
+        let log = (1..)
+            .map(|n| match n {
+                1 => self.path("daemon.log"),
+                n => self.path(&format!("daemon-{n}.log")),
+            })
+            .find(|p| !p.exists())
+            .unwrap();
         let child = cmd
             .stdout(Stdio::null())
             .stderr(fs::File::create(&log).unwrap())
