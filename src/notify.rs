@@ -252,6 +252,11 @@ const THREE_BUTTONS: &[&str] = &["gnome-shell"];
 /// The answer that must never be out of reach: "Too much" on the question how it went.
 const MUST_REACH: &str = "how-too-much";
 
+/// The question's answers a three-button server draws, in order: whether what was feared
+/// happened, no or yes (the rules read the two apart), and [`MUST_REACH`]. "Partly" goes
+/// past them: the body says how to give it from the terminal.
+const THREE_ANSWERS: [&str; 3] = ["how-no", "how-yes", MUST_REACH];
+
 /// Servers whose message list draws no buttons and keeps what comes while it is open
 /// there, unshown, unless it is critical, by name: GNOME Shell (43). A click on a step in
 /// that list shows its choices again: there with critical urgency, so that they come as a
@@ -272,12 +277,20 @@ fn choices_again(server: Option<&Server>, message: &Message) -> Message {
 impl Server {
     /// The actions to send for `message`, in order, and whether its body must end with how
     /// to answer from the terminal: on a server that draws three buttons
-    /// ([`THREE_BUTTONS`]), [`MUST_REACH`] moves up to be third and the body says how to
-    /// give the answer it moved past.
+    /// ([`THREE_BUTTONS`]), the question how a step went shows [`THREE_ANSWERS`] and the
+    /// body says how to give the one moved past; elsewhere [`MUST_REACH`] moves up to be
+    /// third.
     fn actions<'m>(&self, message: &'m Message) -> (Vec<&'m (String, String)>, bool) {
         let mut actions: Vec<&(String, String)> = message.actions.iter().collect();
         if !THREE_BUTTONS.contains(&self.name.as_str()) {
             return (actions, message.spelled_out);
+        }
+        if actions.iter().any(|(key, _)| key == MUST_REACH) {
+            let rank = |key: &str| THREE_ANSWERS.iter().position(|k| *k == key);
+            // A stable sort: what is not among the three keeps its order after them.
+            actions.sort_by_key(|(key, _)| rank(key).unwrap_or(THREE_ANSWERS.len()));
+            let moved = actions.len() > THREE_ANSWERS.len();
+            return (actions, moved || message.spelled_out);
         }
         let buttons: Vec<usize> = (0..actions.len())
             .filter(|&i| actions[i].0 != DEFAULT_ACTION)
@@ -1140,7 +1153,7 @@ mod tests {
         };
         assert_eq!(
             sent("gnome-shell", &question),
-            ("how-no how-partly how-too-much how-yes".to_owned(), true)
+            ("how-no how-yes how-too-much how-partly".to_owned(), true)
         );
         // Elsewhere, and for a step, nothing moves.
         assert_eq!(
