@@ -58,23 +58,24 @@ fn actions(n: &Notify) -> Vec<(&str, &str)> {
 /// Waits for the first Notify call from index `from` on that `pred` accepts; returns it
 /// with its index.
 fn wait_for(desktop: &Desktop, from: usize, pred: impl Fn(&Notify) -> bool) -> (usize, Notify) {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let all = desktop.notifications();
-        if let Some((i, n)) = all
-            .iter()
-            .enumerate()
-            .skip(from)
-            .find(|(_, n)| n.id.is_some() && pred(n))
-        {
-            return (i, n.clone());
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no such notification after #{from} within {WAIT:?}: {all:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let found = crate::support::desktop::poll_until(
+        std::time::Instant::now() + WAIT,
+        Duration::from_millis(50),
+        || {
+            desktop
+                .notifications()
+                .into_iter()
+                .enumerate()
+                .skip(from)
+                .find(|(_, n)| n.id.is_some() && pred(n))
+        },
+    );
+    found.unwrap_or_else(|| {
+        panic!(
+            "no such notification after #{from} within {WAIT:?}: {:#?}",
+            desktop.notifications()
+        )
+    })
 }
 
 /// Waits for the Notify call after the first `seen`, and returns it.

@@ -282,13 +282,14 @@ fn environ(pid: u32) -> Vec<String> {
 /// Waits until the lock names `daemon`'s pid: by then it runs its own program for good.
 fn until_locked(home: &Home, pid: u32) {
     let lock = home.path("run/closer/closer.lock");
-    let deadline = std::time::Instant::now() + WAIT;
-    while !std::fs::read_to_string(&lock)
-        .is_ok_and(|t| t.lines().next() == Some(pid.to_string().as_str()))
-    {
-        assert!(std::time::Instant::now() < deadline, "no pid in the lock");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let named = || {
+        std::fs::read_to_string(&lock)
+            .is_ok_and(|t| t.lines().next() == Some(pid.to_string().as_str()))
+            .then_some(())
+    };
+    let step = Duration::from_millis(20);
+    crate::support::desktop::poll_until(std::time::Instant::now() + WAIT, step, named)
+        .expect("no pid in the lock");
 }
 
 #[test]

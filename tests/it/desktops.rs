@@ -762,11 +762,11 @@ fn xfce_expires_a_message_but_a_step_stays_until_answered() {
         id: message.id.unwrap(),
         reason: 1,
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !desktop.signals().contains(&expired) {
-        assert!(Instant::now() < deadline, "{:?}", desktop.signals());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let deadline = Instant::now() + Duration::from_secs(40);
+    poll_until(deadline, Duration::from_millis(200), || {
+        desktop.signals().contains(&expired).then_some(())
+    })
+    .unwrap_or_else(|| panic!("never expired: {:?}", desktop.signals()));
     assert!(
         !desktop.is_closed(step.id.unwrap()),
         "{:?}",

@@ -94,15 +94,14 @@ fn started(home: &Home, args: &[&str]) -> Vec<String> {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let text = loop {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let step = std::time::Duration::from_millis(50);
+    let text = crate::support::desktop::poll_until(deadline, step, || {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.contains("closer is running") || child.try_wait().unwrap().is_some() {
-            break text;
-        }
-        assert!(std::time::Instant::now() < deadline, "{text}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+        let ended = child.try_wait().unwrap().is_some();
+        (text.contains("closer is running") || ended).then_some(text)
+    })
+    .unwrap_or_else(|| panic!("{}", std::fs::read_to_string(&log).unwrap_or_default()));
     let _ = child.kill();
     let _ = child.wait();
     text.lines()

@@ -23,15 +23,9 @@ fn running(home: &Home) -> Option<u32> {
 }
 
 /// Polls `f` until it returns Some, at most `WAIT`; panics with `what` after that.
-fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(value) = f() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {WAIT:?}");
-        std::thread::sleep(POLL);
-    }
+fn poll<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    crate::support::desktop::poll_until(Instant::now() + WAIT, POLL, f)
+        .unwrap_or_else(|| panic!("{what}: not within {WAIT:?}"))
 }
 
 fn mkfifo(path: &Path) {

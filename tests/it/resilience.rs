@@ -45,10 +45,9 @@ fn an_edit_applies_without_restart_and_a_broken_one_is_refused_once() {
             .filter(|n| n.summary == "closer: your change was not applied")
             .count()
     };
-    let deadline = Instant::now() + WAIT;
-    while said(&desktop) == 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crate::support::desktop::poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
+        (said(&desktop) > 0).then_some(())
+    });
     let note = desktop
         .notifications()
         .into_iter()

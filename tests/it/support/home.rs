@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::desktop::Desktop;
+use super::desktop::{Desktop, poll_until};
 
 const POLL: Duration = Duration::from_millis(50);
 
@@ -219,18 +219,13 @@ impl Daemon {
 
     /// Waits until the log has a line containing `needle` `n` times; panics with the log.
     pub fn wait_for_log(&self, needle: &str, n: usize, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let log = self.log();
-            if log.matches(needle).count() >= n {
-                return log;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {n}× {needle:?} in the daemon's log after {timeout:?}:\n{log}"
-            );
-            std::thread::sleep(POLL);
-        }
+        let log = || Some(self.log()).filter(|log| log.matches(needle).count() >= n);
+        poll_until(Instant::now() + timeout, POLL, log).unwrap_or_else(|| {
+            panic!(
+                "no {n}× {needle:?} in the daemon's log after {timeout:?}:\n{}",
+                self.log()
+            )
+        })
     }
 
     /// Sends a signal by name (TERM, HUP, …).
@@ -245,18 +240,13 @@ impl Daemon {
 
     /// Waits for it to exit; panics if that takes longer than `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> i32 {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(
-                Instant::now() < deadline,
+        let exited = || self.child.try_wait().unwrap().map(|s| s.code().unwrap_or(-1));
+        poll_until(Instant::now() + timeout, POLL, exited).unwrap_or_else(|| {
+            panic!(
                 "closer run did not exit within {timeout:?}:\n{}",
                 self.log()
-            );
-            std::thread::sleep(POLL);
-        }
+            )
+        })
     }
 }
 
