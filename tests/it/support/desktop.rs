@@ -972,17 +972,18 @@ impl Desktop {
     /// The id of the most recent notification that offers `action_key`, waiting for its reply.
     fn latest_notification_id(&self, action_key: &str, deadline: Instant) -> u32 {
         // What each notification shows now: the last Notify for its id (one that replaced
-        // it in place has the same id); of those still open, the newest offering it.
+        // it in place has the same id); of those, the newest offering it. (Not "still
+        // open": some servers report the one replaced in place as closed.)
         let offering = || {
             let mut shown: Vec<Notify> = Vec::new();
             for n in self.notifications() {
                 shown.retain(|s| s.id != n.id && s.id != Some(n.replaces_id));
                 shown.push(n);
             }
-            shown.into_iter().rev().find(|n| {
-                n.actions.iter().any(|(key, _)| key == action_key)
-                    && n.id.is_some_and(|id| !self.is_closed(id))
-            })
+            shown
+                .into_iter()
+                .rev()
+                .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
         };
         poll_until(deadline, POLL, || offering()?.id).unwrap_or_else(|| {
             panic!(
