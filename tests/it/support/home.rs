@@ -240,7 +240,12 @@ impl Daemon {
 
     /// Waits for it to exit; panics if that takes longer than `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> i32 {
-        let exited = || self.child.try_wait().unwrap().map(|s| s.code().unwrap_or(-1));
+        let exited = || {
+            self.child
+                .try_wait()
+                .unwrap()
+                .map(|s| s.code().unwrap_or(-1))
+        };
         poll_until(Instant::now() + timeout, POLL, exited).unwrap_or_else(|| {
             panic!(
                 "closer run did not exit within {timeout:?}:\n{}",
