@@ -387,6 +387,11 @@ impl Desktop {
     pub fn click(&self, action_key: &str) {
         let deadline = deadline(CLICK_TIMEOUT);
         let id = self.latest_notification_id(action_key, deadline);
+        self.click_on(id, action_key, deadline);
+    }
+
+    /// Chooses the action `action_key` of notification `id`, as [`Desktop::click`] does.
+    pub fn click_on(&self, id: u32, action_key: &str, deadline: Instant) {
         let invoked = Signal::ActionInvoked {
             id,
             key: action_key.to_owned(),
