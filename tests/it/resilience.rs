@@ -37,8 +37,12 @@ fn an_edit_applies_without_restart_and_a_broken_one_is_refused_once() {
     let broken = every_two_seconds("compassion")
         .replace("cron = \"*/2 * * * * *\"", "cron = \"every two seconds\"");
     home.write("config/closer/config.toml", &broken);
-    let log = daemon.wait_for_log("has problems; keeping the running schedule", 1, WAIT);
-    assert!(log.contains("config.toml:9:8: `schedule[1].cron`"), "{log}");
+    // The warning, then the problem on a line of its own, which names the place.
+    let log = daemon.wait_for_log("config.toml:9:8: `schedule[1].cron`", 1, WAIT);
+    assert!(
+        log.contains("has problems; keeping the running schedule"),
+        "{log}"
+    );
     let said = |d: &Desktop| {
         d.notifications()
             .iter()
@@ -90,9 +94,10 @@ fn sighup_with_a_broken_config_keeps_the_schedule_and_names_the_line() {
         "timezone = \"UTC\"\n[limits]\nmax_per_day = \"lots\"\n",
     );
     daemon.signal("HUP");
-    let log = daemon.wait_for_log("has problems; keeping the running schedule", 1, WAIT);
+    // The warning, then the problem on a line of its own, which names the place.
+    let log = daemon.wait_for_log("config.toml:3:15: `limits.max_per_day`", 1, WAIT);
     assert!(
-        log.contains("config.toml:3:15: `limits.max_per_day`"),
+        log.contains("has problems; keeping the running schedule"),
         "{log}"
     );
     let before = daemon.log().matches("sent learn").count();
