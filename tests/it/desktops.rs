@@ -86,7 +86,10 @@ fn one_step(desktop: &Desktop, home: &Home) -> (Daemon, Notify) {
     poll_until(Instant::now() + WAIT, Duration::from_millis(20), || {
         let (journal, _) = Journal::open(&home.journal_path()).ok()?;
         let entries = journal.entries(None).ok()?;
-        entries.iter().any(|e| matches!(e, Entry::Sent(_))).then_some(())
+        entries
+            .iter()
+            .any(|e| matches!(e, Entry::Sent(_)))
+            .then_some(())
     })
     .unwrap_or_else(|| panic!("the step never reached the journal:\n{}", daemon.log()));
     (daemon, step)
