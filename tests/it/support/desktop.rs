@@ -499,11 +499,7 @@ impl Desktop {
     /// it is no longer on screen (mako's list; no notification window left on X11, after a
     /// `CloseNotification` for it, for servers that close without a word).
     pub fn is_closed(&self, id: u32) -> bool {
-        if self
-            .signals()
-            .iter()
-            .any(|s| matches!(s, Signal::Closed { id: i, .. } if *i == id))
-        {
+        if self.server_closed(id) {
             return true;
         }
         match self.kind {
@@ -513,6 +509,31 @@ impl Desktop {
                 self.close_calls().contains(&id) && self.notification_windows().is_empty()
             }
         }
+    }
+
+    /// Whether the server's last word on `id` is `NotificationClosed`: a close before a
+    /// later `Notify` was given the same id again (xfce4-notifyd closes a step when a button
+    /// is clicked, then shows what replaces it under the same id) no longer counts.
+    fn server_closed(&self, id: u32) -> bool {
+        let messages = self.messages();
+        let calls: Vec<(&str, u64)> = messages
+            .iter()
+            .filter(|m| is(m, "method_call", "Notify"))
+            .filter_map(|m| Some((m["sender"].as_str()?, m["cookie"].as_u64()?)))
+            .collect();
+        let mut closed = false;
+        for m in &messages {
+            if m["type"] == "method_return" {
+                let call = (|| Some((m["destination"].as_str()?, m["reply_cookie"].as_u64()?)))();
+                let given = m["payload"]["data"][0].as_u64() == Some(u64::from(id));
+                if given && call.is_some_and(|call| calls.contains(&call)) {
+                    closed = false;
+                }
+            } else if let Some(Signal::Closed { id: i, .. }) = parse_signal(m) {
+                closed |= i == id;
+            }
+        }
+        closed
     }
 
     /// Waits (at most `timeout`) until notification `id` is closed; see [`Desktop::is_closed`].
@@ -622,11 +643,7 @@ impl Desktop {
     /// list, a notification window (X11), swaync's popups or control centre (something
     /// drawn at the top right of a screenshot).
     pub fn is_shown(&self, id: u32) -> bool {
-        let closed = self
-            .signals()
-            .iter()
-            .any(|s| matches!(s, Signal::Closed { id: i, .. } if *i == id));
-        if closed {
+        if self.server_closed(id) {
             return false;
         }
         match self.kind {
