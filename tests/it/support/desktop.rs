@@ -499,9 +499,22 @@ impl Desktop {
     /// it is no longer on screen (mako's list; no notification window left on X11, after a
     /// `CloseNotification` for it, for servers that close without a word).
     pub fn is_closed(&self, id: u32) -> bool {
-        if self.server_closed(id) {
-            return true;
-        }
+        self.signals()
+            .iter()
+            .any(|s| matches!(s, Signal::Closed { id: i, .. } if *i == id))
+            || self.closed_without_a_word(id)
+    }
+
+    /// Whether what was last shown as `id` is closed: as [`Desktop::is_closed`], but a
+    /// `NotificationClosed` before a later `Notify` was given the same id again does not
+    /// count (xfce4-notifyd closes a step when a button is clicked, then shows what
+    /// replaces it under the same id).
+    fn is_closed_since_given(&self, id: u32) -> bool {
+        self.server_closed(id) || self.closed_without_a_word(id)
+    }
+
+    /// Whether `id` is gone from the screen where the server closes without a signal.
+    fn closed_without_a_word(&self, id: u32) -> bool {
         match self.kind {
             Server::Mako => !self.mako_ids().contains(&id),
             Server::Dunst | Server::NotifyOsd | Server::Lxqt | Server::Swaync => false,
@@ -511,9 +524,8 @@ impl Desktop {
         }
     }
 
-    /// Whether the server's last word on `id` is `NotificationClosed`: a close before a
-    /// later `Notify` was given the same id again (xfce4-notifyd closes a step when a button
-    /// is clicked, then shows what replaces it under the same id) no longer counts.
+    /// Whether the server's last word on `id` is `NotificationClosed`, not a reply to a
+    /// `Notify` giving that id.
     fn server_closed(&self, id: u32) -> bool {
         let messages = self.messages();
         let calls: Vec<(&str, u64)> = messages
@@ -643,7 +655,11 @@ impl Desktop {
     /// list, a notification window (X11), swaync's popups or control centre (something
     /// drawn at the top right of a screenshot).
     pub fn is_shown(&self, id: u32) -> bool {
-        if self.server_closed(id) {
+        let closed = self
+            .signals()
+            .iter()
+            .any(|s| matches!(s, Signal::Closed { id: i, .. } if *i == id));
+        if closed {
             return false;
         }
         match self.kind {
@@ -1024,7 +1040,7 @@ impl Desktop {
             }
             shown.into_iter().rev().find(|n| {
                 n.actions.iter().any(|(key, _)| key == action_key)
-                    && n.id.is_some_and(|id| !self.is_closed(id))
+                    && n.id.is_some_and(|id| !self.is_closed_since_given(id))
             })
         };
         poll_until(deadline, POLL, || offering()?.id).unwrap_or_else(|| {
