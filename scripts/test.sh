@@ -16,6 +16,7 @@ needed=(dbus-daemon:dbus-daemon dunst:dunst Xvfb:xvfb busctl:systemd systemd-ana
 # desktop-file-validate checks assets/closer.desktop.
 needed+=(/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd:xfce4-notifyd
   /usr/lib/notification-daemon/notification-daemon:notification-daemon
+  /usr/lib/mate-notification-daemon/mate-notification-daemon:mate-notification-daemon
   /usr/lib/x86_64-linux-gnu/notify-osd:notify-osd lxqt-notificationd:lxqt-notificationd
   mako:mako-notifier makoctl:mako-notifier sway:sway setpriv:util-linux
   swaync:sway-notification-center swaync-client:sway-notification-center wtype:wtype grim:grim

@@ -1,8 +1,9 @@
 //! The whole conversation on every desktop the tests can run: the real `closer run`
-//! against dunst, xfce4-notifyd, notification-daemon, lxqt-notificationd (X11, under Xvfb),
-//! mako and swaync (Wayland, a headless sway), each answered as a person would answer
-//! there — a step, the question how it went, the note naming where help is — checked in the
-//! journal and on screen, and against the server's row in the README's Desktops table.
+//! against dunst, xfce4-notifyd, notification-daemon, mate-notification-daemon,
+//! lxqt-notificationd (X11, under Xvfb), mako and swaync (Wayland, a headless sway), each
+//! answered as a person would answer there — a step, the question how it went, the note
+//! naming where help is — checked in the journal and on screen, and against the server's
+//! row in the README's Desktops table.
 //! Plus what each server does differently: markup (announced or not), expiry, vanishing
 //! without a word, a middle-click that closes, notify-osd's dialog, leaving an answered
 //! notification on screen, and coming back; and `closer send`'s own conversation.
@@ -109,6 +110,7 @@ fn how_answered(server: Server) -> &'static str {
         }
         Server::Xfce => "buttons",
         Server::NotificationDaemon => "buttons",
+        Server::Mate => "buttons",
         Server::Mako => {
             "no buttons: `makoctl invoke -n ID done` (or `hard`, `skip`); a click shows how to answer in a terminal"
         }
@@ -308,6 +310,11 @@ fn xfce_the_whole_conversation_with_clicks() {
 #[test]
 fn notification_daemon_the_whole_conversation_with_clicks() {
     the_conversation_on(Server::NotificationDaemon);
+}
+
+#[test]
+fn mate_the_whole_conversation_with_clicks() {
+    the_conversation_on(Server::Mate);
 }
 
 #[test]

@@ -10,10 +10,11 @@
 //!   and prints the line ending in the wanted `[ID,KEY]`; `click` opens that menu through
 //!   dunst's own D-Bus method `org.dunstproject.cmd0.ContextMenuCall` (what `dunstctl context`
 //!   calls), and dunst answers with `ActionInvoked(ID, KEY)`.
-//! - xfce4-notifyd and notification-daemon (X11): a mouse click (xdotool) on the button. The
-//!   button is found in a screenshot of the notification's window (ImageMagick's `import`):
-//!   the lowest band of dark (text) pixels holds the button labels, one cluster of columns a
-//!   button, in the order of the actions.
+//! - xfce4-notifyd, notification-daemon and mate-notification-daemon (X11): a mouse click
+//!   (xdotool) on the button. The button is found in a screenshot of the notification's
+//!   window (ImageMagick's `import`): the lowest band of dark (text) pixels holds the button
+//!   labels, one cluster of columns a button, in the order of the actions (on MATE, right
+//!   of the dark stripe its theme draws down the left edge).
 //! - mako (Wayland, under a headless sway run as an unprivileged user, since sway refuses
 //!   root): `makoctl invoke -n ID KEY`, which is what mako's own bindings run.
 //! - lxqt-notificationd (X11): its "Actions:" drop-down, opened with a click found in a
@@ -60,6 +61,8 @@ pub enum Server {
     Xfce,
     /// notification-daemon (X11): buttons; vanishes without `NotificationClosed`.
     NotificationDaemon,
+    /// mate-notification-daemon (X11): buttons.
+    Mate,
     /// mako (Wayland, headless sway): no buttons; `makoctl invoke`.
     Mako,
     /// notify-osd (X11): no `actions` capability at all; nothing to click.
@@ -79,6 +82,7 @@ impl Server {
             Server::Dunst => "dunst",
             Server::Xfce => "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd",
             Server::NotificationDaemon => "/usr/lib/notification-daemon/notification-daemon",
+            Server::Mate => "/usr/lib/mate-notification-daemon/mate-notification-daemon",
             Server::Mako => "mako",
             Server::NotifyOsd => "/usr/lib/x86_64-linux-gnu/notify-osd",
             Server::Lxqt => "lxqt-notificationd",
@@ -92,6 +96,7 @@ impl Server {
             Server::Dunst => "dunst",
             Server::Xfce => "xfce4-notifyd",
             Server::NotificationDaemon => "notification-daemon",
+            Server::Mate => "mate-notification-daemon",
             Server::Mako => "mako-notifier",
             Server::NotifyOsd => "notify-osd",
             Server::Lxqt => "lxqt-notificationd",
@@ -119,6 +124,7 @@ impl Server {
             Server::Dunst => "dunst",
             Server::Xfce => "xfce4-notifyd",
             Server::NotificationDaemon => "notification-daemon",
+            Server::Mate => "mate-notification-daemon",
             Server::Mako => "mako",
             Server::NotifyOsd => "notify-osd",
             Server::Lxqt => "lxqt-notificationd",
@@ -409,7 +415,9 @@ impl Desktop {
                 assert!(out.status.success(), "makoctl invoke failed: {out:?}");
                 format!("makoctl invoke -n {id} {action_key}")
             }
-            Server::Xfce | Server::NotificationDaemon => self.click_button(action_key, deadline),
+            Server::Xfce | Server::NotificationDaemon | Server::Mate => {
+                self.click_button(action_key, deadline)
+            }
             Server::Lxqt => self.choose_in_drop_down(action_key, deadline),
             Server::Swaync => self.press_in_control_centre(action_key, &invoked, deadline),
             Server::NotifyOsd => panic!("notify-osd takes no actions: there is nothing to click"),
@@ -496,20 +504,53 @@ impl Desktop {
     /// it is no longer on screen (mako's list; no notification window left on X11, after a
     /// `CloseNotification` for it, for servers that close without a word).
     pub fn is_closed(&self, id: u32) -> bool {
-        if self
-            .signals()
+        self.signals()
             .iter()
             .any(|s| matches!(s, Signal::Closed { id: i, .. } if *i == id))
-        {
-            return true;
-        }
+            || self.closed_without_a_word(id)
+    }
+
+    /// Whether what was last shown as `id` is closed: as [`Desktop::is_closed`], but a
+    /// `NotificationClosed` before a later `Notify` was given the same id again does not
+    /// count (xfce4-notifyd closes a step when a button is clicked, then shows what
+    /// replaces it under the same id).
+    fn is_closed_since_given(&self, id: u32) -> bool {
+        self.server_closed(id) || self.closed_without_a_word(id)
+    }
+
+    /// Whether `id` is gone from the screen where the server closes without a signal.
+    fn closed_without_a_word(&self, id: u32) -> bool {
         match self.kind {
             Server::Mako => !self.mako_ids().contains(&id),
             Server::Dunst | Server::NotifyOsd | Server::Lxqt | Server::Swaync => false,
-            Server::Xfce | Server::NotificationDaemon => {
+            Server::Xfce | Server::NotificationDaemon | Server::Mate => {
                 self.close_calls().contains(&id) && self.notification_windows().is_empty()
             }
         }
+    }
+
+    /// Whether the server's last word on `id` is `NotificationClosed`, not a reply to a
+    /// `Notify` giving that id.
+    fn server_closed(&self, id: u32) -> bool {
+        let messages = self.messages();
+        let calls: Vec<(&str, u64)> = messages
+            .iter()
+            .filter(|m| is(m, "method_call", "Notify"))
+            .filter_map(|m| Some((m["sender"].as_str()?, m["cookie"].as_u64()?)))
+            .collect();
+        let mut closed = false;
+        for m in &messages {
+            if m["type"] == "method_return" {
+                let call = (|| Some((m["destination"].as_str()?, m["reply_cookie"].as_u64()?)))();
+                let given = m["payload"]["data"][0].as_u64() == Some(u64::from(id));
+                if given && call.is_some_and(|call| calls.contains(&call)) {
+                    closed = false;
+                }
+            } else if let Some(Signal::Closed { id: i, .. }) = parse_signal(m) {
+                closed |= i == id;
+            }
+        }
+        closed
     }
 
     /// Waits (at most `timeout`) until notification `id` is closed; see [`Desktop::is_closed`].
@@ -643,9 +684,11 @@ impl Desktop {
             }
             Server::Mako => self.mako_ids().contains(&id),
             Server::Swaync => self.wayland_top_right_is_drawn(),
-            Server::Xfce | Server::NotificationDaemon | Server::Lxqt | Server::NotifyOsd => {
-                !self.notification_windows().is_empty()
-            }
+            Server::Xfce
+            | Server::NotificationDaemon
+            | Server::Mate
+            | Server::Lxqt
+            | Server::NotifyOsd => !self.notification_windows().is_empty(),
         }
     }
 
@@ -813,7 +856,7 @@ impl Desktop {
             .position(|(key, _)| key == action_key)
             .unwrap_or_else(|| panic!("no action {action_key} in {notify:#?}"));
         let found = poll_until(deadline, POLL, || {
-            let window = *self.notification_windows().last()?;
+            let window = self.without_stripe(*self.notification_windows().last()?);
             let (y, xs) = buttons(&self.grab(window), window.width, window.height)?;
             let x = *xs.get(index)?;
             Some((window, x, y, xs.len()))
@@ -828,6 +871,22 @@ impl Desktop {
         let moved = self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
         assert!(moved.status.success(), "xdotool failed: {moved:?}");
         format!("clicked button {index} of {n} ({action_key}) at {x},{y} in {window:?}")
+    }
+
+    /// The part of a notification window where its buttons may be: all of it, but on
+    /// mate-notification-daemon, whose theme (nodoka) draws a stripe down the left edge
+    /// that darkens towards the bottom, what lies right of the stripe (else the stripe
+    /// would be the lowest band of dark pixels).
+    fn without_stripe(&self, window: Window) -> Window {
+        const STRIPE: u32 = 40;
+        if self.kind != Server::Mate || window.width <= 2 * STRIPE {
+            return window;
+        }
+        Window {
+            x: window.x + STRIPE as i32,
+            width: window.width - STRIPE,
+            ..window
+        }
     }
 
     /// The visible top-level windows a notification server could have drawn (not the root,
@@ -977,18 +1036,19 @@ impl Desktop {
     /// The id of the most recent notification that offers `action_key`, waiting for its reply.
     fn latest_notification_id(&self, action_key: &str, deadline: Instant) -> u32 {
         // What each notification shows now: the last Notify for its id (one that replaced
-        // it in place has the same id); of those, the newest offering it. (Not "still
-        // open": some servers report the one replaced in place as closed.)
+        // it in place has the same id); of those not closed since that id was given out
+        // (xfce4-notifyd closes a step at a click, then shows its question under the same
+        // id), the newest offering it.
         let offering = || {
             let mut shown: Vec<Notify> = Vec::new();
             for n in self.notifications() {
                 shown.retain(|s| s.id != n.id && s.id != Some(n.replaces_id));
                 shown.push(n);
             }
-            shown
-                .into_iter()
-                .rev()
-                .find(|n| n.actions.iter().any(|(key, _)| key == action_key))
+            shown.into_iter().rev().find(|n| {
+                n.actions.iter().any(|(key, _)| key == action_key)
+                    && n.id.is_some_and(|id| !self.is_closed_since_given(id))
+            })
         };
         poll_until(deadline, POLL, || offering()?.id).unwrap_or_else(|| {
             panic!(
