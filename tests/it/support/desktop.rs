@@ -263,6 +263,23 @@ impl Desktop {
     }
 
     /// Runs `busctl --address=ADDR -- ARGS...` (so `-1` is an argument, not an option).
+    /// Waits until `name` is owned on this bus, at most `timeout`; panics with the file at
+    /// `log` if it is not.
+    pub fn wait_for_name(&self, name: &str, log: &Path, timeout: Duration) {
+        let owned = poll_until(deadline(timeout), POLL, || {
+            self.busctl(&["status", name])
+                .status
+                .success()
+                .then_some(())
+        });
+        assert!(
+            owned.is_some(),
+            "{name} was not taken within {timeout:?}; {}:\n{}",
+            log.display(),
+            fs::read_to_string(log).unwrap_or_default()
+        );
+    }
+
     pub fn busctl(&self, args: &[&str]) -> Output {
         Command::new("busctl")
             .arg(format!("--address={}", self.bus_address))
@@ -1385,22 +1402,31 @@ fn buttons(grey: &[u8], width: u32, height: u32) -> Option<(u32, Vec<u32>)> {
     while top > MARGIN && (top.saturating_sub(3).max(MARGIN)..top).any(row_dark) {
         top -= 1;
     }
-    let mut centers = Vec::new();
-    let mut cluster: Option<(u32, u32)> = None;
-    for x in columns.clone() {
-        if (top..=bottom).any(|y| dark(x, y)) {
-            cluster = match cluster {
-                Some((start, end)) if x - end <= GAP => Some((start, x)),
-                Some((start, end)) => {
-                    centers.push((start + end) / 2);
-                    Some((x, x))
-                }
-                None => Some((x, x)),
-            };
-        }
-    }
-    centers.extend(cluster.map(|(start, end)| (start + end) / 2));
+    let centers = cluster_centres(columns.clone(), GAP, |x| (top..=bottom).any(|y| dark(x, y)));
     Some(((top + bottom) / 2, centers))
+}
+
+/// The middle of each run of `columns` where `inked` holds, runs at most `gap` apart taken
+/// as one: where the buttons of a row are, left to right.
+pub fn cluster_centres(
+    columns: impl Iterator<Item = u32>,
+    gap: u32,
+    inked: impl Fn(u32) -> bool,
+) -> Vec<u32> {
+    let mut centres = Vec::new();
+    let mut cluster: Option<(u32, u32)> = None;
+    for x in columns.filter(|&x| inked(x)) {
+        cluster = match cluster {
+            Some((start, end)) if x - end <= gap => Some((start, x)),
+            Some((start, end)) => {
+                centres.push((start + end) / 2);
+                Some((x, x))
+            }
+            None => Some((x, x)),
+        };
+    }
+    centres.extend(cluster.map(|(start, end)| (start + end) / 2));
+    centres
 }
 
 /// Calls `f` every `step` until it returns Some or `deadline` passes.

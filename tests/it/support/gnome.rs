@@ -395,18 +395,8 @@ impl Gnome {
 
     /// Waits until `name` is owned on the session bus; panics with `log` if it is not.
     fn wait_for_name(&self, name: &str, log: &str) {
-        let owned = poll_until(Instant::now() + START_TIMEOUT, POLL, || {
-            self.desktop
-                .busctl(&["status", name])
-                .status
-                .success()
-                .then_some(())
-        });
-        assert!(
-            owned.is_some(),
-            "{name} was not taken within {START_TIMEOUT:?}; {log}:\n{}",
-            fs::read_to_string(self.file(log)).unwrap_or_default()
-        );
+        self.desktop
+            .wait_for_name(name, &self.file(log), START_TIMEOUT);
     }
 
     fn file(&self, name: &str) -> PathBuf {
@@ -460,21 +450,8 @@ fn labels(picture: &Picture, banner: Banner) -> Option<(u32, Vec<u32>)> {
     while top > rows.start && (top.saturating_sub(3).max(rows.start)..top).any(row_light) {
         top -= 1;
     }
-    let mut centres = Vec::new();
-    let mut cluster: Option<(u32, u32)> = None;
-    for x in columns {
-        if (top..=bottom).any(|y| light(x, y)) {
-            cluster = match cluster {
-                Some((start, end)) if x - end <= GAP => Some((start, x)),
-                Some((start, end)) => {
-                    centres.push((start + end) / 2);
-                    Some((x, x))
-                }
-                None => Some((x, x)),
-            };
-        }
-    }
-    centres.extend(cluster.map(|(start, end)| (start + end) / 2));
+    let centres =
+        super::desktop::cluster_centres(columns, GAP, |x| (top..=bottom).any(|y| light(x, y)));
     Some(((top + bottom) / 2, centres))
 }
 

@@ -13,16 +13,15 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tempfile::TempDir;
 
-use super::desktop::{Desktop, Server, poll_until};
+use super::desktop::{Desktop, Server};
 use super::gnome::Guard;
 
 const NOBODY: u32 = 65534;
 const START_TIMEOUT: Duration = Duration::from_secs(60);
-const POLL: Duration = Duration::from_millis(100);
 const ACTIVITY_MANAGER: &str = "/usr/lib/x86_64-linux-gnu/libexec/kactivitymanagerd";
 
 /// A private plasmashell; stopped on drop.
@@ -134,18 +133,8 @@ impl Plasma {
 
     /// Waits until `name` is owned on the session bus; panics with `log` if it is not.
     fn wait_for_name(&self, name: &str, log: &str) {
-        let owned = poll_until(Instant::now() + START_TIMEOUT, POLL, || {
-            self.desktop
-                .busctl(&["status", name])
-                .status
-                .success()
-                .then_some(())
-        });
-        assert!(
-            owned.is_some(),
-            "{name} was not taken within {START_TIMEOUT:?}; {log}:\n{}",
-            fs::read_to_string(self.file(log)).unwrap_or_default()
-        );
+        self.desktop
+            .wait_for_name(name, &self.file(log), START_TIMEOUT);
     }
 
     fn file(&self, name: &str) -> PathBuf {
