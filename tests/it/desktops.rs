@@ -96,6 +96,47 @@ fn one_step(desktop: &Desktop, home: &Home) -> (Daemon, Notify) {
     (daemon, step)
 }
 
+/// Where help is, at once: the note naming the crisis contact first, critical, never
+/// expired by closer; then watched for [`NOTE_STAYS`], every second. What a server did with
+/// it, in the words of the README's Desktops table. `notifications` and `is_shown` are
+/// the desktop's (a private one, or GNOME's).
+fn the_help_note_kept(
+    notifications: impl Fn() -> Vec<Notify>,
+    is_shown: impl Fn(u32) -> bool,
+) -> String {
+    let note = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
+        notifications()
+            .into_iter()
+            .find(|n| n.summary == "Help is there" && n.id.is_some())
+    })
+    .unwrap_or_else(|| panic!("no note: {:#?}", notifications()));
+    let shown_at = Instant::now();
+    assert!(
+        note.body
+            .starts_with(&format!("Your crisis contact: {CONTACT}.")),
+        "{note:?}"
+    );
+    assert_eq!(note.hints["urgency"]["data"], 2, "{:?}", note.hints);
+    assert_eq!(note.expire_timeout, 0);
+    let note_id = note.id.unwrap();
+    let appeared = poll_until(Instant::now() + WAIT, Duration::from_millis(100), || {
+        is_shown(note_id).then_some(())
+    });
+    assert!(appeared.is_some(), "the note never showed: {note:?}");
+    // Still there a minute later? Looked at every second; a server that lets it go says
+    // so in the table.
+    let gone = poll_until(shown_at + NOTE_STAYS, Duration::from_secs(1), || {
+        (!is_shown(note_id)).then(|| shown_at.elapsed())
+    });
+    match gone {
+        None => "critical; still shown after 60 s".to_owned(),
+        Some(after) => format!(
+            "critical; gone within {} s",
+            after.as_secs().div_ceil(10) * 10
+        ),
+    }
+}
+
 /// How long a note naming where help is must stay on screen.
 const NOTE_STAYS: Duration = Duration::from_secs(60);
 
@@ -211,38 +252,7 @@ fn the_conversation_there(desktop: &Desktop, clicks: Server) -> String {
     desktop.wait_closed(question.id.unwrap(), WAIT);
 
     // Where help is, at once: the contact first, critical, never expired by closer.
-    let note = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
-        let notes = desktop.notifications();
-        notes
-            .into_iter()
-            .find(|n| n.summary == "Help is there" && n.id.is_some())
-    })
-    .unwrap_or_else(|| panic!("no note: {:#?}", desktop.notifications()));
-    let shown_at = Instant::now();
-    assert!(
-        note.body
-            .starts_with(&format!("Your crisis contact: {CONTACT}.")),
-        "{note:?}"
-    );
-    assert_eq!(note.hints["urgency"]["data"], 2, "{:?}", note.hints);
-    assert_eq!(note.expire_timeout, 0);
-    let note_id = note.id.unwrap();
-    let appeared = poll_until(Instant::now() + WAIT, Duration::from_millis(100), || {
-        desktop.is_shown(note_id).then_some(())
-    });
-    assert!(appeared.is_some(), "the note never showed: {note:?}");
-    // Still there a minute later? Looked at every second; a server that lets it go says
-    // so in the table.
-    let gone = poll_until(shown_at + NOTE_STAYS, Duration::from_secs(1), || {
-        (!desktop.is_shown(note_id)).then(|| shown_at.elapsed())
-    });
-    let kept = match gone {
-        None => "critical; still shown after 60 s".to_owned(),
-        Some(after) => format!(
-            "critical; gone within {} s",
-            after.as_secs().div_ceil(10) * 10
-        ),
-    };
+    let kept = the_help_note_kept(|| desktop.notifications(), |id| desktop.is_shown(id));
 
     daemon.signal("TERM");
     assert_eq!(
@@ -855,36 +865,7 @@ fn gnome_the_whole_conversation_with_clicks_on_its_banner() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].too_much, "{rows:?}");
 
-    let note = poll_until(Instant::now() + WAIT, Duration::from_millis(50), || {
-        gnome
-            .notifications()
-            .into_iter()
-            .find(|n| n.summary == "Help is there" && n.id.is_some())
-    })
-    .unwrap_or_else(|| panic!("no note: {:#?}", gnome.notifications()));
-    let shown_at = Instant::now();
-    assert!(
-        note.body
-            .starts_with(&format!("Your crisis contact: {CONTACT}.")),
-        "{note:?}"
-    );
-    assert_eq!(note.hints["urgency"]["data"], 2, "{:?}", note.hints);
-    assert_eq!(note.expire_timeout, 0);
-    let note_id = note.id.unwrap();
-    let appeared = poll_until(Instant::now() + WAIT, Duration::from_millis(100), || {
-        gnome.is_shown(note_id).then_some(())
-    });
-    assert!(appeared.is_some(), "the note never showed: {note:?}");
-    let gone = poll_until(shown_at + NOTE_STAYS, Duration::from_secs(1), || {
-        (!gnome.is_shown(note_id)).then(|| shown_at.elapsed())
-    });
-    let kept = match gone {
-        None => "critical; still shown after 60 s".to_owned(),
-        Some(after) => format!(
-            "critical; gone within {} s",
-            after.as_secs().div_ceil(10) * 10
-        ),
-    };
+    let kept = the_help_note_kept(|| gnome.notifications(), |id| gnome.is_shown(id));
 
     daemon.signal("TERM");
     assert_eq!(
