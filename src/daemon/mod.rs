@@ -181,6 +181,9 @@ pub struct Daemon {
     started: DateTime<Utc>,
     /// Up to when everything due was dealt with (sent or missed).
     cursor: DateTime<Utc>,
+    /// A weekly summary that came due but could not be noted in the journal: skipped, so
+    /// that it is not tried again at once, and again, for as long as the disk is full.
+    summary_skipped: Option<DateTime<Utc>>,
 }
 
 /// What a turn did, and when the daemon is next due to wake.
@@ -232,6 +235,7 @@ impl Daemon {
             events,
             started: now,
             cursor: now,
+            summary_skipped: None,
         })
     }
 
@@ -251,11 +255,14 @@ impl Daemon {
             let records = &mut self.records;
             let (config, history) = records.read(&self.setup.config, &self.setup.library, now);
             let planner = Planner::new(&config, &self.setup.library, self.seed);
-            let summary_at = records.summary_due(&config, self.started);
+            let summary_at = records.summary_due(&config, self.started, self.summary_skipped);
             if summary_at.is_some_and(|at| at <= now) {
-                records
+                let sent = records
                     .send_summary(&config, &self.setup.library, &mut self.notifier, now)
                     .await;
+                if !sent {
+                    self.summary_skipped = summary_at;
+                }
                 continue;
             }
             let wake = planner.wake(&history.state, self.cursor, now);

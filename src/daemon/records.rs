@@ -298,11 +298,13 @@ impl Records {
     }
 
     /// When the weekly summary is next due: the first chosen moment after the last one
-    /// sent (or after the daemon started, the first time).
+    /// sent (or after the daemon started, the first time), and after `skipped`, one that
+    /// could not be noted in the journal.
     pub(super) fn summary_due(
         &self,
         config: &Config,
         started: DateTime<Utc>,
+        skipped: Option<DateTime<Utc>>,
     ) -> Option<DateTime<Utc>> {
         let trigger = config.weekly_summary.as_ref()?;
         let journal = self.journal.as_ref()?;
@@ -312,25 +314,33 @@ impl Records {
             .flatten()
             .and_then(|v| v.parse().ok())
             .unwrap_or(started);
+        let last = skipped.map_or(last, |skipped| last.max(skipped));
         trigger.next_after(last, config.timezone, 0)
     }
 
-    /// Sends two or three lines about the week, and remembers that it did.
+    /// Sends two or three lines about the week, and remembers that it did; false when that
+    /// cannot be noted in the journal (a full disk, say): then it is not sent, and the
+    /// caller skips this week's.
     pub(super) async fn send_summary(
         &self,
         config: &Config,
         library: &Library,
         notifier: &mut Notifier,
         now: DateTime<Utc>,
-    ) {
-        let Some(journal) = &self.journal else { return };
+    ) -> bool {
+        let Some(journal) = &self.journal else {
+            return false;
+        };
         if let Err(e) = journal.set_setting(keys::SUMMARY_SENT, Some(&now.to_rfc3339())) {
             warn!("cannot note the weekly summary in the journal ({e}); skipping it this week");
-            return;
+            return false;
         }
         let entries = match journal.entries(None) {
             Ok(entries) => entries,
-            Err(e) => return warn!("cannot read the journal for the weekly summary: {e}"),
+            Err(e) => {
+                warn!("cannot read the journal for the weekly summary: {e}");
+                return true;
+            }
         };
         let input = crate::report::ReportInput {
             entries: &entries,
@@ -344,6 +354,7 @@ impl Records {
         let lines = crate::report::summary_lines(&input);
         info!("sent the weekly summary");
         say(notifier, "Your week", &lines.join("\n")).await;
+        true
     }
 
     /// The note on past harm, the first time the physical or sexual ladder is on.

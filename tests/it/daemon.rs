@@ -323,3 +323,38 @@ fn the_daemon_runs_without_glibcs_thread_cache_and_keeps_a_persons_own_setting()
         assert_eq!(daemon.wait_exit(WAIT), 0, "{}", daemon.log());
     }
 }
+
+/// A weekly summary that came due while the journal refused writes (a full disk) was tried
+/// again at once, and again: the daemon spun on one core, logging a warning each time. It
+/// is skipped this week, and the daemon waits for the next one.
+#[test]
+fn a_weekly_summary_the_journal_cannot_note_is_skipped_not_tried_again_at_once() {
+    let home = Home::with_config(
+        "timezone = \"UTC\"\n[notifications]\nweekly_summary = \"mon 09:00\"\n\
+         [[schedule]]\nname = \"yearly\"\nsend = \"learn\"\ncron = \"0 9 1 1 *\"\n",
+    );
+    let (journal, _) = closer::journal::Journal::open(&home.journal_path()).unwrap();
+    journal
+        .set_setting("summary_sent", Some("2025-12-29T09:00:00Z"))
+        .unwrap();
+    drop(journal);
+    let path = home.journal_path();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // In a thread of its own: before the fix the turn never came back.
+    std::thread::spawn(move || {
+        // Wednesday: Monday's summary came due while the daemon was off.
+        let mut sim = Sim::open(&home, None, "2026-01-07T08:00:00Z");
+        // Then the disk refuses writes: another process holds the journal's write lock.
+        let lock = rusqlite::Connection::open(&path).unwrap();
+        lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let turn = sim.turn();
+        let _ = tx.send(turn.wake_at);
+        drop(lock);
+        sim.stop();
+    });
+    let wake_at = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the turn came back");
+    // Next Monday's summary is the next thing to wake for.
+    assert_eq!(wake_at, crate::support::sim::at("2026-01-12T09:00:00Z"));
+}
