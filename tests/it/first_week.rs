@@ -87,23 +87,7 @@ fn list_report_and_ladder_set_see_the_ladders_turned_on_or_off_from_the_terminal
 
 /// The lines `closer ARGS` (a daemon) logs until it says it is running.
 fn started(home: &Home, args: &[&str]) -> Vec<String> {
-    let mut cmd = home.cmd(args);
-    let log = home.path("daemon.log");
-    let mut child = cmd
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let step = std::time::Duration::from_millis(50);
-    let text = crate::support::desktop::poll_until(deadline, step, || {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let ended = child.try_wait().unwrap().is_some();
-        (text.contains("closer is running") || ended).then_some(text)
-    })
-    .unwrap_or_else(|| panic!("{}", std::fs::read_to_string(&log).unwrap_or_default()));
-    let _ = child.kill();
-    let _ = child.wait();
+    let text = home.run_until_running(args);
     text.lines()
         .filter(|l| l.starts_with(" INFO"))
         .map(|l| l.trim_start_matches(" INFO ").to_owned())

@@ -3,8 +3,7 @@
 //! in `--help`, `about` naming every directory, and `run --defaults`.
 
 use std::fs;
-use std::io::Read as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::home::Home;
@@ -237,33 +236,6 @@ fn send_ends_quietly_on_a_closed_pipe() {
     assert_eq!(shown.len(), 1);
 }
 
-/// Starts `closer ARGS` (a daemon) and returns its stderr once `needle` appeared in it.
-fn daemon_log_until(home: &Home, args: &[&str], needle: &str) -> String {
-    let log = home.path("daemon.log");
-    let mut child = home
-        .cmd(args)
-        .stdout(Stdio::null())
-        .stderr(fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut text = String::new();
-    while Instant::now() < deadline {
-        text.clear();
-        fs::File::open(&log)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        if text.contains(needle) || child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    text
-}
-
 #[test]
 fn run_defaults_uses_the_built_in_config_and_leaves_the_users_aside() {
     // The user's config has one rule and a problem; the built-in one has five rules.
@@ -274,7 +246,7 @@ fn run_defaults_uses_the_built_in_config_and_leaves_the_users_aside() {
         "config/closer/content/broken.toml",
         "this is not a content pack",
     );
-    let log = daemon_log_until(&home, &["run", "--defaults"], "closer is running");
+    let log = home.run_until_running(&["run", "--defaults"]);
     assert!(
         log.contains("closer is running with 5 schedule rules"),
         "{log}"
@@ -283,7 +255,7 @@ fn run_defaults_uses_the_built_in_config_and_leaves_the_users_aside() {
     assert!(!log.contains("colour"), "{log}");
     assert!(!log.contains("broken.toml"), "{log}");
     // Without the flag, the same home runs on the user's config.
-    let log = daemon_log_until(&home, &["run"], "closer is running");
+    let log = home.run_until_running(&["run"]);
     assert!(
         log.contains("closer is running with 1 schedule rule "),
         "{log}"

@@ -161,6 +161,27 @@ impl Home {
         self.daemon_with_env(&env)
     }
 
+    /// Starts `closer ARGS` (a daemon), reads its stderr until it says it is running (or
+    /// it ends), stops it, and returns what it said; panics with it after 30 s.
+    pub fn run_until_running(&self, args: &[&str]) -> String {
+        let log = self.path("started.log");
+        let mut child = self
+            .cmd(args)
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("closer starts");
+        let said = || fs::read_to_string(&log).unwrap_or_default();
+        let text = poll_until(Instant::now() + Duration::from_secs(30), POLL, || {
+            let ended = child.try_wait().unwrap().is_some();
+            Some(said()).filter(|text| text.contains("closer is running") || ended)
+        })
+        .unwrap_or_else(|| panic!("closer {args:?} did not say it runs:\n{}", said()));
+        let _ = child.kill();
+        let _ = child.wait();
+        text
+    }
+
     /// `closer run --verbose` with these variables added to its environment.
     pub fn daemon_with_env<K: AsRef<OsStr>, V: AsRef<OsStr>>(&self, env: &[(K, V)]) -> Daemon {
         let mut cmd = self.cmd(&["run", "--verbose"]);
