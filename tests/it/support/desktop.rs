@@ -45,7 +45,9 @@ const POLL: Duration = Duration::from_millis(50);
 const STOP_GRACE: Duration = Duration::from_secs(3);
 const DISPLAYS: std::ops::RangeInclusive<u32> = 90..=140;
 /// The unprivileged user sway and mako run as (nobody).
-const NOBODY: u32 = 65534;
+/// The uid and gid of nobody, whom the desktops that refuse root (sway, GNOME Shell,
+/// Plasma) run as.
+pub const NOBODY: u32 = 65534;
 
 // Files in the desktop's temporary directory.
 const BUS_LOG: &str = "bus.jsonl";
@@ -964,21 +966,9 @@ impl Desktop {
 
     /// A command that runs `program` as nobody on the headless sway, like a desktop session.
     fn as_nobody(&self, program: &str) -> Command {
-        let mut command = Command::new("setpriv");
+        let path = std::env::var("PATH").unwrap_or_default();
+        let mut command = as_nobody(&path, &self.file("run"), &self.bus_address);
         command
-            .args([
-                "--reuid",
-                &NOBODY.to_string(),
-                "--regid",
-                &NOBODY.to_string(),
-            ])
-            .args(["--clear-groups", "env", "-i"])
-            .arg(format!(
-                "PATH={}",
-                std::env::var("PATH").unwrap_or_default()
-            ))
-            .arg(format!("XDG_RUNTIME_DIR={}", self.file("run").display()))
-            .arg(format!("DBUS_SESSION_BUS_ADDRESS={}", self.bus_address))
             .args(["WLR_BACKENDS=headless", "WLR_LIBINPUT_NO_DEVICES=1"])
             .arg("WLR_RENDERER=pixman");
         if let Some(wayland) = &self.wayland {
@@ -1427,6 +1417,25 @@ pub fn cluster_centres(
     }
     centres.extend(cluster.map(|(start, end)| (start + end) / 2));
     centres
+}
+
+/// `setpriv` with `env -i`: what the caller adds (more variables, then the program) runs as
+/// nobody, with nothing of the test's environment but `path`, the runtime dir `run` and
+/// the session bus at `bus`.
+pub fn as_nobody(path: &str, run: &Path, bus: &str) -> Command {
+    let mut command = Command::new("setpriv");
+    command
+        .args([
+            "--reuid",
+            &NOBODY.to_string(),
+            "--regid",
+            &NOBODY.to_string(),
+        ])
+        .args(["--clear-groups", "env", "-i"])
+        .arg(format!("PATH={path}"))
+        .arg(format!("XDG_RUNTIME_DIR={}", run.display()))
+        .arg(format!("DBUS_SESSION_BUS_ADDRESS={bus}"));
+    command
 }
 
 /// Calls `f` every `step` until it returns Some or `deadline` passes.

@@ -23,10 +23,8 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use super::desktop::{Desktop, Notify, Server, Signal, poll_until};
+use super::desktop::{Desktop, NOBODY, Notify, Server, Signal, as_nobody, poll_until};
 
-/// The unprivileged user the shell runs as.
-const NOBODY: u32 = 65534;
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(100);
 const HELPER: &str = include_str!("gnome.js");
@@ -368,21 +366,10 @@ impl Gnome {
 
     /// `program` as nobody in the shell's session: nothing of the test's environment.
     fn as_nobody(&self, program: &str) -> Command {
-        let mut command = Command::new("setpriv");
+        let bus = self.desktop.bus_address();
+        let mut command = as_nobody("/usr/bin:/bin", &self.file("run"), bus);
         command
-            .args([
-                "--reuid",
-                &NOBODY.to_string(),
-                "--regid",
-                &NOBODY.to_string(),
-            ])
-            .args(["--clear-groups", "env", "-i", "PATH=/usr/bin:/bin"])
             .arg(format!("HOME={}", self.file("home").display()))
-            .arg(format!("XDG_RUNTIME_DIR={}", self.file("run").display()))
-            .arg(format!(
-                "DBUS_SESSION_BUS_ADDRESS={}",
-                self.desktop.bus_address()
-            ))
             .arg(format!(
                 "DBUS_SYSTEM_BUS_ADDRESS={}",
                 self.system_bus_address

@@ -17,10 +17,9 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
-use super::desktop::{Desktop, Server};
+use super::desktop::{Desktop, NOBODY, Server, as_nobody};
 use super::gnome::Guard;
 
-const NOBODY: u32 = 65534;
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const ACTIVITY_MANAGER: &str = "/usr/lib/x86_64-linux-gnu/libexec/kactivitymanagerd";
 
@@ -104,21 +103,10 @@ impl Plasma {
             .find(|(name, _)| name == "DISPLAY")
             .map(|(_, value)| value)
             .expect("the desktop's DISPLAY");
-        let mut command = Command::new("setpriv");
+        let bus = self.desktop.bus_address();
+        let mut command = as_nobody("/usr/bin:/bin", &self.file("run"), bus);
         command
-            .args([
-                "--reuid",
-                &NOBODY.to_string(),
-                "--regid",
-                &NOBODY.to_string(),
-            ])
-            .args(["--clear-groups", "env", "-i", "PATH=/usr/bin:/bin"])
             .arg(format!("HOME={}", self.file("home").display()))
-            .arg(format!("XDG_RUNTIME_DIR={}", self.file("run").display()))
-            .arg(format!(
-                "DBUS_SESSION_BUS_ADDRESS={}",
-                self.desktop.bus_address()
-            ))
             .arg(format!("DISPLAY={display}"))
             .args([
                 "QT_QPA_PLATFORM=xcb",
